@@ -1,0 +1,26 @@
+//! `palisade`: parse the command line, dispatch to the library that owns the role, and map the
+//! result to an exit code (0 success, 1 a gate tripped, 2 an error).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod args;
+mod debug;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command, DebugCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Debug(DebugCommand::Vercmp { scheme }) => debug::vercmp(scheme),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("palisade: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

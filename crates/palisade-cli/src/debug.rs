@@ -16,7 +16,10 @@ pub fn vercmp(scheme: Scheme) -> anyhow::Result<ExitCode> {
         let line = String::from_utf8_lossy(&line);
         let line = line.strip_suffix('\r').unwrap_or(&line);
         let answer = match line.split_once('\t') {
-            None => format!("error: line {}: expected two versions separated by a tab", n + 1),
+            None => format!(
+                "error: line {}: expected two versions separated by a tab",
+                n + 1
+            ),
             Some((a, b)) => match scheme.compare(a, b) {
                 Ok(Ordering::Less) => "-1".to_string(),
                 Ok(Ordering::Equal) => "0".to_string(),

@@ -4,6 +4,8 @@
 
 mod args;
 mod debug;
+mod output;
+mod sbom;
 
 use std::process::ExitCode;
 
@@ -14,6 +16,7 @@ use args::{Cli, Command, DebugCommand};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Sbom(args) => sbom::run(&args),
         Command::Debug(DebugCommand::Vercmp { scheme }) => debug::vercmp(scheme),
     };
     match result {

@@ -106,10 +106,16 @@ impl Tokens<'_> {
                 i = 1;
             }
             Token::Suffix => {
-                if let Some(k) = PRE_SUFFIXES.iter().position(|s| self.rest.starts_with(s.as_bytes())) {
+                if let Some(k) = PRE_SUFFIXES
+                    .iter()
+                    .position(|s| self.rest.starts_with(s.as_bytes()))
+                {
                     v = k as i64 - PRE_SUFFIXES.len() as i64;
                     i = PRE_SUFFIXES[k].len();
-                } else if let Some(k) = POST_SUFFIXES.iter().position(|s| self.rest.starts_with(s.as_bytes())) {
+                } else if let Some(k) = POST_SUFFIXES
+                    .iter()
+                    .position(|s| self.rest.starts_with(s.as_bytes()))
+                {
                     v = k as i64;
                     i = POST_SUFFIXES[k].len();
                 } else {
@@ -178,7 +184,15 @@ fn compare_tokens(a: &str, b: &str) -> Ordering {
         return Ordering::Equal;
     }
     // Equal so far: the longer version is newer, unless what follows is a pre-release suffix.
-    let pre_release = |t: &Tokens| t.kind == Token::Suffix && (Tokens { rest: t.rest, kind: t.kind }).value() < 0;
+    let pre_release = |t: &Tokens| {
+        t.kind == Token::Suffix
+            && (Tokens {
+                rest: t.rest,
+                kind: t.kind,
+            })
+            .value()
+                < 0
+    };
     if pre_release(&ta) {
         return Ordering::Less;
     }

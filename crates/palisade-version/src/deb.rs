@@ -103,7 +103,12 @@ pub fn verrevcmp(a: &str, b: &str) -> Ordering {
             i += 1;
             j += 1;
         }
-        let digits = |s: &[u8], k: usize| s[k.min(s.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let digits = |s: &[u8], k: usize| {
+            s[k.min(s.len())..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count()
+        };
         let (na, nb) = (digits(a, i), digits(b, j));
         let ord = cmp_digits(
             std::str::from_utf8(&a[i..i + na]).unwrap_or(""),
@@ -136,12 +141,25 @@ mod tests {
         assert_eq!(cmp("1.001", "1.1"), Ordering::Equal);
         assert_eq!(cmp("0:1.0", "1.0"), Ordering::Equal);
         assert_eq!(cmp("1.2.3-a-b", "1.2.3-a-c"), Ordering::Less);
-        assert_eq!(cmp("99999999999999999999", "99999999999999999998"), Ordering::Greater);
+        assert_eq!(
+            cmp("99999999999999999999", "99999999999999999998"),
+            Ordering::Greater
+        );
     }
 
     #[test]
     fn rejects_what_dpkg_rejects() {
-        for bad in ["", "  ", "1 2", ":1", "a:1", "1:", "1.0-", "-1", "99999999999:1"] {
+        for bad in [
+            "",
+            "  ",
+            "1 2",
+            ":1",
+            "a:1",
+            "1:",
+            "1.0-",
+            "-1",
+            "99999999999:1",
+        ] {
             assert!(Version::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }

@@ -13,7 +13,9 @@ pub struct Version<'a>(semver::Version<'a>);
 impl<'a> Version<'a> {
     pub fn parse(s: &'a str) -> Result<Self, VersionError> {
         let err = |reason| VersionError::new(Scheme::Go, s, reason);
-        let body = s.strip_prefix('v').ok_or_else(|| err("missing \"v\" prefix"))?;
+        let body = s
+            .strip_prefix('v')
+            .ok_or_else(|| err("missing \"v\" prefix"))?;
         // Shorthands are allowed only without pre-release or build suffixes.
         let dots = body.bytes().filter(|&c| c == b'.').count();
         let plain = body.bytes().all(|c| c.is_ascii_digit() || c == b'.');
@@ -64,10 +66,15 @@ mod tests {
     fn reads_go_versions() {
         assert_eq!(cmp("v1", "v1.0.0"), Ordering::Equal);
         assert_eq!(cmp("v1.2", "v1.2.0"), Ordering::Equal);
-        assert_eq!(cmp("v0.0.0-20191109021931-daa7c04131f5", "v0.0.1"), Ordering::Less);
+        assert_eq!(
+            cmp("v0.0.0-20191109021931-daa7c04131f5", "v0.0.1"),
+            Ordering::Less
+        );
         assert_eq!(cmp("v2.0.0+incompatible", "v2.0.0"), Ordering::Equal);
         assert_eq!(cmp("v1.2.3-pre", "v1.2.3"), Ordering::Less);
-        for bad in ["1.2.3", "v", "v1.", "v01", "v1.2-pre", "v1.2.3.4", "v1.2.3-", "v1.2.3+"] {
+        for bad in [
+            "1.2.3", "v", "v1.", "v01", "v1.2-pre", "v1.2.3.4", "v1.2.3-", "v1.2.3+",
+        ] {
             assert!(Version::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }

@@ -90,8 +90,12 @@ impl Scheme {
             Scheme::Deb => Ok(deb::Version::parse(a)?.cmp(&deb::Version::parse(b)?)),
             Scheme::Rpm => Ok(rpm::Evr::parse(a)?.cmp(&rpm::Evr::parse(b)?)),
             Scheme::Apk => apk::compare(a, b),
-            Scheme::Semver => Ok(semver::Version::parse_npm(a)?.cmp(&semver::Version::parse_npm(b)?)),
-            Scheme::Cargo => Ok(semver::Version::parse_cargo(a)?.cmp(&semver::Version::parse_cargo(b)?)),
+            Scheme::Semver => {
+                Ok(semver::Version::parse_npm(a)?.cmp(&semver::Version::parse_npm(b)?))
+            }
+            Scheme::Cargo => {
+                Ok(semver::Version::parse_cargo(a)?.cmp(&semver::Version::parse_cargo(b)?))
+            }
             Scheme::Pep440 => Ok(pep440::Version::parse(a)?.cmp(&pep440::Version::parse(b)?)),
             Scheme::Maven => Ok(maven::Version::parse(a)?.cmp(&maven::Version::parse(b)?)),
             Scheme::Go => Ok(gomod::Version::parse(a)?.cmp(&gomod::Version::parse(b)?)),

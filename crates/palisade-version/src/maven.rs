@@ -114,7 +114,11 @@ pub struct Version {
 impl Version {
     pub fn parse(s: &str) -> Result<Self, VersionError> {
         if s.is_empty() {
-            return Err(VersionError::new(Scheme::Maven, s, "version string is empty"));
+            return Err(VersionError::new(
+                Scheme::Maven,
+                s,
+                "version string is empty",
+            ));
         }
         let v = s.to_lowercase();
         // The open lists, outermost first; items always go to the innermost one, and a list is
@@ -123,11 +127,21 @@ impl Version {
         let mut is_digit = false;
         let mut start = 0;
         let chars: Vec<(usize, char)> = v.char_indices().collect();
-        let parse_item = |digit: bool, buf: &str| if digit { int_item(buf) } else { string_item(buf, false) };
+        let parse_item = |digit: bool, buf: &str| {
+            if digit {
+                int_item(buf)
+            } else {
+                string_item(buf, false)
+            }
+        };
         for &(i, c) in &chars {
             let current = stack.len() - 1;
             if c == '.' || c == '-' {
-                let item = if i == start { Item::Int("0".into()) } else { parse_item(is_digit, &v[start..i]) };
+                let item = if i == start {
+                    Item::Int("0".into())
+                } else {
+                    parse_item(is_digit, &v[start..i])
+                };
                 stack[current].push(item);
                 start = i + c.len_utf8();
                 if c == '-' {
@@ -198,14 +212,39 @@ mod tests {
     #[test]
     fn follows_comparable_version() {
         let chain = [
-            "1-alpha2snapshot", "1-alpha2", "1-alpha-123", "1-beta-2", "1-beta123", "1-m2", "1-m11",
-            "1-rc", "1-cr2", "1-rc123", "1-SNAPSHOT", "1", "1-sp", "1-sp2", "1-sp123", "1-abc",
-            "1-def", "1-pom-1", "1-1-snapshot", "1-1", "1-2", "1-123",
+            "1-alpha2snapshot",
+            "1-alpha2",
+            "1-alpha-123",
+            "1-beta-2",
+            "1-beta123",
+            "1-m2",
+            "1-m11",
+            "1-rc",
+            "1-cr2",
+            "1-rc123",
+            "1-SNAPSHOT",
+            "1",
+            "1-sp",
+            "1-sp2",
+            "1-sp123",
+            "1-abc",
+            "1-def",
+            "1-pom-1",
+            "1-1-snapshot",
+            "1-1",
+            "1-2",
+            "1-123",
         ];
         for w in chain.windows(2) {
             assert_eq!(cmp(w[0], w[1]), Ordering::Less, "{} < {}", w[0], w[1]);
         }
-        for (a, b) in [("1", "1.0.0"), ("1.0", "1-ga"), ("1-final", "1.release"), ("1a1", "1-alpha-1"), ("1cr", "1rc")] {
+        for (a, b) in [
+            ("1", "1.0.0"),
+            ("1.0", "1-ga"),
+            ("1-final", "1.release"),
+            ("1a1", "1-alpha-1"),
+            ("1cr", "1rc"),
+        ] {
             assert_eq!(cmp(a, b), Ordering::Equal, "{a} == {b}");
         }
     }

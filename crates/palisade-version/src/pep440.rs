@@ -37,7 +37,10 @@ impl Cursor<'_> {
     }
 
     fn digits(&mut self) -> Option<String> {
-        let n = self.s[self.i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let n = self.s[self.i..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         (n > 0).then(|| {
             let d = String::from_utf8_lossy(&self.s[self.i..self.i + n]).into_owned();
             self.i += n;
@@ -70,21 +73,32 @@ impl Cursor<'_> {
 
 fn strip_zeros(n: &str) -> String {
     let t = n.trim_start_matches('0');
-    if t.is_empty() { "0".into() } else { t.into() }
+    if t.is_empty() {
+        "0".into()
+    } else {
+        t.into()
+    }
 }
 
 impl Version {
     pub fn parse(s: &str) -> Result<Self, VersionError> {
         let err = |reason| VersionError::new(Scheme::Pep440, s, reason);
-        let lower = s.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\u{b}').to_ascii_lowercase();
-        let mut c = Cursor { s: lower.as_bytes(), i: 0 };
+        let lower = s
+            .trim_matches(|c: char| c.is_ascii_whitespace() || c == '\u{b}')
+            .to_ascii_lowercase();
+        let mut c = Cursor {
+            s: lower.as_bytes(),
+            i: 0,
+        };
         if c.peek() == Some(b'v') {
             c.i += 1;
         }
         let first = c.digits().ok_or_else(|| err("expected a release number"))?;
         let (epoch, mut release) = if c.peek() == Some(b'!') {
             c.i += 1;
-            let n = c.digits().ok_or_else(|| err("expected a release number after the epoch"))?;
+            let n = c
+                .digits()
+                .ok_or_else(|| err("expected a release number after the epoch"))?;
             (strip_zeros(&first), vec![strip_zeros(&n)])
         } else {
             ("0".to_string(), vec![strip_zeros(&first)])
@@ -107,25 +121,38 @@ impl Version {
             c.i += 1;
             c.digits().map(|n| strip_zeros(&n))
         } else {
-            c.labelled(&["post", "rev", "r"]).map(|(_, n)| strip_zeros(&n))
+            c.labelled(&["post", "rev", "r"])
+                .map(|(_, n)| strip_zeros(&n))
         };
         let dev = c.labelled(&["dev"]).map(|(_, n)| strip_zeros(&n));
         let mut local = Vec::new();
         if c.peek() == Some(b'+') {
             c.i += 1;
-            let rest = std::str::from_utf8(&c.s[c.i..]).map_err(|_| err("invalid local version"))?;
+            let rest =
+                std::str::from_utf8(&c.s[c.i..]).map_err(|_| err("invalid local version"))?;
             for seg in rest.split(['-', '_', '.']) {
                 if seg.is_empty() || !seg.bytes().all(|b| b.is_ascii_alphanumeric()) {
                     return Err(err("invalid local version label"));
                 }
-                local.push(if seg.bytes().all(|b| b.is_ascii_digit()) { strip_zeros(seg) } else { seg.to_string() });
+                local.push(if seg.bytes().all(|b| b.is_ascii_digit()) {
+                    strip_zeros(seg)
+                } else {
+                    seg.to_string()
+                });
             }
             c.i = c.s.len();
         }
         if c.i != c.s.len() {
             return Err(err("unexpected characters"));
         }
-        Ok(Version { epoch, release, pre, post, dev, local })
+        Ok(Version {
+            epoch,
+            release,
+            pre,
+            post,
+            dev,
+            local,
+        })
     }
 }
 
@@ -158,7 +185,11 @@ impl Ord for Num<'_> {
 
 impl Version {
     fn release_key(&self) -> &[String] {
-        let end = self.release.iter().rposition(|n| n != "0").map_or(0, |i| i + 1);
+        let end = self
+            .release
+            .iter()
+            .rposition(|n| n != "0")
+            .map_or(0, |i| i + 1);
         &self.release[..end]
     }
 
@@ -227,10 +258,26 @@ mod tests {
     #[test]
     fn follows_pep440_order() {
         let chain = [
-            "1.0.dev456", "1.0a1", "1.0a2.dev456", "1.0a12.dev456", "1.0a12", "1.0b1.dev456",
-            "1.0b2", "1.0b2.post345.dev456", "1.0b2.post345", "1.0rc1.dev456", "1.0rc1", "1.0",
-            "1.0+abc.5", "1.0+abc.7", "1.0+5", "1.0.post456.dev34", "1.0.post456", "1.0.15",
-            "1.1.dev1", "1!0.1",
+            "1.0.dev456",
+            "1.0a1",
+            "1.0a2.dev456",
+            "1.0a12.dev456",
+            "1.0a12",
+            "1.0b1.dev456",
+            "1.0b2",
+            "1.0b2.post345.dev456",
+            "1.0b2.post345",
+            "1.0rc1.dev456",
+            "1.0rc1",
+            "1.0",
+            "1.0+abc.5",
+            "1.0+abc.7",
+            "1.0+5",
+            "1.0.post456.dev34",
+            "1.0.post456",
+            "1.0.15",
+            "1.1.dev1",
+            "1!0.1",
         ];
         for w in chain.windows(2) {
             assert_eq!(cmp(w[0], w[1]), Ordering::Less, "{} < {}", w[0], w[1]);
@@ -246,7 +293,16 @@ mod tests {
         assert_eq!(cmp("1.0.rev", "1.0.post0"), Ordering::Equal);
         assert_eq!(cmp("v1.0", " 1.0\n"), Ordering::Equal);
         assert_eq!(cmp("1.0+ubuntu-1", "1.0+ubuntu.1"), Ordering::Equal);
-        for bad in ["", "a", "1.0+", "1.0+a..b", "1.0-", "1..0", "1.0 a", "1.0post1x"] {
+        for bad in [
+            "",
+            "a",
+            "1.0+",
+            "1.0+a..b",
+            "1.0-",
+            "1..0",
+            "1.0 a",
+            "1.0post1x",
+        ] {
             assert!(Version::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }

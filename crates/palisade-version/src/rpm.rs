@@ -22,7 +22,10 @@ impl<'a> Evr<'a> {
         let digits = s.bytes().take_while(u8::is_ascii_digit).count();
         let (epoch, rest) = if s.as_bytes().get(digits) == Some(&b':') {
             let epoch = &s[..digits];
-            (Some(if epoch.is_empty() { "0" } else { epoch }), &s[digits + 1..])
+            (
+                Some(if epoch.is_empty() { "0" } else { epoch }),
+                &s[digits + 1..],
+            )
         } else {
             (None, s)
         };
@@ -105,12 +108,22 @@ pub fn rpmvercmp(a: &str, b: &str) -> Ordering {
         }
         let (Some(ca), Some(_)) = (ca, cb) else { break };
         let numeric = ca.is_ascii_digit();
-        let class = |c: &u8| if numeric { c.is_ascii_digit() } else { c.is_ascii_alphabetic() };
+        let class = |c: &u8| {
+            if numeric {
+                c.is_ascii_digit()
+            } else {
+                c.is_ascii_alphabetic()
+            }
+        };
         let la = a[i..].iter().take_while(|c| class(c)).count();
         let lb = b[j..].iter().take_while(|c| class(c)).count();
         // A numeric segment is newer than an alphabetic one.
         if lb == 0 {
-            return if numeric { Ordering::Greater } else { Ordering::Less };
+            return if numeric {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            };
         }
         let (sa, sb) = (&a[i..i + la], &b[j..j + lb]);
         let ord = if numeric {

@@ -71,7 +71,10 @@ impl<'a> Version<'a> {
         let (core, pre) = match rest.split_once('-') {
             Some((core, pre)) => {
                 let ids: Vec<&str> = pre.split('.').collect();
-                if !ids.iter().all(|id| is_ident(id) && (!is_numeric(id) || is_number(id))) {
+                if !ids
+                    .iter()
+                    .all(|id| is_ident(id) && (!is_numeric(id) || is_number(id)))
+                {
                     return Err("invalid pre-release identifier");
                 }
                 (core, ids)
@@ -79,7 +82,12 @@ impl<'a> Version<'a> {
             None => (rest, Vec::new()),
         };
         let mut parts = core.split('.');
-        let mut number = || parts.next().filter(|p| is_number(p)).ok_or("expected MAJOR.MINOR.PATCH numbers without leading zeros");
+        let mut number = || {
+            parts
+                .next()
+                .filter(|p| is_number(p))
+                .ok_or("expected MAJOR.MINOR.PATCH numbers without leading zeros")
+        };
         let (major, minor, patch) = (number()?, number()?, number()?);
         if parts.next().is_some() {
             return Err("more than three numeric parts");
@@ -137,7 +145,9 @@ mod tests {
     use super::*;
 
     fn npm(a: &str, b: &str) -> Ordering {
-        Version::parse_npm(a).unwrap().cmp(&Version::parse_npm(b).unwrap())
+        Version::parse_npm(a)
+            .unwrap()
+            .cmp(&Version::parse_npm(b).unwrap())
     }
 
     #[test]

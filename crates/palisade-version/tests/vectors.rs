@@ -2,6 +2,8 @@
 //! tool (`scripts/vercmp-oracle/run.sh --write`; apk and go are written by hand from apk-tools'
 //! and x/mod/semver's sources, which cannot run here).
 
+#![allow(clippy::unwrap_used)] // test helpers panic on setup failure by design
+
 use std::cmp::Ordering;
 use std::path::Path;
 
@@ -15,7 +17,9 @@ fn answer(r: Result<Ordering, palisade_version::VersionError>) -> String {
 }
 
 fn vectors(name: &str) -> Vec<(String, String, String)> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.split('\n')
         .filter(|l| !l.is_empty())
@@ -33,9 +37,20 @@ fn check(scheme: Scheme, file: &str) {
     let wrong: Vec<String> = cases
         .iter()
         .filter(|(a, b, want)| answer(scheme.compare(a, b)) != *want)
-        .map(|(a, b, want)| format!("{a:?} vs {b:?}: want {want}, got {}", answer(scheme.compare(a, b))))
+        .map(|(a, b, want)| {
+            format!(
+                "{a:?} vs {b:?}: want {want}, got {}",
+                answer(scheme.compare(a, b))
+            )
+        })
         .collect();
-    assert!(wrong.is_empty(), "{scheme}: {} of {} wrong:\n{}", wrong.len(), cases.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{scheme}: {} of {} wrong:\n{}",
+        wrong.len(),
+        cases.len(),
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -82,7 +97,11 @@ fn cargo_agrees_with_semver_crate() {
             (Ok(x), Ok(y)) => (x.cmp_precedence(&y) as i8).to_string(),
             _ => "error".to_string(),
         };
-        assert_eq!(answer(Scheme::Cargo.compare(&a, &b)), theirs, "{a:?} vs {b:?}");
+        assert_eq!(
+            answer(Scheme::Cargo.compare(&a, &b)),
+            theirs,
+            "{a:?} vs {b:?}"
+        );
         checked += 1;
     }
     assert!(checked > 1000);

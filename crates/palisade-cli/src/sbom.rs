@@ -1,0 +1,51 @@
+//! `palisade sbom`: read the image, catalogue it, write the chosen format.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use palisade_image::{Limits, ReadOptions, SourceRef};
+use palisade_scan::sbom::{self, DocInfo, Subject};
+
+use crate::args::{ImageArgs, SbomArgs};
+use crate::output;
+
+pub fn limits(args: &ImageArgs) -> Limits {
+    let d = Limits::default();
+    Limits {
+        max_layer_bytes: args.max_layer_bytes.unwrap_or(d.max_layer_bytes),
+        max_image_bytes: args.max_image_bytes.unwrap_or(d.max_image_bytes),
+        max_file_bytes: args.max_file_bytes.unwrap_or(d.max_file_bytes),
+        max_read_bytes: args.max_read_bytes.unwrap_or(d.max_read_bytes),
+        max_entries: args.max_entries.unwrap_or(d.max_entries),
+        max_metadata_bytes: d.max_metadata_bytes,
+    }
+}
+
+pub fn run(args: &SbomArgs) -> anyhow::Result<ExitCode> {
+    let source: SourceRef = args.source.parse()?;
+    let opts = ReadOptions {
+        limits: limits(&args.image),
+        platform: args.image.platform.clone(),
+        wants: &palisade_catalog::wants,
+    };
+    let image = palisade_image::read_image(&source, &opts)?;
+    let catalog = palisade_catalog::catalog(&image.files);
+    for d in image.diagnostics.iter().chain(&catalog.diagnostics) {
+        eprintln!("palisade: warning: {d}");
+    }
+    let doc = DocInfo {
+        timestamp: output::now_rfc3339(),
+        uuid: output::uuid_v4().context("generating a document id")?,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let text = sbom::render(
+        args.format,
+        &Subject {
+            image: &image,
+            catalog: &catalog,
+        },
+        &doc,
+    );
+    output::write(args.output.as_deref(), text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}

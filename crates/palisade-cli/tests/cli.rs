@@ -1,0 +1,243 @@
+//! The `palisade` binary run as a user runs it, on the real test images.
+
+#![allow(clippy::unwrap_used)] // test helpers panic on setup failure by design
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn script(path: &str) -> PathBuf {
+    let out = Command::new("bash")
+        .arg(root().join(path))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{path} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+fn palisade(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn sbom_json(source: &str) -> serde_json::Value {
+    let out = palisade(&["sbom", source, "--format", "json"], "");
+    assert!(
+        out.status.success(),
+        "{source}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// (name, version, arch, source name, source version) as dpkg-query prints them.
+fn package_rows(sbom: &serde_json::Value) -> BTreeSet<String> {
+    sbom["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let s = |k: &str| p[k].as_str().unwrap_or("").to_string();
+            let src = p["source_name"]
+                .as_str()
+                .unwrap_or(p["name"].as_str().unwrap())
+                .to_string();
+            let srcv = p["source_version"]
+                .as_str()
+                .unwrap_or(p["version"].as_str().unwrap())
+                .to_string();
+            format!(
+                "{}\t{}\t{}\t{src}\t{srcv}",
+                s("name"),
+                s("version"),
+                s("arch")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn sbom_lists_every_dpkg_package_with_source_and_layer() {
+    let dir = script("tests/fixtures/build.sh");
+    let expected: BTreeSet<String> =
+        std::fs::read_to_string(dir.join("debian/expected-packages.tsv"))
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+    let layer1: BTreeSet<String> = std::fs::read_to_string(dir.join("debian/layer1-packages.txt"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(expected.len() > 80);
+    let d = dir.display();
+    for source in [
+        format!("oci:{d}/debian/oci:test"),
+        format!("docker-archive:{d}/debian.docker.tar"),
+        format!("oci-archive:{d}/debian.oci.tar"),
+        format!("oci:{d}/debian-zstd/oci"),
+    ] {
+        let sbom = sbom_json(&source);
+        assert_eq!(
+            package_rows(&sbom),
+            expected,
+            "{source}: packages differ from dpkg-query"
+        );
+        assert_eq!(sbom["os"]["version_codename"], "bookworm");
+        for p in sbom["packages"].as_array().unwrap() {
+            let name = p["name"].as_str().unwrap();
+            let want = if layer1.contains(name) { 1 } else { 0 };
+            assert_eq!(p["location"]["layer"], want, "{source}: layer of {name}");
+            let digest = &sbom["source"]["layers"][want]["digest"];
+            assert_eq!(&p["location"]["layerDigest"], digest);
+        }
+    }
+    let distroless = sbom_json(&format!("oci:{d}/distroless/oci"));
+    let names: Vec<&str> = distroless["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"libc6") && names.contains(&"base-files"),
+        "{names:?}"
+    );
+    assert!(distroless["packages"][0]["location"]["path"]
+        .as_str()
+        .unwrap()
+        .starts_with("/var/lib/dpkg/status.d/"));
+}
+
+#[test]
+fn cyclonedx_and_spdx_are_valid_for_their_owners_validators() {
+    let dir = script("tests/fixtures/build.sh");
+    let venv = script("tests/tools/pyenv.sh");
+    let tmp = std::env::temp_dir().join(format!("palisade-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let validate = |kind: &str, file: &Path| {
+        Command::new(venv.join("bin/python"))
+            .arg(root().join("tests/tools/validate-sbom.py"))
+            .arg(kind)
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    for (format, kind) in [("cyclonedx", "cyclonedx"), ("spdx-json", "spdx")] {
+        let file = tmp.join(format!("sbom.{format}.json"));
+        let out = palisade(
+            &[
+                "sbom",
+                &format!("oci:{}/debian/oci:test", dir.display()),
+                "-f",
+                format,
+                "-o",
+                file.to_str().unwrap(),
+            ],
+            "",
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v = validate(kind, &file);
+        assert!(
+            v.status.success(),
+            "{format} invalid: {}",
+            String::from_utf8_lossy(&v.stderr)
+        );
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            text.contains("pkg:deb/debian/libc6@"),
+            "{format} carries package URLs"
+        );
+        // The validator does reject a broken document, so its success above means something.
+        let broken = tmp.join(format!("broken.{format}.json"));
+        std::fs::write(
+            &broken,
+            text.replace("\"CycloneDX\"", "\"Nope\"")
+                .replace("\"SPDX-2.3\"", "\"SPDX-0.1\"")
+                .replace("\"SPDXRef-DOCUMENT\"", "\"bad id\""),
+        )
+        .unwrap();
+        assert!(
+            !validate(kind, &broken).status.success(),
+            "{format}: validator accepted a broken document"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn bad_sources_exit_2_with_a_message_and_write_nothing() {
+    let tmp = std::env::temp_dir().join(format!("palisade-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let out_file = tmp.join("out.json");
+    let not_tar = tmp.join("not-a-tar");
+    std::fs::write(&not_tar, b"hello").unwrap();
+    for (source, needle) in [
+        ("nosuch:thing", "invalid image reference"),
+        (
+            &format!("docker-archive:{}", not_tar.display()) as &str,
+            "not-a-tar",
+        ),
+        (&format!("oci:{}", tmp.display()), "not an OCI image layout"),
+    ] {
+        let out = palisade(&["sbom", source, "-o", out_file.to_str().unwrap()], "");
+        assert_eq!(out.status.code(), Some(2), "{source}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{source}: {err}");
+        assert!(
+            !out_file.exists(),
+            "{source}: nothing may be written on error"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn vercmp_answers_each_line() {
+    let out = palisade(
+        &["debug", "vercmp", "--scheme", "deb"],
+        "1.0\t2.0\n1:0.1\t2.0\n1.0-\t1.0\nno tab\n2.0~rc1\t2.0\n",
+    );
+    assert!(out.status.success());
+    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(lines[0], "-1");
+    assert_eq!(lines[1], "1");
+    assert!(
+        lines[2].starts_with("error: ") && lines[2].contains("revision number is empty"),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[3].starts_with("error: "));
+    assert_eq!(lines[4], "-1");
+    let out = palisade(&["debug", "vercmp", "--scheme", "nosuch"], "");
+    assert_eq!(out.status.code(), Some(2));
+}

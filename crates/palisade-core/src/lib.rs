@@ -1,0 +1,83 @@
+//! Shared domain types. No I/O: every other crate speaks these.
+
+pub mod purl;
+
+use serde::Serialize;
+
+/// Where a package's record was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// Path inside the image or root filesystem, with a leading slash.
+    pub path: String,
+    /// Index of the layer that introduced the package (`Image::layers`); `None` for a plain
+    /// root filesystem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<usize>,
+}
+
+/// The kind of package database a package was found in; it decides the version scheme and the
+/// package URL type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum PackageType {
+    Deb,
+    Rpm,
+    Apk,
+}
+
+impl PackageType {
+    pub fn name(self) -> &'static str {
+        match self {
+            PackageType::Deb => "deb",
+            PackageType::Rpm => "rpm",
+            PackageType::Apk => "apk",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Package {
+    pub name: String,
+    pub version: String,
+    #[serde(rename = "type")]
+    pub package_type: PackageType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    /// Source package (dpkg `Source:`, rpm `SOURCERPM`, apk origin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub licenses: Vec<String>,
+    pub purl: String,
+    pub location: Location,
+    /// Files the package owns, as its database lists them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
+}
+
+/// The operating system of an image, from `/etc/os-release` or its fallbacks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OsRelease {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_codename: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pretty_name: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub id_like: Vec<String>,
+}
+
+impl OsRelease {
+    /// The `distro` qualifier of package URLs: `debian-12`, `alpine-3.18.4`.
+    pub fn distro(&self) -> String {
+        match &self.version_id {
+            Some(v) => format!("{}-{v}", self.id),
+            None => self.id.clone(),
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! Reading one layer: detect its compression by content, stream its tar once, and turn the
+//! entries into `LayerEntry`s, keeping the bytes of wanted files only. Everything here is
+//! untrusted: paths are normalised and refused when they leave the root, and every size is capped.
+
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::tree::{FileEntry, FileKind, LayerEntry};
+use crate::{ImageError, Limits};
+
+/// Everything a layer reader needs to know and report.
+pub(crate) struct LayerJob<'a> {
+    pub image: &'a str,
+    /// The layer's name in messages: its digest, or its path in an archive.
+    pub name: &'a str,
+    pub index: usize,
+    /// Expected sha256 of the bytes as stored (`sha256:<hex>`), checked after the last byte.
+    pub digest: Option<&'a str>,
+    /// Expected sha256 of the uncompressed tar, from the image config's `rootfs.diff_ids`.
+    pub diff_id: Option<&'a str>,
+    pub limits: &'a Limits,
+    pub total: &'a AtomicU64,
+    pub wants: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+pub(crate) struct LayerOutput {
+    pub entries: Vec<LayerEntry>,
+    pub diagnostics: Vec<String>,
+    /// sha256 of the uncompressed tar (the diff id).
+    pub diff_id: String,
+    pub compression: Compression,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+/// Feeds every byte read through a hasher.
+struct Hashing<'h, R> {
+    inner: R,
+    hasher: &'h mut Sha256,
+}
+
+impl<R: Read> Read for Hashing<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// The marker error of a tripped size cap, told apart from real I/O errors afterwards.
+#[derive(Debug)]
+struct LimitExceeded(String);
+
+impl std::fmt::Display for LimitExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LimitExceeded {}
+
+/// Counts decompressed bytes against the per-layer and whole-image caps.
+struct Capped<'a, R> {
+    inner: R,
+    read: u64,
+    layer_cap: u64,
+    total: &'a AtomicU64,
+    total_cap: u64,
+}
+
+impl<R: Read> Read for Capped<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        let total = self.total.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        if self.read > self.layer_cap {
+            return Err(io::Error::other(LimitExceeded(format!(
+                "decompressed layer exceeds the limit of {} bytes (--max-layer-bytes)",
+                self.layer_cap
+            ))));
+        }
+        if total > self.total_cap {
+            return Err(io::Error::other(LimitExceeded(format!(
+                "decompressed image exceeds the limit of {} bytes (--max-image-bytes)",
+                self.total_cap
+            ))));
+        }
+        Ok(n)
+    }
+}
+
+/// Turns a tar path into a normalised relative path, refusing absolute paths and `..`.
+pub(crate) fn clean_path(raw: &[u8]) -> Result<String, &'static str> {
+    let s = std::str::from_utf8(raw).map_err(|_| "path is not valid UTF-8")?;
+    if s.starts_with('/') {
+        return Err("absolute path in layer");
+    }
+    if s.contains('\0') {
+        return Err("NUL byte in path");
+    }
+    let mut parts = Vec::new();
+    for part in s.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return Err("path contains \"..\""),
+            p => parts.push(p),
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+fn magic_compression(head: &[u8]) -> Result<Compression, &'static str> {
+    match head {
+        [0x1f, 0x8b, ..] => Ok(Compression::Gzip),
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => Ok(Compression::Zstd),
+        [b'B', b'Z', b'h', ..] => Err("bzip2-compressed layers are not supported"),
+        [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Err("xz-compressed layers are not supported"),
+        _ => Ok(Compression::None),
+    }
+}
+
+/// Reads up to `n` bytes, fewer only at the end of the stream.
+fn read_head(r: &mut impl Read, n: usize) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(n);
+    r.take(n as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+pub(crate) fn read_layer(raw: impl Read, job: &LayerJob<'_>) -> Result<LayerOutput, ImageError> {
+    let err = |entry: Option<&str>, reason: String| ImageError::Layer {
+        image: job.image.to_string(),
+        layer: job.name.to_string(),
+        entry: entry.map(str::to_string),
+        reason,
+    };
+    let mut stored_hash = Sha256::new();
+    let mut diff_hash = Sha256::new();
+    let (entries, diagnostics, compression) = {
+        let mut hashed = io::BufReader::with_capacity(
+            1 << 18,
+            Hashing {
+                inner: raw,
+                hasher: &mut stored_hash,
+            },
+        );
+        let head = read_head(&mut hashed, 6).map_err(|e| err(None, format!("read error: {e}")))?;
+        let compression = magic_compression(&head).map_err(|r| err(None, r.to_string()))?;
+        let stream = io::Cursor::new(head).chain(hashed);
+        let decoded: Box<dyn Read + '_> = match compression {
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(stream)),
+            Compression::Zstd => Box::new(
+                zstd::stream::read::Decoder::new(stream)
+                    .map_err(|e| err(None, format!("zstd: {e}")))?,
+            ),
+            Compression::None => Box::new(stream),
+        };
+        let capped = Capped {
+            inner: decoded,
+            read: 0,
+            layer_cap: job.limits.max_layer_bytes,
+            total: job.total,
+            total_cap: job.limits.max_image_bytes,
+        };
+        let tar_stream = Hashing {
+            inner: capped,
+            hasher: &mut diff_hash,
+        };
+        let mut archive = tar::Archive::new(tar_stream);
+        let (entries, diagnostics) = read_entries(&mut archive, job)
+            .map_err(|(entry, reason)| err(entry.as_deref(), reason))?;
+        // Read to the very end so the digests cover every byte (tar padding, gzip trailer).
+        let mut rest = archive.into_inner();
+        io::copy(&mut rest, &mut io::sink()).map_err(|e| err(None, describe(&e)))?;
+        (entries, diagnostics, compression)
+    };
+    let stored = format!("sha256:{:x}", stored_hash.finalize());
+    let diff_id = format!("sha256:{:x}", diff_hash.finalize());
+    for (what, expected, actual) in [
+        ("layer", job.digest, &stored),
+        ("uncompressed layer", job.diff_id, &diff_id),
+    ] {
+        if let Some(expected) = expected.filter(|e| e.starts_with("sha256:")) {
+            if expected != actual {
+                return Err(ImageError::Digest {
+                    image: job.image.to_string(),
+                    what: format!("{what} {}", job.name),
+                    expected: expected.to_string(),
+                    actual: actual.clone(),
+                });
+            }
+        }
+    }
+    Ok(LayerOutput {
+        entries,
+        diagnostics,
+        diff_id,
+        compression,
+    })
+}
+
+fn describe(e: &io::Error) -> String {
+    if let Some(limit) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<LimitExceeded>())
+    {
+        return limit.to_string();
+    }
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => format!("truncated layer: {e}"),
+        _ => format!("corrupt layer: {e}"),
+    }
+}
+
+type EntryError = (Option<String>, String);
+
+fn read_entries<R: Read>(
+    archive: &mut tar::Archive<R>,
+    job: &LayerJob<'_>,
+) -> Result<(Vec<LayerEntry>, Vec<String>), EntryError> {
+    let limits = job.limits;
+    let mut out = Vec::new();
+    let mut diagnostics = Vec::new();
+    // Captured contents of this layer, for hardlinks to wanted files.
+    let mut captured: std::collections::HashMap<String, Arc<[u8]>> = Default::default();
+    let iter = archive.entries().map_err(|e| (None, describe(&e)))?;
+    for (n, entry) in iter.enumerate() {
+        let mut entry = entry.map_err(|e| (None, describe(&e)))?;
+        if n >= limits.max_entries {
+            return Err((
+                None,
+                format!("more than {} entries (--max-entries)", limits.max_entries),
+            ));
+        }
+        let raw_path = entry.path_bytes().into_owned();
+        let shown = String::from_utf8_lossy(&raw_path).into_owned();
+        let path = clean_path(&raw_path).map_err(|r| (Some(shown.clone()), r.to_string()))?;
+        let header = entry.header();
+        let size = entry.size();
+        let mode = header.mode().unwrap_or(0);
+        if size > limits.max_file_bytes {
+            return Err((
+                Some(shown),
+                format!(
+                    "entry size {size} exceeds the limit of {} bytes (--max-file-bytes)",
+                    limits.max_file_bytes
+                ),
+            ));
+        }
+        let (parent, base) = match path.rsplit_once('/') {
+            Some((p, b)) => (p, b),
+            None => ("", path.as_str()),
+        };
+        if let Some(hidden) = base.strip_prefix(".wh.") {
+            if hidden == ".wh..opq" {
+                out.push(LayerEntry::Opaque(parent.to_string()));
+            } else if hidden.is_empty() || hidden == "." || hidden == ".." {
+                return Err((Some(shown), "malformed whiteout".to_string()));
+            } else {
+                let target = if parent.is_empty() {
+                    hidden.to_string()
+                } else {
+                    format!("{parent}/{hidden}")
+                };
+                out.push(LayerEntry::Whiteout(target));
+            }
+            continue;
+        }
+        if path.is_empty() {
+            continue; // the layer's root directory itself
+        }
+        let kind = match header.entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+                FileKind::File
+            }
+            tar::EntryType::Directory => FileKind::Dir,
+            tar::EntryType::Symlink => FileKind::Symlink,
+            tar::EntryType::Link => FileKind::Hardlink,
+            tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {
+                FileKind::Special
+            }
+            // PAX and GNU long-name headers are folded into the next entry by the tar crate.
+            _ => continue,
+        };
+        let link = match kind {
+            FileKind::Symlink => entry
+                .link_name_bytes()
+                .map(|l| String::from_utf8_lossy(&l).into_owned()),
+            FileKind::Hardlink => {
+                let target = entry
+                    .link_name_bytes()
+                    .ok_or((Some(shown.clone()), "hardlink without a target".to_string()))?;
+                let clean = clean_path(&target)
+                    .map_err(|r| (Some(shown.clone()), format!("hardlink target: {r}")))?;
+                Some(clean)
+            }
+            _ => None,
+        };
+        let mut content = None;
+        if (job.wants)(&path) {
+            match kind {
+                FileKind::File if size <= limits.max_read_bytes => {
+                    let mut buf = Vec::with_capacity(size as usize);
+                    (&mut entry).take(size).read_to_end(&mut buf).map_err(|e| (Some(shown.clone()), describe(&e)))?;
+                    let bytes: Arc<[u8]> = Arc::from(buf);
+                    captured.insert(path.clone(), bytes.clone());
+                    content = Some(bytes);
+                }
+                FileKind::File => diagnostics.push(format!(
+                    "layer {}: {path}: {size} bytes is over the read limit of {} bytes (--max-read-bytes); not read",
+                    job.name, limits.max_read_bytes
+                )),
+                FileKind::Hardlink => content = link.as_ref().and_then(|t| captured.get(t).cloned()),
+                _ => {}
+            }
+        }
+        out.push(LayerEntry::Add(
+            path,
+            FileEntry {
+                kind,
+                size,
+                mode,
+                layer: Some(job.index),
+                link,
+                content,
+            },
+        ));
+    }
+    Ok((out, diagnostics))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleans_paths() {
+        assert_eq!(clean_path(b"./usr//bin/./ls").unwrap(), "usr/bin/ls");
+        assert_eq!(clean_path(b"./").unwrap(), "");
+        assert!(clean_path(b"/etc/passwd").is_err());
+        assert!(clean_path(b"a/../../etc").is_err());
+        assert!(clean_path(b"a/../b").is_err());
+        assert!(clean_path(b"\xff").is_err());
+    }
+
+    #[test]
+    fn detects_compression_by_content() {
+        assert_eq!(
+            magic_compression(&[0x1f, 0x8b, 8, 0]).unwrap(),
+            Compression::Gzip
+        );
+        assert_eq!(
+            magic_compression(&[0x28, 0xb5, 0x2f, 0xfd]).unwrap(),
+            Compression::Zstd
+        );
+        assert_eq!(magic_compression(b"usr/\0\0").unwrap(), Compression::None);
+        assert!(magic_compression(b"BZh91A").is_err());
+    }
+}

@@ -1,0 +1,237 @@
+//! Container image sources and the merged view of their layers.
+//!
+//! An image is read once, as a stream: each layer is decompressed (gzip or zstd, told by
+//! content), its tar walked entry by entry, and only the files a cataloguer asked for are kept
+//! in memory. Layers are read in parallel and then stacked with OCI whiteouts applied exactly as
+//! containerd does, so every file of the final filesystem knows the layer it came from.
+//! Everything read is untrusted and capped (`Limits`).
+
+mod blobs;
+mod error;
+mod layer;
+mod manifest;
+mod reference;
+mod rootfs;
+mod tree;
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+pub use error::ImageError;
+pub use layer::Compression;
+pub use reference::{Selector, SourceRef};
+pub use tree::{FileEntry, FileKind, FileTree, Version};
+
+use blobs::Store;
+use layer::{LayerJob, LayerOutput};
+use manifest::Plan;
+
+/// Caps on what an image may make Palisade read. Defaults suit real images; raise them for
+/// unusually large ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Decompressed bytes of one layer.
+    pub max_layer_bytes: u64,
+    /// Decompressed bytes of all layers together.
+    pub max_image_bytes: u64,
+    /// Declared size of any one file in a layer.
+    pub max_file_bytes: u64,
+    /// Largest file whose content is read for cataloguing; larger wanted files are reported.
+    pub max_read_bytes: u64,
+    /// Entries in one layer (or files in a root filesystem).
+    pub max_entries: usize,
+    /// Index, manifest, config and `manifest.json` size.
+    pub max_metadata_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        const GIB: u64 = 1 << 30;
+        Limits {
+            max_layer_bytes: 64 * GIB,
+            max_image_bytes: 128 * GIB,
+            max_file_bytes: 32 * GIB,
+            max_read_bytes: 256 << 20,
+            max_entries: 4_000_000,
+            max_metadata_bytes: 8 << 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerInfo {
+    /// Digest of the layer as stored (the manifest's), or its diff id where none is recorded.
+    pub digest: String,
+    /// sha256 of the uncompressed tar, computed while reading.
+    pub diff_id: String,
+    pub media_type: Option<String>,
+    pub compression: Compression,
+}
+
+/// An image, read: its metadata, layers and merged files.
+#[derive(Debug)]
+pub struct Image {
+    pub source: SourceRef,
+    /// The image's own name where the source records one (a tag).
+    pub name: Option<String>,
+    /// Manifest digest, for OCI sources.
+    pub digest: Option<String>,
+    pub platform: Option<String>,
+    pub layers: Vec<LayerInfo>,
+    pub files: FileTree,
+    /// Problems that did not stop the read (unreadable files, files over the read limit).
+    pub diagnostics: Vec<String>,
+}
+
+pub struct ReadOptions<'a> {
+    pub limits: Limits,
+    /// `os/arch[/variant]` to pick from multi-platform indexes.
+    pub platform: String,
+    /// Which files' contents to keep, by normalised path ("var/lib/dpkg/status").
+    pub wants: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+/// Reads an image from any source into its merged file view.
+pub fn read_image(source: &SourceRef, opts: &ReadOptions<'_>) -> Result<Image, ImageError> {
+    let shown = source.to_string();
+    let (store, plan) = match source {
+        SourceRef::Rootfs { dir } => {
+            let mut files = FileTree::default();
+            let mut diagnostics = Vec::new();
+            rootfs::walk(dir, &opts.limits, opts.wants, &mut files, &mut diagnostics)?;
+            return Ok(Image {
+                source: source.clone(),
+                name: None,
+                digest: None,
+                platform: None,
+                layers: Vec::new(),
+                files,
+                diagnostics,
+            });
+        }
+        SourceRef::OciLayout { dir, select } => {
+            let store = Store::dir(dir);
+            if !store.exists("oci-layout") && !store.exists("index.json") {
+                return Err(ImageError::Metadata {
+                    image: shown,
+                    file: dir.display().to_string(),
+                    reason: "not an OCI image layout (no oci-layout or index.json)".into(),
+                });
+            }
+            let plan = manifest::plan_oci(
+                &store,
+                &shown,
+                select.as_ref(),
+                &opts.platform,
+                &opts.limits,
+            )?;
+            (store, plan)
+        }
+        SourceRef::OciArchive { file, select } => {
+            let store = Store::tar(file, &shown)?;
+            let plan = manifest::plan_oci(
+                &store,
+                &shown,
+                select.as_ref(),
+                &opts.platform,
+                &opts.limits,
+            )?;
+            (store, plan)
+        }
+        SourceRef::DockerArchive { file, select } => {
+            let store = Store::tar(file, &shown)?;
+            let plan = manifest::plan_docker(&store, &shown, select.as_ref(), &opts.limits)?;
+            (store, plan)
+        }
+    };
+    read_layers(source, &shown, &store, plan, opts)
+}
+
+/// Reads the planned layers in parallel, then stacks them in order.
+fn read_layers(
+    source: &SourceRef,
+    shown: &str,
+    store: &Store,
+    plan: Plan,
+    opts: &ReadOptions<'_>,
+) -> Result<Image, ImageError> {
+    let total = AtomicU64::new(0);
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<LayerOutput, ImageError>>>> =
+        Mutex::new((0..plan.layers.len()).map(|_| None).collect());
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(plan.layers.len())
+        .max(1);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(planned) = plan.layers.get(i) else {
+                    break;
+                };
+                let name = planned
+                    .digest
+                    .clone()
+                    .unwrap_or_else(|| planned.member.clone());
+                let job = LayerJob {
+                    image: shown,
+                    name: &name,
+                    index: i,
+                    digest: planned.digest.as_deref(),
+                    diff_id: planned.diff_id.as_deref(),
+                    limits: &opts.limits,
+                    total: &total,
+                    wants: opts.wants,
+                };
+                let result = store
+                    .open(&planned.member, shown)
+                    .and_then(|r| layer::read_layer(r, &job));
+                let failed = result.is_err();
+                if let Ok(mut slots) = results.lock() {
+                    slots[i] = Some(result);
+                }
+                if failed {
+                    // Stop handing out work; the first error is reported.
+                    next.store(usize::MAX / 2, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    let slots = results.into_inner().unwrap_or_default();
+    let mut files = FileTree::default();
+    let mut layers = Vec::with_capacity(slots.len());
+    let mut diagnostics = Vec::new();
+    for (planned, slot) in plan.layers.iter().zip(slots) {
+        let Some(result) = slot else {
+            continue; // not read because an earlier error stopped the work
+        };
+        let out = result?;
+        files.apply_layer(layers.len(), out.entries);
+        diagnostics.extend(out.diagnostics);
+        layers.push(LayerInfo {
+            digest: planned
+                .digest
+                .clone()
+                .unwrap_or_else(|| out.diff_id.clone()),
+            diff_id: out.diff_id,
+            media_type: planned.media_type.clone(),
+            compression: out.compression,
+        });
+    }
+    if layers.len() != plan.layers.len() {
+        return Err(ImageError::Select {
+            image: shown.to_string(),
+            reason: "not every layer could be read".to_string(),
+        });
+    }
+    Ok(Image {
+        source: source.clone(),
+        name: plan.name,
+        digest: plan.digest,
+        platform: plan.platform,
+        layers,
+        files,
+        diagnostics,
+    })
+}

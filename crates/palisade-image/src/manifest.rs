@@ -1,0 +1,371 @@
+//! OCI and Docker image metadata: indexes, manifests, configs and `docker save`'s
+//! `manifest.json`, and the choice of one image (by name, position or platform) among several.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::blobs::{blob_path, Store};
+use crate::{ImageError, Limits, Selector};
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Descriptor {
+    #[serde(rename = "mediaType", default)]
+    pub media_type: String,
+    pub digest: String,
+    #[serde(default)]
+    pub annotations: HashMap<String, String>,
+    pub platform: Option<Platform>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Platform {
+    #[serde(default)]
+    pub architecture: String,
+    #[serde(default)]
+    pub os: String,
+    pub variant: Option<String>,
+}
+
+impl Platform {
+    pub fn name(&self) -> String {
+        match &self.variant {
+            Some(v) => format!("{}/{}/{v}", self.os, self.architecture),
+            None => format!("{}/{}", self.os, self.architecture),
+        }
+    }
+}
+
+/// An index or a manifest: the union of their fields, told apart by which are present.
+#[derive(Debug, Deserialize)]
+struct Document {
+    #[serde(default)]
+    manifests: Option<Vec<Descriptor>>,
+    #[serde(default)]
+    config: Option<Descriptor>,
+    #[serde(default)]
+    layers: Option<Vec<Descriptor>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct Config {
+    #[serde(default)]
+    pub architecture: Option<String>,
+    #[serde(default)]
+    pub os: Option<String>,
+    #[serde(default)]
+    pub variant: Option<String>,
+    #[serde(default)]
+    pub rootfs: Option<RootFs>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct RootFs {
+    #[serde(default)]
+    pub diff_ids: Vec<String>,
+}
+
+/// A layer to read: where it is stored and what it must hash to.
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedLayer {
+    pub member: String,
+    pub digest: Option<String>,
+    pub diff_id: Option<String>,
+    pub media_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Plan {
+    pub name: Option<String>,
+    pub digest: Option<String>,
+    pub platform: Option<String>,
+    pub layers: Vec<PlannedLayer>,
+}
+
+const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+fn parse<T: for<'de> Deserialize<'de>>(
+    bytes: &[u8],
+    image: &str,
+    file: &str,
+) -> Result<T, ImageError> {
+    serde_json::from_slice(bytes).map_err(|e| ImageError::Metadata {
+        image: image.to_string(),
+        file: file.to_string(),
+        reason: format!("malformed JSON: {e}"),
+    })
+}
+
+fn select_err(image: &str, reason: String) -> ImageError {
+    ImageError::Select {
+        image: image.to_string(),
+        reason,
+    }
+}
+
+/// Plans the reading of an OCI layout (a directory or the contents of an OCI archive).
+pub(crate) fn plan_oci(
+    store: &Store,
+    image: &str,
+    select: Option<&Selector>,
+    platform: &str,
+    limits: &Limits,
+) -> Result<Plan, ImageError> {
+    let index_bytes = store.read_small("index.json", image, limits.max_metadata_bytes, None)?;
+    let doc: Document = parse(&index_bytes, image, "index.json")?;
+    let manifests = doc.manifests.ok_or_else(|| ImageError::Metadata {
+        image: image.to_string(),
+        file: "index.json".to_string(),
+        reason: "no \"manifests\" list".to_string(),
+    })?;
+    let names = |ms: &[Descriptor]| -> String {
+        let names: Vec<&str> = ms
+            .iter()
+            .filter_map(|m| m.annotations.get(REF_NAME).map(String::as_str))
+            .collect();
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    };
+    let chosen: Descriptor = match select {
+        Some(Selector::Name(name)) => manifests
+            .iter()
+            .find(|m| m.annotations.get(REF_NAME) == Some(name))
+            .cloned()
+            .ok_or_else(|| {
+                select_err(
+                    image,
+                    format!(
+                        "no image named {name:?} in the layout (names: {})",
+                        names(&manifests)
+                    ),
+                )
+            })?,
+        Some(Selector::Index(i)) => manifests.get(*i).cloned().ok_or_else(|| {
+            select_err(
+                image,
+                format!("no image @{i}: the layout holds {}", manifests.len()),
+            )
+        })?,
+        None if manifests.len() == 1 => manifests[0].clone(),
+        None if !manifests.is_empty() && manifests.iter().all(|m| m.platform.is_some()) => {
+            choose_platform(&manifests, platform, image)?
+        }
+        None if manifests.is_empty() => {
+            return Err(select_err(image, "the layout holds no image".into()))
+        }
+        None => {
+            return Err(select_err(
+                image,
+                format!(
+                "the layout holds {} images; name one as oci:DIR:NAME or oci:DIR:@N (names: {})",
+                manifests.len(),
+                names(&manifests)
+            ),
+            ))
+        }
+    };
+    let name = chosen.annotations.get(REF_NAME).cloned();
+    let mut plan = resolve(store, image, chosen, platform, limits, 0)?;
+    plan.name = name;
+    Ok(plan)
+}
+
+fn choose_platform(
+    manifests: &[Descriptor],
+    wanted: &str,
+    image: &str,
+) -> Result<Descriptor, ImageError> {
+    let mut parts = wanted.split('/');
+    let (os, arch, variant) = (
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next(),
+    );
+    manifests
+        .iter()
+        .find(|m| {
+            m.platform.as_ref().is_some_and(|p| {
+                p.os == os
+                    && p.architecture == arch
+                    && variant.is_none_or(|v| p.variant.as_deref() == Some(v))
+            })
+        })
+        .cloned()
+        .ok_or_else(|| {
+            let have: Vec<String> = manifests
+                .iter()
+                .filter_map(|m| m.platform.as_ref().map(Platform::name))
+                .collect();
+            select_err(
+                image,
+                format!(
+                    "no image for platform {wanted} (available: {}); choose with --platform",
+                    have.join(", ")
+                ),
+            )
+        })
+}
+
+/// Follows a descriptor through nested indexes to a manifest, then reads its config.
+fn resolve(
+    store: &Store,
+    image: &str,
+    desc: Descriptor,
+    platform: &str,
+    limits: &Limits,
+    depth: usize,
+) -> Result<Plan, ImageError> {
+    if depth > 4 {
+        return Err(select_err(image, "indexes nested more than 4 deep".into()));
+    }
+    let path = blob_path(&desc.digest, image)?;
+    let bytes = store.read_small(&path, image, limits.max_metadata_bytes, Some(&desc.digest))?;
+    let doc: Document = parse(&bytes, image, &path)?;
+    if let Some(manifests) = doc.manifests {
+        let chosen = choose_platform(&manifests, platform, image)?;
+        return resolve(store, image, chosen, platform, limits, depth + 1);
+    }
+    let (Some(config_desc), Some(layers)) = (doc.config, doc.layers) else {
+        return Err(ImageError::Metadata {
+            image: image.to_string(),
+            file: path,
+            reason: "neither an image index nor a manifest (no \"config\" and \"layers\")"
+                .to_string(),
+        });
+    };
+    let config_path = blob_path(&config_desc.digest, image)?;
+    let config_bytes = store.read_small(
+        &config_path,
+        image,
+        limits.max_metadata_bytes,
+        Some(&config_desc.digest),
+    )?;
+    let config: Config = parse(&config_bytes, image, &config_path)?;
+    let diff_ids = config.rootfs.clone().unwrap_or_default().diff_ids;
+    let layers = layers
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            Ok(PlannedLayer {
+                member: blob_path(&l.digest, image)?,
+                diff_id: diff_ids.get(i).cloned(),
+                digest: Some(l.digest),
+                media_type: Some(l.media_type).filter(|m| !m.is_empty()),
+            })
+        })
+        .collect::<Result<Vec<_>, ImageError>>()?;
+    Ok(Plan {
+        name: None,
+        digest: Some(desc.digest),
+        platform: config_platform(&config),
+        layers,
+    })
+}
+
+fn config_platform(c: &Config) -> Option<String> {
+    match (&c.os, &c.architecture) {
+        (Some(os), Some(arch)) => Some(
+            Platform {
+                os: os.clone(),
+                architecture: arch.clone(),
+                variant: c.variant.clone(),
+            }
+            .name(),
+        ),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct DockerManifest {
+    #[serde(rename = "Config")]
+    config: String,
+    #[serde(rename = "RepoTags", default)]
+    repo_tags: Option<Vec<String>>,
+    #[serde(rename = "Layers")]
+    layers: Vec<String>,
+}
+
+/// Plans the reading of a `docker save` archive from its `manifest.json`.
+pub(crate) fn plan_docker(
+    store: &Store,
+    image: &str,
+    select: Option<&Selector>,
+    limits: &Limits,
+) -> Result<Plan, ImageError> {
+    let bytes = store.read_small("manifest.json", image, limits.max_metadata_bytes, None)?;
+    let manifests: Vec<DockerManifest> = parse(&bytes, image, "manifest.json")?;
+    let tags = |m: &DockerManifest| m.repo_tags.clone().unwrap_or_default();
+    let all_tags = || {
+        manifests
+            .iter()
+            .flat_map(tags)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let chosen = match select {
+        Some(Selector::Name(name)) => manifests
+            .iter()
+            .find(|m| tags(m).iter().any(|t| t == name))
+            .ok_or_else(|| select_err(image, format!("no image tagged {name:?} in the archive (tags: {})", all_tags())))?,
+        Some(Selector::Index(i)) => manifests
+            .get(*i)
+            .ok_or_else(|| select_err(image, format!("no image @{i}: the archive holds {}", manifests.len())))?,
+        None if manifests.len() == 1 => &manifests[0],
+        None if manifests.is_empty() => return Err(select_err(image, "the archive holds no image".into())),
+        None => {
+            return Err(select_err(
+                image,
+                format!("the archive holds {} images; name one as docker-archive:FILE:TAG or :@N (tags: {})", manifests.len(), all_tags()),
+            ))
+        }
+    };
+    let config_member =
+        crate::layer::clean_path(chosen.config.as_bytes()).map_err(|r| ImageError::Metadata {
+            image: image.to_string(),
+            file: "manifest.json".to_string(),
+            reason: format!("config path {:?}: {r}", chosen.config),
+        })?;
+    let config_bytes = store.read_small(&config_member, image, limits.max_metadata_bytes, None)?;
+    let config: Config = parse(&config_bytes, image, &config_member)?;
+    let diff_ids = config.rootfs.clone().unwrap_or_default().diff_ids;
+    if !diff_ids.is_empty() && diff_ids.len() != chosen.layers.len() {
+        return Err(ImageError::Metadata {
+            image: image.to_string(),
+            file: config_member,
+            reason: format!(
+                "{} diff_ids for {} layers",
+                diff_ids.len(),
+                chosen.layers.len()
+            ),
+        });
+    }
+    let layers = chosen
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let member =
+                crate::layer::clean_path(l.as_bytes()).map_err(|r| ImageError::Metadata {
+                    image: image.to_string(),
+                    file: "manifest.json".to_string(),
+                    reason: format!("layer path {l:?}: {r}"),
+                })?;
+            Ok(PlannedLayer {
+                member,
+                digest: None,
+                diff_id: diff_ids.get(i).cloned(),
+                media_type: None,
+            })
+        })
+        .collect::<Result<Vec<_>, ImageError>>()?;
+    Ok(Plan {
+        name: tags(chosen).into_iter().next(),
+        digest: None,
+        platform: config_platform(&config),
+        layers,
+    })
+}

@@ -1,0 +1,154 @@
+//! Image references in the transport syntax of skopeo and podman, so users learn nothing new:
+//! `oci:DIR[:REF]`, `oci-archive:FILE[:REF]`, `docker-archive:FILE[:REF|@N]`, `rootfs:DIR`,
+//! and a bare existing directory, which means `rootfs:DIR`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::ImageError;
+
+/// Which image inside an archive or layout: by name/tag or by position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    Name(String),
+    Index(usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceRef {
+    OciLayout {
+        dir: PathBuf,
+        select: Option<Selector>,
+    },
+    OciArchive {
+        file: PathBuf,
+        select: Option<Selector>,
+    },
+    DockerArchive {
+        file: PathBuf,
+        select: Option<Selector>,
+    },
+    Rootfs {
+        dir: PathBuf,
+    },
+}
+
+fn split_path(rest: &str) -> (PathBuf, Option<Selector>) {
+    // As in skopeo, the path ends at the first ':'; what follows names the image.
+    match rest.split_once(':') {
+        Some((path, sel)) if !sel.is_empty() => {
+            let select = match sel.strip_prefix('@').map(str::parse::<usize>) {
+                Some(Ok(n)) => Selector::Index(n),
+                _ => Selector::Name(sel.to_string()),
+            };
+            (PathBuf::from(path), Some(select))
+        }
+        Some((path, _)) => (PathBuf::from(path), None),
+        None => (PathBuf::from(rest), None),
+    }
+}
+
+impl FromStr for SourceRef {
+    type Err = ImageError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = |reason: &str| ImageError::Reference {
+            reference: s.to_string(),
+            reason: reason.to_string(),
+        };
+        let source = if let Some(rest) = s.strip_prefix("oci:") {
+            let (dir, select) = split_path(rest);
+            SourceRef::OciLayout { dir, select }
+        } else if let Some(rest) = s.strip_prefix("oci-archive:") {
+            let (file, select) = split_path(rest);
+            SourceRef::OciArchive { file, select }
+        } else if let Some(rest) = s.strip_prefix("docker-archive:") {
+            let (file, select) = split_path(rest);
+            SourceRef::DockerArchive { file, select }
+        } else if let Some(rest) = s.strip_prefix("rootfs:").or_else(|| s.strip_prefix("dir:")) {
+            SourceRef::Rootfs {
+                dir: PathBuf::from(rest),
+            }
+        } else if Path::new(s).is_dir() {
+            SourceRef::Rootfs {
+                dir: PathBuf::from(s),
+            }
+        } else if Path::new(s).is_file() {
+            return Err(err(
+                "a file needs a transport: docker-archive:FILE or oci-archive:FILE",
+            ));
+        } else {
+            return Err(err(
+                "expected oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REF], rootfs:DIR or an existing directory",
+            ));
+        };
+        let path = match &source {
+            SourceRef::OciLayout { dir, .. } | SourceRef::Rootfs { dir } => dir,
+            SourceRef::OciArchive { file, .. } | SourceRef::DockerArchive { file, .. } => file,
+        };
+        if path.as_os_str().is_empty() {
+            return Err(err("the path is empty"));
+        }
+        Ok(source)
+    }
+}
+
+impl fmt::Display for SourceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (transport, path, select) = match self {
+            SourceRef::OciLayout { dir, select } => ("oci", dir, select),
+            SourceRef::OciArchive { file, select } => ("oci-archive", file, select),
+            SourceRef::DockerArchive { file, select } => ("docker-archive", file, select),
+            SourceRef::Rootfs { dir } => ("rootfs", dir, &None),
+        };
+        write!(f, "{transport}:{}", path.display())?;
+        match select {
+            Some(Selector::Name(n)) => write!(f, ":{n}"),
+            Some(Selector::Index(i)) => write!(f, ":@{i}"),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_transports() {
+        assert_eq!(
+            "oci:/tmp/img:latest".parse::<SourceRef>().unwrap(),
+            SourceRef::OciLayout {
+                dir: "/tmp/img".into(),
+                select: Some(Selector::Name("latest".into()))
+            }
+        );
+        assert_eq!(
+            "docker-archive:a.tar:@1".parse::<SourceRef>().unwrap(),
+            SourceRef::DockerArchive {
+                file: "a.tar".into(),
+                select: Some(Selector::Index(1))
+            }
+        );
+        assert_eq!(
+            "docker-archive:a.tar:debian:12"
+                .parse::<SourceRef>()
+                .unwrap(),
+            SourceRef::DockerArchive {
+                file: "a.tar".into(),
+                select: Some(Selector::Name("debian:12".into()))
+            }
+        );
+        assert_eq!(
+            "rootfs:/".parse::<SourceRef>().unwrap(),
+            SourceRef::Rootfs { dir: "/".into() }
+        );
+        assert_eq!(
+            "/".parse::<SourceRef>().unwrap(),
+            SourceRef::Rootfs { dir: "/".into() }
+        );
+        assert!("nonsense-that-does-not-exist".parse::<SourceRef>().is_err());
+        assert!("oci:".parse::<SourceRef>().is_err());
+    }
+}

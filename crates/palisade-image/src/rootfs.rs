@@ -1,0 +1,131 @@
+//! A plain root filesystem directory (an unpacked image, a mounted container root, the host).
+
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::tree::{FileEntry, FileKind, FileTree};
+use crate::{ImageError, Limits};
+
+/// Kernel pseudo-filesystems: never package content, and endless or slow to walk.
+const SKIP_TOP: [&str; 3] = ["proc", "sys", "dev"];
+
+pub(crate) fn walk(
+    root: &Path,
+    limits: &Limits,
+    wants: &(dyn Fn(&str) -> bool + Sync),
+    tree: &mut FileTree,
+    diagnostics: &mut Vec<String>,
+) -> Result<(), ImageError> {
+    let meta = fs::metadata(root).map_err(|e| ImageError::io(root, e))?;
+    if !meta.is_dir() {
+        return Err(ImageError::io(
+            root,
+            std::io::Error::other("not a directory"),
+        ));
+    }
+    let mut stack = vec![String::new()];
+    let mut count = 0usize;
+    while let Some(rel) = stack.pop() {
+        let dir = root.join(&rel);
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) => {
+                diagnostics.push(format!("{}: {e}; skipped", dir.display()));
+                continue;
+            }
+        };
+        for entry in entries {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    diagnostics.push(format!("{}: {e}; skipped", dir.display()));
+                    continue;
+                }
+            };
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                diagnostics.push(format!(
+                    "{}: a name that is not UTF-8; skipped",
+                    entry.path().display()
+                ));
+                continue;
+            };
+            let path = if rel.is_empty() {
+                name.to_string()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let meta = match entry.metadata() {
+                Ok(m) => m,
+                Err(e) => {
+                    diagnostics.push(format!("{}: {e}; skipped", entry.path().display()));
+                    continue;
+                }
+            };
+            count += 1;
+            if count > limits.max_entries {
+                return Err(ImageError::io(
+                    root,
+                    std::io::Error::other(format!(
+                        "more than {} files (--max-entries)",
+                        limits.max_entries
+                    )),
+                ));
+            }
+            let ft = meta.file_type();
+            let kind = if ft.is_dir() {
+                FileKind::Dir
+            } else if ft.is_symlink() {
+                FileKind::Symlink
+            } else if ft.is_file() {
+                FileKind::File
+            } else if ft.is_block_device() || ft.is_char_device() || ft.is_fifo() || ft.is_socket()
+            {
+                FileKind::Special
+            } else {
+                continue;
+            };
+            let link = if kind == FileKind::Symlink {
+                fs::read_link(entry.path())
+                    .ok()
+                    .map(|t| t.to_string_lossy().into_owned())
+            } else {
+                None
+            };
+            let mut content = None;
+            if kind == FileKind::File && wants(&path) {
+                if meta.len() > limits.max_read_bytes {
+                    diagnostics.push(format!("{path}: {} bytes is over the read limit of {} bytes (--max-read-bytes); not read", meta.len(), limits.max_read_bytes));
+                } else {
+                    let mut buf = Vec::new();
+                    match fs::File::open(entry.path())
+                        .and_then(|f| f.take(limits.max_read_bytes).read_to_end(&mut buf))
+                    {
+                        Ok(_) => content = Some(Arc::from(buf)),
+                        Err(e) => {
+                            diagnostics.push(format!("{}: {e}; not read", entry.path().display()))
+                        }
+                    }
+                }
+            }
+            if kind == FileKind::Dir && !(rel.is_empty() && SKIP_TOP.contains(&name)) {
+                stack.push(path.clone());
+            }
+            tree.insert(
+                path,
+                FileEntry {
+                    kind,
+                    size: meta.len(),
+                    mode: meta.mode(),
+                    layer: None,
+                    link,
+                    content,
+                },
+            );
+        }
+    }
+    Ok(())
+}

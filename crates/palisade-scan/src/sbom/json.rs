@@ -1,0 +1,49 @@
+//! Palisade's own JSON: everything found, including the files each package owns and the
+//! diagnostics. Schema documented in docs/sbom-json.md; `schemaVersion` changes on any
+//! incompatible change.
+
+use serde_json::{json, Value};
+
+use super::{DocInfo, Subject};
+
+pub const SCHEMA_VERSION: &str = "palisade.sbom/v1";
+
+pub fn document(s: &Subject<'_>, doc: &DocInfo) -> Value {
+    let img = s.image;
+    let layers: Vec<Value> = img
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| json!({"index": i, "digest": l.digest, "diffID": l.diff_id, "mediaType": l.media_type, "compression": l.compression.name()}))
+        .collect();
+    let packages: Vec<Value> = s
+        .catalog
+        .packages
+        .iter()
+        .map(|p| {
+            let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
+            if let Some(layer) = s.layer(p.location.layer) {
+                v["location"]["layerDigest"] = json!(layer.digest);
+                v["location"]["layerDiffID"] = json!(layer.diff_id);
+            }
+            v
+        })
+        .collect();
+    let mut diagnostics = img.diagnostics.clone();
+    diagnostics.extend(s.catalog.diagnostics.iter().cloned());
+    json!({
+        "schemaVersion": SCHEMA_VERSION,
+        "tool": {"name": "palisade", "version": doc.tool_version},
+        "timestamp": doc.timestamp,
+        "source": {
+            "reference": img.source.to_string(),
+            "name": img.name,
+            "digest": img.digest,
+            "platform": img.platform,
+            "layers": layers,
+        },
+        "os": s.catalog.os,
+        "packages": packages,
+        "diagnostics": diagnostics,
+    })
+}

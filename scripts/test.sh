@@ -5,11 +5,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=(mmdebstrap umoci skopeo zstd python3-apt python3-rpm python3-packaging python3-venv maven default-jdk-headless nodejs npm)
+# What each tool is and the Debian package that brings it; checked by what is on the machine,
+# so a Node.js or JDK installed another way is used as it is.
 missing=()
-for p in "${need[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
+have() { command -v "$1" >/dev/null 2>&1; }
+have mmdebstrap || missing+=(mmdebstrap)
+have umoci || missing+=(umoci)
+have skopeo || missing+=(skopeo)
+have zstd || missing+=(zstd)
+have javac || missing+=(default-jdk-headless)
+have node || missing+=(nodejs)
+have npm || missing+=(npm)
+[ -f /usr/share/java/maven3-artifact.jar ] || missing+=(libmaven3-core-java)
+/usr/bin/python3 -c 'import apt_pkg' 2>/dev/null || missing+=(python3-apt)
+/usr/bin/python3 -c 'import rpm' 2>/dev/null || missing+=(python3-rpm)
+/usr/bin/python3 -c 'import packaging' 2>/dev/null || missing+=(python3-packaging)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -9,6 +9,7 @@ pub mod apk;
 pub mod control;
 pub mod dpkg;
 pub mod os;
+pub mod rpm;
 
 use palisade_core::{OsRelease, Package};
 use palisade_image::FileTree;
@@ -38,7 +39,7 @@ pub struct Catalog {
 
 /// Every cataloguer, in reporting order.
 pub fn cataloguers() -> Vec<Box<dyn Cataloguer>> {
-    vec![Box::new(dpkg::Dpkg), Box::new(apk::Apk)]
+    vec![Box::new(dpkg::Dpkg), Box::new(rpm::Rpm), Box::new(apk::Apk)]
 }
 
 /// Whether any cataloguer (or OS detection) needs `path`.

@@ -132,6 +132,56 @@ fn sbom_lists_every_dpkg_package_with_source_and_layer() {
 }
 
 #[test]
+fn sbom_reads_a_real_rpm_sqlite_database() {
+    let dir = script("tests/fixtures/build.sh");
+    let expected: BTreeSet<String> = std::fs::read_to_string(dir.join("rpm/expected-packages.tsv"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(expected.len(), 60);
+    let sbom = sbom_json(&format!("oci:{}/rpm/oci", dir.display()));
+    let ours: BTreeSet<String> = sbom["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let version = p["version"].as_str().unwrap();
+            let plain = version.split_once(':').map_or(version, |(_, v)| v);
+            format!(
+                "{}\t{version}\t{}\t{}-{plain}.src.rpm\t{}\t{}",
+                p["name"].as_str().unwrap(),
+                p["arch"].as_str().unwrap(),
+                p["source_name"].as_str().unwrap(),
+                p["licenses"][0].as_str().unwrap(),
+                p["files"].as_array().unwrap().len()
+            )
+        })
+        .collect();
+    assert_eq!(ours, expected, "packages differ from `rpm -qa`");
+    for p in sbom["packages"].as_array().unwrap() {
+        let n: u32 = p["name"]
+            .as_str()
+            .unwrap()
+            .rsplit('-')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            p["location"]["layer"],
+            if n > 50 { 1 } else { 0 },
+            "layer of {}",
+            p["name"]
+        );
+        assert!(p["purl"]
+            .as_str()
+            .unwrap()
+            .starts_with("pkg:rpm/rocky/palisade-test-"));
+    }
+}
+
+#[test]
 fn cyclonedx_and_spdx_are_valid_for_their_owners_validators() {
     let dir = script("tests/fixtures/build.sh");
     let venv = script("tests/tools/pyenv.sh");

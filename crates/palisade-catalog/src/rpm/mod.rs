@@ -1,0 +1,189 @@
+//! RPM packages from the rpm database: SQLite (`rpmdb.sqlite`, rpm 4.16+: RHEL 9, Fedora,
+//! openSUSE, Amazon Linux 2023). Berkeley DB (`Packages`: RHEL/CentOS 7 and 8, Amazon Linux 2)
+//! and ndb (`Packages.db`: older SUSE) are recognised and reported as not yet readable.
+
+pub mod header;
+pub mod sqlite;
+
+use palisade_core::{purl, Location, OsRelease, Package, PackageType};
+use palisade_image::FileTree;
+
+use crate::{introducing_layer, Cataloguer};
+use header::{tag, Header};
+
+const DIRS: [&str; 2] = ["var/lib/rpm", "usr/lib/sysimage/rpm"];
+
+pub struct Rpm;
+
+/// Reads every header of a SQLite rpm database.
+pub fn read_sqlite(data: &[u8]) -> Result<Vec<Header>, String> {
+    let db = sqlite::Database::open(data).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for (rowid, payload) in db.rows("Packages").map_err(|e| e.to_string())? {
+        let cols = sqlite::record(&payload).map_err(|e| format!("row {rowid}: {e}"))?;
+        if let Some(sqlite::Value::Blob(b)) = cols.get(1) {
+            out.push(header::parse(b).map_err(|e| format!("row {rowid}: {e}"))?);
+        }
+    }
+    Ok(out)
+}
+
+/// `[epoch:]version-release`, as rpm prints `%{EVR}`.
+fn evr(h: &Header) -> Option<String> {
+    let (v, r) = (h.string(tag::VERSION)?, h.string(tag::RELEASE)?);
+    Some(match h.int(tag::EPOCH) {
+        Some(e) => format!("{e}:{v}-{r}"),
+        None => format!("{v}-{r}"),
+    })
+}
+
+/// `name-version-release.src.rpm` -> (name, version-release).
+fn split_source_rpm(s: &str) -> Option<(String, String)> {
+    let base = s
+        .strip_suffix(".src.rpm")
+        .or_else(|| s.strip_suffix(".nosrc.rpm"))?;
+    let (nv, release) = base.rsplit_once('-')?;
+    let (name, version) = nv.rsplit_once('-')?;
+    Some((name.to_string(), format!("{version}-{release}")))
+}
+
+impl Cataloguer for Rpm {
+    fn name(&self) -> &'static str {
+        "rpm"
+    }
+
+    fn wants(&self, path: &str) -> bool {
+        DIRS.iter().any(|d| {
+            path.strip_prefix(d)
+                .is_some_and(|rest| matches!(rest, "/rpmdb.sqlite" | "/rpmdb.sqlite-wal"))
+        })
+    }
+
+    fn catalog(
+        &self,
+        files: &FileTree,
+        os: Option<&OsRelease>,
+        out: &mut Vec<Package>,
+        diagnostics: &mut Vec<String>,
+    ) {
+        // /var/lib/rpm may be a symlink to /usr/lib/sysimage/rpm; read each database once.
+        let mut done = Vec::new();
+        for dir in DIRS {
+            for (name, kind) in [("Packages", "Berkeley DB"), ("Packages.db", "ndb")] {
+                let path = format!("{dir}/{name}");
+                if files.resolve(&path).is_some_and(|(_, e)| e.size > 0) {
+                    diagnostics.push(format!("/{path}: {kind} rpm databases are not supported yet; its packages are not listed"));
+                }
+            }
+            let path = format!("{dir}/rpmdb.sqlite");
+            let Some((real, entry)) = files.resolve(&path) else {
+                continue;
+            };
+            if done.contains(&real) {
+                continue;
+            }
+            done.push(real.clone());
+            let Some(data) = entry.content.as_deref() else {
+                continue;
+            };
+            if files
+                .resolve(&format!("{dir}/rpmdb.sqlite-wal"))
+                .is_some_and(|(_, e)| e.size > 0)
+            {
+                diagnostics.push(format!("/{dir}/rpmdb.sqlite-wal: write-ahead log not applied; recent rpm changes may be missing"));
+            }
+            let headers = match read_sqlite(data) {
+                Ok(h) => h,
+                Err(e) => {
+                    diagnostics.push(format!("/{path}: {e}; no RPM packages read from it"));
+                    continue;
+                }
+            };
+            let distro = os.map(OsRelease::distro).unwrap_or_default();
+            for h in headers {
+                let (Some(name), Some(version)) = (h.string(tag::NAME), evr(&h)) else {
+                    diagnostics.push(format!(
+                        "/{path}: a header without name, version or release; skipped"
+                    ));
+                    continue;
+                };
+                // Imported signing keys are stored as pseudo-packages.
+                if name == "gpg-pubkey" {
+                    continue;
+                }
+                let arch = h.string(tag::ARCH).map(str::to_string);
+                let source_rpm = h.string(tag::SOURCERPM).unwrap_or("");
+                let source = split_source_rpm(source_rpm);
+                let layer = introducing_layer(files.history(&real), |db| {
+                    read_sqlite(db).is_ok_and(|hs| {
+                        hs.iter().any(|x| {
+                            x.string(tag::NAME) == Some(name) && evr(x).as_deref() == Some(&version)
+                        })
+                    })
+                })
+                .or(entry.layer);
+                let epoch = h.int(tag::EPOCH).map(|e| e.to_string()).unwrap_or_default();
+                let plain = format!(
+                    "{}-{}",
+                    h.string(tag::VERSION).unwrap_or(""),
+                    h.string(tag::RELEASE).unwrap_or("")
+                );
+                let purl = purl::build(
+                    "rpm",
+                    os.map(|o| o.id.as_str()),
+                    name,
+                    &plain,
+                    &[
+                        ("arch", arch.as_deref().unwrap_or("")),
+                        ("epoch", &epoch),
+                        ("upstream", source_rpm),
+                        ("distro", &distro),
+                    ],
+                );
+                out.push(Package {
+                    name: name.to_string(),
+                    version: version.clone(),
+                    package_type: PackageType::Rpm,
+                    arch,
+                    source_version: source.as_ref().map(|(_, v)| {
+                        if epoch.is_empty() {
+                            v.clone()
+                        } else {
+                            format!("{epoch}:{v}")
+                        }
+                    }),
+                    source_name: source.map(|(n, _)| n),
+                    licenses: h
+                        .string(tag::LICENSE)
+                        .map(str::to_string)
+                        .into_iter()
+                        .collect(),
+                    purl,
+                    location: Location {
+                        path: format!("/{path}"),
+                        layer,
+                    },
+                    files: h.files(),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_source_rpms() {
+        assert_eq!(
+            split_source_rpm("bash-5.1.8-6.el9.src.rpm"),
+            Some(("bash".into(), "5.1.8-6.el9".into()))
+        );
+        assert_eq!(
+            split_source_rpm("python3.11-3.11.2-2.el9.src.rpm"),
+            Some(("python3.11".into(), "3.11.2-2.el9".into()))
+        );
+        assert_eq!(split_source_rpm("(none)"), None);
+    }
+}

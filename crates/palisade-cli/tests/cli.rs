@@ -131,17 +131,9 @@ fn sbom_lists_every_dpkg_package_with_source_and_layer() {
         .starts_with("/var/lib/dpkg/status.d/"));
 }
 
-#[test]
-fn sbom_reads_a_real_rpm_sqlite_database() {
-    let dir = script("tests/fixtures/build.sh");
-    let expected: BTreeSet<String> = std::fs::read_to_string(dir.join("rpm/expected-packages.tsv"))
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect();
-    assert_eq!(expected.len(), 60);
-    let sbom = sbom_json(&format!("oci:{}/rpm/oci", dir.display()));
-    let ours: BTreeSet<String> = sbom["packages"]
+/// rpm's own listing against ours: name, EVR, arch, source rpm, licence, file count.
+fn rpm_rows(sbom: &serde_json::Value) -> BTreeSet<String> {
+    sbom["packages"]
         .as_array()
         .unwrap()
         .iter()
@@ -157,8 +149,24 @@ fn sbom_reads_a_real_rpm_sqlite_database() {
                 p["files"].as_array().unwrap().len()
             )
         })
-        .collect();
-    assert_eq!(ours, expected, "packages differ from `rpm -qa`");
+        .collect()
+}
+
+fn lines(path: PathBuf) -> BTreeSet<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn sbom_reads_real_rpm_databases_sqlite_and_berkeley_db() {
+    let dir = script("tests/fixtures/build.sh");
+    let expected = lines(dir.join("rpm/expected-packages.tsv"));
+    assert_eq!(expected.len(), 60);
+    let sbom = sbom_json(&format!("oci:{}/rpm/oci", dir.display()));
+    assert_eq!(rpm_rows(&sbom), expected, "packages differ from `rpm -qa`");
     for p in sbom["packages"].as_array().unwrap() {
         let n: u32 = p["name"]
             .as_str()
@@ -179,6 +187,25 @@ fn sbom_reads_a_real_rpm_sqlite_database() {
             .unwrap()
             .starts_with("pkg:rpm/rocky/palisade-test-"));
     }
+    let bdb_expected = lines(dir.join("rpm-bdb/expected-packages.tsv"));
+    assert_eq!(
+        bdb_expected, expected,
+        "rpm reads the same packages from both databases"
+    );
+    let sbom = sbom_json(&format!("rootfs:{}/rpm-bdb/rootfs", dir.display()));
+    assert_eq!(
+        rpm_rows(&sbom),
+        bdb_expected,
+        "packages differ from `rpm -qa` (bdb_ro)"
+    );
+    assert_eq!(
+        sbom["packages"][0]["location"]["path"],
+        "/var/lib/rpm/Packages"
+    );
+    assert!(sbom["packages"][0]["purl"]
+        .as_str()
+        .unwrap()
+        .contains("distro=centos-7"));
 }
 
 #[test]

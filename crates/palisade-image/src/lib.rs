@@ -147,6 +147,36 @@ pub fn read_image(source: &SourceRef, opts: &ReadOptions<'_>) -> Result<Image, I
     read_layers(source, &shown, &store, plan, opts)
 }
 
+/// Reads one layer blob on its own (a tar, gzip or zstd stream) into a one-layer file view: for
+/// scanning a single layer, and for fuzzing the layer reader.
+pub fn read_layer(
+    reader: impl std::io::Read,
+    name: &str,
+    opts: &ReadOptions<'_>,
+) -> Result<(FileTree, LayerInfo, Vec<String>), ImageError> {
+    let total = AtomicU64::new(0);
+    let job = LayerJob {
+        image: name,
+        name,
+        index: 0,
+        digest: None,
+        diff_id: None,
+        limits: &opts.limits,
+        total: &total,
+        wants: opts.wants,
+    };
+    let out = layer::read_layer(reader, &job)?;
+    let mut files = FileTree::default();
+    files.apply_layer(0, out.entries);
+    let info = LayerInfo {
+        digest: out.diff_id.clone(),
+        diff_id: out.diff_id,
+        media_type: None,
+        compression: out.compression,
+    };
+    Ok((files, info, out.diagnostics))
+}
+
 /// Reads the planned layers in parallel, then stacks them in order.
 fn read_layers(
     source: &SourceRef,

@@ -220,8 +220,11 @@ pub fn copyright_licenses(data: &[u8]) -> Vec<String> {
     let mut found = Vec::new();
     for line in text.lines() {
         if let Some(v) = line.strip_prefix("License:") {
-            if let Some(first) = v.split_whitespace().next() {
-                found.push(first.trim_end_matches(',').to_string());
+            // "License: none" marks files under no licence at all.
+            if let Some(first) = v.split_whitespace().next().map(|f| f.trim_end_matches(',')) {
+                if !first.is_empty() && !first.eq_ignore_ascii_case("none") {
+                    found.push(first.to_string());
+                }
             }
         }
         let mut rest = line;
@@ -292,7 +295,7 @@ mod tests {
 
     #[test]
     fn reads_copyright_licenses() {
-        let l = copyright_licenses(b"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: GPL-2+\n\nLicense: LGPL-2.1 or later\n see /usr/share/common-licenses/LGPL-2.1.\n");
-        assert_eq!(l, ["GPL-2+", "LGPL-2.1"]);
+        let l = copyright_licenses(b"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: GPL-2+\n\nLicense: LGPL-2.1 or later\n see /usr/share/common-licenses/LGPL-2.1.\n\nLicense:  CC0-1.0\nLicense: REGCOMP, and GPL-1+\nLicense: none\n");
+        assert_eq!(l, ["CC0-1.0", "GPL-2+", "LGPL-2.1", "REGCOMP"]);
     }
 }

@@ -1,7 +1,8 @@
 //! RPM packages from the rpm database: SQLite (`rpmdb.sqlite`, rpm 4.16+: RHEL 9, Fedora,
-//! openSUSE, Amazon Linux 2023). Berkeley DB (`Packages`: RHEL/CentOS 7 and 8, Amazon Linux 2)
-//! and ndb (`Packages.db`: older SUSE) are recognised and reported as not yet readable.
+//! openSUSE, Amazon Linux 2023) and Berkeley DB (`Packages`: RHEL/CentOS 7 and 8, Amazon Linux
+//! 2). ndb (`Packages.db`: SUSE 15) is recognised and reported as not supported.
 
+pub mod bdb;
 pub mod header;
 pub mod sqlite;
 
@@ -27,6 +28,24 @@ pub fn read_sqlite(data: &[u8]) -> Result<Vec<Header>, String> {
     }
     Ok(out)
 }
+
+/// Reads every header of a Berkeley DB rpm database. Values too short to be a header (rpm keeps
+/// its next instance number under key 0) are skipped.
+pub fn read_bdb(data: &[u8]) -> Result<Vec<Header>, String> {
+    bdb::values(data)
+        .map_err(|e| e.to_string())?
+        .iter()
+        .filter(|v| v.len() > 8)
+        .enumerate()
+        .map(|(i, v)| header::parse(v).map_err(|e| format!("record {i}: {e}")))
+        .collect()
+}
+
+/// Reads every header of one kind of rpm database.
+type Reader = fn(&[u8]) -> Result<Vec<Header>, String>;
+
+/// The database formats, by file name.
+const DATABASES: [(&str, Reader); 2] = [("rpmdb.sqlite", read_sqlite), ("Packages", read_bdb)];
 
 /// `[epoch:]version-release`, as rpm prints `%{EVR}`.
 fn evr(h: &Header) -> Option<String> {
@@ -55,7 +74,7 @@ impl Cataloguer for Rpm {
     fn wants(&self, path: &str) -> bool {
         DIRS.iter().any(|d| {
             path.strip_prefix(d)
-                .is_some_and(|rest| matches!(rest, "/rpmdb.sqlite" | "/rpmdb.sqlite-wal"))
+                .is_some_and(|rest| matches!(rest, "/rpmdb.sqlite" | "/Packages"))
         })
     }
 
@@ -69,104 +88,124 @@ impl Cataloguer for Rpm {
         // /var/lib/rpm may be a symlink to /usr/lib/sysimage/rpm; read each database once.
         let mut done = Vec::new();
         for dir in DIRS {
-            for (name, kind) in [("Packages", "Berkeley DB"), ("Packages.db", "ndb")] {
-                let path = format!("{dir}/{name}");
-                if files.resolve(&path).is_some_and(|(_, e)| e.size > 0) {
-                    diagnostics.push(format!("/{path}: {kind} rpm databases are not supported yet; its packages are not listed"));
-                }
+            let ndb = format!("{dir}/Packages.db");
+            if files.resolve(&ndb).is_some_and(|(_, e)| e.size > 0) {
+                diagnostics.push(format!(
+                    "/{ndb}: ndb rpm databases are not supported; its packages are not listed"
+                ));
             }
-            let path = format!("{dir}/rpmdb.sqlite");
-            let Some((real, entry)) = files.resolve(&path) else {
-                continue;
-            };
-            if done.contains(&real) {
-                continue;
-            }
-            done.push(real.clone());
-            let Some(data) = entry.content.as_deref() else {
-                continue;
-            };
-            if files
-                .resolve(&format!("{dir}/rpmdb.sqlite-wal"))
-                .is_some_and(|(_, e)| e.size > 0)
-            {
-                diagnostics.push(format!("/{dir}/rpmdb.sqlite-wal: write-ahead log not applied; recent rpm changes may be missing"));
-            }
-            let headers = match read_sqlite(data) {
-                Ok(h) => h,
-                Err(e) => {
-                    diagnostics.push(format!("/{path}: {e}; no RPM packages read from it"));
-                    continue;
-                }
-            };
-            let distro = os.map(OsRelease::distro).unwrap_or_default();
-            for h in headers {
-                let (Some(name), Some(version)) = (h.string(tag::NAME), evr(&h)) else {
-                    diagnostics.push(format!(
-                        "/{path}: a header without name, version or release; skipped"
-                    ));
+            for (file, read) in DATABASES {
+                let path = format!("{dir}/{file}");
+                let Some((real, entry)) = files.resolve(&path) else {
                     continue;
                 };
-                // Imported signing keys are stored as pseudo-packages.
-                if name == "gpg-pubkey" {
+                if done.contains(&real) || entry.size == 0 {
                     continue;
                 }
-                let arch = h.string(tag::ARCH).map(str::to_string);
-                let source_rpm = h.string(tag::SOURCERPM).unwrap_or("");
-                let source = split_source_rpm(source_rpm);
-                let layer = introducing_layer(files.history(&real), |db| {
-                    read_sqlite(db).is_ok_and(|hs| {
-                        hs.iter().any(|x| {
-                            x.string(tag::NAME) == Some(name) && evr(x).as_deref() == Some(&version)
-                        })
-                    })
-                })
-                .or(entry.layer);
-                let epoch = h.int(tag::EPOCH).map(|e| e.to_string()).unwrap_or_default();
-                let plain = format!(
-                    "{}-{}",
-                    h.string(tag::VERSION).unwrap_or(""),
-                    h.string(tag::RELEASE).unwrap_or("")
-                );
-                let purl = purl::build(
-                    "rpm",
-                    os.map(|o| o.id.as_str()),
-                    name,
-                    &plain,
-                    &[
-                        ("arch", arch.as_deref().unwrap_or("")),
-                        ("epoch", &epoch),
-                        ("upstream", source_rpm),
-                        ("distro", &distro),
-                    ],
-                );
-                out.push(Package {
-                    name: name.to_string(),
-                    version: version.clone(),
-                    package_type: PackageType::Rpm,
-                    arch,
-                    source_version: source.as_ref().map(|(_, v)| {
-                        if epoch.is_empty() {
-                            v.clone()
-                        } else {
-                            format!("{epoch}:{v}")
-                        }
-                    }),
-                    source_name: source.map(|(n, _)| n),
-                    licenses: h
-                        .string(tag::LICENSE)
-                        .map(str::to_string)
-                        .into_iter()
-                        .collect(),
-                    purl,
-                    location: Location {
-                        path: format!("/{path}"),
-                        layer,
-                    },
-                    files: h.files(),
-                });
+                done.push(real.clone());
+                let Some(data) = entry.content.as_deref() else {
+                    continue;
+                };
+                if file == "rpmdb.sqlite"
+                    && files
+                        .resolve(&format!("{dir}/rpmdb.sqlite-wal"))
+                        .is_some_and(|(_, e)| e.size > 0)
+                {
+                    diagnostics.push(format!("/{dir}/rpmdb.sqlite-wal: write-ahead log not applied; recent rpm changes may be missing"));
+                }
+                match read(data) {
+                    Ok(headers) => {
+                        // The layer that introduced a package: the first of the unbroken run of
+                        // database versions that list it at its version.
+                        let introduced = |name: &str, version: &str| {
+                            introducing_layer(files.history(&real), |db| {
+                                read(db).is_ok_and(|hs| {
+                                    hs.iter().any(|x| {
+                                        x.string(tag::NAME) == Some(name)
+                                            && evr(x).as_deref() == Some(version)
+                                    })
+                                })
+                            })
+                            .or(entry.layer)
+                        };
+                        packages(headers, &path, os, &introduced, out, diagnostics);
+                    }
+                    Err(e) => {
+                        diagnostics.push(format!("/{path}: {e}; no RPM packages read from it"))
+                    }
+                }
             }
         }
+    }
+}
+
+fn packages(
+    headers: Vec<Header>,
+    path: &str,
+    os: Option<&OsRelease>,
+    introduced: &dyn Fn(&str, &str) -> Option<usize>,
+    out: &mut Vec<Package>,
+    diagnostics: &mut Vec<String>,
+) {
+    let distro = os.map(OsRelease::distro).unwrap_or_default();
+    for h in headers {
+        let (Some(name), Some(version)) = (h.string(tag::NAME), evr(&h)) else {
+            diagnostics.push(format!(
+                "/{path}: a header without name, version or release; skipped"
+            ));
+            continue;
+        };
+        // Imported signing keys are stored as pseudo-packages.
+        if name == "gpg-pubkey" {
+            continue;
+        }
+        let arch = h.string(tag::ARCH).map(str::to_string);
+        let source_rpm = h.string(tag::SOURCERPM).unwrap_or("");
+        let source = split_source_rpm(source_rpm);
+        let layer = introduced(name, &version);
+        let epoch = h.int(tag::EPOCH).map(|e| e.to_string()).unwrap_or_default();
+        let plain = format!(
+            "{}-{}",
+            h.string(tag::VERSION).unwrap_or(""),
+            h.string(tag::RELEASE).unwrap_or("")
+        );
+        let purl = purl::build(
+            "rpm",
+            os.map(|o| o.id.as_str()),
+            name,
+            &plain,
+            &[
+                ("arch", arch.as_deref().unwrap_or("")),
+                ("epoch", &epoch),
+                ("upstream", source_rpm),
+                ("distro", &distro),
+            ],
+        );
+        out.push(Package {
+            name: name.to_string(),
+            version: version.clone(),
+            package_type: PackageType::Rpm,
+            arch,
+            source_version: source.as_ref().map(|(_, v)| {
+                if epoch.is_empty() {
+                    v.clone()
+                } else {
+                    format!("{epoch}:{v}")
+                }
+            }),
+            source_name: source.map(|(n, _)| n),
+            licenses: h
+                .string(tag::LICENSE)
+                .map(str::to_string)
+                .into_iter()
+                .collect(),
+            purl,
+            location: Location {
+                path: format!("/{path}"),
+                layer,
+            },
+            files: h.files(),
+        });
     }
 }
 

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS (default 120) each, seeded from the real test images.
+#   fuzz/run.sh [SECONDS] [TARGET...]
+# Needs cargo-fuzz (`cargo install cargo-fuzz`); the stable toolchain is used with
+# RUSTC_BOOTSTRAP=1 for the sanitizer flags.
+set -euo pipefail
+cd "$(dirname "$0")"
+secs="${1:-120}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb)
+fx=$(bash ../tests/fixtures/build.sh)
+seeds=corpus
+mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb}
+
+# Seeds: real files from the fixture images.
+dl="$fx/distroless/oci"
+idx="$dl/index.json"
+man="$dl/blobs/sha256/$(python3 -c "import json,sys;print(json.load(open('$idx'))['manifests'][0]['digest'].split(':')[1])")"
+cfg="$dl/blobs/sha256/$(python3 -c "import json;print(json.load(open('$man'))['config']['digest'].split(':')[1])")"
+lay="$dl/blobs/sha256/$(python3 -c "import json;print(json.load(open('$man'))['layers'][-1]['digest'].split(':')[1])")"
+cp "$lay" "$seeds/layer/distroless-layer.tar.gz"
+python3 - "$idx" "$man" "$cfg" "$seeds/oci_layout/distroless" <<'PY'
+import json, sys
+idx = json.load(open(sys.argv[1]))
+idx["manifests"][0]["digest"] = "@M"
+out = json.dumps(idx).encode() + b"\xff\x00" + open(sys.argv[2], "rb").read() + b"\xff\x00" + open(sys.argv[3], "rb").read()
+open(sys.argv[4], "wb").write(out)
+PY
+python3 - "$fx/debian.docker.tar" "$lay" "$seeds/docker_archive/debian" <<'PY'
+import json, sys, tarfile
+t = tarfile.open(sys.argv[1])
+m = json.load(t.extractfile("manifest.json"))
+cfg = t.extractfile(m[0]["Config"]).read()
+m[0]["Config"] = "config.json"; m[0]["Layers"] = ["layer.tar"]
+out = json.dumps(m).encode() + b"\xff\x00" + cfg + b"\xff\x00" + open(sys.argv[2], "rb").read()
+open(sys.argv[3], "wb").write(out)
+PY
+tar -xzOf "$lay" var/lib/dpkg/status.d/libc6 > "$seeds/dpkg_status/libc6" 2>/dev/null || true
+cp ../crates/palisade-catalog/src/apk/testdata/installed "$seeds/apk_installed/installed"
+rpmdb=$(mktemp -d)
+tar -xzf "$(ls -S "$fx"/rpm/oci/blobs/sha256/* | tail -n +1 | head -1)" -C "$rpmdb" var/lib/rpm/rpmdb.sqlite 2>/dev/null || true
+if [ -f "$rpmdb/var/lib/rpm/rpmdb.sqlite" ]; then
+  cp "$rpmdb/var/lib/rpm/rpmdb.sqlite" "$seeds/rpm_sqlite/rpmdb.sqlite"
+  python3 -c "
+import sqlite3,sys
+c=sqlite3.connect('$rpmdb/var/lib/rpm/rpmdb.sqlite')
+for i,(b,) in enumerate(c.execute('select blob from Packages limit 3')):
+    open('$seeds/rpm_header/h%d'%i,'wb').write(b)
+"
+fi
+rm -rf "$rpmdb"
+cp "$fx/rpm-bdb/rootfs/var/lib/rpm/Packages" "$seeds/rpm_bdb/Packages"
+
+export RUSTC_BOOTSTRAP=1
+for t in "${targets[@]}"; do
+  echo "== $t: ${secs}s"
+  cargo fuzz run "$t" "$seeds/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 -max_len=1048576 2>&1 | grep -E '^(#[0-9]+.*DONE|Done|==[0-9]+==|SUMMARY|.*panicked)' || true
+  if ls artifacts/"$t"/crash-* >/dev/null 2>&1; then
+    echo "$t: CRASH found: $(ls artifacts/$t/crash-*)"
+    exit 1
+  fi
+done

@@ -17,6 +17,7 @@ SOURCES = {
     "pep440": [("pypi.txt", None), ("pypi-edge.txt", None)],
     "semver": [("npm.txt", None), ("npm-edge.txt", None)],
     "cargo": [("npm.txt", None), ("npm-edge.txt", None)],
+    "go": [("npm.txt", 3000), ("go-edge.txt", None)],
     "maven": [("maven-debian.txt", None), ("maven-edge.txt", None), ("pypi.txt", 600), ("npm.txt", 600)],
 }
 
@@ -33,7 +34,11 @@ def main():
     scheme = sys.argv[1]
     versions, edges = [], []
     for name, limit in SOURCES[scheme]:
-        (edges if "edge" in name else versions).extend(read(name, limit))
+        lines = read(name, limit)
+        if scheme == "go" and "edge" not in name:
+            # Go module versions are npm-style semantic versions with a "v".
+            lines = ["v" + v for v in lines]
+        (edges if "edge" in name else versions).extend(lines)
     rng = random.Random(440)
     pairs = []
     ordered = sorted(set(versions))

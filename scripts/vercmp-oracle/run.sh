@@ -3,7 +3,8 @@
 #   run.sh            compare the tools, the committed vectors and `palisade debug vercmp`
 #   run.sh --write    regenerate crates/palisade-version/tests/vectors from the tools
 # Needs: Debian's python3 with python3-apt, python3-rpm, python3-packaging; node with the
-# `semver` package (installed into the cache dir); a JDK and Maven's maven3-artifact.jar.
+# `semver` package (installed into the cache dir); a JDK and Maven's maven3-artifact.jar; Go with
+# golang.org/x/mod (Debian's golang-go, golang-golang-x-mod-dev).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -23,18 +24,24 @@ if [ ! -f "$cache/java/MavenOracle.class" ] || [ "$here/MavenOracle.java" -nt "$
   javac -d "$cache/java" -cp "$jar" "$here/MavenOracle.java"
 fi
 
+if [ ! -x "$cache/go/go-oracle" ] || [ "$here/go-oracle.go" -nt "$cache/go/go-oracle" ]; then
+  mkdir -p "$cache/go"
+  (cd "$here" && GOPATH=/usr/share/gocode GO111MODULE=off GOCACHE="$cache/go/build" go build -o "$cache/go/go-oracle" go-oracle.go)
+fi
+
 oracle() {
   case "$1" in
     deb|rpm|pep440) /usr/bin/python3 "$here/oracle.py" "$1" ;;
     semver) NODE_PATH="$cache/node/node_modules" node "$here/semver-oracle.js" ;;
     maven) java -cp "$jar:$cache/java" MavenOracle ;;
+    go) "$cache/go/go-oracle" ;;
   esac
 }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 status=0
-for scheme in deb rpm pep440 semver maven; do
+for scheme in deb rpm pep440 semver maven go; do
   python3 "$here/pairs.py" "$scheme" > "$tmp/$scheme.pairs"
   oracle "$scheme" < "$tmp/$scheme.pairs" > "$tmp/$scheme.tsv"
   n=$(wc -l < "$tmp/$scheme.tsv")

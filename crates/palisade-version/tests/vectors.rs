@@ -1,6 +1,6 @@
 //! Every scheme against its vectors: `A<TAB>B<TAB>expected` lines produced by the ecosystem's own
-//! tool (`scripts/vercmp-oracle/run.sh --write`; apk and go are written by hand from apk-tools'
-//! and x/mod/semver's sources, which cannot run here).
+//! tool (`scripts/vercmp-oracle/run.sh --write`; apk's are written by hand from apk-tools' source,
+//! which Debian does not package).
 
 #![allow(clippy::unwrap_used)] // test helpers panic on setup failure by design
 

@@ -56,8 +56,8 @@ export RUSTC_BOOTSTRAP=1
 for t in "${targets[@]}"; do
   echo "== $t: ${secs}s"
   cargo fuzz run "$t" "$seeds/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 -max_len=1048576 2>&1 | grep -E '^(#[0-9]+.*DONE|Done|==[0-9]+==|SUMMARY|.*panicked)' || true
-  if ls artifacts/"$t"/crash-* >/dev/null 2>&1; then
-    echo "$t: CRASH found: $(ls artifacts/$t/crash-*)"
+  if ls artifacts/"$t"/* >/dev/null 2>&1; then
+    echo "$t: FOUND (crash, leak, timeout or out-of-memory): $(ls artifacts/$t/*)"
     exit 1
   fi
 done

@@ -93,8 +93,13 @@ pub struct ReadOptions<'a> {
 
 /// Reads an image from any source into its merged file view.
 pub fn read_image(source: &SourceRef, opts: &ReadOptions<'_>) -> Result<Image, ImageError> {
+    /// How the metadata of a layered source is laid out.
+    enum Format<'a> {
+        Oci(&'a Option<Selector>),
+        Docker(&'a Option<Selector>),
+    }
     let shown = source.to_string();
-    let (store, plan) = match source {
+    let (store, format) = match source {
         SourceRef::Rootfs { dir } => {
             let mut files = FileTree::default();
             let mut diagnostics = Vec::new();
@@ -118,30 +123,23 @@ pub fn read_image(source: &SourceRef, opts: &ReadOptions<'_>) -> Result<Image, I
                     reason: "not an OCI image layout (no oci-layout or index.json)".into(),
                 });
             }
-            let plan = manifest::plan_oci(
-                &store,
-                &shown,
-                select.as_ref(),
-                &opts.platform,
-                &opts.limits,
-            )?;
-            (store, plan)
+            (store, Format::Oci(select))
         }
-        SourceRef::OciArchive { file, select } => {
-            let store = Store::tar(file, &shown)?;
-            let plan = manifest::plan_oci(
-                &store,
-                &shown,
-                select.as_ref(),
-                &opts.platform,
-                &opts.limits,
-            )?;
-            (store, plan)
-        }
+        SourceRef::OciArchive { file, select } => (Store::tar(file, &shown)?, Format::Oci(select)),
         SourceRef::DockerArchive { file, select } => {
-            let store = Store::tar(file, &shown)?;
-            let plan = manifest::plan_docker(&store, &shown, select.as_ref(), &opts.limits)?;
-            (store, plan)
+            (Store::tar(file, &shown)?, Format::Docker(select))
+        }
+    };
+    let plan = match format {
+        Format::Oci(select) => manifest::plan_oci(
+            &store,
+            &shown,
+            select.as_ref(),
+            &opts.platform,
+            &opts.limits,
+        )?,
+        Format::Docker(select) => {
+            manifest::plan_docker(&store, &shown, select.as_ref(), &opts.limits)?
         }
     };
     read_layers(source, &shown, &store, plan, opts)
@@ -193,41 +191,46 @@ fn read_layers(
         .map_or(2, |n| n.get())
         .min(plan.layers.len())
         .max(1);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(planned) = plan.layers.get(i) else {
-                    break;
-                };
-                let name = planned
-                    .digest
-                    .clone()
-                    .unwrap_or_else(|| planned.member.clone());
-                let job = LayerJob {
-                    image: shown,
-                    name: &name,
-                    index: i,
-                    digest: planned.digest.as_deref(),
-                    diff_id: planned.diff_id.as_deref(),
-                    limits: &opts.limits,
-                    total: &total,
-                    wants: opts.wants,
-                };
-                let result = store
-                    .open(&planned.member, shown)
-                    .and_then(|r| layer::read_layer(r, &job));
-                let failed = result.is_err();
-                if let Ok(mut slots) = results.lock() {
-                    slots[i] = Some(result);
-                }
-                if failed {
-                    // Stop handing out work; the first error is reported.
-                    next.store(usize::MAX / 2, Ordering::Relaxed);
-                }
-            });
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(planned) = plan.layers.get(i) else {
+            break;
+        };
+        let name = planned
+            .digest
+            .clone()
+            .unwrap_or_else(|| planned.member.clone());
+        let job = LayerJob {
+            image: shown,
+            name: &name,
+            index: i,
+            digest: planned.digest.as_deref(),
+            diff_id: planned.diff_id.as_deref(),
+            limits: &opts.limits,
+            total: &total,
+            wants: opts.wants,
+        };
+        let result = store
+            .open(&planned.member, shown)
+            .and_then(|r| layer::read_layer(r, &job));
+        let failed = result.is_err();
+        if let Ok(mut slots) = results.lock() {
+            slots[i] = Some(result);
         }
-    });
+        if failed {
+            // Stop handing out work; the first error is reported.
+            next.store(usize::MAX / 2, Ordering::Relaxed);
+        }
+    };
+    if workers == 1 {
+        work();
+    } else {
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(work);
+            }
+        });
+    }
     let slots = results.into_inner().unwrap_or_default();
     let mut files = FileTree::default();
     let mut layers = Vec::with_capacity(slots.len());

@@ -34,7 +34,8 @@ pub trait Cataloguer: Sync {
 pub struct Catalog {
     pub os: Option<OsRelease>,
     pub packages: Vec<Package>,
-    pub diagnostics: Vec<String>,
+    /// Databases that could not be read: the package list is incomplete.
+    pub errors: Vec<String>,
 }
 
 /// Every cataloguer, in reporting order.
@@ -59,7 +60,7 @@ pub fn catalog(files: &FileTree) -> Catalog {
             files,
             catalog.os.as_ref(),
             &mut catalog.packages,
-            &mut catalog.diagnostics,
+            &mut catalog.errors,
         );
     }
     catalog.packages.sort_by(|a, b| {
@@ -71,6 +72,23 @@ pub fn catalog(files: &FileTree) -> Catalog {
         ))
     });
     catalog
+}
+
+/// The captured bytes of a database file, following links. A file that exists but was not read
+/// (over `--max-read-bytes`) is an error, never a silently empty database.
+pub(crate) fn database<'a>(
+    files: &'a FileTree,
+    path: &str,
+    errors: &mut Vec<String>,
+) -> Option<&'a [u8]> {
+    let (real, entry) = files.resolve(path)?;
+    if entry.content.is_none() && entry.kind == palisade_image::FileKind::File {
+        errors.push(format!(
+            "/{real}: {} bytes, not read (over --max-read-bytes); its packages are not listed",
+            entry.size
+        ));
+    }
+    entry.content.as_deref()
 }
 
 /// The layer that introduced a record, given each layer's version of the database file that

@@ -30,8 +30,11 @@ pub fn run(args: &SbomArgs) -> anyhow::Result<ExitCode> {
     };
     let image = palisade_image::read_image(&source, &opts)?;
     let catalog = palisade_catalog::catalog(&image.files);
-    for d in image.diagnostics.iter().chain(&catalog.diagnostics) {
-        eprintln!("palisade: warning: {d}");
+    for w in &image.diagnostics {
+        eprintln!("palisade: warning: {w}");
+    }
+    for e in &catalog.errors {
+        eprintln!("palisade: error: {e}");
     }
     let doc = DocInfo {
         timestamp: output::now_rfc3339(),
@@ -47,5 +50,11 @@ pub fn run(args: &SbomArgs) -> anyhow::Result<ExitCode> {
         &doc,
     );
     output::write(args.output.as_deref(), text.as_bytes())?;
-    Ok(ExitCode::SUCCESS)
+    // The document is whole but its package list is not: say so in the exit code, as a CI
+    // gate must not pass on a database it could not read.
+    Ok(if catalog.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }

@@ -296,6 +296,57 @@ fn bad_sources_exit_2_with_a_message_and_write_nothing() {
 }
 
 #[test]
+fn an_unreadable_package_database_is_an_error_but_the_rest_is_listed() {
+    let root = std::env::temp_dir().join(format!("palisade-cli-db-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
+    std::fs::create_dir_all(root.join("lib/apk/db")).unwrap();
+    std::fs::write(
+        root.join("var/lib/dpkg/status"),
+        "Package: a\nVersion: 1\n\nthis is not a field\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("lib/apk/db/installed"), "P:musl\nV:1.2.4-r2\n\n").unwrap();
+    let out_file = root.join("sbom.json");
+    let out = palisade(
+        &[
+            "sbom",
+            root.to_str().unwrap(),
+            "-f",
+            "json",
+            "-o",
+            out_file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("palisade: error: /var/lib/dpkg/status: line 4"),
+        "{err}"
+    );
+    let sbom: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+    assert_eq!(
+        sbom["packages"][0]["name"], "musl",
+        "the readable database is still listed"
+    );
+    assert_eq!(sbom["errors"].as_array().unwrap().len(), 1);
+    // A database over the read cap is reported, not silently skipped.
+    let out = palisade(
+        &["sbom", root.to_str().unwrap(), "--max-read-bytes", "4"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        err.contains("/lib/apk/db/installed: 19 bytes, not read (over --max-read-bytes)"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
 fn vercmp_answers_each_line() {
     let out = palisade(
         &["debug", "vercmp", "--scheme", "deb"],

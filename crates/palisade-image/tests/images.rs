@@ -328,3 +328,120 @@ fn reads_zstd_and_plain_layers_by_content() {
         );
     }
 }
+
+/// Copies every blob of an OCI layout into another.
+fn copy_blobs(from: &Path, to: &Path) {
+    let (src, dst) = (from.join("blobs/sha256"), to.join("blobs/sha256"));
+    std::fs::create_dir_all(&dst).unwrap();
+    for e in std::fs::read_dir(src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
+    }
+}
+
+fn only_manifest(layout: &Path) -> serde_json::Value {
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    index["manifests"][0].clone()
+}
+
+#[test]
+fn picks_a_platform_from_a_nested_multi_platform_index() {
+    let fx = fixtures();
+    let dir = tempdir();
+    copy_blobs(&fx.join("debian/oci"), &dir);
+    copy_blobs(&fx.join("distroless/oci"), &dir);
+    let mut amd64 = only_manifest(&fx.join("debian/oci"));
+    let mut arm64 = only_manifest(&fx.join("distroless/oci"));
+    amd64["platform"] = serde_json::json!({"os": "linux", "architecture": "amd64"});
+    arm64["platform"] =
+        serde_json::json!({"os": "linux", "architecture": "arm64", "variant": "v8"});
+    let nested = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [arm64, amd64]});
+    let nested = serde_json::to_vec(&nested).unwrap();
+    let digest = format!("{:x}", Sha256::digest(&nested));
+    std::fs::write(dir.join("blobs/sha256").join(&digest), &nested).unwrap();
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.index.v1+json", "digest": format!("sha256:{digest}"), "size": nested.len(),
+        "annotations": {"org.opencontainers.image.ref.name": "multi"}}]});
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+
+    let pick = |platform: &str| {
+        let opts = ReadOptions {
+            limits: Limits::default(),
+            platform: platform.into(),
+            wants: &|_: &str| false,
+        };
+        read_image(
+            &format!("oci:{}:multi", dir.display())
+                .parse::<SourceRef>()
+                .unwrap(),
+            &opts,
+        )
+    };
+    let default = pick("linux/amd64").unwrap();
+    assert_eq!(default.layers.len(), 3, "linux/amd64 is the Debian image");
+    assert!(default.files.get("usr/bin/jq").is_some());
+    assert_eq!(default.name.as_deref(), Some("multi"));
+    let arm = pick("linux/arm64").unwrap();
+    assert!(
+        arm.files.get("var/lib/dpkg/status.d/libc6").is_some(),
+        "linux/arm64 is the distroless image"
+    );
+    assert!(pick("linux/arm64/v8").is_ok());
+    let err = pick("linux/s390x").unwrap_err().to_string();
+    assert!(
+        err.contains("no image for platform linux/s390x")
+            && err.contains("linux/arm64/v8, linux/amd64"),
+        "{err}"
+    );
+}
+
+#[test]
+fn records_devices_and_lets_the_last_duplicate_win() {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in [
+        ("etc/os-release", &b"ID=first\n"[..]),
+        ("etc/os-release", &b"ID=second\n"[..]),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, name, data).unwrap();
+    }
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Char);
+    h.set_size(0);
+    h.set_device_major(1).unwrap();
+    h.set_device_minor(3).unwrap();
+    b.append_data(&mut h, "dev/null", &[][..]).unwrap();
+    let dir = tempdir();
+    layout(&dir, &b.into_inner().unwrap());
+    let image = read(&format!("oci:{}:t", dir.display()), Limits::default()).unwrap();
+    assert_eq!(
+        image.files.read("etc/os-release"),
+        Some(&b"ID=second\n"[..])
+    );
+    let dev = image.files.get("dev/null").unwrap();
+    assert_eq!(dev.kind, palisade_image::FileKind::Special);
+    assert!(dev.content.is_none());
+}
+
+#[test]
+fn refuses_corrupt_zstd() {
+    let tar = raw_tar(
+        b"etc/os-release",
+        tar::EntryType::Regular,
+        b"",
+        b"ID=test\n",
+    );
+    let mut z = zstd::encode_all(&tar[..], 3).unwrap();
+    let n = z.len();
+    z[n / 2] ^= 0xff;
+    z[n / 2 + 1] ^= 0xff;
+    let msg = hostile(&z, Limits::default());
+    assert!(
+        msg.contains("corrupt") || msg.contains("truncated") || msg.contains("zstd"),
+        "{msg}"
+    );
+}

@@ -107,15 +107,15 @@ impl Cataloguer for Apk {
         files: &FileTree,
         os: Option<&OsRelease>,
         out: &mut Vec<Package>,
-        diagnostics: &mut Vec<String>,
+        errors: &mut Vec<String>,
     ) {
-        let Some(data) = files.read(INSTALLED) else {
+        let Some(data) = crate::database(files, INSTALLED, errors) else {
             return;
         };
         let records = match parse(data) {
             Ok(r) => r,
             Err(e) => {
-                diagnostics.push(format!(
+                errors.push(format!(
                     "/{INSTALLED}: {e}; no Alpine packages read from it"
                 ));
                 return;

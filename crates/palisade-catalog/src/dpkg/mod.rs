@@ -39,14 +39,14 @@ impl Cataloguer for Dpkg {
         files: &FileTree,
         os: Option<&OsRelease>,
         out: &mut Vec<Package>,
-        diagnostics: &mut Vec<String>,
+        errors: &mut Vec<String>,
     ) {
-        if let Some(data) = files.read(STATUS) {
+        if let Some(data) = crate::database(files, STATUS, errors) {
             match control::parse(data) {
                 Ok(paragraphs) => {
                     for p in paragraphs.iter().filter(|p| installed(p)) {
                         let Some(mut pkg) = package(p, os, STATUS) else {
-                            diagnostics.push(format!(
+                            errors.push(format!(
                                 "/{STATUS}: line {}: package without Package or Version; skipped",
                                 p.line
                             ));
@@ -61,9 +61,7 @@ impl Cataloguer for Dpkg {
                         out.push(pkg);
                     }
                 }
-                Err(e) => {
-                    diagnostics.push(format!("/{STATUS}: {e}; no Debian packages read from it"))
-                }
+                Err(e) => errors.push(format!("/{STATUS}: {e}; no Debian packages read from it")),
             }
         }
         // Distroless: one paragraph per file, beside optional <name>.md5sums.
@@ -72,14 +70,17 @@ impl Cataloguer for Dpkg {
             if rest.contains('/') || rest.ends_with(".md5sums") {
                 continue;
             }
-            let Some(data) = entry.content.as_deref() else {
+            if entry.kind != palisade_image::FileKind::File {
+                continue;
+            }
+            let Some(data) = crate::database(files, path, errors) else {
                 continue;
             };
             match control::parse(data) {
                 Ok(paragraphs) => {
                     for p in paragraphs.iter().filter(|p| installed(p)) {
                         let Some(mut pkg) = package(p, os, path) else {
-                            diagnostics.push(format!(
+                            errors.push(format!(
                                 "/{path}: package without Package or Version; skipped"
                             ));
                             continue;
@@ -90,7 +91,7 @@ impl Cataloguer for Dpkg {
                         out.push(pkg);
                     }
                 }
-                Err(e) => diagnostics.push(format!("/{path}: {e}; skipped")),
+                Err(e) => errors.push(format!("/{path}: {e}; skipped")),
             }
         }
     }

@@ -83,14 +83,14 @@ impl Cataloguer for Rpm {
         files: &FileTree,
         os: Option<&OsRelease>,
         out: &mut Vec<Package>,
-        diagnostics: &mut Vec<String>,
+        errors: &mut Vec<String>,
     ) {
         // /var/lib/rpm may be a symlink to /usr/lib/sysimage/rpm; read each database once.
         let mut done = Vec::new();
         for dir in DIRS {
             let ndb = format!("{dir}/Packages.db");
             if files.resolve(&ndb).is_some_and(|(_, e)| e.size > 0) {
-                diagnostics.push(format!(
+                errors.push(format!(
                     "/{ndb}: ndb rpm databases are not supported; its packages are not listed"
                 ));
             }
@@ -103,7 +103,7 @@ impl Cataloguer for Rpm {
                     continue;
                 }
                 done.push(real.clone());
-                let Some(data) = entry.content.as_deref() else {
+                let Some(data) = crate::database(files, &real, errors) else {
                     continue;
                 };
                 if file == "rpmdb.sqlite"
@@ -111,7 +111,7 @@ impl Cataloguer for Rpm {
                         .resolve(&format!("{dir}/rpmdb.sqlite-wal"))
                         .is_some_and(|(_, e)| e.size > 0)
                 {
-                    diagnostics.push(format!("/{dir}/rpmdb.sqlite-wal: write-ahead log not applied; recent rpm changes may be missing"));
+                    errors.push(format!("/{dir}/rpmdb.sqlite-wal: write-ahead log not applied; recent rpm changes may be missing"));
                 }
                 match read(data) {
                     Ok(headers) => {
@@ -128,11 +128,9 @@ impl Cataloguer for Rpm {
                             })
                             .or(entry.layer)
                         };
-                        packages(headers, &path, os, &introduced, out, diagnostics);
+                        packages(headers, &path, os, &introduced, out, errors);
                     }
-                    Err(e) => {
-                        diagnostics.push(format!("/{path}: {e}; no RPM packages read from it"))
-                    }
+                    Err(e) => errors.push(format!("/{path}: {e}; no RPM packages read from it")),
                 }
             }
         }
@@ -145,12 +143,12 @@ fn packages(
     os: Option<&OsRelease>,
     introduced: &dyn Fn(&str, &str) -> Option<usize>,
     out: &mut Vec<Package>,
-    diagnostics: &mut Vec<String>,
+    errors: &mut Vec<String>,
 ) {
     let distro = os.map(OsRelease::distro).unwrap_or_default();
     for h in headers {
         let (Some(name), Some(version)) = (h.string(tag::NAME), evr(&h)) else {
-            diagnostics.push(format!(
+            errors.push(format!(
                 "/{path}: a header without name, version or release; skipped"
             ));
             continue;

@@ -1,5 +1,5 @@
-//! Palisade's own JSON: everything found, including the files each package owns and the
-//! diagnostics. Schema documented in docs/sbom-json.md; `schemaVersion` changes on any
+//! Palisade's own JSON: everything found, including the files each package owns, the problems
+//! that did not stop the read (`warnings`) and the databases that could not be read (`errors`). Schema documented in docs/sbom-json.md; `schemaVersion` changes on any
 //! incompatible change.
 
 use serde_json::{json, Value};
@@ -29,8 +29,6 @@ pub fn document(s: &Subject<'_>, doc: &DocInfo) -> Value {
             v
         })
         .collect();
-    let mut diagnostics = img.diagnostics.clone();
-    diagnostics.extend(s.catalog.diagnostics.iter().cloned());
     json!({
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "palisade", "version": doc.tool_version},
@@ -44,6 +42,7 @@ pub fn document(s: &Subject<'_>, doc: &DocInfo) -> Value {
         },
         "os": s.catalog.os,
         "packages": packages,
-        "diagnostics": diagnostics,
+        "warnings": img.diagnostics,
+        "errors": s.catalog.errors,
     })
 }

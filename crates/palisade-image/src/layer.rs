@@ -107,9 +107,10 @@ impl<R: Read> Read for Capped<'_, R> {
     }
 }
 
-/// Turns a tar path into a normalised relative path, refusing absolute paths and `..`.
+/// Turns a tar path into a normalised relative path, refusing absolute paths and `..`. Names
+/// that are not UTF-8 (they exist in real images) are kept with the bad bytes replaced.
 pub(crate) fn clean_path(raw: &[u8]) -> Result<String, &'static str> {
-    let s = std::str::from_utf8(raw).map_err(|_| "path is not valid UTF-8")?;
+    let s = String::from_utf8_lossy(raw);
     if s.starts_with('/') {
         return Err("absolute path in layer");
     }
@@ -179,9 +180,13 @@ pub(crate) fn read_layer(raw: impl Read, job: &LayerJob<'_>) -> Result<LayerOutp
             total: job.total,
             total_cap: job.limits.max_image_bytes,
         };
-        let tar_stream = Hashing {
-            inner: capped,
-            hasher: &mut diff_hash,
+        // An uncompressed layer's diff id is its stored digest: hash those bytes once only.
+        let tar_stream: Box<dyn Read + '_> = match compression {
+            Compression::None => Box::new(capped),
+            _ => Box::new(Hashing {
+                inner: capped,
+                hasher: &mut diff_hash,
+            }),
         };
         let mut archive = tar::Archive::new(tar_stream);
         let (entries, diagnostics) = read_entries(&mut archive, job)
@@ -192,7 +197,10 @@ pub(crate) fn read_layer(raw: impl Read, job: &LayerJob<'_>) -> Result<LayerOutp
         (entries, diagnostics, compression)
     };
     let stored = format!("sha256:{:x}", stored_hash.finalize());
-    let diff_id = format!("sha256:{:x}", diff_hash.finalize());
+    let diff_id = match compression {
+        Compression::None => stored.clone(),
+        _ => format!("sha256:{:x}", diff_hash.finalize()),
+    };
     for (what, expected, actual) in [
         ("layer", job.digest, &stored),
         ("uncompressed layer", job.diff_id, &diff_id),
@@ -357,7 +365,7 @@ mod tests {
         assert!(clean_path(b"/etc/passwd").is_err());
         assert!(clean_path(b"a/../../etc").is_err());
         assert!(clean_path(b"a/../b").is_err());
-        assert!(clean_path(b"\xff").is_err());
+        assert_eq!(clean_path(b"caf\xe9").unwrap(), "caf\u{fffd}");
     }
 
     #[test]

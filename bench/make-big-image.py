@@ -45,7 +45,7 @@ with tarfile.open(src) as t, open(out + ".tmp", "wb") as o:
     tmp = out + ".layer"
     with open(tmp, "wb") as lf:
         hw = Hashing(lf)
-        inner = tarfile.open(fileobj=hw, mode="w", format=tarfile.GNU_FORMAT)
+        inner = tarfile.open(fileobj=hw, mode="w|", format=tarfile.GNU_FORMAT)
         for n in range(gib * (1 << 30) // FILE):
             info = tarfile.TarInfo(f"data/blob-{n}.bin")
             info.size = FILE

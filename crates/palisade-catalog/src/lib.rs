@@ -11,6 +11,9 @@ pub mod dpkg;
 pub mod os;
 pub mod rpm;
 
+use std::collections::HashSet;
+use std::hash::Hash;
+
 use palisade_core::{OsRelease, Package};
 use palisade_image::FileTree;
 
@@ -39,13 +42,11 @@ pub struct Catalog {
 }
 
 /// Every cataloguer, in reporting order.
-pub fn cataloguers() -> Vec<Box<dyn Cataloguer>> {
-    vec![Box::new(dpkg::Dpkg), Box::new(rpm::Rpm), Box::new(apk::Apk)]
-}
+pub const CATALOGUERS: [&dyn Cataloguer; 3] = [&dpkg::Dpkg, &rpm::Rpm, &apk::Apk];
 
-/// Whether any cataloguer (or OS detection) needs `path`.
+/// Whether any cataloguer (or OS detection) needs `path`. Called for every file of an image.
 pub fn wants(path: &str) -> bool {
-    os::wants(path) || cataloguers().iter().any(|c| c.wants(path))
+    os::wants(path) || CATALOGUERS.iter().any(|c| c.wants(path))
 }
 
 /// Runs every cataloguer over the merged view.
@@ -55,7 +56,7 @@ pub fn catalog(files: &FileTree) -> Catalog {
         os,
         ..Catalog::default()
     };
-    for c in cataloguers() {
+    for c in CATALOGUERS {
         c.catalog(
             files,
             catalog.os.as_ref(),
@@ -91,19 +92,34 @@ pub(crate) fn database<'a>(
     entry.content.as_deref()
 }
 
-/// The layer that introduced a record, given each layer's version of the database file that
-/// holds it: the first layer of the unbroken run of versions, ending with the current one, in
-/// which `present` holds.
-pub(crate) fn introducing_layer(
-    history: &[(usize, Option<std::sync::Arc<[u8]>>)],
-    present: impl Fn(&[u8]) -> bool,
-) -> Option<usize> {
-    let mut layer = None;
-    for (l, content) in history.iter().rev() {
-        match content {
-            Some(c) if present(c) => layer = Some(*l),
-            _ => break,
+/// Which layer introduced each record of a database file. Every layer's version of the file is
+/// parsed once into the set of records it lists; a record's layer is the first of the unbroken
+/// run of versions, ending with the current one, that list it.
+pub(crate) struct Origins<K> {
+    versions: Vec<(usize, Option<HashSet<K>>)>,
+}
+
+impl<K: Eq + Hash> Origins<K> {
+    pub fn new(
+        history: &[palisade_image::Version],
+        records: impl Fn(&[u8]) -> Option<HashSet<K>>,
+    ) -> Self {
+        Origins {
+            versions: history
+                .iter()
+                .map(|(layer, content)| (*layer, content.as_deref().and_then(&records)))
+                .collect(),
         }
     }
-    layer
+
+    pub fn layer(&self, key: &K) -> Option<usize> {
+        let mut layer = None;
+        for (l, set) in self.versions.iter().rev() {
+            match set {
+                Some(set) if set.contains(key) => layer = Some(*l),
+                _ => break,
+            }
+        }
+        layer
+    }
 }

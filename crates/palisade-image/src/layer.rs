@@ -4,7 +4,7 @@
 
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 
 use sha2::{Digest, Sha256};
 
@@ -145,7 +145,75 @@ fn read_head(r: &mut impl Read, n: usize) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
-pub(crate) fn read_layer(raw: impl Read, job: &LayerJob<'_>) -> Result<LayerOutput, ImageError> {
+/// Bytes handed from the reading thread to the parsing thread at a time.
+const CHUNK: usize = 256 << 10;
+/// Chunks in flight: bounds the memory a layer holds at once (4 MiB).
+const IN_FLIGHT: usize = 16;
+
+/// The parsing side of the pipeline: reads the chunks the other thread produced, hands each
+/// emptied buffer back for reuse, and hashes what it reads when asked to.
+struct Chunks<'h> {
+    full: mpsc::Receiver<io::Result<Vec<u8>>>,
+    empty: mpsc::SyncSender<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+    hasher: Option<&'h mut Sha256>,
+}
+
+impl Read for Chunks<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos == self.current.len() {
+            let Ok(next) = self.full.recv() else {
+                return Ok(0);
+            };
+            let done = std::mem::replace(&mut self.current, next?);
+            let _ = self.empty.try_send(done);
+            self.pos = 0;
+            if let Some(h) = self.hasher.as_deref_mut() {
+                h.update(&self.current);
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.pos);
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Reads `r` to the end in chunks and sends them, or the first error, to `full`.
+fn produce(
+    mut r: impl Read,
+    full: mpsc::SyncSender<io::Result<Vec<u8>>>,
+    empty: mpsc::Receiver<Vec<u8>>,
+) {
+    loop {
+        let mut buf = empty.try_recv().unwrap_or_default();
+        buf.resize(CHUNK, 0);
+        let mut n = 0;
+        while n < CHUNK {
+            match r.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = full.send(Err(e));
+                    return;
+                }
+            }
+        }
+        buf.truncate(n);
+        if n == 0 || full.send(Ok(buf)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Reads a layer in two threads: one reads the stored bytes, hashes them and decompresses;
+/// the other hashes the uncompressed tar and walks it. Both digests cover every byte.
+pub(crate) fn read_layer(
+    raw: impl Read + Send,
+    job: &LayerJob<'_>,
+) -> Result<LayerOutput, ImageError> {
     let err = |entry: Option<&str>, reason: String| ImageError::Layer {
         image: job.image.to_string(),
         layer: job.name.to_string(),
@@ -154,48 +222,57 @@ pub(crate) fn read_layer(raw: impl Read, job: &LayerJob<'_>) -> Result<LayerOutp
     };
     let mut stored_hash = Sha256::new();
     let mut diff_hash = Sha256::new();
-    let (entries, diagnostics, compression) = {
-        let mut hashed = io::BufReader::with_capacity(
-            1 << 18,
-            Hashing {
-                inner: raw,
-                hasher: &mut stored_hash,
-            },
-        );
-        let head = read_head(&mut hashed, 6).map_err(|e| err(None, format!("read error: {e}")))?;
-        let compression = magic_compression(&head).map_err(|r| err(None, r.to_string()))?;
-        let stream = io::Cursor::new(head).chain(hashed);
-        let decoded: Box<dyn Read + '_> = match compression {
-            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(stream)),
-            Compression::Zstd => Box::new(
-                zstd::stream::read::Decoder::new(stream)
-                    .map_err(|e| err(None, format!("zstd: {e}")))?,
-            ),
-            Compression::None => Box::new(stream),
-        };
-        let capped = Capped {
-            inner: decoded,
-            read: 0,
-            layer_cap: job.limits.max_layer_bytes,
-            total: job.total,
-            total_cap: job.limits.max_image_bytes,
-        };
+    let mut hashed = io::BufReader::with_capacity(
+        1 << 18,
+        Hashing {
+            inner: raw,
+            hasher: &mut stored_hash,
+        },
+    );
+    let head = read_head(&mut hashed, 6).map_err(|e| err(None, format!("read error: {e}")))?;
+    let compression = magic_compression(&head).map_err(|r| err(None, r.to_string()))?;
+    let stream = io::Cursor::new(head).chain(hashed);
+    let (limits, total) = (job.limits, job.total);
+    let (entries, diagnostics) = std::thread::scope(|scope| {
+        let (full_tx, full_rx) = mpsc::sync_channel(IN_FLIGHT);
+        let (empty_tx, empty_rx) = mpsc::sync_channel(IN_FLIGHT);
+        scope.spawn(move || {
+            let decoded: Box<dyn Read> = match compression {
+                Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(stream)),
+                Compression::Zstd => match zstd::stream::read::Decoder::new(stream) {
+                    Ok(d) => Box::new(d),
+                    Err(e) => {
+                        let _ = full_tx.send(Err(e));
+                        return;
+                    }
+                },
+                Compression::None => Box::new(stream),
+            };
+            let capped = Capped {
+                inner: decoded,
+                read: 0,
+                layer_cap: limits.max_layer_bytes,
+                total,
+                total_cap: limits.max_image_bytes,
+            };
+            produce(capped, full_tx, empty_rx);
+        });
         // An uncompressed layer's diff id is its stored digest: hash those bytes once only.
-        let tar_stream: Box<dyn Read + '_> = match compression {
-            Compression::None => Box::new(capped),
-            _ => Box::new(Hashing {
-                inner: capped,
-                hasher: &mut diff_hash,
-            }),
+        let chunks = Chunks {
+            full: full_rx,
+            empty: empty_tx,
+            current: Vec::new(),
+            pos: 0,
+            hasher: (compression != Compression::None).then_some(&mut diff_hash),
         };
-        let mut archive = tar::Archive::new(tar_stream);
+        let mut archive = tar::Archive::new(chunks);
         let (entries, diagnostics) = read_entries(&mut archive, job)
             .map_err(|(entry, reason)| err(entry.as_deref(), reason))?;
         // Read to the very end so the digests cover every byte (tar padding, gzip trailer).
         let mut rest = archive.into_inner();
         io::copy(&mut rest, &mut io::sink()).map_err(|e| err(None, describe(&e)))?;
-        (entries, diagnostics, compression)
-    };
+        Ok::<_, ImageError>((entries, diagnostics))
+    })?;
     let stored = format!("sha256:{:x}", stored_hash.finalize());
     let diff_id = match compression {
         Compression::None => stored.clone(),

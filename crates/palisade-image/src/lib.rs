@@ -148,7 +148,7 @@ pub fn read_image(source: &SourceRef, opts: &ReadOptions<'_>) -> Result<Image, I
 /// Reads one layer blob on its own (a tar, gzip or zstd stream) into a one-layer file view: for
 /// scanning a single layer, and for fuzzing the layer reader.
 pub fn read_layer(
-    reader: impl std::io::Read,
+    reader: impl std::io::Read + Send,
     name: &str,
     opts: &ReadOptions<'_>,
 ) -> Result<(FileTree, LayerInfo, Vec<String>), ImageError> {

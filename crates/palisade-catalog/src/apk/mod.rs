@@ -5,7 +5,7 @@
 use palisade_core::{purl, Location, OsRelease, Package, PackageType};
 use palisade_image::FileTree;
 
-use crate::{introducing_layer, Cataloguer};
+use crate::{Cataloguer, Origins};
 
 const INSTALLED: &str = "lib/apk/db/installed";
 
@@ -123,14 +123,15 @@ impl Cataloguer for Apk {
         };
         let distro = os.map(OsRelease::distro).unwrap_or_default();
         let namespace = os.map(|o| o.id.as_str()).unwrap_or("alpine");
+        let origins = Origins::new(files.history(INSTALLED), |db| {
+            parse(db)
+                .ok()
+                .map(|rs| rs.into_iter().map(|r| (r.name, r.version)).collect())
+        });
         for r in records {
-            let layer = introducing_layer(files.history(INSTALLED), |db| {
-                parse(db).is_ok_and(|rs| {
-                    rs.iter()
-                        .any(|x| x.name == r.name && x.version == r.version)
-                })
-            })
-            .or_else(|| files.get(INSTALLED).and_then(|e| e.layer));
+            let layer = origins
+                .layer(&(r.name.clone(), r.version.clone()))
+                .or_else(|| files.get(INSTALLED).and_then(|e| e.layer));
             let purl = purl::build(
                 "apk",
                 Some(namespace),

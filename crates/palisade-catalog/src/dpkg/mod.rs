@@ -1,11 +1,13 @@
 //! Debian packages: `/var/lib/dpkg/status`, distroless `/var/lib/dpkg/status.d/*`, the files
 //! each package owns (`info/*.list`, `*.md5sums`) and licences from `usr/share/doc/*/copyright`.
 
+use std::collections::HashSet;
+
 use palisade_core::{purl, Location, OsRelease, Package, PackageType};
 use palisade_image::FileTree;
 
 use crate::control::{self, Paragraph};
-use crate::{introducing_layer, Cataloguer};
+use crate::{Cataloguer, Origins};
 
 const STATUS: &str = "var/lib/dpkg/status";
 const STATUS_D: &str = "var/lib/dpkg/status.d";
@@ -44,6 +46,7 @@ impl Cataloguer for Dpkg {
         if let Some(data) = crate::database(files, STATUS, errors) {
             match control::parse(data) {
                 Ok(paragraphs) => {
+                    let origins = Origins::new(files.history(STATUS), records);
                     for p in paragraphs.iter().filter(|p| installed(p)) {
                         let Some(mut pkg) = package(p, os, STATUS) else {
                             errors.push(format!(
@@ -52,10 +55,10 @@ impl Cataloguer for Dpkg {
                             ));
                             continue;
                         };
-                        pkg.location.layer = introducing_layer(files.history(STATUS), |db| {
-                            db_has(db, &pkg.name, &pkg.version, pkg.arch.as_deref())
-                        })
-                        .or_else(|| files.get(STATUS).and_then(|e| e.layer));
+                        let key = (pkg.name.clone(), pkg.version.clone(), pkg.arch.clone());
+                        pkg.location.layer = origins
+                            .layer(&key)
+                            .or_else(|| files.get(STATUS).and_then(|e| e.layer));
                         pkg.files = owned_files(files, &pkg);
                         pkg.licenses = licenses(files, &pkg.name);
                         out.push(pkg);
@@ -163,15 +166,21 @@ fn package(p: &Paragraph, os: Option<&OsRelease>, path: &str) -> Option<Package>
 }
 
 /// Whether a status database lists this package at this version as installed.
-fn db_has(db: &[u8], name: &str, version: &str, arch: Option<&str>) -> bool {
-    control::parse(db).is_ok_and(|ps| {
-        ps.iter().any(|p| {
-            installed(p)
-                && p.get("Package") == Some(name)
-                && p.get("Version") == Some(version)
-                && p.get("Architecture") == arch
-        })
-    })
+/// The installed (name, version, architecture) records of a status database.
+fn records(db: &[u8]) -> Option<HashSet<(String, String, Option<String>)>> {
+    let ps = control::parse(db).ok()?;
+    Some(
+        ps.iter()
+            .filter(|p| installed(p))
+            .filter_map(|p| {
+                Some((
+                    p.get("Package")?.to_string(),
+                    p.get("Version")?.to_string(),
+                    p.get("Architecture").map(str::to_string),
+                ))
+            })
+            .collect(),
+    )
 }
 
 fn owned_files(files: &FileTree, pkg: &Package) -> Vec<String> {

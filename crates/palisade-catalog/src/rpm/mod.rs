@@ -9,7 +9,7 @@ pub mod sqlite;
 use palisade_core::{purl, Location, OsRelease, Package, PackageType};
 use palisade_image::FileTree;
 
-use crate::{introducing_layer, Cataloguer};
+use crate::{Cataloguer, Origins};
 use header::{tag, Header};
 
 const DIRS: [&str; 2] = ["var/lib/rpm", "usr/lib/sysimage/rpm"];
@@ -117,16 +117,19 @@ impl Cataloguer for Rpm {
                     Ok(headers) => {
                         // The layer that introduced a package: the first of the unbroken run of
                         // database versions that list it at its version.
-                        let introduced = |name: &str, version: &str| {
-                            introducing_layer(files.history(&real), |db| {
-                                read(db).is_ok_and(|hs| {
-                                    hs.iter().any(|x| {
-                                        x.string(tag::NAME) == Some(name)
-                                            && evr(x).as_deref() == Some(version)
+                        let origins = Origins::new(files.history(&real), |db| {
+                            read(db).ok().map(|hs| {
+                                hs.iter()
+                                    .filter_map(|h| {
+                                        Some((h.string(tag::NAME)?.to_string(), evr(h)?))
                                     })
-                                })
+                                    .collect()
                             })
-                            .or(entry.layer)
+                        });
+                        let introduced = |name: &str, version: &str| {
+                            origins
+                                .layer(&(name.to_string(), version.to_string()))
+                                .or(entry.layer)
                         };
                         packages(headers, &path, os, &introduced, out, errors);
                     }

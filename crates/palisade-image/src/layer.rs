@@ -21,6 +21,8 @@ pub(crate) struct LayerJob<'a> {
     pub digest: Option<&'a str>,
     /// Expected sha256 of the uncompressed tar, from the image config's `rootfs.diff_ids`.
     pub diff_id: Option<&'a str>,
+    /// Hash every byte and check the digests above (else report what the image claims).
+    pub verify: bool,
     pub limits: &'a Limits,
     pub total: &'a AtomicU64,
     pub wants: &'a (dyn Fn(&str) -> bool + Sync),
@@ -29,8 +31,8 @@ pub(crate) struct LayerJob<'a> {
 pub(crate) struct LayerOutput {
     pub entries: Vec<LayerEntry>,
     pub diagnostics: Vec<String>,
-    /// sha256 of the uncompressed tar (the diff id).
-    pub diff_id: String,
+    /// sha256 of the uncompressed tar (the diff id), when verifying.
+    pub diff_id: Option<String>,
     pub compression: Compression,
 }
 
@@ -51,16 +53,18 @@ impl Compression {
     }
 }
 
-/// Feeds every byte read through a hasher.
+/// Feeds every byte read through a hasher, if there is one.
 struct Hashing<'h, R> {
     inner: R,
-    hasher: &'h mut Sha256,
+    hasher: Option<&'h mut Sha256>,
 }
 
 impl<R: Read> Read for Hashing<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(h) = self.hasher.as_deref_mut() {
+            h.update(&buf[..n]);
+        }
         Ok(n)
     }
 }
@@ -226,7 +230,7 @@ pub(crate) fn read_layer(
         1 << 18,
         Hashing {
             inner: raw,
-            hasher: &mut stored_hash,
+            hasher: job.verify.then_some(&mut stored_hash),
         },
     );
     let head = read_head(&mut hashed, 6).map_err(|e| err(None, format!("read error: {e}")))?;
@@ -263,7 +267,7 @@ pub(crate) fn read_layer(
             empty: empty_tx,
             current: Vec::new(),
             pos: 0,
-            hasher: (compression != Compression::None).then_some(&mut diff_hash),
+            hasher: (job.verify && compression != Compression::None).then_some(&mut diff_hash),
         };
         let mut archive = tar::Archive::new(chunks);
         let (entries, diagnostics) = read_entries(&mut archive, job)
@@ -273,6 +277,14 @@ pub(crate) fn read_layer(
         io::copy(&mut rest, &mut io::sink()).map_err(|e| err(None, describe(&e)))?;
         Ok::<_, ImageError>((entries, diagnostics))
     })?;
+    if !job.verify {
+        return Ok(LayerOutput {
+            entries,
+            diagnostics,
+            diff_id: None,
+            compression,
+        });
+    }
     let stored = format!("sha256:{:x}", stored_hash.finalize());
     let diff_id = match compression {
         Compression::None => stored.clone(),
@@ -296,7 +308,7 @@ pub(crate) fn read_layer(
     Ok(LayerOutput {
         entries,
         diagnostics,
-        diff_id,
+        diff_id: Some(diff_id),
         compression,
     })
 }

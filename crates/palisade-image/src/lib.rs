@@ -62,7 +62,8 @@ impl Default for Limits {
 pub struct LayerInfo {
     /// Digest of the layer as stored (the manifest's), or its diff id where none is recorded.
     pub digest: String,
-    /// sha256 of the uncompressed tar, computed while reading.
+    /// sha256 of the uncompressed tar: computed while reading, or as the config states it
+    /// when not verifying ("" if it states none).
     pub diff_id: String,
     pub media_type: Option<String>,
     pub compression: Compression,
@@ -89,6 +90,9 @@ pub struct ReadOptions<'a> {
     pub platform: String,
     /// Which files' contents to keep, by normalised path ("var/lib/dpkg/status").
     pub wants: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Check every layer against its digests (stored and uncompressed). Without it, the digests
+    /// reported are the ones the image claims.
+    pub verify: bool,
 }
 
 /// Reads an image from any source into its merged file view.
@@ -159,6 +163,7 @@ pub fn read_layer(
         index: 0,
         digest: None,
         diff_id: None,
+        verify: opts.verify,
         limits: &opts.limits,
         total: &total,
         wants: opts.wants,
@@ -166,9 +171,10 @@ pub fn read_layer(
     let out = layer::read_layer(reader, &job)?;
     let mut files = FileTree::default();
     files.apply_layer(0, out.entries);
+    let diff_id = out.diff_id.unwrap_or_default();
     let info = LayerInfo {
-        digest: out.diff_id.clone(),
-        diff_id: out.diff_id,
+        digest: diff_id.clone(),
+        diff_id,
         media_type: None,
         compression: out.compression,
     };
@@ -206,6 +212,7 @@ fn read_layers(
             index: i,
             digest: planned.digest.as_deref(),
             diff_id: planned.diff_id.as_deref(),
+            verify: opts.verify,
             limits: &opts.limits,
             total: &total,
             wants: opts.wants,
@@ -240,14 +247,16 @@ fn read_layers(
             continue; // not read because an earlier error stopped the work
         };
         let out = result?;
+        // Unverified, a layer is known by the digests its image claims.
+        let diff_id = out
+            .diff_id
+            .or_else(|| planned.diff_id.clone())
+            .unwrap_or_default();
         files.apply_layer(layers.len(), out.entries);
         diagnostics.extend(out.diagnostics);
         layers.push(LayerInfo {
-            digest: planned
-                .digest
-                .clone()
-                .unwrap_or_else(|| out.diff_id.clone()),
-            diff_id: out.diff_id,
+            digest: planned.digest.clone().unwrap_or_else(|| diff_id.clone()),
+            diff_id,
             media_type: planned.media_type.clone(),
             compression: out.compression,
         });

@@ -29,6 +29,7 @@ fn read(source: &str, limits: Limits) -> Result<palisade_image::Image, ImageErro
         limits,
         platform: "linux/amd64".into(),
         wants: &|p: &str| p == "etc/os-release" || p == "usr/lib/os-release",
+        verify: true,
     };
     read_image(&source.parse::<SourceRef>()?, &opts)
 }
@@ -262,6 +263,22 @@ fn refuses_tampered_and_malformed_metadata() {
     .unwrap();
     let err = read(&format!("oci:{}:t", dir.display()), Limits::default()).unwrap_err();
     assert!(matches!(err, ImageError::Digest { .. }), "{err}");
+    // Unverified, the same image reads, and reports the digest its manifest claims.
+    let opts = ReadOptions {
+        limits: Limits::default(),
+        platform: "linux/amd64".into(),
+        wants: &|_: &str| true,
+        verify: false,
+    };
+    let image = read_image(
+        &format!("oci:{}:t", dir.display())
+            .parse::<SourceRef>()
+            .unwrap(),
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(image.layers[0].digest, digest);
+    assert_eq!(image.files.read("a"), Some(&b"tampered"[..]));
 
     // Malformed index.json.
     let dir = tempdir();
@@ -371,6 +388,7 @@ fn picks_a_platform_from_a_nested_multi_platform_index() {
             limits: Limits::default(),
             platform: platform.into(),
             wants: &|_: &str| false,
+            verify: true,
         };
         read_image(
             &format!("oci:{}:multi", dir.display())

@@ -347,6 +347,42 @@ fn an_unreadable_package_database_is_an_error_but_the_rest_is_listed() {
 }
 
 #[test]
+fn detects_the_os_from_os_release_and_its_fallbacks() {
+    let base = std::env::temp_dir().join(format!("palisade-cli-os-{}", std::process::id()));
+    for (file, content, id, version) in [
+        (
+            "usr/lib/os-release",
+            "ID=\"ubuntu\"\nVERSION_ID=\"22.04\"\n",
+            "ubuntu",
+            "22.04",
+        ),
+        (
+            "etc/lsb-release",
+            "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=20.04\n",
+            "ubuntu",
+            "20.04",
+        ),
+        ("etc/alpine-release", "3.18.4\n", "alpine", "3.18.4"),
+        ("etc/debian_version", "11.9\n", "debian", "11"),
+        (
+            "etc/redhat-release",
+            "CentOS Linux release 7.9.2009 (Core)\n",
+            "centos",
+            "7.9.2009",
+        ),
+    ] {
+        let root = base.join(id).join(version);
+        let path = root.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        let sbom = sbom_json(root.to_str().unwrap());
+        assert_eq!(sbom["os"]["id"], id, "{file}");
+        assert_eq!(sbom["os"]["version_id"], version, "{file}");
+    }
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
 fn vercmp_answers_each_line() {
     let out = palisade(
         &["debug", "vercmp", "--scheme", "deb"],

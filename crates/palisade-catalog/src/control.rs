@@ -1,6 +1,8 @@
 //! Deb822 control paragraphs (`Field: value` lines, continuation lines indented, paragraphs
 //! separated by blank lines), as in `/var/lib/dpkg/status`.
 
+use crate::CatalogError;
+
 /// One paragraph: fields in order; values with continuation lines joined by '\n'.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Paragraph {
@@ -18,16 +20,9 @@ impl Paragraph {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {reason}")]
-pub struct ControlError {
-    pub line: usize,
-    pub reason: &'static str,
-}
-
 /// Parses all paragraphs. Invalid UTF-8 is replaced, never refused: maintainers' names in
 /// Latin-1 exist in real databases.
-pub fn parse(data: &[u8]) -> Result<Vec<Paragraph>, ControlError> {
+pub fn parse(data: &[u8]) -> Result<Vec<Paragraph>, CatalogError> {
     let text = String::from_utf8_lossy(data);
     let mut out = Vec::new();
     let mut cur = Paragraph::default();
@@ -42,7 +37,7 @@ pub fn parse(data: &[u8]) -> Result<Vec<Paragraph>, ControlError> {
         }
         if line.starts_with([' ', '\t']) {
             let Some((_, value)) = cur.fields.last_mut() else {
-                return Err(ControlError {
+                return Err(CatalogError::Line {
                     line: n,
                     reason: "continuation line without a field",
                 });
@@ -55,13 +50,13 @@ pub fn parse(data: &[u8]) -> Result<Vec<Paragraph>, ControlError> {
             continue;
         }
         let Some((key, value)) = line.split_once(':') else {
-            return Err(ControlError {
+            return Err(CatalogError::Line {
                 line: n,
                 reason: "expected \"Field: value\"",
             });
         };
         if key.is_empty() || key.contains(char::is_whitespace) {
-            return Err(ControlError {
+            return Err(CatalogError::Line {
                 line: n,
                 reason: "malformed field name",
             });

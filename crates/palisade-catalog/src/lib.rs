@@ -8,12 +8,14 @@
 pub mod apk;
 pub mod control;
 pub mod dpkg;
+mod error;
 pub mod os;
 pub mod rpm;
 
 use std::collections::HashSet;
 use std::hash::Hash;
 
+pub use error::CatalogError;
 use palisade_core::{OsRelease, Package};
 use palisade_image::FileTree;
 

@@ -5,7 +5,7 @@
 use palisade_core::{purl, Location, OsRelease, Package, PackageType};
 use palisade_image::FileTree;
 
-use crate::{Cataloguer, Origins};
+use crate::{CatalogError, Cataloguer, Origins};
 
 const INSTALLED: &str = "lib/apk/db/installed";
 
@@ -24,24 +24,17 @@ pub struct Record {
     pub line: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {reason}")]
-pub struct ApkError {
-    pub line: usize,
-    pub reason: &'static str,
-}
-
 /// Parses the installed database. Records without a name or version are refused by line.
-pub fn parse(data: &[u8]) -> Result<Vec<Record>, ApkError> {
+pub fn parse(data: &[u8]) -> Result<Vec<Record>, CatalogError> {
     let text = String::from_utf8_lossy(data);
     let mut out = Vec::new();
     let mut cur = Record::default();
     let mut dir = String::new();
     let mut started = false;
-    let finish = |cur: &mut Record, out: &mut Vec<Record>| -> Result<(), ApkError> {
+    let finish = |cur: &mut Record, out: &mut Vec<Record>| -> Result<(), CatalogError> {
         let r = std::mem::take(cur);
         if r.name.is_empty() || r.version.is_empty() {
-            return Err(ApkError {
+            return Err(CatalogError::Line {
                 line: r.line,
                 reason: "package record without P: or V:",
             });
@@ -62,7 +55,7 @@ pub fn parse(data: &[u8]) -> Result<Vec<Record>, ApkError> {
         let (key, value) = match line.as_bytes() {
             [k, b':', ..] => (*k, &line[2..]),
             _ => {
-                return Err(ApkError {
+                return Err(CatalogError::Line {
                     line: i + 1,
                     reason: "expected \"X:value\"",
                 })
@@ -185,8 +178,17 @@ mod tests {
 
     #[test]
     fn refuses_broken_records() {
-        assert_eq!(parse(b"P:x\n\nV:1\n").unwrap_err().line, 1);
-        assert_eq!(parse(b"P:x\nV:1\ngarbage\n").unwrap_err().line, 3);
+        assert_eq!(
+            parse(b"P:x\n\nV:1\n").unwrap_err(),
+            CatalogError::Line {
+                line: 1,
+                reason: "package record without P: or V:"
+            }
+        );
+        assert!(matches!(
+            parse(b"P:x\nV:1\ngarbage\n").unwrap_err(),
+            CatalogError::Line { line: 3, .. }
+        ));
         assert!(parse(b"").unwrap().is_empty());
     }
 }

@@ -3,9 +3,7 @@
 //! and page size, hash pages' key/value pairs, and overflow page chains. Layout from Berkeley
 //! DB's `dbinc/db_page.h`; every page number, offset and chain length is checked.
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("berkeley db: {0}")]
-pub struct BdbError(pub String);
+use crate::CatalogError;
 
 const HASH_MAGIC: u32 = 0x0006_1561;
 const PAGE_HEADER: usize = 26;
@@ -40,19 +38,19 @@ impl Db<'_> {
         }
     }
 
-    fn page(&self, n: u32) -> Result<&[u8], BdbError> {
+    fn page(&self, n: u32) -> Result<&[u8], CatalogError> {
         let start = (n as usize)
             .checked_mul(self.page_size)
-            .ok_or_else(|| BdbError("page number overflow".into()))?;
+            .ok_or_else(|| CatalogError::BerkeleyDb("page number overflow".into()))?;
         self.data
             .get(start..start + self.page_size)
-            .ok_or_else(|| BdbError(format!("page {n} past the end of the file")))
+            .ok_or_else(|| CatalogError::BerkeleyDb(format!("page {n} past the end of the file")))
     }
 
     /// Follows an overflow chain of `len` bytes starting at page `first`.
-    fn overflow(&self, first: u32, len: usize) -> Result<Vec<u8>, BdbError> {
+    fn overflow(&self, first: u32, len: usize) -> Result<Vec<u8>, CatalogError> {
         if len > self.data.len() {
-            return Err(BdbError(format!(
+            return Err(CatalogError::BerkeleyDb(format!(
                 "overflow item of {len} bytes is larger than the file"
             )));
         }
@@ -62,11 +60,11 @@ impl Db<'_> {
         while next != 0 && out.len() < len {
             hops += 1;
             if hops > self.data.len() / self.page_size {
-                return Err(BdbError("overflow chain loops".into()));
+                return Err(CatalogError::BerkeleyDb("overflow chain loops".into()));
             }
             let page = self.page(next)?;
             if page[25] != P_OVERFLOW {
-                return Err(BdbError(format!(
+                return Err(CatalogError::BerkeleyDb(format!(
                     "page {next} in an overflow chain is of type {}",
                     page[25]
                 )));
@@ -77,7 +75,7 @@ impl Db<'_> {
             next = self.u32(&page[16..20]);
         }
         if out.len() != len {
-            return Err(BdbError(format!(
+            return Err(CatalogError::BerkeleyDb(format!(
                 "overflow chain holds {} bytes, {len} expected",
                 out.len()
             )));
@@ -87,9 +85,11 @@ impl Db<'_> {
 }
 
 /// Every value stored in a hash database, in page order.
-pub fn values(data: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
+pub fn values(data: &[u8]) -> Result<Vec<Vec<u8>>, CatalogError> {
     if data.len() < 512 {
-        return Err(BdbError("too short for a Berkeley DB file".into()));
+        return Err(CatalogError::BerkeleyDb(
+            "too short for a Berkeley DB file".into(),
+        ));
     }
     let magic = |b: &[u8]| {
         (
@@ -101,7 +101,7 @@ pub fn values(data: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
         (HASH_MAGIC, _) => false,
         (_, HASH_MAGIC) => true,
         _ => {
-            return Err(BdbError(
+            return Err(CatalogError::BerkeleyDb(
                 "not a Berkeley DB hash database (bad magic)".into(),
             ))
         }
@@ -113,7 +113,9 @@ pub fn values(data: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
     };
     let page_size = db.u32(&data[20..24]) as usize;
     if !(512..=65536).contains(&page_size) || !page_size.is_power_of_two() {
-        return Err(BdbError(format!("invalid page size {page_size}")));
+        return Err(CatalogError::BerkeleyDb(format!(
+            "invalid page size {page_size}"
+        )));
     }
     db.page_size = page_size;
     let last = db.u32(&data[32..36]);
@@ -125,7 +127,9 @@ pub fn values(data: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
         }
         let entries = db.u16(&page[20..22]);
         if PAGE_HEADER + 2 * entries > page_size {
-            return Err(BdbError(format!("page {n}: {entries} entries cannot fit")));
+            return Err(CatalogError::BerkeleyDb(format!(
+                "page {n}: {entries} entries cannot fit"
+            )));
         }
         let offsets: Vec<usize> = (0..entries)
             .map(|i| db.u16(&page[PAGE_HEADER + 2 * i..]))
@@ -135,7 +139,7 @@ pub fn values(data: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
             let off = offsets[i];
             let end = offsets[i - 1];
             if off >= page_size || end > page_size || off >= end {
-                return Err(BdbError(format!(
+                return Err(CatalogError::BerkeleyDb(format!(
                     "page {n}: item {i} has bad bounds {off}..{end}"
                 )));
             }
@@ -146,7 +150,11 @@ pub fn values(data: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
                     let (first, len) = (db.u32(&item[4..8]), db.u32(&item[8..12]) as usize);
                     out.push(db.overflow(first, len)?);
                 }
-                t => return Err(BdbError(format!("page {n}: item {i} of unknown type {t}"))),
+                t => {
+                    return Err(CatalogError::BerkeleyDb(format!(
+                        "page {n}: item {i} of unknown type {t}"
+                    )))
+                }
             }
         }
     }
@@ -160,13 +168,19 @@ mod tests {
     #[test]
     fn refuses_non_hash_files() {
         assert!(values(b"short").is_err());
-        assert!(values(&[0u8; 4096]).unwrap_err().0.contains("magic"));
+        assert!(values(&[0u8; 4096])
+            .unwrap_err()
+            .to_string()
+            .contains("magic"));
         let mut meta = vec![0u8; 4096];
         meta[12..16].copy_from_slice(&HASH_MAGIC.to_le_bytes());
         meta[20..24].copy_from_slice(&1000u32.to_le_bytes());
-        assert!(values(&meta).unwrap_err().0.contains("page size"));
+        assert!(values(&meta).unwrap_err().to_string().contains("page size"));
         meta[20..24].copy_from_slice(&4096u32.to_le_bytes());
         meta[32..36].copy_from_slice(&5u32.to_le_bytes());
-        assert!(values(&meta).unwrap_err().0.contains("past the end"));
+        assert!(values(&meta)
+            .unwrap_err()
+            .to_string()
+            .contains("past the end"));
     }
 }

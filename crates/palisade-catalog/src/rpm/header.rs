@@ -4,9 +4,7 @@
 
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("rpm header: {0}")]
-pub struct HeaderError(pub String);
+use crate::CatalogError;
 
 /// Tags read (rpm's `rpmTag_e`).
 pub mod tag {
@@ -83,12 +81,12 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
 }
 
 /// Parses a header blob (without the 8-byte magic a header in an .rpm file carries).
-pub fn parse(blob: &[u8]) -> Result<Header, HeaderError> {
-    let bad = |m: &str| HeaderError(m.to_string());
+pub fn parse(blob: &[u8]) -> Result<Header, CatalogError> {
+    let bad = |m: &str| CatalogError::RpmHeader(m.to_string());
     let il = be32(blob, 0).ok_or_else(|| bad("truncated"))?;
     let dl = be32(blob, 4).ok_or_else(|| bad("truncated"))?;
     if il == 0 || il > MAX_TAGS || dl > MAX_DATA {
-        return Err(HeaderError(format!(
+        return Err(CatalogError::RpmHeader(format!(
             "implausible size: {il} tags, {dl} data bytes"
         )));
     }
@@ -124,22 +122,23 @@ pub fn parse(blob: &[u8]) -> Result<Header, HeaderError> {
         if !wanted {
             continue;
         }
-        let data = store
-            .get(off..)
-            .ok_or_else(|| HeaderError(format!("tag {t}: offset {off} past the data")))?;
+        let data = store.get(off..).ok_or_else(|| {
+            CatalogError::RpmHeader(format!("tag {t}: offset {off} past the data"))
+        })?;
         match ty {
             TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18NSTRING => {
                 let n = if ty == TYPE_STRING { 1 } else { count };
                 if n > data.len() {
-                    return Err(HeaderError(format!("tag {t}: {n} strings cannot fit")));
+                    return Err(CatalogError::RpmHeader(format!(
+                        "tag {t}: {n} strings cannot fit"
+                    )));
                 }
                 let mut out = Vec::with_capacity(n);
                 let mut rest = data;
                 for _ in 0..n {
-                    let end = rest
-                        .iter()
-                        .position(|&c| c == 0)
-                        .ok_or_else(|| HeaderError(format!("tag {t}: unterminated string")))?;
+                    let end = rest.iter().position(|&c| c == 0).ok_or_else(|| {
+                        CatalogError::RpmHeader(format!("tag {t}: unterminated string"))
+                    })?;
                     out.push(String::from_utf8_lossy(&rest[..end]).into_owned());
                     rest = &rest[end + 1..];
                 }
@@ -150,7 +149,7 @@ pub fn parse(blob: &[u8]) -> Result<Header, HeaderError> {
                     .checked_mul(4)
                     .filter(|b| *b <= data.len())
                     .ok_or_else(|| {
-                        HeaderError(format!("tag {t}: {count} integers past the data"))
+                        CatalogError::RpmHeader(format!("tag {t}: {count} integers past the data"))
                     })?;
                 h.ints.insert(
                     t,
@@ -160,7 +159,11 @@ pub fn parse(blob: &[u8]) -> Result<Header, HeaderError> {
                         .collect(),
                 );
             }
-            _ => return Err(HeaderError(format!("tag {t}: unexpected type {ty}"))),
+            _ => {
+                return Err(CatalogError::RpmHeader(format!(
+                    "tag {t}: unexpected type {ty}"
+                )))
+            }
         }
     }
     Ok(h)

@@ -6,12 +6,10 @@
 
 use std::collections::HashSet;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("sqlite: {0}")]
-pub struct SqliteError(pub String);
+use crate::CatalogError;
 
-fn err<T>(msg: impl Into<String>) -> Result<T, SqliteError> {
-    Err(SqliteError(msg.into()))
+fn err<T>(msg: impl Into<String>) -> Result<T, CatalogError> {
+    Err(CatalogError::Sqlite(msg.into()))
 }
 
 /// A column value of a record.
@@ -52,7 +50,7 @@ fn be(b: &[u8]) -> u64 {
 }
 
 impl<'a> Database<'a> {
-    pub fn open(data: &'a [u8]) -> Result<Self, SqliteError> {
+    pub fn open(data: &'a [u8]) -> Result<Self, CatalogError> {
         if data.len() < 100 || &data[..16] != b"SQLite format 3\0" {
             return err("not a SQLite 3 database");
         }
@@ -76,7 +74,7 @@ impl<'a> Database<'a> {
         })
     }
 
-    fn page(&self, n: u64) -> Result<&'a [u8], SqliteError> {
+    fn page(&self, n: u64) -> Result<&'a [u8], CatalogError> {
         if n == 0 || n as usize > self.pages {
             return err(format!(
                 "page {n} out of range (the file holds {})",
@@ -91,8 +89,8 @@ impl<'a> Database<'a> {
     fn walk_table(
         &self,
         root: u64,
-        f: &mut dyn FnMut(i64, Vec<u8>) -> Result<(), SqliteError>,
-    ) -> Result<(), SqliteError> {
+        f: &mut dyn FnMut(i64, Vec<u8>) -> Result<(), CatalogError>,
+    ) -> Result<(), CatalogError> {
         let mut seen = HashSet::new();
         let mut stack = vec![root];
         while let Some(n) = stack.pop() {
@@ -103,10 +101,10 @@ impl<'a> Database<'a> {
             let hdr = if n == 1 { 100 } else { 0 };
             let kind = *page
                 .get(hdr)
-                .ok_or_else(|| SqliteError("truncated page".into()))?;
+                .ok_or_else(|| CatalogError::Sqlite("truncated page".into()))?;
             let cells = be(page
                 .get(hdr + 3..hdr + 5)
-                .ok_or_else(|| SqliteError("truncated page".into()))?)
+                .ok_or_else(|| CatalogError::Sqlite("truncated page".into()))?)
                 as usize;
             let (header_len, interior) = match kind {
                 0x0d => (8, false),
@@ -115,7 +113,9 @@ impl<'a> Database<'a> {
             };
             let ptrs = page
                 .get(hdr + header_len..hdr + header_len + 2 * cells)
-                .ok_or_else(|| SqliteError(format!("page {n}: cell pointers past the page")))?;
+                .ok_or_else(|| {
+                    CatalogError::Sqlite(format!("page {n}: cell pointers past the page"))
+                })?;
             if interior {
                 stack.push(be(&page[hdr + 8..hdr + 12]));
             }
@@ -124,17 +124,17 @@ impl<'a> Database<'a> {
             for i in 0..cells {
                 let off = be(&ptrs[2 * i..2 * i + 2]) as usize;
                 let cell = page.get(off..).filter(|c| !c.is_empty()).ok_or_else(|| {
-                    SqliteError(format!("page {n}: cell offset {off} past the page"))
+                    CatalogError::Sqlite(format!("page {n}: cell offset {off} past the page"))
                 })?;
                 if interior {
                     children.push(be(cell
                         .get(..4)
-                        .ok_or_else(|| SqliteError("truncated cell".into()))?));
+                        .ok_or_else(|| CatalogError::Sqlite("truncated cell".into()))?));
                 } else {
-                    let (size, a) =
-                        varint(cell).ok_or_else(|| SqliteError("truncated cell".into()))?;
-                    let (rowid, b) =
-                        varint(&cell[a..]).ok_or_else(|| SqliteError("truncated cell".into()))?;
+                    let (size, a) = varint(cell)
+                        .ok_or_else(|| CatalogError::Sqlite("truncated cell".into()))?;
+                    let (rowid, b) = varint(&cell[a..])
+                        .ok_or_else(|| CatalogError::Sqlite("truncated cell".into()))?;
                     let payload = self.payload(&cell[a + b..], size)?;
                     f(rowid as i64, payload)?;
                 }
@@ -145,7 +145,7 @@ impl<'a> Database<'a> {
     }
 
     /// Assembles a cell's payload from its local part and its overflow chain.
-    fn payload(&self, local: &[u8], size: u64) -> Result<Vec<u8>, SqliteError> {
+    fn payload(&self, local: &[u8], size: u64) -> Result<Vec<u8>, CatalogError> {
         let u = self.usable as u64;
         if size > self.data.len() as u64 {
             return err(format!("payload of {size} bytes is larger than the file"));
@@ -166,12 +166,12 @@ impl<'a> Database<'a> {
         out.extend_from_slice(
             local
                 .get(..in_page)
-                .ok_or_else(|| SqliteError("cell payload past the page".into()))?,
+                .ok_or_else(|| CatalogError::Sqlite("cell payload past the page".into()))?,
         );
         if (size as usize) > in_page {
             let mut next = be(local
                 .get(in_page..in_page + 4)
-                .ok_or_else(|| SqliteError("missing overflow pointer".into()))?);
+                .ok_or_else(|| CatalogError::Sqlite("missing overflow pointer".into()))?);
             let mut hops = 0;
             while out.len() < size as usize {
                 hops += 1;
@@ -188,7 +188,7 @@ impl<'a> Database<'a> {
     }
 
     /// The root page of a table, from `sqlite_master`.
-    pub fn table_root(&self, name: &str) -> Result<Option<u64>, SqliteError> {
+    pub fn table_root(&self, name: &str) -> Result<Option<u64>, CatalogError> {
         let mut root = None;
         self.walk_table(1, &mut |_, payload| {
             let cols = record(&payload)?;
@@ -209,10 +209,10 @@ impl<'a> Database<'a> {
     }
 
     /// Every row of table `name`: its rowid and its record, still encoded (see `record`).
-    pub fn rows(&self, name: &str) -> Result<Vec<(i64, Vec<u8>)>, SqliteError> {
+    pub fn rows(&self, name: &str) -> Result<Vec<(i64, Vec<u8>)>, CatalogError> {
         let root = self
             .table_root(name)?
-            .ok_or_else(|| SqliteError(format!("no table {name:?}")))?;
+            .ok_or_else(|| CatalogError::Sqlite(format!("no table {name:?}")))?;
         let mut out = Vec::new();
         self.walk_table(root, &mut |rowid, payload| {
             out.push((rowid, payload));
@@ -223,8 +223,8 @@ impl<'a> Database<'a> {
 }
 
 /// Decodes a record: a header of serial types, then the values.
-pub fn record(p: &[u8]) -> Result<Vec<Value<'_>>, SqliteError> {
-    let bad = || SqliteError("malformed record".into());
+pub fn record(p: &[u8]) -> Result<Vec<Value<'_>>, CatalogError> {
+    let bad = || CatalogError::Sqlite("malformed record".into());
     let (hlen, mut pos) = varint(p).ok_or_else(bad)?;
     let hlen = usize::try_from(hlen).map_err(|_| bad())?;
     if hlen > p.len() || hlen < pos {

@@ -94,17 +94,19 @@ impl Cataloguer for Rpm {
                     "/{ndb}: ndb rpm databases are not supported; its packages are not listed"
                 ));
             }
+            // rpm uses one backend at a time; a Berkeley DB left beside a migrated SQLite
+            // database is stale.
             for (file, read) in DATABASES {
                 let path = format!("{dir}/{file}");
                 let Some((real, entry)) = files.resolve(&path) else {
                     continue;
                 };
                 if done.contains(&real) || entry.size == 0 {
-                    continue;
+                    break;
                 }
                 done.push(real.clone());
                 let Some(data) = crate::database(files, &real, errors) else {
-                    continue;
+                    break;
                 };
                 if file == "rpmdb.sqlite"
                     && files
@@ -135,6 +137,7 @@ impl Cataloguer for Rpm {
                     }
                     Err(e) => errors.push(format!("/{path}: {e}; no RPM packages read from it")),
                 }
+                break;
             }
         }
     }

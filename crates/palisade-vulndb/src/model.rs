@@ -1,0 +1,79 @@
+//! The advisory model every feed is read into.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Advisory {
+    /// The feed's own id (GO-2022-0229, RUSTSEC-2016-0001, CVE-2021-1234 for distributions).
+    pub id: String,
+    /// Other ids of the same vulnerability (CVE, GHSA); findings are merged on them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub severity: Vec<Severity>,
+    /// When the advisory was withdrawn: it must not produce findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<String>,
+    pub affected: Vec<Affected>,
+    /// The feed and record it came from (`alpine-secdb:alpine/v3.18/main.json`).
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Severity {
+    /// `CVSS_V3`, `CVSS_V4`, or a vendor scale (`debian-urgency`, `ghsa`).
+    pub kind: String,
+    /// A CVSS vector or the vendor's word.
+    pub score: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Affected within `ranges`/`versions`; a fix exists when a range has a `fixed` event.
+    Affected,
+    /// The distribution states this release was never affected.
+    NotAffected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Affected {
+    /// OSV ecosystem, with the release for distributions: `Go`, `crates.io`, `Alpine:v3.18`.
+    pub ecosystem: String,
+    /// Package name; for distributions the source (origin) package.
+    pub package: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ranges: Vec<Range>,
+    /// Explicitly listed affected versions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum RangeKind {
+    /// Versions compared with the ecosystem's own scheme.
+    Ecosystem,
+    /// Versions compared as semantic versions.
+    Semver,
+    /// Commit hashes: kept, never matched against packages.
+    Git,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Range {
+    pub kind: RangeKind,
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    Introduced(String),
+    Fixed(String),
+    LastAffected(String),
+    Limit(String),
+}

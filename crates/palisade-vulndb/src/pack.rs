@@ -1,0 +1,50 @@
+//! Feed packs: tar archives compressed with zstd, as upstream repositories are mirrored for
+//! offline builds. Members are read one at a time, each capped.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::FeedError;
+
+/// Largest member read (the biggest real record is well under 1 MiB).
+pub const MAX_MEMBER: u64 = 64 << 20;
+
+/// Calls `f` with the path and bytes of every regular member whose path `wanted` accepts.
+pub fn for_each_member(
+    pack: &Path,
+    wanted: impl Fn(&str) -> bool,
+    mut f: impl FnMut(&str, &[u8]),
+) -> Result<(), FeedError> {
+    let shown = pack.display().to_string();
+    let io = |source| FeedError::Io {
+        path: shown.clone(),
+        source,
+    };
+    let file = std::fs::File::open(pack).map_err(io)?;
+    let decoder = zstd::stream::read::Decoder::new(file).map_err(io)?;
+    let mut archive = tar::Archive::new(decoder);
+    for entry in archive.entries().map_err(io)? {
+        let mut entry = entry.map_err(io)?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        if !wanted(&path) {
+            continue;
+        }
+        if entry.size() > MAX_MEMBER {
+            return Err(FeedError::TooLarge {
+                pack: shown,
+                member: path,
+                limit: MAX_MEMBER,
+            });
+        }
+        let mut buf = Vec::with_capacity(entry.size() as usize);
+        (&mut entry)
+            .take(MAX_MEMBER)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+        f(&path, &buf);
+    }
+    Ok(())
+}

@@ -8,10 +8,10 @@ cd "$(dirname "$0")"
 secs="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb)
+[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval)
 fx=$(bash ../tests/fixtures/build.sh)
 seeds=corpus
-mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb}
+mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval}
 
 # Seeds: real files from the fixture images.
 dl="$fx/distroless/oci"
@@ -55,6 +55,8 @@ feeds=../../shared/feeds
 tar -I zstd -xOf "$feeds/golang/golang-vulndb-osv.tar.zst" data/osv/GO-2022-0229.json > "$seeds/osv_record/GO-2022-0229.json"
 tar -I zstd -xOf "$feeds/rustsec/rustsec-advisory-db-osv.tar.zst" crates/RUSTSEC-2016-0001.json > "$seeds/osv_record/RUSTSEC-2016-0001.json"
 tar -I zstd -xOf "$feeds/alpine-secdb/alpine-secdb.tar.zst" alpine/v3.18/main.json > "$seeds/alpine_secdb/v3.18-main.json"
+tar -I zstd -xOf "$feeds/debian-oval/debian-oval-bookworm-bullseye-2023-07-14.tar.zst" debian/oval-definitions-bookworm.xml.bz2 \
+  | bzip2 -dc | head -c 200000 > "$seeds/debian_oval/bookworm-head.xml"
 
 export RUSTC_BOOTSTRAP=1
 # Leak checks are off: a layer is read by a scoped thread, and the thread's own teardown after

@@ -7,6 +7,7 @@
 //! it, and the import goes on.
 
 pub mod alpine;
+pub mod debian_oval;
 mod error;
 pub mod model;
 pub mod osv;

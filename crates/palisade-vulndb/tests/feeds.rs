@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use palisade_vulndb::{alpine, osv, pack, Event, Import, RangeKind, Status};
+use palisade_vulndb::{alpine, debian_oval, osv, pack, Event, Import, RangeKind, Status};
 
 fn feeds() -> PathBuf {
     let dir = std::env::var_os("PALISADE_FEEDS")
@@ -123,4 +123,66 @@ fn rustsec_osv_pack() {
         out.advisories.iter().any(|a| a.withdrawn.is_some()),
         "RustSec has withdrawn advisories"
     );
+}
+
+#[test]
+fn debian_oval_pack() {
+    let mut per_file = Vec::new();
+    let mut out = Import::default();
+    pack::for_each_member(
+        &feeds().join("debian-oval/debian-oval-bookworm-bullseye-2023-07-14.tar.zst"),
+        |p| p.ends_with(".xml.bz2"),
+        |path, data| {
+            let before = out.advisories.len() + out.skipped.len();
+            debian_oval::import_bz2(data, path, &mut out);
+            per_file.push((
+                path.to_string(),
+                out.advisories.len() + out.skipped.len() - before,
+            ));
+        },
+    )
+    .unwrap();
+    // The README's counts: bookworm 25,932 definitions, bullseye 27,311.
+    per_file.sort();
+    assert_eq!(
+        per_file,
+        [
+            (
+                "debian/oval-definitions-bookworm.xml.bz2".to_string(),
+                25_932
+            ),
+            (
+                "debian/oval-definitions-bullseye.xml.bz2".to_string(),
+                27_311
+            )
+        ]
+    );
+    println!(
+        "OVAL: {} advisories, {} skipped: {:?}",
+        out.advisories.len(),
+        out.skipped.len(),
+        &out.skipped[..out.skipped.len().min(3)]
+    );
+    assert!(
+        out.skipped.len() < 100,
+        "{} skipped: {:?}",
+        out.skipped.len(),
+        &out.skipped[..out.skipped.len().min(5)]
+    );
+    let glibc = out
+        .advisories
+        .iter()
+        .find(|a| a.id == "CVE-1999-0199" && a.affected[0].ecosystem == "Debian:12")
+        .unwrap();
+    assert_eq!(glibc.affected[0].package, "glibc");
+    assert_eq!(
+        glibc.affected[0].ranges[0].events[1],
+        Event::Fixed("0:2.2-1".into())
+    );
+    let never = out
+        .advisories
+        .iter()
+        .filter(|a| a.affected.iter().any(|x| x.status == Status::NotAffected))
+        .count();
+    assert!(never > 500, "{never} definitions with `earlier than 0:0`");
 }

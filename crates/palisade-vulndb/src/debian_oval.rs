@@ -166,10 +166,52 @@ fn ecosystem(platform: &str) -> Option<String> {
         .then(|| format!("Debian:{version}"))
 }
 
+/// Largest decompressed OVAL document read (Debian's are about 50 MB): a cap on what a bzip2
+/// bomb can make the parser buffer.
+pub const MAX_XML: u64 = 1 << 30;
+
 /// Reads one OVAL file, bzip2-compressed as Debian publishes it.
 pub fn import_bz2(data: &[u8], source: &str, out: &mut Import) {
-    let decoder = std::io::BufReader::new(bzip2::read::BzDecoder::new(data));
-    import(decoder, source, out)
+    let decoder = std::io::BufReader::new(std::io::Read::take(
+        bzip2::read::BzDecoder::new(data),
+        MAX_XML + 1,
+    ));
+    let before = out.skipped.len();
+    let mut counted = Counting {
+        inner: decoder,
+        read: 0,
+    };
+    import(&mut counted, source, out);
+    if counted.read > MAX_XML && out.skipped.len() == before {
+        out.skipped.push(format!(
+            "{source}: larger than {MAX_XML} bytes decompressed; read up to there"
+        ));
+    }
+}
+
+/// Counts the bytes a reader hands out.
+struct Counting<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counting<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.read += amt as u64;
+        self.inner.consume(amt);
+    }
 }
 
 /// Reads one uncompressed OVAL document.

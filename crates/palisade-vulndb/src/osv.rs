@@ -148,6 +148,65 @@ pub fn import_json(data: &[u8], source: &str, out: &mut Import) {
     }
 }
 
+/// Deepest YAML nesting accepted; real records nest about 6 levels.
+const MAX_YAML_DEPTH: usize = 32;
+
+/// YAML to JSON, keeping every scalar's text: a version written `1.10` stays "1.10".
+fn yaml_to_json(y: &yaml_rust2::Yaml, depth: usize) -> Result<serde_json::Value, String> {
+    use serde_json::Value;
+    use yaml_rust2::Yaml;
+    if depth > MAX_YAML_DEPTH {
+        return Err(format!("nested deeper than {MAX_YAML_DEPTH} levels"));
+    }
+    Ok(match y {
+        Yaml::String(s) | Yaml::Real(s) => Value::String(s.clone()),
+        Yaml::Integer(i) => Value::String(i.to_string()),
+        Yaml::Boolean(b) => Value::Bool(*b),
+        Yaml::Null => Value::Null,
+        Yaml::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| yaml_to_json(i, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        Yaml::Hash(map) => {
+            let mut obj = serde_json::Map::new();
+            for (k, v) in map {
+                let key = match k {
+                    Yaml::String(s) | Yaml::Real(s) => s.clone(),
+                    Yaml::Integer(i) => i.to_string(),
+                    _ => return Err("a mapping key that is not a scalar".into()),
+                };
+                obj.insert(key, yaml_to_json(v, depth + 1)?);
+            }
+            Value::Object(obj)
+        }
+        Yaml::Alias(_) | Yaml::BadValue => {
+            return Err("YAML aliases and bad values are not accepted".into())
+        }
+    })
+}
+
+/// Reads one OSV record serialised as YAML (PyPA's advisory database).
+pub fn import_yaml(data: &[u8], source: &str, out: &mut Import) {
+    let result = std::str::from_utf8(data)
+        .map_err(|e| format!("not UTF-8: {e}"))
+        .and_then(|text| {
+            yaml_rust2::YamlLoader::load_from_str(text).map_err(|e| format!("YAML: {e}"))
+        })
+        .and_then(|docs| {
+            docs.first()
+                .map(|d| yaml_to_json(d, 0))
+                .unwrap_or_else(|| Err("empty document".into()))
+        })
+        .and_then(|v| serde_json::from_value::<Record>(v).map_err(|e| e.to_string()))
+        .and_then(|r| convert(r, source));
+    match result {
+        Ok(a) => out.advisories.push(a),
+        Err(e) => out.skipped.push(format!("{source}: {e}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,5 +240,26 @@ mod tests {
         }
         assert_eq!(out.skipped.len(), 3, "{:?}", out.skipped);
         assert!(out.skipped[0].contains("exactly one field"));
+    }
+
+    #[test]
+    fn reads_osv_yaml_keeping_version_text() {
+        let mut out = Import::default();
+        import_yaml(
+            b"id: PYSEC-2021-1\naffected:\n- package:\n    name: foo\n    ecosystem: PyPI\n  ranges:\n  - type: ECOSYSTEM\n    events:\n    - introduced: 1.10\n    - fixed: \"2.0\"\n  versions:\n  - 1.10\n  - 3\naliases:\n- CVE-2021-1\n",
+            "vulns/foo/PYSEC-2021-1.yaml",
+            &mut out,
+        );
+        let a = &out.advisories[0];
+        assert_eq!(
+            a.affected[0].ranges[0].events,
+            [Event::Introduced("1.10".into()), Event::Fixed("2.0".into())]
+        );
+        assert_eq!(a.affected[0].versions, ["1.10", "3"]);
+        for bad in [&b"a: &x [1]\nb: *x\n"[..], b"\xff", b"", &[b'['; 100][..]] {
+            import_yaml(bad, "bad.yaml", &mut out);
+        }
+        assert_eq!(out.advisories.len(), 1);
+        assert_eq!(out.skipped.len(), 4, "{:?}", out.skipped);
     }
 }

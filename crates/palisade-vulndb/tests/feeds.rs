@@ -186,3 +186,39 @@ fn debian_oval_pack() {
         .count();
     assert!(never > 500, "{never} definitions with `earlier than 0:0`");
 }
+
+#[test]
+fn pypa_yaml_pack() {
+    let mut out = Import::default();
+    pack::for_each_member(
+        &feeds().join("pypa/pypa-advisory-database.tar.zst"),
+        |p| p.ends_with(".yaml"),
+        |p, data| osv::import_yaml(data, p, &mut out),
+    )
+    .unwrap();
+    assert_eq!(
+        out.advisories.len(),
+        2_661,
+        "{:?}",
+        &out.skipped[..out.skipped.len().min(5)]
+    );
+    assert!(out.skipped.is_empty(), "{:?}", out.skipped);
+    let a = out
+        .advisories
+        .iter()
+        .find(|a| a.id == "PYSEC-2021-335")
+        .unwrap();
+    assert_eq!(a.aliases, ["CVE-2021-32807", "GHSA-qcx9-j53g-ccgf"]);
+    let ranges = &a.affected[0].ranges;
+    assert_eq!(ranges[0].kind, RangeKind::Git);
+    assert_eq!(
+        ranges[1].events,
+        [
+            Event::Introduced("4.0".into()),
+            Event::Fixed("4.3".into()),
+            Event::Introduced("5.0".into()),
+            Event::Fixed("5.2".into())
+        ]
+    );
+    assert_eq!(a.affected[0].versions, ["4.0", "4.1", "4.2", "5.0", "5.1"]);
+}

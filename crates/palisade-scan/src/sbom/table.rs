@@ -59,6 +59,7 @@ pub fn render(s: &Subject<'_>) -> String {
 
 /// `sha256:0123456789ab`: enough of a digest to tell layers apart.
 fn short(digest: &str) -> String {
+    // Unverified digests come from the image as written: cut by characters, not bytes.
     let (alg, hex) = digest.split_once(':').unwrap_or(("", digest));
-    format!("{alg}:{}", &hex[..hex.len().min(12)])
+    format!("{alg}:{}", hex.chars().take(12).collect::<String>())
 }

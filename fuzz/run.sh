@@ -8,10 +8,10 @@ cd "$(dirname "$0")"
 secs="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval osv_yaml vercmp)
+[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval osv_yaml vercmp debian_tracker)
 fx=$(bash ../tests/fixtures/build.sh)
 seeds=corpus
-mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval,osv_yaml,vercmp}
+mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker}
 
 # Seeds: real files from the fixture images.
 dl="$fx/distroless/oci"
@@ -58,6 +58,7 @@ tar -I zstd -xOf "$feeds/alpine-secdb/alpine-secdb.tar.zst" alpine/v3.18/main.js
 tar -I zstd -xOf "$feeds/debian-oval/debian-oval-bookworm-bullseye-2023-07-14.tar.zst" debian/oval-definitions-bookworm.xml.bz2 \
   | bzip2 -dc | head -c 200000 > "$seeds/debian_oval/bookworm-head.xml"
 tar -I zstd -xOf "$feeds/pypa/pypa-advisory-database.tar.zst" vulns/accesscontrol/PYSEC-2021-335.yaml > "$seeds/osv_yaml/PYSEC-2021-335.yaml"
+cp ../crates/palisade-vulndb/src/testdata/debian-tracker.json "$seeds/debian_tracker/"
 for s in deb rpm pep440 semver maven go; do
   head -50 "../crates/palisade-version/tests/vectors/$s.tsv" | cut -f1,2 > "$seeds/vercmp/$s.tsv"
 done

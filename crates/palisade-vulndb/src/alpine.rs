@@ -82,6 +82,7 @@ pub fn import(data: &[u8], source: &str, out: &mut Import) {
                         status,
                         ranges,
                         versions: Vec::new(),
+                        note: None,
                     }],
                     source: format!("alpine-secdb:{source}"),
                 });

@@ -264,6 +264,7 @@ pub fn import(input: impl BufRead, source: &str, out: &mut Import) {
                 status,
                 ranges,
                 versions: Vec::new(),
+                note: None,
             });
         }
         if id.is_empty() || affected.is_empty() {

@@ -8,6 +8,7 @@
 
 pub mod alpine;
 pub mod debian_oval;
+pub mod debian_tracker;
 mod error;
 pub mod model;
 pub mod osv;

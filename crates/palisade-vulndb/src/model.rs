@@ -32,10 +32,16 @@ pub struct Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
-    /// Affected within `ranges`/`versions`; a fix exists when a range has a `fixed` event.
+    /// Affected within `ranges`/`versions`; a fix exists when a range has a `fixed` event,
+    /// otherwise the vulnerability is open (unfixed).
     Affected,
     /// The distribution states this release was never affected.
     NotAffected,
+    /// Affected, and the distribution has decided not to fix it in this release for now
+    /// (Debian's no-dsa: ignored or postponed).
+    WillNotFix,
+    /// Affected, in a package the distribution no longer supports in this release.
+    EndOfLife,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +56,9 @@ pub struct Affected {
     /// Explicitly listed affected versions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub versions: Vec<String>,
+    /// The distribution's reason for its status (Debian's no-dsa note), shown to users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -123,6 +123,7 @@ fn convert(r: Record, source: &str) -> Result<Advisory, String> {
             status: Status::Affected,
             ranges,
             versions: a.versions,
+            note: None,
         });
     }
     severity.dedup();

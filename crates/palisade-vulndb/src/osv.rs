@@ -243,6 +243,42 @@ mod tests {
         assert!(out.skipped[0].contains("exactly one field"));
     }
 
+    /// GitHub's advisory database is not in the packs: records written from the OSV schema as
+    /// GitHub publishes it (ECOSYSTEM ranges for Maven, SEMVER for npm, last_affected, withdrawn).
+    #[test]
+    fn reads_github_osv_for_maven_and_npm() {
+        let mut out = Import::default();
+        import_json(
+            include_bytes!("testdata/ghsa-maven.json"),
+            "ghsa-maven.json",
+            &mut out,
+        );
+        import_json(
+            include_bytes!("testdata/ghsa-npm.json"),
+            "ghsa-npm.json",
+            &mut out,
+        );
+        assert!(out.skipped.is_empty(), "{:?}", out.skipped);
+        let log4j = &out.advisories[0];
+        assert_eq!(log4j.affected.len(), 2);
+        assert_eq!(
+            log4j.affected[0].package,
+            "org.apache.logging.log4j:log4j-core"
+        );
+        assert_eq!(
+            log4j.affected[1].ranges[0].events[1],
+            Event::LastAffected("2.12.1".into())
+        );
+        assert!(log4j.severity.contains(&Severity {
+            kind: "ghsa".into(),
+            score: "CRITICAL".into()
+        }));
+        assert!(log4j.severity.iter().any(|s| s.kind == "CVSS_V3"));
+        let lodash = &out.advisories[1];
+        assert_eq!(lodash.withdrawn.as_deref(), Some("2021-01-01T00:00:00Z"));
+        assert_eq!(lodash.affected[0].ranges[0].kind, RangeKind::Semver);
+    }
+
     #[test]
     fn reads_osv_yaml_keeping_version_text() {
         let mut out = Import::default();

@@ -65,4 +65,18 @@ for scheme in deb rpm pep440 semver maven go; do
     status=1
   fi
 done
+# node-semver ranges (the legacy npm advisories) as SEMVER events: the committed answers must be
+# node-semver's own; crates/palisade-vulndb/tests/npm_ranges.rs checks ours against them.
+ranges_dir="$root/crates/palisade-vulndb/tests"
+NODE_PATH="$cache/node/node_modules" node "$here/npm-ranges.js" < "$ranges_dir/npm-range-exprs.txt" > "$tmp/npm-ranges.tsv"
+if [ "${1:-}" = "--write" ]; then
+  cp "$tmp/npm-ranges.tsv" "$ranges_dir/npm-ranges.tsv"
+  echo "npm ranges: wrote $(wc -l < "$tmp/npm-ranges.tsv") vectors"
+elif cmp -s "$tmp/npm-ranges.tsv" "$ranges_dir/npm-ranges.tsv"; then
+  echo "npm ranges: $(wc -l < "$tmp/npm-ranges.tsv") committed answers are node-semver's"
+else
+  echo "npm ranges: the committed answers differ from node-semver's"
+  diff "$ranges_dir/npm-ranges.tsv" "$tmp/npm-ranges.tsv" | head -20
+  status=1
+fi
 exit $status

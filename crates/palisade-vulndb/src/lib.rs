@@ -11,6 +11,7 @@ pub mod debian_oval;
 pub mod debian_tracker;
 mod error;
 pub mod model;
+pub mod npm_legacy;
 pub mod osv;
 pub mod pack;
 

@@ -5,7 +5,9 @@
 
 use std::path::PathBuf;
 
-use palisade_vulndb::{alpine, debian_oval, osv, pack, Event, Import, RangeKind, Status};
+use palisade_vulndb::{
+    alpine, debian_oval, npm_legacy, osv, pack, Event, Import, RangeKind, Status,
+};
 
 fn feeds() -> PathBuf {
     let dir = std::env::var_os("PALISADE_FEEDS")
@@ -221,4 +223,41 @@ fn pypa_yaml_pack() {
         ]
     );
     assert_eq!(a.affected[0].versions, ["4.0", "4.1", "4.2", "5.0", "5.1"]);
+}
+
+#[test]
+fn nodejs_legacy_npm_pack() {
+    let mut out = Import::default();
+    // vuln/npm/<id>.json are the advisories; index.json lists them.
+    let advisory = |p: &str| {
+        p.strip_prefix("vuln/npm/")
+            .and_then(|f| f.strip_suffix(".json"))
+            .is_some_and(|id| id.bytes().all(|c| c.is_ascii_digit()))
+    };
+    pack::for_each_member(
+        &feeds().join("nodejs-security-wg/nodejs-security-wg-npm.tar.zst"),
+        advisory,
+        |p, data| npm_legacy::import(data, p, &mut out),
+    )
+    .unwrap();
+    // The pack's 468 JSON files are 467 advisories and index.json.
+    assert_eq!(out.advisories.len(), 467, "{:?}", out.skipped);
+    assert!(out.skipped.is_empty(), "{:?}", out.skipped);
+    let a = out
+        .advisories
+        .iter()
+        .find(|a| a.id == "NSWG-ECO-1")
+        .unwrap();
+    assert_eq!(
+        (a.affected[0].package.as_str(), a.aliases.as_slice()),
+        ("bassmaster", &["CVE-2014-7205".to_string()][..])
+    );
+    assert_eq!(
+        a.affected[0].ranges[0].events,
+        [
+            Event::Introduced("0".into()),
+            Event::LastAffected("1.5.1".into())
+        ]
+    );
+    assert_eq!(a.severity[0].kind, "CVSS_V3");
 }

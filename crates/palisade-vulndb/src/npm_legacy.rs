@@ -73,8 +73,8 @@ fn full(n: &[u64], pre: &str) -> String {
 /// The first version past a partial one: `1.2` -> `1.3.0-0`, `1` -> `2.0.0-0`.
 fn after_partial(n: &[u64]) -> String {
     match n {
-        [m] => format!("{}.0.0-0", m + 1),
-        [m, mi] => format!("{m}.{}.0-0", mi + 1),
+        [m] => format!("{}.0.0-0", m.saturating_add(1)),
+        [m, mi] => format!("{m}.{}.0-0", mi.saturating_add(1)),
         _ => "0.0.0-0".into(),
     }
 }
@@ -82,7 +82,7 @@ fn after_partial(n: &[u64]) -> String {
 /// The smallest version greater than a full version `v`.
 fn successor(n: &[u64], pre: &str) -> String {
     if pre.is_empty() {
-        format!("{}.{}.{}-0", n[0], n[1], n[2] + 1)
+        format!("{}.{}.{}-0", n[0], n[1], n[2].saturating_add(1))
     } else {
         format!("{}.0", full(n, pre))
     }
@@ -111,10 +111,10 @@ fn comparator(c: &str) -> Result<(Option<Bound>, Option<Bound>), String> {
         // ^: changes that keep the left-most non-zero part.
         "^" => {
             let upper = match n.as_slice() {
-                [0, 0, p] => format!("0.0.{}-0", p + 1),
+                [0, 0, p] => format!("0.0.{}-0", p.saturating_add(1)),
                 [0, 0] => "0.1.0-0".to_string(),
-                [0, m, ..] => format!("0.{}.0-0", m + 1),
-                [m, ..] => format!("{}.0.0-0", m + 1),
+                [0, m, ..] => format!("0.{}.0-0", m.saturating_add(1)),
+                [m, ..] => format!("{}.0.0-0", m.saturating_add(1)),
                 [] => "0.0.0-0".to_string(),
             };
             (b(low, true), b(upper, false))
@@ -313,6 +313,8 @@ mod tests {
         assert_eq!(events("^1.2.3"), [ev(&[("i", "1.2.3"), ("f", "2.0.0-0")])]);
         assert_eq!(events("^0.2.3"), [ev(&[("i", "0.2.3"), ("f", "0.3.0-0")])]);
         assert_eq!(events("^0.0.3"), [ev(&[("i", "0.0.3"), ("f", "0.0.4-0")])]);
+        // Numbers at the top of u64 do not overflow.
+        assert!(ranges(">18446744073709551615.0.18446744073709551615").is_ok());
         for bad in ["<=a.b", ">~1", "1.2.3.4"] {
             assert!(ranges(bad).is_err(), "{bad:?}");
         }

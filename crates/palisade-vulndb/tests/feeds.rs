@@ -75,15 +75,22 @@ fn alpine_secdb_pack() {
     assert!(never > 0);
 }
 
-fn osv_pack(path: &str, suffix: &str) -> Import {
+/// Runs `import` on every member of a pack that `wanted` accepts.
+fn import_pack(
+    path: &str,
+    wanted: impl Fn(&str) -> bool,
+    import: fn(&[u8], &str, &mut Import),
+) -> Import {
     let mut out = Import::default();
-    pack::for_each_member(
-        &feeds().join(path),
-        |p| p.ends_with(suffix),
-        |p, data| osv::import_json(data, p, &mut out),
-    )
+    pack::for_each_member(&feeds().join(path), wanted, |p, data| {
+        import(data, p, &mut out)
+    })
     .unwrap();
     out
+}
+
+fn osv_pack(path: &str, suffix: &str) -> Import {
+    import_pack(path, |p| p.ends_with(suffix), osv::import_json)
 }
 
 #[test]
@@ -191,13 +198,11 @@ fn debian_oval_pack() {
 
 #[test]
 fn pypa_yaml_pack() {
-    let mut out = Import::default();
-    pack::for_each_member(
-        &feeds().join("pypa/pypa-advisory-database.tar.zst"),
+    let out = import_pack(
+        "pypa/pypa-advisory-database.tar.zst",
         |p| p.ends_with(".yaml"),
-        |p, data| osv::import_yaml(data, p, &mut out),
-    )
-    .unwrap();
+        osv::import_yaml,
+    );
     assert_eq!(
         out.advisories.len(),
         2_661,
@@ -227,19 +232,17 @@ fn pypa_yaml_pack() {
 
 #[test]
 fn nodejs_legacy_npm_pack() {
-    let mut out = Import::default();
     // vuln/npm/<id>.json are the advisories; index.json lists them.
     let advisory = |p: &str| {
         p.strip_prefix("vuln/npm/")
             .and_then(|f| f.strip_suffix(".json"))
             .is_some_and(|id| id.bytes().all(|c| c.is_ascii_digit()))
     };
-    pack::for_each_member(
-        &feeds().join("nodejs-security-wg/nodejs-security-wg-npm.tar.zst"),
+    let out = import_pack(
+        "nodejs-security-wg/nodejs-security-wg-npm.tar.zst",
         advisory,
-        |p, data| npm_legacy::import(data, p, &mut out),
-    )
-    .unwrap();
+        npm_legacy::import,
+    );
     // The pack's 468 JSON files are 467 advisories and index.json.
     assert_eq!(out.advisories.len(), 467, "{:?}", out.skipped);
     assert!(out.skipped.is_empty(), "{:?}", out.skipped);

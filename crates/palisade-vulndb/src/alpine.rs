@@ -28,7 +28,8 @@ struct Pkg {
     secfixes: BTreeMap<String, Option<Vec<String>>>,
 }
 
-/// Whether a token looks like an advisory id: letters, digits and dashes, with a digit.
+/// Whether a token looks like an advisory id: letters, digits, dashes and underscores, with a
+/// digit ("CVE-????-?????" and "CVE-2021-35940.patch" are not).
 fn is_id(t: &str) -> bool {
     t.len() <= 64
         && t.bytes()
@@ -50,8 +51,10 @@ pub fn import(data: &[u8], source: &str, out: &mut Import) {
     for entry in db.packages {
         for (fixed, ids) in entry.pkg.secfixes {
             for line in ids.unwrap_or_default() {
-                let mut tokens = line.split_whitespace();
-                let Some(id) = tokens.next().filter(|t| is_id(t)) else {
+                // The first token that is an id names the advisory, later ones are aliases
+                // ("CVE N/A ZBX-11023" is ZBX-11023).
+                let mut ids = line.split_whitespace().filter(|t| is_id(t));
+                let Some(id) = ids.next() else {
                     out.skipped.push(format!(
                         "{source}: {} {fixed}: unreadable id {line:?}",
                         entry.pkg.name
@@ -72,7 +75,7 @@ pub fn import(data: &[u8], source: &str, out: &mut Import) {
                 };
                 out.advisories.push(Advisory {
                     id: id.to_string(),
-                    aliases: tokens.filter(|t| is_id(t)).map(str::to_string).collect(),
+                    aliases: ids.map(str::to_string).collect(),
                     summary: None,
                     severity: Vec::new(),
                     withdrawn: None,
@@ -99,12 +102,12 @@ mod tests {
     fn reads_secfixes() {
         let mut out = Import::default();
         import(
-            br#"{"distroversion":"v3.18","packages":[{"pkg":{"name":"xen","secfixes":{"0":["CVE-2020-1"],"4.7.1-r3":["CVE-2016-9932 XSA-200","XSA-207","CVE-????-?????"]}}},{"pkg":{"name":"empty"}}]}"#,
+            br#"{"distroversion":"v3.18","packages":[{"pkg":{"name":"xen","secfixes":{"0":["CVE-2020-1"],"4.7.1-r3":["CVE-2016-9932 XSA-200","XSA-207","CVE-????-?????","CVE N/A ZBX-11023"]}}},{"pkg":{"name":"empty"}}]}"#,
             "alpine/v3.18/main.json",
             &mut out,
         );
         let ids: Vec<&str> = out.advisories.iter().map(|a| a.id.as_str()).collect();
-        assert_eq!(ids, ["CVE-2020-1", "CVE-2016-9932", "XSA-207"]);
+        assert_eq!(ids, ["CVE-2020-1", "CVE-2016-9932", "XSA-207", "ZBX-11023"]);
         assert_eq!(out.advisories[0].affected[0].status, Status::NotAffected);
         assert_eq!(out.advisories[1].aliases, ["XSA-200"]);
         assert_eq!(out.advisories[1].affected[0].ecosystem, "Alpine:v3.18");

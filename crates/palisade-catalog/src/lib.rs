@@ -10,6 +10,7 @@ pub mod control;
 pub mod dpkg;
 mod error;
 pub mod os;
+pub mod python;
 pub mod rpm;
 
 use std::collections::HashSet;
@@ -44,7 +45,7 @@ pub struct Catalog {
 }
 
 /// Every cataloguer, in reporting order.
-pub const CATALOGUERS: [&dyn Cataloguer; 3] = [&dpkg::Dpkg, &rpm::Rpm, &apk::Apk];
+pub const CATALOGUERS: [&dyn Cataloguer; 4] = [&dpkg::Dpkg, &rpm::Rpm, &apk::Apk, &python::Python];
 
 /// Whether any cataloguer (or OS detection) needs `path`. Called for every file of an image.
 pub fn wants(path: &str) -> bool {

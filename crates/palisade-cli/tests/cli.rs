@@ -209,6 +209,40 @@ fn sbom_reads_real_rpm_databases_sqlite_and_berkeley_db() {
 }
 
 #[test]
+fn sbom_lists_installed_python_distributions_as_pip_does() {
+    let dir = script("tests/fixtures/build.sh");
+    let expected = lines(dir.join("python/expected-packages.tsv"));
+    assert!(expected.len() >= 9, "{expected:?}");
+    let sbom = sbom_json(&format!("rootfs:{}/python/rootfs", dir.display()));
+    let ours: BTreeSet<String> = sbom["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["type"] == "python")
+        .map(|p| {
+            format!(
+                "{}\t{}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(ours, expected, "packages differ from `pip list --path`");
+    let requests = sbom["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "requests")
+        .unwrap();
+    assert_eq!(requests["purl"], "pkg:pypi/requests@2.31.0");
+    assert!(requests["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == "/usr/local/lib/python3.11/site-packages/requests/__init__.py"));
+}
+
+#[test]
 fn cyclonedx_and_spdx_are_valid_for_their_owners_validators() {
     let dir = script("tests/fixtures/build.sh");
     let venv = script("tests/tools/pyenv.sh");

@@ -24,6 +24,8 @@ pub enum PackageType {
     Deb,
     Rpm,
     Apk,
+    /// Installed Python distributions (`*.dist-info`, `*.egg-info`).
+    Python,
 }
 
 impl PackageType {
@@ -32,6 +34,7 @@ impl PackageType {
             PackageType::Deb => "deb",
             PackageType::Rpm => "rpm",
             PackageType::Apk => "apk",
+            PackageType::Python => "python",
         }
     }
 }

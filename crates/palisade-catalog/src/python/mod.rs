@@ -1,0 +1,213 @@
+//! Installed Python distributions: `*.dist-info/METADATA` (wheels, pip) and
+//! `*.egg-info/PKG-INFO` (setuptools, many Debian packages) in any `site-packages` or
+//! `dist-packages` directory, with the files `RECORD` lists. The metadata is email-header
+//! format (core metadata spec): `Name`, `Version`, `License`, `License-Expression`,
+//! `Classifier: License :: ...`; the body after the first blank line is the description.
+
+use palisade_core::{purl, Location, OsRelease, Package, PackageType};
+use palisade_image::{FileKind, FileTree};
+
+use crate::Cataloguer;
+
+pub struct Python;
+
+/// `.../site-packages/NAME.dist-info/METADATA` -> the metadata directory, if the path is one.
+fn metadata_dir(path: &str) -> Option<&str> {
+    let dir = path
+        .strip_suffix("/METADATA")
+        .or_else(|| path.strip_suffix("/PKG-INFO"))?;
+    let in_packages = dir.contains("site-packages/") || dir.contains("dist-packages/");
+    let is_meta = dir.ends_with(".dist-info") || dir.ends_with(".egg-info");
+    (in_packages && is_meta).then_some(dir)
+}
+
+/// The header fields of a metadata file, continuation lines folded.
+pub fn headers(data: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(data);
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, v)) = out.last_mut() {
+                v.push(' ');
+                v.push_str(line.trim());
+            }
+            continue;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            out.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    out
+}
+
+/// PEP 503 normalised name, as package URLs and indexes use it.
+pub fn normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+fn licenses(h: &[(String, String)]) -> Vec<String> {
+    fn values<'a>(h: &'a [(String, String)], k: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        h.iter()
+            .filter(move |(key, _)| key.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.as_str())
+    }
+    if let Some(expr) = values(h, "License-Expression")
+        .next()
+        .filter(|v| !v.is_empty())
+    {
+        return vec![expr.to_string()];
+    }
+    let mut out: Vec<String> = values(h, "Classifier")
+        .filter_map(|c| c.strip_prefix("License ::"))
+        .filter_map(|c| c.rsplit("::").next())
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    // A free-text License field is kept only when short: some packages paste the whole text.
+    if out.is_empty() {
+        out.extend(
+            values(h, "License")
+                .filter(|v| !v.is_empty() && v.len() <= 100 && !v.eq_ignore_ascii_case("UNKNOWN"))
+                .map(str::to_string),
+        );
+    }
+    out
+}
+
+/// `RECORD` rows (`path,hash,size`, paths relative to the packages directory) as absolute paths.
+fn record_files(data: &[u8], packages_dir: &str) -> Vec<String> {
+    String::from_utf8_lossy(data)
+        .lines()
+        .filter_map(|l| {
+            // Paths with commas are quoted; the path is everything before the last two fields.
+            let mut fields = l.rsplitn(3, ',');
+            let (_size, _hash, path) = (fields.next()?, fields.next()?, fields.next()?);
+            let path = path.trim_matches('"');
+            (!path.is_empty()).then(|| {
+                let mut parts: Vec<&str> = packages_dir.split('/').collect();
+                for seg in path.split('/') {
+                    match seg {
+                        ".." => {
+                            parts.pop();
+                        }
+                        "." | "" => {}
+                        s => parts.push(s),
+                    }
+                }
+                format!("/{}", parts.join("/"))
+            })
+        })
+        .collect()
+}
+
+impl Cataloguer for Python {
+    fn name(&self) -> &'static str {
+        "python"
+    }
+
+    fn wants(&self, path: &str) -> bool {
+        metadata_dir(path).is_some()
+            || path
+                .strip_suffix("/RECORD")
+                .is_some_and(|d| d.ends_with(".dist-info"))
+    }
+
+    fn catalog(
+        &self,
+        files: &FileTree,
+        _os: Option<&OsRelease>,
+        out: &mut Vec<Package>,
+        errors: &mut Vec<String>,
+    ) {
+        for (path, entry) in files.iter() {
+            let Some(dir) = metadata_dir(path) else {
+                continue;
+            };
+            if entry.kind != FileKind::File {
+                continue;
+            }
+            let Some(data) = crate::database(files, path, errors) else {
+                continue;
+            };
+            let h = headers(data);
+            let get = |k: &str| {
+                h.iter()
+                    .find(|(key, _)| key.eq_ignore_ascii_case(k))
+                    .map(|(_, v)| v.clone())
+                    .filter(|v| !v.is_empty())
+            };
+            let (Some(name), Some(version)) = (get("Name"), get("Version")) else {
+                errors.push(format!("/{path}: no Name or Version header; skipped"));
+                continue;
+            };
+            let packages_dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
+            let files_owned = files
+                .read(&format!("{dir}/RECORD"))
+                .map(|r| record_files(r, packages_dir))
+                .unwrap_or_default();
+            out.push(Package {
+                purl: purl::build("pypi", None, &normalize(&name), &version, &[]),
+                name,
+                version,
+                package_type: PackageType::Python,
+                arch: None,
+                source_name: None,
+                source_version: None,
+                licenses: licenses(&h),
+                location: Location {
+                    path: format!("/{path}"),
+                    layer: entry.layer,
+                },
+                files: files_owned,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_metadata() {
+        let h = headers(b"Metadata-Version: 2.1\nName: Requests\nVersion: 2.31.0\nLicense: Apache 2.0\nClassifier: License :: OSI Approved :: Apache Software License\nDescription: long\n  continued\n\nName: not-a-header\n");
+        assert_eq!(h.iter().filter(|(k, _)| k == "Name").count(), 1);
+        assert_eq!(
+            h.iter().find(|(k, _)| k == "Description").unwrap().1,
+            "long continued"
+        );
+        assert_eq!(licenses(&h), ["Apache Software License"]);
+        assert_eq!(
+            licenses(&headers(
+                b"License-Expression: MIT OR Apache-2.0\nLicense: x\n"
+            )),
+            ["MIT OR Apache-2.0"]
+        );
+        assert_eq!(normalize("Foo.Bar__baz"), "foo-bar-baz");
+        assert_eq!(
+            metadata_dir("usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO"),
+            Some("usr/lib/python3/dist-packages/six-1.16.0.egg-info")
+        );
+        assert_eq!(metadata_dir("opt/x.dist-info/METADATA"), None);
+        assert_eq!(
+            record_files(b"requests/__init__.py,sha256=x,4924\n\"a,b.py\",,\n../../../bin/normalizer,sha256=y,10\n", "usr/lib/python3.11/site-packages"),
+            ["/usr/lib/python3.11/site-packages/requests/__init__.py", "/usr/lib/python3.11/site-packages/a,b.py", "/usr/bin/normalizer"]
+        );
+    }
+}

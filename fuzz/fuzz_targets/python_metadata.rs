@@ -1,4 +1,5 @@
-//! Any bytes as an installed Python distribution's METADATA and RECORD.
+//! Any bytes as an installed Python distribution's METADATA, and as its RECORD beside a valid
+//! METADATA.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -6,6 +7,8 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let _ = palisade_catalog::python::headers(data);
     let dir = "usr/lib/python3/site-packages/x-1.0.dist-info";
-    palisade_fuzz::catalog_layer(&palisade_fuzz::tar_with(&format!("{dir}/METADATA"), data));
-    palisade_fuzz::catalog_layer(&palisade_fuzz::tar_with(&format!("{dir}/RECORD"), data));
+    let metadata = format!("{dir}/METADATA");
+    let record = format!("{dir}/RECORD");
+    palisade_fuzz::catalog_layer(&palisade_fuzz::tar_with(&metadata, data));
+    palisade_fuzz::catalog_layer(&palisade_fuzz::tar_with_files(&[(&metadata, b"Name: x\nVersion: 1.0\n"), (&record, data)]));
 });

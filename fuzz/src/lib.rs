@@ -20,13 +20,20 @@ pub fn limits() -> Limits {
 
 /// A one-file uncompressed layer holding `data` at `path`.
 pub fn tar_with(path: &str, data: &[u8]) -> Vec<u8> {
-    let mut h = tar::Header::new_gnu();
-    h.set_size(data.len() as u64);
-    h.set_mode(0o644);
-    h.set_entry_type(tar::EntryType::Regular);
+    tar_with_files(&[(path, data)])
+}
+
+/// An uncompressed layer holding each `(path, data)`.
+pub fn tar_with_files(files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
-    if b.append_data(&mut h, path, data).is_err() {
-        return Vec::new();
+    for (path, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        if b.append_data(&mut h, path, *data).is_err() {
+            return Vec::new();
+        }
     }
     b.into_inner().unwrap_or_default()
 }

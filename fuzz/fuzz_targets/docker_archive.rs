@@ -9,7 +9,11 @@ fuzz_target!(|data: &[u8]| {
     let p = palisade_fuzz::parts(data, 3);
     let dir = palisade_fuzz::scratch("docker");
     let mut b = tar::Builder::new(Vec::new());
-    for (name, bytes) in [("manifest.json", p[0]), ("config.json", p[1]), ("layer.tar", p[2])] {
+    for (name, bytes) in [
+        ("manifest.json", p[0]),
+        ("config.json", p[1]),
+        ("layer.tar", p[2]),
+    ] {
         let mut h = tar::Header::new_gnu();
         h.set_size(bytes.len() as u64);
         h.set_mode(0o644);
@@ -19,6 +23,11 @@ fuzz_target!(|data: &[u8]| {
     if std::fs::write(&file, b.into_inner().unwrap_or_default()).is_err() {
         return;
     }
-    let opts = ReadOptions { limits: palisade_fuzz::limits(), platform: "linux/amd64".into(), wants: &|_| true, verify: true };
+    let opts = ReadOptions {
+        limits: palisade_fuzz::limits(),
+        platform: "linux/amd64".into(),
+        wants: &|_| true,
+        verify: true,
+    };
     let _ = palisade_image::read_image(&SourceRef::DockerArchive { file, select: None }, &opts);
 });

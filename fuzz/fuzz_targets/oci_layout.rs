@@ -19,7 +19,15 @@ fuzz_target!(|data: &[u8]| {
     let index = String::from_utf8_lossy(p[0]).replace("@M", &manifest_digest);
     let _ = std::fs::write(dir.join("index.json"), index);
     let _ = std::fs::write(dir.join("oci-layout"), b"{}");
-    let opts = ReadOptions { limits: palisade_fuzz::limits(), platform: "linux/amd64".into(), wants: &|_| true, verify: true };
-    let source = SourceRef::OciLayout { dir: dir.clone(), select: None };
+    let opts = ReadOptions {
+        limits: palisade_fuzz::limits(),
+        platform: "linux/amd64".into(),
+        wants: &|_| true,
+        verify: true,
+    };
+    let source = SourceRef::OciLayout {
+        dir: dir.clone(),
+        select: None,
+    };
     let _ = palisade_image::read_image(&source, &opts);
 });

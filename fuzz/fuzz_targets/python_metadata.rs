@@ -10,5 +10,8 @@ fuzz_target!(|data: &[u8]| {
     let metadata = format!("{dir}/METADATA");
     let record = format!("{dir}/RECORD");
     palisade_fuzz::catalog_layer(&palisade_fuzz::tar_with(&metadata, data));
-    palisade_fuzz::catalog_layer(&palisade_fuzz::tar_with_files(&[(&metadata, b"Name: x\nVersion: 1.0\n"), (&record, data)]));
+    palisade_fuzz::catalog_layer(&palisade_fuzz::tar_with_files(&[
+        (&metadata, b"Name: x\nVersion: 1.0\n"),
+        (&record, data),
+    ]));
 });

@@ -53,7 +53,11 @@ pub fn catalog_layer(layer: &[u8]) {
 
 /// A fresh scratch directory in memory-backed storage, per process.
 pub fn scratch(name: &str) -> PathBuf {
-    let base = if std::path::Path::new("/dev/shm").is_dir() { PathBuf::from("/dev/shm") } else { std::env::temp_dir() };
+    let base = if std::path::Path::new("/dev/shm").is_dir() {
+        PathBuf::from("/dev/shm")
+    } else {
+        std::env::temp_dir()
+    };
     let d = base.join(format!("palisade-fuzz-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     let _ = std::fs::create_dir_all(&d);

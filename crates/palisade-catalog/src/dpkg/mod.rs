@@ -165,7 +165,6 @@ fn package(p: &Paragraph, os: Option<&OsRelease>, path: &str) -> Option<Package>
     })
 }
 
-/// Whether a status database lists this package at this version as installed.
 /// The installed (name, version, architecture) records of a status database.
 fn records(db: &[u8]) -> Option<HashSet<(String, String, Option<String>)>> {
     let ps = control::parse(db).ok()?;
@@ -183,31 +182,23 @@ fn records(db: &[u8]) -> Option<HashSet<(String, String, Option<String>)>> {
     )
 }
 
-fn owned_files(files: &FileTree, pkg: &Package) -> Vec<String> {
-    let arch_list = pkg
-        .arch
+/// A package's file in `var/lib/dpkg/info`: `NAME:ARCH.EXT` for multi-arch packages, else
+/// `NAME.EXT`.
+fn info_file<'a>(files: &'a FileTree, pkg: &Package, ext: &str) -> Option<&'a [u8]> {
+    pkg.arch
         .as_ref()
-        .map(|a| format!("{INFO}/{}:{a}.list", pkg.name));
-    let list = arch_list
-        .and_then(|p| files.read(&p))
-        .or_else(|| files.read(&format!("{INFO}/{}.list", pkg.name)));
-    match list {
+        .and_then(|a| files.read(&format!("{INFO}/{}:{a}.{ext}", pkg.name)))
+        .or_else(|| files.read(&format!("{INFO}/{}.{ext}", pkg.name)))
+}
+
+fn owned_files(files: &FileTree, pkg: &Package) -> Vec<String> {
+    match info_file(files, pkg, "list") {
         Some(data) => String::from_utf8_lossy(data)
             .lines()
             .filter(|l| !l.is_empty() && *l != "/.")
             .map(str::to_string)
             .collect(),
-        None => {
-            let arch_sums = pkg
-                .arch
-                .as_ref()
-                .map(|a| format!("{INFO}/{}:{a}.md5sums", pkg.name));
-            md5sums(
-                arch_sums
-                    .and_then(|p| files.read(&p))
-                    .or_else(|| files.read(&format!("{INFO}/{}.md5sums", pkg.name))),
-            )
-        }
+        None => md5sums(info_file(files, pkg, "md5sums")),
     }
 }
 

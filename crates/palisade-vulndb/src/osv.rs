@@ -126,7 +126,14 @@ fn convert(r: Record, source: &str) -> Result<Advisory, String> {
             note: None,
         });
     }
-    severity.dedup();
+    // The same rating can be given per advisory and per package: keep each once, in order.
+    let mut unique: Vec<Severity> = Vec::with_capacity(severity.len());
+    for s in severity {
+        if !unique.contains(&s) {
+            unique.push(s);
+        }
+    }
+    let severity = unique;
     Ok(Advisory {
         id: r.id,
         aliases: r.aliases,

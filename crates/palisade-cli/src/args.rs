@@ -2,8 +2,11 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use palisade_scan::matching::FindingStatus;
+use palisade_scan::report;
 use palisade_scan::sbom::Format;
+use palisade_scan::severity::Level;
 use palisade_version::Scheme;
 
 #[derive(Parser)]
@@ -24,6 +27,17 @@ pub enum Command {
     /// SOURCE is named as skopeo and podman name it: oci:DIR[:REF], oci-archive:FILE[:REF],
     /// docker-archive:FILE[:REF|@N], rootfs:DIR, or an existing directory.
     Sbom(SbomArgs),
+    /// Find vulnerabilities in an image, root filesystem, directory or SBOM, and gate on them.
+    ///
+    /// Exit status: 0 when nothing is reported (or --exit-code is 0), the --exit-code value
+    /// when findings remain after filters, 2 on errors.
+    Scan(ScanArgs),
+    /// Show the evidence for one vulnerability id in a target: every advisory statement about
+    /// the packages it names, and why each matched or did not.
+    Explain(ExplainArgs),
+    /// Build, inspect, copy and update the vulnerability database.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Tools for checking Palisade's building blocks.
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -37,6 +51,57 @@ pub enum DebugCommand {
         #[arg(long)]
         scheme: Scheme,
     },
+}
+
+#[derive(Subcommand)]
+pub enum DbCommand {
+    /// Import advisory feeds (packs, feed files or directories of them) into one database file.
+    Build {
+        /// A feed pack (*.tar.zst), feed file, or directory holding them; repeatable.
+        #[arg(long, required = true, value_name = "PATH")]
+        from: Vec<String>,
+        /// Where to write the database (default: the database palisade uses, see `db info`).
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
+    /// Describe the database in use: schema, build time, sources, counts, checksum.
+    Info {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Check the whole-file checksum too.
+        #[arg(long)]
+        verify: bool,
+        /// Print the description as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write every advisory in the database as JSON lines (the OSV-shaped model).
+    Export {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
+    /// Install a database file copied from elsewhere (air-gapped use), after checking it.
+    Import {
+        /// The database file to install.
+        file: PathBuf,
+    },
+    /// Download the feeds from their upstream URLs and rebuild the database.
+    Update {
+        /// Give up on a feed after this many seconds without progress.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+}
+
+/// Which vulnerability database to use.
+#[derive(Args, Clone, Default)]
+pub struct DbArgs {
+    /// The database file (default: $PALISADE_DB, else the cache's palisade.db, else the
+    /// snapshot built into this binary).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -78,4 +143,75 @@ pub struct ImageArgs {
     /// layer digests reported are then the ones the image claims.
     #[arg(long)]
     pub skip_verify: bool,
+}
+
+/// What `scan` reads.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanKind {
+    /// An image: oci:DIR[:REF], oci-archive:FILE, docker-archive:FILE, ...
+    Image,
+    /// An unpacked root filesystem (a container's or a host's): OS and language packages.
+    Rootfs,
+    /// A directory such as a repository checkout: language packages only.
+    Fs,
+    /// An SBOM (CycloneDX or SPDX JSON, or Palisade's own JSON).
+    Sbom,
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    pub kind: ScanKind,
+    /// The image reference, directory or SBOM file.
+    pub target: String,
+    /// table, json, sarif or cyclonedx.
+    #[arg(long, short = 'f', default_value = "table")]
+    pub format: report::Format,
+    /// Write the report to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(flatten)]
+    pub image: ImageArgs,
+}
+
+/// Which findings are reported, and when the scan fails.
+#[derive(Args)]
+pub struct GateArgs {
+    /// Report only these severities (comma-separated: CRITICAL,HIGH).
+    #[arg(long, value_delimiter = ',')]
+    pub severity: Vec<Level>,
+    /// Report only these statuses (comma-separated: fixed,unfixed,will-not-fix,end-of-life).
+    #[arg(long, value_delimiter = ',')]
+    pub status: Vec<FindingStatus>,
+    /// Leave out findings that have no fixed version.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+    /// Exit with this status when any finding is reported.
+    #[arg(long, default_value_t = 0)]
+    pub exit_code: u8,
+    /// Ignore file: `ID [exp:YYYY-MM-DD] [# reason]` per line (default: ./.palisadeignore if present).
+    #[arg(long, value_name = "FILE")]
+    pub ignorefile: Option<PathBuf>,
+    /// OpenVEX document; not_affected and fixed statements suppress findings. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+    /// Never use the network (scans never download; the database in use is local or built in).
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// The vulnerability id (CVE-..., GHSA-..., PYSEC-..., ...) or an alias of it.
+    pub id: String,
+    /// image, rootfs, fs or sbom.
+    pub kind: ScanKind,
+    pub target: String,
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(flatten)]
+    pub image: ImageArgs,
 }

@@ -3,9 +3,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod db;
 mod debug;
 mod output;
 mod sbom;
+mod scan;
 
 use std::process::ExitCode;
 
@@ -17,6 +19,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Sbom(args) => sbom::run(&args),
+        Command::Scan(args) => scan::run(&args),
+        Command::Explain(args) => scan::explain(&args),
+        Command::Db(cmd) => db::run(cmd),
         Command::Debug(DebugCommand::Vercmp { scheme }) => debug::vercmp(scheme),
     };
     match result {

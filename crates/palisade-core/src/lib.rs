@@ -1,6 +1,7 @@
 //! Shared domain types. No I/O: every other crate speaks these.
 
 pub mod purl;
+pub mod time;
 
 use serde::Serialize;
 

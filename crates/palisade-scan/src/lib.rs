@@ -1,3 +1,8 @@
 //! The scan pipeline's far end: what was found in an image, written for people and tools.
 
+pub mod gate;
+pub mod matching;
+pub mod releases;
+pub mod report;
 pub mod sbom;
+pub mod severity;

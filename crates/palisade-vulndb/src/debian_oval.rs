@@ -274,8 +274,14 @@ pub fn import(input: impl BufRead, source: &str, out: &mut Import) {
             ));
             continue;
         }
+        // A DSA that fixes several CVEs is a bundle, not another name for each of them: only a
+        // single reference is an alias (merging on it would fold distinct CVEs into one finding).
+        let mut aliases: Vec<String> = d.references.into_iter().filter(|r| *r != id).collect();
+        if aliases.len() > 1 {
+            aliases.clear();
+        }
         out.advisories.push(Advisory {
-            aliases: d.references.into_iter().filter(|r| *r != id).collect(),
+            aliases,
             id,
             summary: None,
             severity: Vec::new(),

@@ -7,13 +7,17 @@
 //! it, and the import goes on.
 
 pub mod alpine;
+pub mod db;
 pub mod debian_oval;
 pub mod debian_tracker;
+pub mod ecosystem;
 mod error;
+pub mod feed;
 pub mod model;
 pub mod npm_legacy;
 pub mod osv;
 pub mod pack;
+pub mod ranges;
 
 pub use error::FeedError;
 pub use model::{Advisory, Affected, Event, Range, RangeKind, Severity, Status};

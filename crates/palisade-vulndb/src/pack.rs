@@ -48,3 +48,22 @@ pub fn for_each_member(
     }
     Ok(())
 }
+
+/// The upstream commit a `git archive` pack records in its pax global header (what
+/// `git get-tar-commit-id` prints), if any.
+pub fn commit(pack: &Path) -> Option<String> {
+    let file = std::fs::File::open(pack).ok()?;
+    let decoder = zstd::stream::read::Decoder::new(file).ok()?;
+    let mut archive = tar::Archive::new(decoder);
+    let mut entry = archive.entries().ok()?.next()?.ok()?;
+    if !entry.header().entry_type().is_pax_global_extensions() {
+        return None;
+    }
+    let mut body = Vec::new();
+    (&mut entry).take(4096).read_to_end(&mut body).ok()?;
+    let text = String::from_utf8_lossy(&body);
+    // Records are "<len> comment=<40 hex digits>\n".
+    text.lines()
+        .find_map(|l| l.split_once(" comment=").map(|(_, c)| c.trim().to_string()))
+        .filter(|c| c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+}

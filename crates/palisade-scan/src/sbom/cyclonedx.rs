@@ -7,10 +7,31 @@ use serde_json::{json, Value};
 
 use super::{DocInfo, Subject};
 
+/// The bom-ref of each package, in catalog order: its package URL, made unique (the same
+/// package URL can appear twice, from two databases).
+pub fn package_refs(s: &Subject<'_>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    if let Some(os) = &s.catalog.os {
+        seen.insert(format!("os:{}", os.distro()));
+    }
+    s.catalog
+        .packages
+        .iter()
+        .map(|p| {
+            let mut r = p.purl.clone();
+            let mut n = 1;
+            while !seen.insert(r.clone()) {
+                n += 1;
+                r = format!("{}#{n}", p.purl);
+            }
+            r
+        })
+        .collect()
+}
+
 pub fn document(s: &Subject<'_>, doc: &DocInfo) -> Value {
     let mut components = Vec::new();
     let mut refs = Vec::new();
-    let mut seen = HashSet::new();
     if let Some(os) = &s.catalog.os {
         let r = format!("os:{}", os.distro());
         let mut c = json!({"bom-ref": r, "type": "operating-system", "name": os.id});
@@ -20,18 +41,10 @@ pub fn document(s: &Subject<'_>, doc: &DocInfo) -> Value {
         if let Some(p) = &os.pretty_name {
             c["description"] = json!(p);
         }
-        seen.insert(r.clone());
         refs.push(r);
         components.push(c);
     }
-    for p in &s.catalog.packages {
-        // bom-refs must be unique; the same package URL can appear twice (two databases).
-        let mut r = p.purl.clone();
-        let mut n = 1;
-        while !seen.insert(r.clone()) {
-            n += 1;
-            r = format!("{}#{n}", p.purl);
-        }
+    for (p, r) in s.catalog.packages.iter().zip(package_refs(s)) {
         let mut props = vec![
             json!({"name": "palisade:package:type", "value": p.package_type.name()}),
             json!({"name": "palisade:location:path", "value": p.location.path}),

@@ -2,7 +2,7 @@
 //! table for people. Writers are pure: the caller supplies the time and the document id, so
 //! output is reproducible in tests.
 
-mod cyclonedx;
+pub(crate) mod cyclonedx;
 mod json;
 mod spdx;
 mod table;

@@ -1,0 +1,211 @@
+//! `palisade db ...`, and choosing the database every scan uses: `--db`, else `$PALISADE_DB`,
+//! else the cache's `palisade.db` (written by `db build`, `db import`, `db update`), else the
+//! snapshot built into the binary from `../shared/feeds`, so a fresh install scans offline.
+
+use std::borrow::Cow;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use palisade_vulndb::db::{self, Database};
+use palisade_vulndb::{feed, Advisory};
+
+use crate::args::{DbArgs, DbCommand};
+use crate::output;
+
+/// The database snapshot shipped in the repository (`db/palisade-snapshot.db`; its provenance is
+/// in `db/PROVENANCE.json`).
+static SNAPSHOT: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../db/palisade-snapshot.db"
+));
+pub const SNAPSHOT_NAME: &str = "built-in snapshot";
+
+/// Where `db build`, `db import` and `db update` install the database.
+pub fn cache_path() -> PathBuf {
+    let base = std::env::var_os("PALISADE_CACHE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("palisade")))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/palisade")))
+        .unwrap_or_else(|| PathBuf::from(".palisade-cache"));
+    base.join("db/palisade.db")
+}
+
+/// Opens the database the user asked for, or the default one.
+pub fn open(args: &DbArgs) -> anyhow::Result<Database> {
+    let chosen = args
+        .db
+        .clone()
+        .or_else(|| std::env::var_os("PALISADE_DB").map(PathBuf::from));
+    if let Some(path) = chosen {
+        return Ok(Database::open(&path)?);
+    }
+    let cached = cache_path();
+    if cached.exists() {
+        return Ok(Database::open(&cached)?);
+    }
+    Ok(Database::from_bytes(
+        SNAPSHOT_NAME,
+        Cow::Borrowed(SNAPSHOT),
+    )?)
+}
+
+pub fn run(cmd: DbCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        DbCommand::Build { from, output } => build(&from, output.unwrap_or_else(cache_path)),
+        DbCommand::Info { db, verify, json } => info(&db, verify, json),
+        DbCommand::Export { db, output } => export(&db, output.as_deref()),
+        DbCommand::Import { file } => import(&file),
+        DbCommand::Update { .. } => bail!(
+            "db update: downloading feeds is not available in this build yet; build the \
+             database from local copies with `palisade db build --from DIR`"
+        ),
+    }
+}
+
+fn build(from: &[String], out: PathBuf) -> anyhow::Result<ExitCode> {
+    let mut inputs = Vec::new();
+    for f in from {
+        if f.contains("://") {
+            bail!("{f}: downloading feeds is not available in this build; pass a local copy");
+        }
+        let found = feed::import_path(Path::new(f))?;
+        for i in &found {
+            let p = &i.provenance;
+            eprintln!(
+                "palisade: {}: {} records, {} advisories{}",
+                p.location,
+                p.records,
+                i.import.advisories.len(),
+                if p.skipped > 0 {
+                    format!(", {} skipped", p.skipped)
+                } else {
+                    String::new()
+                }
+            );
+            for s in &p.skipped_examples {
+                eprintln!("palisade: warning: skipped {s}");
+            }
+        }
+        inputs.extend(found);
+    }
+    let built = palisade_core::time::rfc3339(palisade_core::time::now_secs());
+    let (bytes, meta) = db::build(inputs, built).context("building the database")?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    output::write(Some(&out), &bytes)?;
+    eprintln!(
+        "palisade: wrote {} ({} bytes): {} advisories, {} packages, {} entries",
+        out.display(),
+        bytes.len(),
+        meta.advisories,
+        meta.packages,
+        meta.entries
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn info(args: &DbArgs, verify: bool, json: bool) -> anyhow::Result<ExitCode> {
+    let db = open(args)?;
+    if verify {
+        db.verify()?;
+    }
+    let meta = db.meta();
+    let checksum = db.checksum()?;
+    let text = if json {
+        let mut v = serde_json::to_value(meta)?;
+        v["location"] = db.name().into();
+        v["size"] = db.size().into();
+        v["sha256"] = checksum.into();
+        format!("{}\n", serde_json::to_string_pretty(&v)?)
+    } else {
+        let mut t = format!(
+            "database:   {}\nschema:     {}\nbuilt:      {} by {}\nsize:       {} bytes\nsha256:     {}{}\nadvisories: {} ({} withdrawn upstream, left out)\npackages:   {} ({} entries)\necosystems: {}\nsources:\n",
+            db.name(),
+            meta.schema,
+            meta.built,
+            meta.built_by,
+            db.size(),
+            checksum,
+            if verify { " (verified)" } else { "" },
+            meta.advisories,
+            meta.withdrawn,
+            meta.packages,
+            meta.entries,
+            meta.ecosystems.join(", "),
+        );
+        for s in &meta.sources {
+            t.push_str(&format!(
+                "  {} [{}]\n    sha256 {}, {} bytes{}\n    {} records, {} skipped\n",
+                s.location,
+                s.formats.join(", "),
+                s.sha256,
+                s.bytes,
+                s.commit
+                    .as_ref()
+                    .map(|c| format!(", commit {c}"))
+                    .unwrap_or_default(),
+                s.records,
+                s.skipped
+            ));
+        }
+        t
+    };
+    output::write(None, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One JSON line per advisory, with every package statement folded back in.
+fn export(args: &DbArgs, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let db = open(args)?;
+    let mut by_id: std::collections::BTreeMap<String, Vec<db::Entry>> = Default::default();
+    for key in db.keys() {
+        for e in db.entries_at(key)? {
+            by_id.entry(e.id.clone()).or_default().push(e);
+        }
+    }
+    let mut buf = BufWriter::new(Vec::new());
+    for id in db.advisory_ids() {
+        let Some(rec) = db.advisory(id)? else {
+            continue;
+        };
+        let entries = by_id.remove(id).unwrap_or_default();
+        let mut sources: Vec<String> = entries.iter().map(|e| e.record.clone()).collect();
+        sources.dedup();
+        let adv = Advisory {
+            id: rec.id,
+            aliases: rec.aliases,
+            summary: rec.summary,
+            severity: rec.severity,
+            withdrawn: None,
+            affected: entries.into_iter().map(|e| e.affected).collect(),
+            source: sources.join(" "),
+        };
+        serde_json::to_writer(&mut buf, &adv)?;
+        buf.write_all(b"\n")?;
+    }
+    let bytes = buf.into_inner().context("buffering the export")?;
+    output::write(out, &bytes)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(file: &Path) -> anyhow::Result<ExitCode> {
+    let db = Database::open(file)?;
+    db.verify()?;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let dest = cache_path();
+    if let Some(dir) = dest.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    output::write(Some(&dest), &bytes)?;
+    eprintln!(
+        "palisade: installed {} (built {}, {} advisories) as {}",
+        file.display(),
+        db.meta().built,
+        db.meta().advisories,
+        dest.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

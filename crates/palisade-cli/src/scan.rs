@@ -1,0 +1,272 @@
+//! `palisade scan` and `palisade explain`: read the target, catalogue it, match it against the
+//! database, filter, report, and turn the result into an exit status.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use palisade_catalog::Catalog;
+use palisade_core::PackageType;
+use palisade_image::{Image, ReadOptions, SourceRef};
+use palisade_scan::gate::{self, Filters};
+use palisade_scan::matching::{self, Matches};
+use palisade_scan::report::{self, DbInfo, Report};
+use palisade_scan::sbom::{DocInfo, Subject};
+use palisade_vulndb::db::Database;
+
+use crate::args::{DbArgs, ExplainArgs, ImageArgs, ScanArgs, ScanKind};
+use crate::{db, output, sbom};
+
+/// Status lines on a terminal, nothing in CI.
+struct Progress(bool);
+
+impl Progress {
+    fn new() -> Progress {
+        Progress(std::io::stderr().is_terminal())
+    }
+
+    fn step(&self, what: &str) {
+        if self.0 {
+            eprint!("\r\x1b[K{what}");
+        }
+    }
+
+    fn done(&self) {
+        if self.0 {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+/// The target read and catalogued, with the database opened.
+struct Scanned {
+    image: Image,
+    catalog: Catalog,
+    db: Database,
+    matches: Matches,
+}
+
+fn load(
+    kind: ScanKind,
+    target: &str,
+    db_args: &DbArgs,
+    image_args: &ImageArgs,
+    progress: &Progress,
+) -> anyhow::Result<Scanned> {
+    progress.step("opening the vulnerability database");
+    let db = db::open(db_args)?;
+    let source: SourceRef = match kind {
+        ScanKind::Image => target.parse()?,
+        ScanKind::Rootfs | ScanKind::Fs => {
+            if !Path::new(target).is_dir() {
+                bail!("{target}: not a directory");
+            }
+            SourceRef::Rootfs {
+                dir: target.into(),
+            }
+        }
+        ScanKind::Sbom => bail!(
+            "{target}: scanning an SBOM file is not supported yet; scan the image or directory it describes"
+        ),
+    };
+    progress.step(&format!("reading {target}"));
+    let opts = ReadOptions {
+        limits: sbom::limits(image_args),
+        platform: image_args.platform.clone(),
+        wants: &palisade_catalog::wants,
+        verify: !image_args.skip_verify,
+    };
+    let image = palisade_image::read_image(&source, &opts)?;
+    progress.step("cataloguing packages");
+    let mut catalog = palisade_catalog::catalog(&image.files);
+    if kind == ScanKind::Fs {
+        // A source tree: its own dependencies, not the packages of the machine it sits on.
+        catalog.packages.retain(|p| {
+            !matches!(
+                p.package_type,
+                PackageType::Deb | PackageType::Rpm | PackageType::Apk
+            )
+        });
+        catalog.os = None;
+    }
+    progress.step(&format!(
+        "matching {} packages against {}",
+        catalog.packages.len(),
+        db.name()
+    ));
+    let today = palisade_core::time::date(palisade_core::time::now_secs());
+    let matches = matching::match_catalog(&db, &catalog, &today)?;
+    progress.done();
+    Ok(Scanned {
+        image,
+        catalog,
+        db,
+        matches,
+    })
+}
+
+fn filters(args: &ScanArgs) -> anyhow::Result<Filters> {
+    let g = &args.gate;
+    let today = palisade_core::time::date(palisade_core::time::now_secs());
+    let ignore_path = g.ignorefile.clone().or_else(|| {
+        let default = Path::new(".palisadeignore");
+        default.is_file().then(|| default.to_path_buf())
+    });
+    let ignore = match &ignore_path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("reading ignore file {}", p.display()))?;
+            gate::parse_ignore(&text, &p.display().to_string()).map_err(anyhow::Error::msg)?
+        }
+        None => Vec::new(),
+    };
+    let mut vex = Vec::new();
+    for p in &g.vex {
+        let data =
+            std::fs::read(p).with_context(|| format!("reading VEX document {}", p.display()))?;
+        vex.extend(gate::parse_vex(&data, &p.display().to_string()).map_err(anyhow::Error::msg)?);
+    }
+    Ok(Filters {
+        severities: g.severity.clone(),
+        statuses: g.status.clone(),
+        ignore_unfixed: g.ignore_unfixed,
+        ignore,
+        vex,
+        today,
+    })
+}
+
+pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    // Read the filters first: a bad ignore file or VEX document should fail before a long read.
+    let filters = filters(args)?;
+    let progress = Progress::new();
+    let s = load(args.kind, &args.target, &args.db, &args.image, &progress)?;
+    let (findings, suppressed, mut warnings) =
+        gate::apply(&filters, s.matches.findings, &s.catalog.packages);
+    warnings.splice(0..0, s.image.diagnostics.iter().cloned());
+    warnings.splice(0..0, s.matches.warnings.iter().cloned());
+    for w in &warnings {
+        eprintln!("palisade: warning: {w}");
+    }
+    for e in &s.catalog.errors {
+        eprintln!("palisade: error: {e}");
+    }
+    let db_info = DbInfo {
+        location: s.db.name().to_string(),
+        sha256: s.db.checksum()?,
+        meta: s.db.meta().clone(),
+    };
+    let kind = match args.kind {
+        ScanKind::Image => "image",
+        ScanKind::Rootfs => "rootfs",
+        ScanKind::Fs => "fs",
+        ScanKind::Sbom => "sbom",
+    };
+    let report = Report {
+        subject: Subject {
+            image: &s.image,
+            catalog: &s.catalog,
+        },
+        kind,
+        findings: &findings,
+        suppressed: &suppressed,
+        warnings: &warnings,
+        db: &db_info,
+    };
+    let doc = DocInfo {
+        timestamp: output::now_rfc3339(),
+        uuid: output::uuid_v4().context("generating a document id")?,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let text = report::render(args.format, &report, &doc);
+    output::write(args.output.as_deref(), text.as_bytes())?;
+    Ok(if !s.catalog.errors.is_empty() {
+        ExitCode::from(2)
+    } else if !findings.is_empty() && args.gate.exit_code != 0 {
+        ExitCode::from(args.gate.exit_code)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
+    let progress = Progress::new();
+    let s = load(args.kind, &args.target, &args.db, &args.image, &progress)?;
+    let id = args.id.as_str();
+    // Ids that name the same vulnerability: the advisory's aliases, and advisories that list
+    // the given id as an alias (found through the findings).
+    let mut ids = vec![id.to_string()];
+    if let Some(rec) = s.db.advisory(id)? {
+        ids.extend(rec.aliases);
+    }
+    for f in &s.matches.findings {
+        if f.id == id || f.aliases.iter().any(|a| a == id) {
+            ids.push(f.id.clone());
+            ids.extend(f.aliases.iter().cloned());
+        }
+    }
+    let mut out = String::new();
+    let mut shown = 0;
+    for (index, basis) in &s.matches.evaluations {
+        if !ids.contains(&basis.advisory) {
+            let aliased =
+                s.db.advisory(&basis.advisory)?
+                    .is_some_and(|r| r.aliases.iter().any(|a| ids.contains(a)));
+            if !aliased {
+                continue;
+            }
+        }
+        let p = &s.catalog.packages[*index];
+        shown += 1;
+        out.push_str(&format!(
+            "{} {} ({}, {}{})\n  {}: {} in {} says {} {}\n  compared {} ({}): {}\n  => {}\n",
+            p.name,
+            p.version,
+            p.package_type.name(),
+            p.location.path,
+            p.location
+                .layer
+                .map(|l| format!(", layer {l}"))
+                .unwrap_or_default(),
+            basis.advisory,
+            basis.record,
+            basis.ecosystem,
+            basis.package,
+            match basis.status {
+                palisade_vulndb::Status::Affected => "is affected",
+                palisade_vulndb::Status::NotAffected => "is not affected",
+                palisade_vulndb::Status::WillNotFix => "will not be fixed",
+                palisade_vulndb::Status::EndOfLife => "is end-of-life",
+            },
+            basis.version,
+            basis.scheme,
+            basis.decision,
+            if basis.affected {
+                match &basis.fixed {
+                    Some(f) => format!("VULNERABLE (fixed in {f})"),
+                    None => "VULNERABLE (no fix)".to_string(),
+                }
+            } else {
+                "not vulnerable".to_string()
+            }
+        ));
+        if let Some(n) = &basis.note {
+            out.push_str(&format!("  note: {n}\n"));
+        }
+    }
+    if shown == 0 {
+        let known = s.db.advisory(id)?.is_some();
+        out.push_str(&format!(
+            "{id}: {} no package of {} is named by it.\n",
+            if known {
+                "in the database, but"
+            } else {
+                "not in the database, and"
+            },
+            args.target
+        ));
+    }
+    output::write(None, out.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}

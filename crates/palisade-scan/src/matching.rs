@@ -1,0 +1,414 @@
+//! Packages against the vulnerability database.
+//!
+//! OS packages are matched only against their own release's advisories, by source package and
+//! source version (the distribution's fixed versions include its backports); language packages
+//! against their ecosystem's. No CPE guessing. Every statement the database holds about a
+//! package is evaluated and kept with its reason, matched or not, so `explain` can show why.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use palisade_catalog::Catalog;
+use palisade_core::{Package, PackageType};
+use palisade_vulndb::db::{AdvisoryRecord, Database, DbError, Entry};
+use palisade_vulndb::{ecosystem, ranges, RangeKind, Status};
+use serde::Serialize;
+
+use crate::releases;
+use crate::severity::{cvss3_base, Level};
+
+/// What a finding means for the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingStatus {
+    /// A fixed version exists: upgrade.
+    Fixed,
+    /// No fix yet.
+    Unfixed,
+    /// The distribution decided not to fix it in this release for now (Debian no-dsa,
+    /// ignored, postponed).
+    WillNotFix,
+    /// The package is no longer supported in this release.
+    EndOfLife,
+}
+
+impl FindingStatus {
+    pub const ALL: [FindingStatus; 4] = [
+        FindingStatus::Fixed,
+        FindingStatus::Unfixed,
+        FindingStatus::WillNotFix,
+        FindingStatus::EndOfLife,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingStatus::Fixed => "fixed",
+            FindingStatus::Unfixed => "unfixed",
+            FindingStatus::WillNotFix => "will-not-fix",
+            FindingStatus::EndOfLife => "end-of-life",
+        }
+    }
+}
+
+impl std::str::FromStr for FindingStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        FindingStatus::ALL
+            .into_iter()
+            .find(|x| x.name() == s.trim())
+            .ok_or_else(|| {
+                format!(
+                    "unknown status {s:?} (expected fixed, unfixed, will-not-fix or end-of-life)"
+                )
+            })
+    }
+}
+
+/// One advisory statement about one package, and what it decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Basis {
+    pub advisory: String,
+    /// The feed record (`debian-oval-...tar.zst:debian/oval-definitions-bookworm.xml.bz2`).
+    pub record: String,
+    pub ecosystem: String,
+    /// The package name the advisory uses (for distributions, the source package).
+    pub package: String,
+    /// The statement's status: affected, not-affected, will-not-fix, end-of-life.
+    pub status: Status,
+    /// The version that was compared (for distributions, the source package's).
+    pub version: String,
+    /// The comparison that decided, e.g. `0 <= 3.0.9-1 < 3.0.11-1~deb12u1 (introduced, fixed)`,
+    /// and the scheme that made it.
+    pub decision: String,
+    pub scheme: String,
+    pub affected: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A CVSS vector and its base score, with the advisory that gave it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cvss {
+    pub version: String,
+    pub vector: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    pub source: String,
+}
+
+/// A vulnerability in one package: advisories that share an id or alias are one finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// Index into the catalog's packages.
+    #[serde(skip)]
+    pub package: usize,
+    pub installed: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<String>,
+    pub status: FindingStatus,
+    pub severity: Level,
+    /// Where the severity came from: `debian-urgency`, `ghsa`, `cvss-v3`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity_source: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cvss: Vec<Cvss>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub basis: Vec<Basis>,
+}
+
+/// Everything matching produced.
+#[derive(Debug, Default)]
+pub struct Matches {
+    pub findings: Vec<Finding>,
+    /// Every statement evaluated, matched or not, by package index.
+    pub evaluations: Vec<(usize, Basis)>,
+    pub warnings: Vec<String>,
+}
+
+/// Where a package is looked up: ecosystem, name and the version to compare.
+pub fn query(pkg: &Package, os_ecosystem: Option<&str>) -> Option<(String, String, String)> {
+    match pkg.package_type {
+        PackageType::Deb | PackageType::Apk | PackageType::Rpm => {
+            let eco = os_ecosystem?;
+            let name = pkg.source_name.clone().unwrap_or_else(|| pkg.name.clone());
+            let version = pkg
+                .source_version
+                .clone()
+                .unwrap_or_else(|| pkg.version.clone());
+            Some((eco.to_string(), name, version))
+        }
+        PackageType::Python => Some(("PyPI".into(), pkg.name.clone(), pkg.version.clone())),
+        _ => None,
+    }
+}
+
+/// Matches every package of `catalog`. `today` (YYYY-MM-DD) decides end-of-life warnings.
+pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Matches, DbError> {
+    let mut out = Matches::default();
+    let os_eco = catalog.os.as_ref().and_then(releases::ecosystem);
+    let known: BTreeSet<&str> = db.meta().ecosystems.iter().map(String::as_str).collect();
+    let os_packages = catalog
+        .packages
+        .iter()
+        .filter(|p| is_os(p.package_type))
+        .count();
+    if os_packages > 0 {
+        let os_name = catalog
+            .os
+            .as_ref()
+            .map_or_else(|| "unknown OS".to_string(), |o| o.distro());
+        match &os_eco {
+            None => out.warnings.push(format!(
+                "{os_name}: no vulnerability data for this operating system; its {os_packages} packages were not checked"
+            )),
+            Some(eco) if !known.contains(eco.as_str()) => out.warnings.push(format!(
+                "{os_name}: the database ({}) has no advisories for {eco}; its {os_packages} packages were not checked",
+                db.name()
+            )),
+            _ => {}
+        }
+        if let Some(date) = os_eco
+            .as_deref()
+            .and_then(|e| releases::end_of_life(e, today))
+        {
+            out.warnings.push(format!(
+                "{os_name} reached end of life on {date}: it gets no more security fixes, and findings for it may be incomplete"
+            ));
+        }
+    }
+
+    let mut records: BTreeMap<String, Option<AdvisoryRecord>> = BTreeMap::new();
+    for (index, pkg) in catalog.packages.iter().enumerate() {
+        let Some((eco, name, version)) = query(pkg, os_eco.as_deref()) else {
+            continue;
+        };
+        let entries = db.lookup(&eco, &name)?;
+        let mut matched = Vec::new();
+        for entry in &entries {
+            let basis = evaluate(entry, &version, &mut out.warnings);
+            if basis.affected {
+                matched.push(basis.clone());
+            }
+            out.evaluations.push((index, basis));
+        }
+        for group in group_by_alias(db, &matched, &mut records)? {
+            out.findings
+                .push(finding(index, &version, &eco, group, &records));
+        }
+    }
+    Ok(out)
+}
+
+fn is_os(t: PackageType) -> bool {
+    matches!(t, PackageType::Deb | PackageType::Apk | PackageType::Rpm)
+}
+
+/// What one statement says about `version`.
+fn evaluate(entry: &Entry, version: &str, warnings: &mut Vec<String>) -> Basis {
+    let a = &entry.affected;
+    let mut basis = Basis {
+        advisory: entry.id.clone(),
+        record: entry.record.clone(),
+        ecosystem: a.ecosystem.clone(),
+        package: a.package.clone(),
+        status: a.status,
+        version: version.to_string(),
+        decision: String::new(),
+        scheme: ecosystem::scheme(&a.ecosystem)
+            .map_or("none", |s| s.name())
+            .into(),
+        affected: false,
+        fixed: None,
+        note: a.note.clone(),
+    };
+    if a.status == Status::NotAffected {
+        basis.decision = format!("the advisory states {} is not affected", a.ecosystem);
+        return basis;
+    }
+    let mut reasons = Vec::new();
+    if let Some(scheme) = ecosystem::scheme(&a.ecosystem) {
+        if ranges::listed(scheme, &a.versions, version) {
+            basis.affected = true;
+            reasons.push(format!("{version} is listed as affected"));
+        }
+    }
+    let mut evaluated = 0;
+    for range in &a.ranges {
+        let Some(scheme) = ecosystem::range_scheme(&a.ecosystem, range.kind) else {
+            continue;
+        };
+        evaluated += 1;
+        match ranges::evaluate(scheme, range, version) {
+            Ok(v) => {
+                if v.affected {
+                    basis.affected = true;
+                    if basis.fixed.is_none() {
+                        basis.fixed = v.fixed;
+                    }
+                }
+                basis.scheme = scheme.name().into();
+                reasons.push(v.reason);
+            }
+            Err(e) => {
+                let w = format!(
+                    "{} ({}): {e}; statement not evaluated",
+                    entry.id, entry.record
+                );
+                if !warnings.contains(&w) {
+                    warnings.push(w);
+                }
+                reasons.push(format!("not evaluated: {e}"));
+            }
+        }
+    }
+    // A statement with neither ranges nor versions covers every version (a distribution's
+    // open or no-dsa issue).
+    if evaluated == 0 && a.versions.is_empty() && !a.ranges.iter().any(|r| r.kind == RangeKind::Git)
+    {
+        basis.affected = true;
+        reasons.push("every version (no version range given)".into());
+    }
+    basis.decision = reasons.join("; ");
+    basis
+}
+
+/// Splits matched statements into findings: statements whose ids or aliases meet are one.
+fn group_by_alias(
+    db: &Database,
+    matched: &[Basis],
+    records: &mut BTreeMap<String, Option<AdvisoryRecord>>,
+) -> Result<Vec<Vec<Basis>>, DbError> {
+    let mut groups: Vec<(BTreeSet<String>, Vec<Basis>)> = Vec::new();
+    for b in matched {
+        if !records.contains_key(&b.advisory) {
+            records.insert(b.advisory.clone(), db.advisory(&b.advisory)?);
+        }
+        let mut ids: BTreeSet<String> = BTreeSet::from([b.advisory.clone()]);
+        if let Some(Some(r)) = records.get(&b.advisory) {
+            ids.extend(r.aliases.iter().cloned());
+        }
+        let mut merged = (ids, vec![b.clone()]);
+        let mut rest = Vec::new();
+        for g in groups {
+            if g.0.is_disjoint(&merged.0) {
+                rest.push(g);
+            } else {
+                merged.0.extend(g.0);
+                merged.1.extend(g.1);
+            }
+        }
+        rest.push(merged);
+        groups = rest;
+    }
+    Ok(groups.into_iter().map(|g| g.1).collect())
+}
+
+fn finding(
+    package: usize,
+    version: &str,
+    eco: &str,
+    basis: Vec<Basis>,
+    records: &BTreeMap<String, Option<AdvisoryRecord>>,
+) -> Finding {
+    let recs: Vec<&AdvisoryRecord> = basis
+        .iter()
+        .filter_map(|b| records.get(&b.advisory).and_then(Option::as_ref))
+        .collect();
+    let mut ids: BTreeSet<String> = basis.iter().map(|b| b.advisory.clone()).collect();
+    for r in &recs {
+        ids.extend(r.aliases.iter().cloned());
+    }
+    // The CVE id where there is one: it is what users search for and what VEX documents name.
+    let id = ids
+        .iter()
+        .find(|i| i.starts_with("CVE-"))
+        .or_else(|| basis.iter().map(|b| &b.advisory).min())
+        .cloned()
+        .unwrap_or_default();
+    let aliases = ids.into_iter().filter(|i| *i != id).collect();
+
+    let fixed = basis.iter().filter_map(|b| b.fixed.clone()).max_by(|a, b| {
+        ecosystem::scheme(eco)
+            .and_then(|s| s.compare(a, b).ok())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let status = if fixed.is_some() {
+        FindingStatus::Fixed
+    } else if basis.iter().any(|b| b.status == Status::EndOfLife) {
+        FindingStatus::EndOfLife
+    } else if basis.iter().any(|b| b.status == Status::WillNotFix) {
+        FindingStatus::WillNotFix
+    } else {
+        FindingStatus::Unfixed
+    };
+
+    let (severity, severity_source, cvss) = severity(&recs, eco);
+    Finding {
+        id,
+        aliases,
+        package,
+        installed: version.to_string(),
+        fixed,
+        status,
+        severity,
+        severity_source,
+        cvss,
+        title: recs.iter().find_map(|r| r.summary.clone()),
+        basis,
+    }
+}
+
+/// Vendor severity first (the distribution's urgency for this release, GitHub's rating), then
+/// the highest CVSS v3 base score.
+fn severity(recs: &[&AdvisoryRecord], eco: &str) -> (Level, Option<String>, Vec<Cvss>) {
+    let mut cvss = Vec::new();
+    for r in recs {
+        for s in &r.severity {
+            let version = match s.kind.as_str() {
+                "CVSS_V3" => "3",
+                "CVSS_V4" => "4",
+                "CVSS_V2" => "2",
+                _ => continue,
+            };
+            let c = Cvss {
+                version: version.into(),
+                vector: s.score.clone(),
+                score: if version == "3" {
+                    cvss3_base(&s.score)
+                } else {
+                    None
+                },
+                source: r.id.clone(),
+            };
+            if !cvss.contains(&c) {
+                cvss.push(c);
+            }
+        }
+    }
+    let vendor_kinds = [format!("debian-urgency:{eco}"), "ghsa".to_string()];
+    for kind in &vendor_kinds {
+        for r in recs {
+            if let Some(s) = r.severity.iter().find(|s| &s.kind == kind) {
+                let level = Level::from_vendor(&s.score);
+                if level != Level::Unknown {
+                    let source = kind.split(':').next().unwrap_or(kind).to_string();
+                    return (level, Some(source), cvss);
+                }
+            }
+        }
+    }
+    let best = cvss
+        .iter()
+        .filter_map(|c| c.score)
+        .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
+    match best {
+        Some(score) => (Level::from_score(score), Some("cvss-v3".into()), cvss),
+        None => (Level::Unknown, None, cvss),
+    }
+}

@@ -1,0 +1,113 @@
+//! Palisade's scan JSON, schema `palisade.scan/v1` (docs/scan-json.md): every finding with its
+//! package, the layer and file it came from, and the evidence that decided it.
+
+use serde_json::{json, Value};
+
+use super::Report;
+use crate::matching::FindingStatus;
+use crate::sbom::DocInfo;
+use crate::severity::Level;
+
+pub const SCHEMA_VERSION: &str = "palisade.scan/v1";
+
+pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
+    let img = r.subject.image;
+    let results: Vec<Value> = r
+        .targets()
+        .into_iter()
+        .map(|(name, t, findings)| {
+            let packages = r
+                .subject
+                .catalog
+                .packages
+                .iter()
+                .filter(|p| r.target_name(p) == name)
+                .count();
+            let list: Vec<Value> = findings
+                .iter()
+                .map(|f| {
+                    let p = &r.subject.catalog.packages[f.package];
+                    let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
+                    let mut pkg = json!({
+                        "name": p.name,
+                        "version": p.version,
+                        "type": p.package_type.name(),
+                        "purl": p.purl,
+                        "path": p.location.path,
+                    });
+                    for (k, val) in [
+                        ("arch", &p.arch),
+                        ("sourceName", &p.source_name),
+                        ("sourceVersion", &p.source_version),
+                    ] {
+                        if let Some(val) = val {
+                            pkg[k] = json!(val);
+                        }
+                    }
+                    if let Some(i) = p.location.layer {
+                        let mut layer = json!({"index": i});
+                        if let Some(l) = r.subject.layer(Some(i)) {
+                            layer["digest"] = json!(l.digest);
+                            layer["diffID"] = json!(l.diff_id);
+                        }
+                        pkg["layer"] = layer;
+                    }
+                    v["package"] = pkg;
+                    v
+                })
+                .collect();
+            json!({"target": name, "type": t.name(), "packages": packages, "findings": list})
+        })
+        .collect();
+    let mut by_severity = serde_json::Map::new();
+    for l in Level::ALL.iter().rev() {
+        by_severity.insert(
+            l.name().into(),
+            json!(r.findings.iter().filter(|f| f.severity == *l).count()),
+        );
+    }
+    let mut by_status = serde_json::Map::new();
+    for s in FindingStatus::ALL {
+        by_status.insert(
+            s.name().into(),
+            json!(r.findings.iter().filter(|f| f.status == s).count()),
+        );
+    }
+    let sources: Vec<Value> = r
+        .db
+        .meta
+        .sources
+        .iter()
+        .map(|s| json!({"location": s.location, "formats": s.formats, "sha256": s.sha256, "commit": s.commit}))
+        .collect();
+    json!({
+        "schemaVersion": SCHEMA_VERSION,
+        "tool": {"name": "palisade", "version": doc.tool_version},
+        "timestamp": doc.timestamp,
+        "artifact": {
+            "kind": r.kind,
+            "name": r.subject.name(),
+            "reference": img.source.to_string(),
+            "digest": img.digest,
+            "os": r.subject.catalog.os,
+            "layers": img.layers.iter().enumerate().map(|(i, l)| json!({"index": i, "digest": l.digest, "diffID": l.diff_id})).collect::<Vec<_>>(),
+        },
+        "database": {
+            "location": r.db.location,
+            "schema": r.db.meta.schema,
+            "built": r.db.meta.built,
+            "sha256": r.db.sha256,
+            "sources": sources,
+        },
+        "warnings": r.warnings,
+        "errors": r.subject.catalog.errors,
+        "summary": {
+            "findings": r.findings.len(),
+            "suppressed": r.suppressed.len(),
+            "bySeverity": by_severity,
+            "byStatus": by_status,
+        },
+        "results": results,
+        "suppressed": r.suppressed,
+    })
+}

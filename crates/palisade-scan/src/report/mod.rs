@@ -1,0 +1,169 @@
+//! Scan reports: findings grouped by target, written as a table, Palisade's JSON
+//! (docs/scan-json.md), SARIF 2.1.0 or CycloneDX 1.5 with vulnerabilities.
+
+mod cyclonedx;
+mod json;
+mod sarif;
+mod table;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use palisade_core::{Package, PackageType};
+use palisade_vulndb::db::Meta;
+
+use crate::matching::Finding;
+use crate::sbom::{DocInfo, Subject};
+use crate::severity::Level;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Sarif,
+    CycloneDx,
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "table" => Ok(Format::Table),
+            "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
+            "cyclonedx" | "cyclonedx-json" => Ok(Format::CycloneDx),
+            _ => Err(format!(
+                "unknown report format {s:?} (expected table, json, sarif or cyclonedx)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::CycloneDx => "cyclonedx",
+        })
+    }
+}
+
+/// A finding left out of the report, and why (ignore file, VEX, filters).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Suppressed {
+    pub id: String,
+    pub package: String,
+    pub version: String,
+    pub reason: String,
+}
+
+/// The database a scan used, as reports name it.
+#[derive(Debug, Clone)]
+pub struct DbInfo {
+    pub location: String,
+    pub sha256: String,
+    pub meta: Meta,
+}
+
+/// Everything a report shows.
+pub struct Report<'a> {
+    pub subject: Subject<'a>,
+    /// What kind of target was scanned: image, rootfs, fs, sbom.
+    pub kind: &'a str,
+    pub findings: &'a [Finding],
+    pub suppressed: &'a [Suppressed],
+    pub warnings: &'a [String],
+    pub db: &'a DbInfo,
+}
+
+impl Report<'_> {
+    /// Findings grouped by target, targets in catalog order of first appearance: the OS
+    /// packages, then each language's packages.
+    pub fn targets(&self) -> Vec<(String, PackageType, Vec<&Finding>)> {
+        let mut order: Vec<(String, PackageType)> = Vec::new();
+        for p in &self.subject.catalog.packages {
+            let t = (self.target_name(p), p.package_type);
+            if !order.contains(&t) {
+                order.push(t);
+            }
+        }
+        let mut by: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
+        for f in self.findings {
+            let p = &self.subject.catalog.packages[f.package];
+            by.entry(self.target_name(p)).or_default().push(f);
+        }
+        order
+            .into_iter()
+            .map(|(name, t)| {
+                let mut list = by.remove(&name).unwrap_or_default();
+                list.sort_by(|a, b| {
+                    let pa = &self.subject.catalog.packages[a.package];
+                    let pb = &self.subject.catalog.packages[b.package];
+                    pa.name
+                        .cmp(&pb.name)
+                        .then_with(|| b.severity.cmp(&a.severity))
+                        .then_with(|| a.id.cmp(&b.id))
+                });
+                (name, t, list)
+            })
+            .collect()
+    }
+
+    /// OS packages are one target; language packages one per directory they are installed in
+    /// (each site-packages), as a user fixes them there.
+    pub fn target_name(&self, p: &Package) -> String {
+        let t = p.package_type;
+        match t {
+            PackageType::Deb | PackageType::Rpm | PackageType::Apk => {
+                let os = self
+                    .subject
+                    .catalog
+                    .os
+                    .as_ref()
+                    .map_or_else(|| "unknown OS".to_string(), |o| o.distro());
+                format!("{os} ({})", t.name())
+            }
+            PackageType::Python => {
+                // /usr/lib/python3/dist-packages/idna-3.3.dist-info/METADATA
+                let dir = p.location.path.rsplitn(3, '/').nth(2).unwrap_or("/");
+                format!("Python ({dir})")
+            }
+            _ => format!("{} packages", t.name()),
+        }
+    }
+
+    /// Counts per severity, most severe first.
+    pub fn by_severity(&self) -> Vec<(Level, usize)> {
+        let mut v: Vec<(Level, usize)> = Level::ALL
+            .iter()
+            .rev()
+            .map(|l| {
+                (
+                    *l,
+                    self.findings.iter().filter(|f| f.severity == *l).count(),
+                )
+            })
+            .collect();
+        v.retain(|(_, n)| *n > 0);
+        v
+    }
+}
+
+/// Renders the report in `format`.
+pub fn render(format: Format, report: &Report<'_>, doc: &DocInfo) -> String {
+    let pretty = |v: &serde_json::Value| {
+        let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+        s.push('\n');
+        s
+    };
+    match format {
+        Format::Table => table::render(report),
+        Format::Json => pretty(&json::document(report, doc)),
+        Format::Sarif => pretty(&sarif::document(report, doc)),
+        Format::CycloneDx => pretty(&cyclonedx::document(report, doc)),
+    }
+}

@@ -1,0 +1,119 @@
+//! SARIF 2.1.0 (OASIS), as code-scanning dashboards read it: one rule per vulnerability id, one
+//! result per (vulnerability, package), located at the package database file.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::Report;
+use crate::matching::Finding;
+use crate::sbom::DocInfo;
+use crate::severity::Level;
+
+pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
+    let mut rules: BTreeMap<&str, (usize, &Finding)> = BTreeMap::new();
+    for f in r.findings {
+        let n = rules.len();
+        rules.entry(f.id.as_str()).or_insert((n, f));
+    }
+    let mut ordered: Vec<(&str, usize, &Finding)> =
+        rules.iter().map(|(id, (i, f))| (*id, *i, *f)).collect();
+    ordered.sort_by_key(|x| x.1);
+    let rule_values: Vec<Value> = ordered
+        .iter()
+        .map(|(id, _, f)| {
+            let text = f.title.clone().unwrap_or_else(|| id.to_string());
+            json!({
+                "id": id,
+                "name": "PackageVulnerability",
+                "shortDescription": {"text": text},
+                "fullDescription": {"text": text},
+                "helpUri": help_uri(id),
+                "help": {"text": format!("{id}: {text}")},
+                "defaultConfiguration": {"level": level(f.severity)},
+                "properties": {
+                    "security-severity": security_severity(f),
+                    "tags": ["vulnerability", "security", f.severity.name()],
+                },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = r
+        .findings
+        .iter()
+        .map(|f| {
+            let p = &r.subject.catalog.packages[f.package];
+            let index = rules.get(f.id.as_str()).map_or(0, |x| x.0);
+            let path = p.location.path.trim_start_matches('/');
+            json!({
+                "ruleId": f.id,
+                "ruleIndex": index,
+                "level": level(f.severity),
+                "message": {"text": format!(
+                    "Package: {}\nInstalled: {}\nFixed: {}\nStatus: {}\nSeverity: {}\nVulnerability: {}",
+                    p.name, p.version, f.fixed.as_deref().unwrap_or("none"), f.status.name(), f.severity, f.id
+                )},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": path, "uriBaseId": "ROOTPATH"},
+                        "region": {"startLine": 1},
+                    },
+                    "message": {"text": format!("{}@{}", p.name, p.version)},
+                }],
+                "partialFingerprints": {"palisade/v1": format!("{}:{}:{}", f.id, p.purl, p.location.path)},
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "palisade",
+                "version": doc.tool_version,
+                "informationUri": "https://github.com/palisade-security/palisade",
+                "rules": rule_values,
+            }},
+            "originalUriBaseIds": {"ROOTPATH": {"uri": "file:///"}},
+            "results": results,
+            "properties": {"target": r.subject.name(), "database": r.db.location},
+        }],
+    })
+}
+
+fn level(l: Level) -> &'static str {
+    match l {
+        Level::Critical | Level::High => "error",
+        Level::Medium => "warning",
+        _ => "note",
+    }
+}
+
+/// The score GitHub code scanning sorts by: the CVSS score where known, else the middle of the
+/// level's CVSS band.
+fn security_severity(f: &Finding) -> String {
+    let score = f
+        .cvss
+        .iter()
+        .filter_map(|c| c.score)
+        .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
+    let s = match (f.severity_source.as_deref(), score) {
+        (Some("cvss-v3"), Some(s)) => s,
+        _ => match f.severity {
+            Level::Critical => 9.5,
+            Level::High => 8.0,
+            Level::Medium => 5.5,
+            Level::Low => 2.0,
+            _ => 0.0,
+        },
+    };
+    format!("{s:.1}")
+}
+
+fn help_uri(id: &str) -> String {
+    if id.starts_with("CVE-") {
+        format!("https://nvd.nist.gov/vuln/detail/{id}")
+    } else {
+        format!("https://osv.dev/vulnerability/{id}")
+    }
+}

@@ -1,0 +1,225 @@
+//! Writing a database from imported feeds.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sha2::{Digest, Sha256};
+
+use super::{AdvisoryRecord, Entry, Meta, Provenance, END_MAGIC, MAGIC, SCHEMA};
+use crate::{ecosystem, Import};
+
+/// Uncompressed size at which a block is closed: small enough that a lookup decompresses
+/// little, large enough that zstd finds the repetition between neighbouring records.
+const BLOCK_RAW: usize = 128 << 10;
+const ZSTD_LEVEL: i32 = 9;
+/// Longer package names are not real ones; the index stores names in at most this many bytes.
+const MAX_NAME: usize = 1024;
+
+/// One imported input.
+pub struct BuildInput {
+    pub provenance: Provenance,
+    pub import: Import,
+    /// When two inputs state the same advisory for the same package, the higher priority
+    /// wins (Debian's tracker, which knows no-dsa and end-of-life, over its OVAL export).
+    pub priority: u8,
+}
+
+/// Builds the database image in memory (feeds are tens of MB; the result a few MB).
+pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>, Meta)> {
+    let mut records: BTreeMap<String, AdvisoryRecord> = BTreeMap::new();
+    let mut by_key: BTreeMap<String, Vec<(u8, Entry)>> = BTreeMap::new();
+    let mut withdrawn = BTreeSet::new();
+    let mut sources = Vec::new();
+    for input in inputs {
+        for adv in input.import.advisories {
+            if adv.withdrawn.is_some() {
+                withdrawn.insert(adv.id);
+                continue;
+            }
+            let rec = records
+                .entry(adv.id.clone())
+                .or_insert_with(|| AdvisoryRecord {
+                    id: adv.id.clone(),
+                    aliases: Vec::new(),
+                    summary: None,
+                    severity: Vec::new(),
+                });
+            for a in adv.aliases {
+                if a != rec.id && !rec.aliases.contains(&a) {
+                    rec.aliases.push(a);
+                }
+            }
+            if rec.summary.is_none() {
+                rec.summary = adv.summary;
+            }
+            for s in adv.severity {
+                if !rec.severity.contains(&s) {
+                    rec.severity.push(s);
+                }
+            }
+            for affected in adv.affected {
+                if affected.package.len() > MAX_NAME {
+                    continue;
+                }
+                let key = ecosystem::key(&affected.ecosystem, &affected.package);
+                let entry = Entry {
+                    id: adv.id.clone(),
+                    record: adv.source.clone(),
+                    affected,
+                };
+                by_key.entry(key).or_default().push((input.priority, entry));
+            }
+        }
+        sources.push(input.provenance);
+    }
+
+    // Per key and advisory, keep only the statements of the highest-priority input, once each.
+    let mut entries_total = 0;
+    let mut ecosystems = BTreeSet::new();
+    let keyed: Vec<(String, Vec<Entry>)> = by_key
+        .into_iter()
+        .map(|(key, list)| {
+            let mut best: BTreeMap<&str, u8> = BTreeMap::new();
+            for (p, e) in &list {
+                let b = best.entry(&e.id).or_insert(*p);
+                *b = (*b).max(*p);
+            }
+            let best: BTreeMap<String, u8> =
+                best.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            let mut kept: Vec<Entry> = Vec::new();
+            for (p, e) in list {
+                if best.get(&e.id) == Some(&p) && !kept.contains(&e) {
+                    kept.push(e);
+                }
+            }
+            kept.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.record.cmp(&b.record)));
+            entries_total += kept.len();
+            if let Some(e) = kept.first() {
+                ecosystems.insert(e.affected.ecosystem.clone());
+            }
+            (key, kept)
+        })
+        .collect();
+
+    let mut w = Writer::new()?;
+    w.out.extend_from_slice(MAGIC);
+    w.out.extend_from_slice(&SCHEMA.to_le_bytes());
+    w.out.extend_from_slice(&0u32.to_le_bytes());
+    let mut key_index = Vec::with_capacity(keyed.len());
+    for (key, entries) in &keyed {
+        let line = serde_json::to_vec(entries)?;
+        key_index.push((key.as_str(), w.push(&line)?));
+    }
+    w.flush()?;
+    let mut adv_index = Vec::with_capacity(records.len());
+    for (id, rec) in &records {
+        let line = serde_json::to_vec(rec)?;
+        adv_index.push((id.as_str(), w.push(&line)?));
+    }
+    w.flush()?;
+
+    let meta = Meta {
+        schema: SCHEMA,
+        built,
+        built_by: format!("palisade {}", env!("CARGO_PKG_VERSION")),
+        sources,
+        advisories: records.len(),
+        withdrawn: withdrawn.len(),
+        packages: keyed.len(),
+        entries: entries_total,
+        ecosystems: ecosystems.into_iter().collect(),
+    };
+    let meta_bytes = serde_json::to_vec_pretty(&meta)?;
+    let meta_off = w.out.len() as u64;
+    w.out.extend_from_slice(&meta_bytes);
+
+    let mut index = Vec::new();
+    put_table(&mut index, &key_index);
+    put_table(&mut index, &adv_index);
+    index.extend_from_slice(&(w.blocks.len() as u32).to_le_bytes());
+    for (off, len, raw) in &w.blocks {
+        index.extend_from_slice(&off.to_le_bytes());
+        index.extend_from_slice(&len.to_le_bytes());
+        index.extend_from_slice(&raw.to_le_bytes());
+    }
+    let index_off = w.out.len() as u64;
+    w.out.extend_from_slice(&index);
+
+    let mut out = w.out;
+    for v in [
+        meta_off,
+        meta_bytes.len() as u64,
+        index_off,
+        index.len() as u64,
+    ] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&Sha256::digest(&index));
+    let whole = Sha256::digest(&out);
+    out.extend_from_slice(&whole);
+    out.extend_from_slice(END_MAGIC);
+    Ok((out, meta))
+}
+
+/// Where a record sits: block number, offset and length inside the decompressed block.
+type Slot = (u32, u32, u32);
+
+struct Writer {
+    /// One compressor for every block: a level-19 context is large to set up.
+    zstd: zstd::bulk::Compressor<'static>,
+    out: Vec<u8>,
+    raw: Vec<u8>,
+    /// (file offset, compressed length, raw length) per block.
+    blocks: Vec<(u64, u32, u32)>,
+}
+
+impl Writer {
+    fn new() -> std::io::Result<Writer> {
+        let mut zstd = zstd::bulk::Compressor::new(ZSTD_LEVEL)?;
+        zstd.set_parameter(zstd::stream::raw::CParameter::ChecksumFlag(true))?;
+        Ok(Writer {
+            zstd,
+            out: Vec::new(),
+            raw: Vec::new(),
+            blocks: Vec::new(),
+        })
+    }
+
+    fn push(&mut self, line: &[u8]) -> std::io::Result<Slot> {
+        if !self.raw.is_empty() && self.raw.len() + line.len() > BLOCK_RAW {
+            self.flush()?;
+        }
+        let slot = (
+            self.blocks.len() as u32,
+            self.raw.len() as u32,
+            line.len() as u32,
+        );
+        self.raw.extend_from_slice(line);
+        self.raw.push(b'\n');
+        Ok(slot)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.raw.is_empty() {
+            return Ok(());
+        }
+        let off = self.out.len() as u64;
+        let compressed = self.zstd.compress(&self.raw)?;
+        self.out.extend_from_slice(&compressed);
+        self.blocks
+            .push((off, compressed.len() as u32, self.raw.len() as u32));
+        self.raw.clear();
+        Ok(())
+    }
+}
+
+fn put_table(out: &mut Vec<u8>, rows: &[(&str, Slot)]) {
+    out.extend_from_slice(&(rows.len() as u32).to_le_bytes());
+    for (name, (block, off, len)) in rows {
+        let name = &name.as_bytes()[..name.len().min(u16::MAX as usize)];
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(name);
+        out.extend_from_slice(&block.to_le_bytes());
+        out.extend_from_slice(&off.to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+    }
+}

@@ -1,0 +1,112 @@
+//! The vulnerability database file: one immutable file, built from imported feeds, opened
+//! without reading it all.
+//!
+//! Layout (all integers little-endian):
+//!
+//! ```text
+//! "PALVDB\0\0"  u32 schema version  u32 0
+//! block*        zstd frames (with zstd's content checksum) of JSON lines:
+//!               package entries, grouped by key, then advisory records
+//! meta          JSON: build time, per-source provenance, counts (`Meta`)
+//! index         keys -> (block, offset, length); advisory ids -> same; block table
+//! trailer       meta offset/length, index offset/length (u64 each),
+//!               SHA-256 of the index, SHA-256 of every byte before this one,
+//!               "PALVDBND"
+//! ```
+//!
+//! Opening reads the trailer, the meta and the index (a few hundred KiB) and checks the index's
+//! digest; a lookup then reads and decompresses one block (zstd verifies its checksum). The
+//! whole-file SHA-256 is checked by `Database::verify` (`db info`, `db import`).
+
+mod build;
+mod read;
+
+use serde::{Deserialize, Serialize};
+
+pub use build::{build, BuildInput};
+pub use read::Database;
+
+use crate::{Affected, Severity};
+
+pub const MAGIC: &[u8; 8] = b"PALVDB\0\0";
+pub const END_MAGIC: &[u8; 8] = b"PALVDBND";
+/// The schema this build reads and writes. Bump it on any change a reader could misread.
+pub const SCHEMA: u32 = 1;
+pub(crate) const HEADER_LEN: u64 = 16;
+pub(crate) const TRAILER_LEN: u64 = 4 * 8 + 2 * 32 + 8;
+
+/// What the database says about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    pub schema: u32,
+    /// RFC 3339 UTC.
+    pub built: String,
+    pub built_by: String,
+    pub sources: Vec<Provenance>,
+    pub advisories: usize,
+    /// Advisory ids dropped because upstream withdrew them.
+    pub withdrawn: usize,
+    pub packages: usize,
+    pub entries: usize,
+    /// OSV ecosystems present (`Debian:12`, `PyPI`, ...), for "unknown release" warnings.
+    pub ecosystems: Vec<String>,
+}
+
+/// Where one input came from, and what importing it gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The file or URL as given.
+    pub location: String,
+    /// Formats found in it (`osv-json`, `debian-oval`, ...).
+    pub formats: Vec<String>,
+    pub sha256: String,
+    pub bytes: u64,
+    /// The upstream commit, when the input is a `git archive` pack that records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    pub records: usize,
+    pub skipped: usize,
+    /// The first skipped records, each with its reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_examples: Vec<String>,
+}
+
+/// One advisory's statement about one package, as stored under the package's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The advisory's id (its record is found with `Database::advisory`).
+    pub id: String,
+    /// The feed record that says it (`debian-oval:debian/oval-definitions-bookworm.xml.bz2`).
+    pub record: String,
+    pub affected: Affected,
+}
+
+/// An advisory's shared fields, merged over every feed that names the same id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvisoryRecord {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub severity: Vec<Severity>,
+}
+
+/// Why a database could not be built, opened or read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DbError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a palisade vulnerability database ({reason})")]
+    NotADatabase { path: String, reason: String },
+    #[error("{path}: database schema version {found}, this palisade reads version {SCHEMA}; rebuild it (`palisade db build`) or get one of this version (`palisade db update`)")]
+    Schema { path: String, found: u32 },
+    #[error("{path}: corrupt database: {reason}")]
+    Corrupt { path: String, reason: String },
+}

@@ -1,0 +1,267 @@
+//! Finding feeds in files and directories, recognising their format, and importing them, so
+//! `palisade db build --from DIR` needs no per-feed flags.
+//!
+//! An input is a feed pack (`*.tar.zst`, as in `../shared/feeds`), a single feed file
+//! (`*.json`, `*.yaml`, `*.xml`, `*.xml.bz2`), or a directory searched for both. Each input
+//! becomes one provenance record: its digest, size, upstream commit, formats and counts.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::db::{BuildInput, Provenance};
+use crate::{alpine, debian_oval, debian_tracker, npm_legacy, osv, pack, FeedError, Import};
+
+/// Largest single feed file read outside a pack (the tracker's JSON is about 80 MB).
+const MAX_FILE: u64 = 1 << 30;
+
+/// The formats `import_member` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    OsvJson,
+    OsvYaml,
+    AlpineSecdb,
+    DebianOval,
+    DebianTracker,
+    NpmLegacy,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::OsvJson => "osv-json",
+            Format::OsvYaml => "osv-yaml",
+            Format::AlpineSecdb => "alpine-secdb",
+            Format::DebianOval => "debian-oval",
+            Format::DebianTracker => "debian-tracker",
+            Format::NpmLegacy => "nodejs-security-wg",
+        }
+    }
+}
+
+/// Files worth opening, by name.
+fn feed_like(name: &str) -> bool {
+    [".json", ".yaml", ".yml", ".xml", ".xml.bz2", ".md"]
+        .iter()
+        .any(|s| name.ends_with(s))
+        || name == "json"
+}
+
+/// The format of a feed file, from its name and a look at its content.
+pub fn classify(name: &str, data: &[u8]) -> Option<Format> {
+    if name.ends_with(".xml") || name.ends_with(".xml.bz2") {
+        return Some(Format::DebianOval);
+    }
+    if name.ends_with(".yaml") || name.ends_with(".yml") {
+        return Some(Format::OsvYaml);
+    }
+    if !(name.ends_with(".json") || name.ends_with("/json") || name == "json") {
+        return None;
+    }
+    let keys = top_level_keys(data)?;
+    let has = |k: &str| keys.iter().any(|x| x == k);
+    if has("distroversion") && has("packages") {
+        Some(Format::AlpineSecdb)
+    } else if has("module_name") {
+        Some(Format::NpmLegacy)
+    } else if has("id") && (has("affected") || has("modified") || has("schema_version")) {
+        Some(Format::OsvJson)
+    } else if !has("id")
+        && !keys.is_empty()
+        && contains(&data[..data.len().min(1 << 20)], b"\"releases\"")
+    {
+        Some(Format::DebianTracker)
+    } else {
+        None
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The keys of a top-level JSON object (up to 64 of them), or `None` if it is not one.
+fn top_level_keys(data: &[u8]) -> Option<Vec<String>> {
+    struct Keys(Vec<String>);
+    impl<'de> serde::Deserialize<'de> for Keys {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Keys;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Keys, A::Error> {
+                    let mut keys = Vec::new();
+                    while let Some(k) = map.next_key::<String>()? {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        if keys.len() < 64 {
+                            keys.push(k);
+                        }
+                    }
+                    Ok(Keys(keys))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+    serde_json::from_slice::<Keys>(data).ok().map(|k| k.0)
+}
+
+/// Imports one feed file's bytes in `format`; `record` names it in findings and messages.
+pub fn import_member(format: Format, data: &[u8], record: &str, out: &mut Import) {
+    match format {
+        Format::OsvJson => osv::import_json(data, &format!("osv:{record}"), out),
+        Format::OsvYaml => osv::import_yaml(data, &format!("osv:{record}"), out),
+        Format::AlpineSecdb => alpine::import(data, record, out),
+        Format::DebianOval if record.ends_with(".bz2") => {
+            debian_oval::import_bz2(data, record, out)
+        }
+        Format::DebianOval => debian_oval::import(data, record, out),
+        Format::DebianTracker => debian_tracker::import(data, record, out),
+        Format::NpmLegacy => npm_legacy::import(data, record, out),
+    }
+}
+
+/// Everything found at `path` (a pack, a feed file, or a directory of them), one input per
+/// pack or file. Files that are not feeds (READMEs, licences) are passed over.
+pub fn import_path(path: &Path) -> Result<Vec<BuildInput>, FeedError> {
+    let io = |source| FeedError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_dir() {
+        return Ok(vec![import_file(path)?]);
+    }
+    let mut files = Vec::new();
+    walk(path, &mut files).map_err(io)?;
+    files.sort();
+    let mut inputs = Vec::new();
+    for f in files {
+        let name = f.to_string_lossy();
+        // Markdown is only read inside packs: beside them it is a README.
+        if name.ends_with(".tar.zst") || (feed_like(&name) && !name.ends_with(".md")) {
+            inputs.push(import_file(&f)?);
+        }
+    }
+    if inputs.is_empty() {
+        return Err(FeedError::Record {
+            record: path.display().to_string(),
+            reason: "no feed packs (*.tar.zst) or feed files found".into(),
+        });
+    }
+    Ok(inputs)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            walk(&entry.path(), out)?;
+        } else if kind.is_file() {
+            out.push(entry.path());
+        }
+    }
+    Ok(())
+}
+
+/// Imports one pack or feed file.
+pub fn import_file(path: &Path) -> Result<BuildInput, FeedError> {
+    let shown = path.display().to_string();
+    let io = |source| FeedError::Io {
+        path: shown.clone(),
+        source,
+    };
+    let (sha256, bytes) = digest(path).map_err(io)?;
+    let file_name = path
+        .file_name()
+        .map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned());
+    let mut import = Import::default();
+    let mut formats: Vec<&str> = Vec::new();
+    let mut unknown = Vec::new();
+    let mut records = 0;
+    // `name` is the member's path in a pack, or the file's own name.
+    let mut seen =
+        |name: &str, record: String, data: &[u8], import: &mut Import| match classify(name, data) {
+            Some(format) => {
+                let before = import.advisories.len();
+                import_member(format, data, &record, import);
+                records += 1;
+                if import.advisories.len() > before && !formats.contains(&format.name()) {
+                    formats.push(format.name());
+                }
+            }
+            None => unknown.push(name.to_string()),
+        };
+    let commit = if shown.ends_with(".tar.zst") {
+        pack::for_each_member(path, feed_like_member, |name, data| {
+            seen(name, format!("{file_name}:{name}"), data, &mut import)
+        })?;
+        pack::commit(path)
+    } else {
+        let mut data = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_FILE + 1).read_to_end(&mut data))
+            .map_err(io)?;
+        if data.len() as u64 > MAX_FILE {
+            return Err(FeedError::TooLarge {
+                pack: shown,
+                member: file_name,
+                limit: MAX_FILE,
+            });
+        }
+        seen(&file_name, file_name.clone(), &data, &mut import);
+        None
+    };
+    // Files the importers do not read are reported in bulk: a pack of Markdown advisories
+    // (RustSec's native format) should not become a thousand lines.
+    if !unknown.is_empty() {
+        import.skipped.push(format!(
+            "{file_name}: {} file(s) in no known feed format, e.g. {}",
+            unknown.len(),
+            unknown
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let skipped = import.skipped.len();
+    let priority = if formats.contains(&Format::DebianTracker.name()) {
+        2
+    } else {
+        1
+    };
+    Ok(BuildInput {
+        provenance: Provenance {
+            location: shown,
+            formats: formats.into_iter().map(String::from).collect(),
+            sha256,
+            bytes,
+            commit,
+            records,
+            skipped,
+            skipped_examples: import.skipped.iter().take(20).cloned().collect(),
+        },
+        import,
+        priority,
+    })
+}
+
+fn feed_like_member(name: &str) -> bool {
+    feed_like(name.rsplit('/').next().unwrap_or(name))
+}
+
+fn digest(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let n = std::io::copy(&mut f, &mut h)?;
+    Ok((h.finalize().iter().map(|b| format!("{b:02x}")).collect(), n))
+}

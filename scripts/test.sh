@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need (idempotently) and runs the whole suite: formatting, clippy, the
-# Rust tests (real images built by tests/fixtures/build.sh) and the version-scheme oracle check
+# Rust tests (real images built by tests/fixtures/build.sh and accuracy.sh; findings checked
+# against an independent oracle, tests/accuracy/expected.py) and the version-scheme oracle check
 # against dpkg/apt, rpm, Python packaging, node-semver and Maven.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,8 @@ have npm || missing+=(npm)
 /usr/bin/python3 -c 'import apt_pkg' 2>/dev/null || missing+=(python3-apt)
 /usr/bin/python3 -c 'import rpm' 2>/dev/null || missing+=(python3-rpm)
 /usr/bin/python3 -c 'import packaging' 2>/dev/null || missing+=(python3-packaging)
+/usr/bin/python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
+have jq || missing+=(jq)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

@@ -3,43 +3,12 @@
 #![allow(clippy::unwrap_used)] // test helpers panic on setup failure by design
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
-fn script(path: &str) -> PathBuf {
-    let out = Command::new("bash")
-        .arg(root().join(path))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{path} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-}
-
-fn palisade(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
+use common::{palisade, root, script};
 
 fn sbom_json(source: &str) -> serde_json::Value {
     let out = palisade(&["sbom", source, "--format", "json"], "");

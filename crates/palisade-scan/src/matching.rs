@@ -197,9 +197,9 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
             }
             out.evaluations.push((index, basis));
         }
-        for group in group_by_alias(db, &matched, &mut records)? {
+        for (ids, group) in group_by_alias(db, &matched, &mut records)? {
             out.findings
-                .push(finding(index, &version, &eco, group, &records));
+                .push(finding(index, &version, &eco, ids, group, &records));
         }
     }
     Ok(out)
@@ -278,13 +278,20 @@ fn evaluate(entry: &Entry, version: &str, warnings: &mut Vec<String>) -> Basis {
     basis
 }
 
-/// Splits matched statements into findings: statements whose ids or aliases meet are one.
+/// The ids one finding goes by, and the statements that make it.
+type Group = (BTreeSet<String>, Vec<Basis>);
+
+/// Splits matched statements into findings: statements whose ids or aliases meet are one
+/// finding, unless that would fold two different CVEs together. Shared aliases that are
+/// bundles (a DSA, an upstream advisory such as GNUTLS-SA-2021-03-10, a Xen XSA fixing several
+/// CVEs) name related vulnerabilities, not the same one.
 fn group_by_alias(
     db: &Database,
     matched: &[Basis],
     records: &mut BTreeMap<String, Option<AdvisoryRecord>>,
-) -> Result<Vec<Vec<Basis>>, DbError> {
-    let mut groups: Vec<(BTreeSet<String>, Vec<Basis>)> = Vec::new();
+) -> Result<Vec<Group>, DbError> {
+    let cves = |ids: &BTreeSet<String>| ids.iter().filter(|i| i.starts_with("CVE-")).count();
+    let mut groups: Vec<Group> = Vec::new();
     for b in matched {
         if !records.contains_key(&b.advisory) {
             records.insert(b.advisory.clone(), db.advisory(&b.advisory)?);
@@ -293,26 +300,31 @@ fn group_by_alias(
         if let Some(Some(r)) = records.get(&b.advisory) {
             ids.extend(r.aliases.iter().cloned());
         }
+        if cves(&ids) > 1 {
+            ids = BTreeSet::from([b.advisory.clone()]);
+        }
         let mut merged = (ids, vec![b.clone()]);
         let mut rest = Vec::new();
         for g in groups {
-            if g.0.is_disjoint(&merged.0) {
+            let union: BTreeSet<String> = g.0.union(&merged.0).cloned().collect();
+            if g.0.is_disjoint(&merged.0) || cves(&union) > 1 {
                 rest.push(g);
             } else {
-                merged.0.extend(g.0);
+                merged.0 = union;
                 merged.1.extend(g.1);
             }
         }
         rest.push(merged);
         groups = rest;
     }
-    Ok(groups.into_iter().map(|g| g.1).collect())
+    Ok(groups)
 }
 
 fn finding(
     package: usize,
     version: &str,
     eco: &str,
+    ids: BTreeSet<String>,
     basis: Vec<Basis>,
     records: &BTreeMap<String, Option<AdvisoryRecord>>,
 ) -> Finding {
@@ -320,10 +332,6 @@ fn finding(
         .iter()
         .filter_map(|b| records.get(&b.advisory).and_then(Option::as_ref))
         .collect();
-    let mut ids: BTreeSet<String> = basis.iter().map(|b| b.advisory.clone()).collect();
-    for r in &recs {
-        ids.extend(r.aliases.iter().cloned());
-    }
     // The CVE id where there is one: it is what users search for and what VEX documents name.
     let id = ids
         .iter()

@@ -14,6 +14,8 @@ use crate::{Advisory, Affected, Event, Import, Range, RangeKind, Status};
 #[derive(Default)]
 struct Definition {
     title: String,
+    /// The start of the description, for report titles.
+    description: String,
     platform: String,
     references: Vec<String>,
     test_refs: Vec<String>,
@@ -42,6 +44,7 @@ fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
 enum Place {
     Other,
     Title,
+    Description,
     Platform,
     ObjectName,
     StateEvr,
@@ -68,6 +71,7 @@ fn parse(input: impl BufRead) -> Result<Parsed, String> {
                     b"definition" => def = Some(Definition::default()),
                     b"title" if def.is_some() => place = Place::Title,
                     b"platform" if def.is_some() => place = Place::Platform,
+                    b"description" if def.is_some() => place = Place::Description,
                     b"reference" => {
                         if let (Some(d), Some(id)) = (def.as_mut(), attr(e, b"ref_id")) {
                             d.references.push(id);
@@ -122,6 +126,11 @@ fn parse(input: impl BufRead) -> Result<Parsed, String> {
                             d.platform = text;
                         }
                     }
+                    Place::Description => {
+                        if let Some(d) = def.as_mut() {
+                            append_capped(&mut d.description, &text);
+                        }
+                    }
                     Place::ObjectName => {
                         if let Some(id) = object.clone() {
                             out.objects.insert(id, text);
@@ -149,12 +158,38 @@ fn parse(input: impl BufRead) -> Result<Parsed, String> {
                     _ => {}
                 }
             }
+            // Entities split the text around them (`&quot;` in descriptions).
+            Xml::GeneralRef(ref r) if matches!(place, Place::Description) => {
+                let c = match r.as_ref() {
+                    b"amp" => "&",
+                    b"lt" => "<",
+                    b"gt" => ">",
+                    b"quot" => "\"",
+                    b"apos" => "'",
+                    _ => "",
+                };
+                if let Some(d) = def.as_mut() {
+                    append_capped(&mut d.description, c);
+                }
+            }
             Xml::Eof => break,
             _ => {}
         }
         buf.clear();
     }
     Ok(out)
+}
+
+/// Longest description kept: a title, not the whole text.
+const MAX_DESCRIPTION: usize = 200;
+
+fn append_capped(s: &mut String, text: &str) {
+    for c in text.chars() {
+        if s.len() >= MAX_DESCRIPTION {
+            return;
+        }
+        s.push(c);
+    }
 }
 
 /// "Debian GNU/Linux 12" -> "Debian:12", the OSV ecosystem of that release.
@@ -249,7 +284,9 @@ pub fn import(input: impl BufRead, source: &str, out: &mut Import) {
             let (status, ranges) = if evr == "0:0" || evr == "0" {
                 (Status::NotAffected, Vec::new())
             } else {
-                let events = vec![Event::Introduced("0".into()), Event::Fixed(evr.clone())];
+                // OVAL writes the zero epoch out ("0:1.2-3"); Debian's own tools show "1.2-3".
+                let fixed = evr.strip_prefix("0:").unwrap_or(evr);
+                let events = vec![Event::Introduced("0".into()), Event::Fixed(fixed.into())];
                 (
                     Status::Affected,
                     vec![Range {
@@ -283,7 +320,7 @@ pub fn import(input: impl BufRead, source: &str, out: &mut Import) {
         out.advisories.push(Advisory {
             aliases,
             id,
-            summary: None,
+            summary: Some(d.description).filter(|t| !t.is_empty()),
             severity: Vec::new(),
             withdrawn: None,
             affected,

@@ -139,7 +139,7 @@ pub fn import_path(path: &Path) -> Result<Vec<BuildInput>, FeedError> {
         return Ok(vec![import_file(path)?]);
     }
     let mut files = Vec::new();
-    walk(path, &mut files).map_err(io)?;
+    walk(path, &mut files, 0).map_err(io)?;
     files.sort();
     let mut inputs = Vec::new();
     for f in files {
@@ -158,14 +158,21 @@ pub fn import_path(path: &Path) -> Result<Vec<BuildInput>, FeedError> {
     Ok(inputs)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Directories deeper than this are not searched (and a link loop ends here).
+const MAX_DEPTH: usize = 8;
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> std::io::Result<()> {
+    if depth > MAX_DEPTH {
+        return Ok(());
+    }
     for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let kind = entry.file_type()?;
+        let path = entry?.path();
+        // Follow symbolic links: a directory of links to packs is a natural way to pick feeds.
+        let kind = std::fs::metadata(&path)?.file_type();
         if kind.is_dir() {
-            walk(&entry.path(), out)?;
+            walk(&path, out, depth + 1)?;
         } else if kind.is_file() {
-            out.push(entry.path());
+            out.push(path);
         }
     }
     Ok(())

@@ -15,6 +15,8 @@ struct Record {
     #[serde(default)]
     summary: Option<String>,
     #[serde(default)]
+    details: Option<String>,
+    #[serde(default)]
     withdrawn: Option<String>,
     #[serde(default)]
     severity: Vec<RecordSeverity>,
@@ -137,7 +139,13 @@ fn convert(r: Record, source: &str) -> Result<Advisory, String> {
     Ok(Advisory {
         id: r.id,
         aliases: r.aliases,
-        summary: r.summary.filter(|s| !s.is_empty()),
+        // PyPA records often have only `details`: its first line stands in as the title.
+        summary: r.summary.filter(|s| !s.is_empty()).or_else(|| {
+            r.details
+                .as_deref()
+                .and_then(|d| d.lines().map(str::trim).find(|l| !l.is_empty()))
+                .map(|l| l.chars().take(200).collect())
+        }),
         severity,
         withdrawn: r.withdrawn,
         affected,

@@ -1,0 +1,360 @@
+//! `palisade scan`, `explain` and `db` run as a user runs them, on real images and the real
+//! advisory packs; findings checked against an independent oracle (tests/accuracy/expected.py).
+
+#![allow(clippy::unwrap_used)] // test helpers panic on setup failure by design
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{palisade, palisade_with, root, script, tempdir};
+
+fn feeds() -> PathBuf {
+    std::env::var_os("PALISADE_FEEDS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/feeds"))
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stderr(out)))
+}
+
+/// (name, version, id, fixed) of every finding in a JSON report.
+fn rows(report: &serde_json::Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for t in report["results"].as_array().unwrap() {
+        for f in t["findings"].as_array().unwrap() {
+            out.insert(format!(
+                "{}\t{}\t{}\t{}",
+                f["package"]["name"].as_str().unwrap(),
+                f["package"]["version"].as_str().unwrap(),
+                f["id"].as_str().unwrap(),
+                f["fixed"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    out
+}
+
+fn oracle(rootfs: &Path) -> BTreeSet<String> {
+    let out = Command::new("/usr/bin/python3")
+        .arg(root().join("tests/accuracy/expected.py"))
+        .arg(feeds())
+        .arg(rootfs)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "oracle failed: {}", stderr(&out));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+fn scan(args: &[&str]) -> (Output, serde_json::Value) {
+    let mut all = vec!["scan"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["-f", "json"]);
+    let out = palisade(&all, "");
+    let v = json(&out);
+    (out, v)
+}
+
+fn findings(report: &serde_json::Value) -> u64 {
+    report["summary"]["findings"].as_u64().unwrap()
+}
+
+#[test]
+fn findings_equal_the_independent_oracle() {
+    let images = script("tests/fixtures/build.sh");
+    let acc = script("tests/fixtures/accuracy.sh");
+    // The real Debian image: its packages postdate every fix in the 2023-07 OVAL data, so both
+    // sides find nothing; the image and its unpacked root must agree.
+    let want = oracle(&acc.join("debian/rootfs"));
+    for target in [
+        [
+            "image",
+            &format!("oci:{}/debian/oci:test", images.display()),
+        ],
+        ["rootfs", acc.join("debian/rootfs").to_str().unwrap()],
+    ] {
+        let (out, report) = scan(&target);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(rows(&report), want, "{target:?}");
+        assert_eq!(report["artifact"]["os"]["id"], "debian");
+        assert!(
+            report["warnings"].as_array().unwrap().is_empty(),
+            "{report}"
+        );
+    }
+    // The same status file aged below every release, and real old PyPI releases.
+    for (name, min) in [("debian-aged", 1000), ("python-vuln", 50)] {
+        let rootfs = acc.join(name).join("rootfs");
+        let want = oracle(&rootfs);
+        assert!(
+            want.len() >= min,
+            "{name}: oracle found only {}",
+            want.len()
+        );
+        let (out, report) = scan(&["rootfs", rootfs.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let got = rows(&report);
+        let missing: Vec<_> = want.difference(&got).take(10).collect();
+        let extra: Vec<_> = got.difference(&want).take(10).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{name}: missing {missing:?}, extra {extra:?}"
+        );
+    }
+}
+
+#[test]
+fn findings_carry_their_layer_path_and_evidence() {
+    let acc = script("tests/fixtures/accuracy.sh");
+    let (out, image) = scan(&[
+        "image",
+        &format!("oci:{}/python-vuln/oci:test", acc.display()),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (_, rootfs) = scan(&["rootfs", acc.join("python-vuln/rootfs").to_str().unwrap()]);
+    assert_eq!(rows(&image), rows(&rootfs));
+    assert_eq!(image["schemaVersion"], "palisade.scan/v1");
+    let layers = image["artifact"]["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2);
+    for f in image["results"][0]["findings"].as_array().unwrap() {
+        let p = &f["package"];
+        let layer = p["layer"]["index"].as_u64().unwrap();
+        let first_layer = ["Django", "Jinja2", "Werkzeug"].contains(&p["name"].as_str().unwrap());
+        assert_eq!(layer, if first_layer { 0 } else { 1 }, "{p}");
+        assert_eq!(p["layer"]["digest"], layers[layer as usize]["digest"]);
+        assert!(p["path"].as_str().unwrap().ends_with("/METADATA"), "{p}");
+        let basis = &f["basis"][0];
+        assert!(basis["record"]
+            .as_str()
+            .unwrap()
+            .starts_with("osv:pypa-advisory-database"));
+        assert!(!basis["decision"].as_str().unwrap().is_empty());
+    }
+    // Advisories sharing aliases are one finding, named by the CVE: Babel 2.8.0's
+    // PYSEC-2021-421 (GHSA-h4m5-qpfp-3mpv) is CVE-2021-42771.
+    let babel = image["results"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["package"]["name"] == "Babel")
+        .unwrap();
+    assert_eq!(babel["id"], "CVE-2021-42771");
+    assert_eq!(babel["fixed"], "2.9.1");
+    assert_eq!(babel["status"], "fixed");
+    let aliases: Vec<&str> = babel["aliases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(aliases, ["GHSA-h4m5-qpfp-3mpv", "PYSEC-2021-421"]);
+}
+
+#[test]
+fn gate_flags_filter_and_set_the_exit_code() {
+    let acc = script("tests/fixtures/accuracy.sh");
+    let rootfs = acc.join("python-vuln/rootfs");
+    let r = rootfs.to_str().unwrap();
+    let (out, all) = scan(&["rootfs", r]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "no --exit-code: findings do not fail"
+    );
+    let total = findings(&all);
+    let count = |key: &str, value: &str| -> u64 { all["summary"][key][value].as_u64().unwrap() };
+    assert!(total > 50);
+
+    let (out, _) = scan(&["rootfs", r, "--exit-code", "5"]);
+    assert_eq!(out.status.code(), Some(5));
+    let (out, v) = scan(&["rootfs", r, "--exit-code", "5", "--severity", "CRITICAL"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "no CRITICAL finding: the gate passes"
+    );
+    assert_eq!(findings(&v), 0);
+    assert_eq!(v["summary"]["suppressed"].as_u64().unwrap(), total);
+    let (out, v) = scan(&["rootfs", r, "--exit-code", "5", "--severity", "HIGH,MEDIUM"]);
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(
+        findings(&v),
+        count("bySeverity", "HIGH") + count("bySeverity", "MEDIUM")
+    );
+    let (_, v) = scan(&["rootfs", r, "--ignore-unfixed"]);
+    assert_eq!(findings(&v), count("byStatus", "fixed"));
+    let (_, v) = scan(&["rootfs", r, "--status", "unfixed"]);
+    assert_eq!(findings(&v), count("byStatus", "unfixed"));
+    assert!(count("byStatus", "unfixed") > 0);
+
+    // Ignore file: by id or alias, with expiry and reason; the default file in the working
+    // directory is read.
+    let tmp = tempdir("gate");
+    std::fs::write(
+        tmp.join(".palisadeignore"),
+        "# triaged\nCVE-2021-42771 exp:2099-01-01 # Babel locale loading not reachable\nPYSEC-2022-19 # an alias (CVE-2022-22818)\nCVE-2021-31542 exp:2020-01-01\n",
+    )
+    .unwrap();
+    let out = palisade_with(&["scan", "rootfs", r, "-f", "json"], &tmp, &[]);
+    let v = json(&out);
+    assert_eq!(findings(&v), total - 2, "{}", stderr(&out));
+    let suppressed = v["suppressed"].as_array().unwrap();
+    assert!(suppressed.iter().any(|s| s["id"] == "CVE-2021-42771"
+        && s["reason"] == "ignore file, line 2: Babel locale loading not reachable"));
+    assert!(stderr(&out).contains("CVE-2021-31542 (line 4) expired on 2020-01-01"));
+    std::fs::write(tmp.join("bad-ignore"), "CVE-2021-1 until:tomorrow\n").unwrap();
+    let out = palisade(
+        &[
+            "scan",
+            "rootfs",
+            r,
+            "--ignorefile",
+            tmp.join("bad-ignore").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("bad-ignore:1"), "{}", stderr(&out));
+
+    // OpenVEX: not_affected suppresses for the named product only; `affected` suppresses nothing.
+    let vex = tmp.join("vex.json");
+    std::fs::write(&vex, r#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"x","author":"t","timestamp":"2026-01-01T00:00:00Z","version":1,"statements":[
+        {"vulnerability":{"name":"CVE-2021-31542"},"products":[{"@id":"pkg:oci/app","subcomponents":[{"@id":"pkg:pypi/django@3.2"}]}],"status":"not_affected","justification":"vulnerable_code_not_in_execute_path"},
+        {"vulnerability":{"name":"CVE-2021-32052"},"products":[{"@id":"pkg:pypi/flask"}],"status":"not_affected","justification":"component_not_present"},
+        {"vulnerability":{"name":"CVE-2021-33203"},"products":[{"@id":"pkg:pypi/django"}],"status":"affected"}]}"#).unwrap();
+    let (_, v) = scan(&["rootfs", r, "--vex", vex.to_str().unwrap()]);
+    assert_eq!(findings(&v), total - 1);
+    assert_eq!(
+        v["suppressed"][0]["reason"],
+        "VEX: not_affected (vulnerable_code_not_in_execute_path)"
+    );
+    std::fs::write(&vex, "{\"statements\": 3}").unwrap();
+    let out = palisade(&["scan", "rootfs", r, "--vex", vex.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("vex.json"), "{}", stderr(&out));
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+#[test]
+fn sarif_and_cyclonedx_reports_are_valid_for_their_owners_validators() {
+    let acc = script("tests/fixtures/accuracy.sh");
+    let venv = script("tests/tools/pyenv.sh");
+    let tmp = tempdir("formats");
+    let target = format!("oci:{}/python-vuln/oci:test", acc.display());
+    let sarif = tmp.join("report.sarif");
+    let out = palisade(
+        &[
+            "scan",
+            "image",
+            &target,
+            "-f",
+            "sarif",
+            "-o",
+            sarif.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let check = Command::new("bash")
+        .arg(root().join("tests/tools/sarif-validate.sh"))
+        .arg(&sarif)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "SARIF invalid: {}", stderr(&check));
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(results.len() > 50);
+    assert!(results.iter().any(|r| r["ruleId"] == "CVE-2021-42771"));
+    // The validator rejects a broken document.
+    let broken = tmp.join("broken.sarif");
+    std::fs::write(&broken, r#"{"version":"2.1.0","runs":[{"tool":{}}]}"#).unwrap();
+    let check = Command::new("bash")
+        .arg(root().join("tests/tools/sarif-validate.sh"))
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert!(!check.status.success());
+
+    let cdx = tmp.join("report.cdx.json");
+    let out = palisade(
+        &[
+            "scan",
+            "image",
+            &target,
+            "-f",
+            "cyclonedx",
+            "-o",
+            cdx.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let check = Command::new(venv.join("bin/python"))
+        .arg(root().join("tests/tools/validate-sbom.py"))
+        .arg("cyclonedx")
+        .arg(&cdx)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "CycloneDX invalid: {}",
+        stderr(&check)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&cdx).unwrap()).unwrap();
+    let refs: BTreeSet<&str> = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["bom-ref"].as_str().unwrap())
+        .collect();
+    let vulns = doc["vulnerabilities"].as_array().unwrap();
+    assert!(vulns.len() > 50);
+    for v in vulns {
+        for a in v["affects"].as_array().unwrap() {
+            assert!(refs.contains(a["ref"].as_str().unwrap()), "{a}");
+        }
+    }
+    let babel = vulns.iter().find(|v| v["id"] == "CVE-2021-42771").unwrap();
+    assert_eq!(babel["affects"][0]["ref"], "pkg:pypi/babel@2.8.0");
+    assert_eq!(babel["recommendation"], "Upgrade Babel to 2.9.1 or later");
+    assert_eq!(babel["references"][0]["id"], "GHSA-h4m5-qpfp-3mpv");
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+#[test]
+fn explain_shows_why_a_package_matched_or_not() {
+    let acc = script("tests/fixtures/accuracy.sh");
+    let r = acc.join("python-vuln/rootfs");
+    let r = r.to_str().unwrap();
+    let out = palisade(&["explain", "CVE-2021-42771", "rootfs", r], "");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(text.contains("Babel 2.8.0"), "{text}");
+    assert!(text.contains("PYSEC-2021-421"), "{text}");
+    assert!(
+        text.contains("0 <= 2.8.0 < 2.9.1 (introduced, fixed)"),
+        "{text}"
+    );
+    assert!(text.contains("VULNERABLE (fixed in 2.9.1)"), "{text}");
+    // Django 3.2 is outside CVE-2019-19844's ranges (2.2 branch fixed in 2.2.9).
+    let out = palisade(&["explain", "CVE-2019-19844", "rootfs", r], "");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("3.2 >= 2.2.9 (fixed)") && text.contains("not vulnerable"),
+        "{text}"
+    );
+    let out = palisade(&["explain", "CVE-1999-99999", "rootfs", r], "");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not in the database"));
+}

@@ -360,7 +360,7 @@ mod tests {
         assert_eq!(a.affected[0].package, "openssl");
         assert_eq!(
             a.affected[0].ranges[0].events[1],
-            Event::Fixed("0:3.0.9-1".into())
+            Event::Fixed("3.0.9-1".into()) // the zero epoch dropped
         );
         assert_eq!(out.advisories[1].affected[0].status, Status::NotAffected);
         assert_eq!(out.skipped.len(), 1);

@@ -187,7 +187,7 @@ fn debian_oval_pack() {
     assert_eq!(glibc.affected[0].package, "glibc");
     assert_eq!(
         glibc.affected[0].ranges[0].events[1],
-        Event::Fixed("0:2.2-1".into())
+        Event::Fixed("2.2-1".into())
     );
     let never = out
         .advisories

@@ -51,6 +51,16 @@ pub enum DebugCommand {
         #[arg(long)]
         scheme: Scheme,
     },
+    /// Time matching alone: catalogue SOURCE once, then match it ROUNDS times against a
+    /// freshly opened database each round; prints packages, lookups and lookups per second.
+    MatchBench {
+        /// An image or root filesystem, as `sbom` takes it.
+        source: String,
+        #[arg(long, default_value_t = 20)]
+        rounds: u32,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]

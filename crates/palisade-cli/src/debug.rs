@@ -32,3 +32,52 @@ pub fn vercmp(scheme: Scheme) -> anyhow::Result<ExitCode> {
     out.flush().context("writing standard output")?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// Matching on its own, for the benchmark: the catalogue is built once, the database opened
+/// afresh each round (so block caches start cold), and lookups counted.
+pub fn match_bench(
+    source: &str,
+    rounds: u32,
+    db_args: &crate::args::DbArgs,
+) -> anyhow::Result<ExitCode> {
+    use std::time::Instant;
+    let source: palisade_image::SourceRef = source.parse()?;
+    let opts = palisade_image::ReadOptions {
+        limits: palisade_image::Limits::default(),
+        platform: "linux/amd64".into(),
+        wants: &palisade_catalog::wants,
+        verify: true,
+    };
+    let image = palisade_image::read_image(&source, &opts)?;
+    let catalog = palisade_catalog::catalog(&image.files);
+    let today = palisade_core::time::date(palisade_core::time::now_secs());
+    let (mut open, mut first, mut warm) = (0.0, 0.0, 0.0);
+    let mut findings = 0;
+    for _ in 0..rounds.max(1) {
+        let t = Instant::now();
+        let db = crate::db::open(db_args)?;
+        open += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        findings = palisade_scan::matching::match_catalog(&db, &catalog, &today)?
+            .findings
+            .len();
+        first += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        palisade_scan::matching::match_catalog(&db, &catalog, &today)?;
+        warm += t.elapsed().as_secs_f64();
+    }
+    let n = f64::from(rounds.max(1));
+    let packages = catalog.packages.len() as f64;
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
+        "packages {}\tfindings {findings}\topen {:.2} ms\tmatch cold {:.2} ms ({:.0} lookups/s)\tmatch warm {:.2} ms ({:.0} lookups/s)",
+        catalog.packages.len(),
+        open / n * 1e3,
+        first / n * 1e3,
+        packages * n / first,
+        warm / n * 1e3,
+        packages * n / warm,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}

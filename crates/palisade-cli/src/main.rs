@@ -23,6 +23,9 @@ fn main() -> ExitCode {
         Command::Explain(args) => scan::explain(&args),
         Command::Db(cmd) => db::run(cmd),
         Command::Debug(DebugCommand::Vercmp { scheme }) => debug::vercmp(scheme),
+        Command::Debug(DebugCommand::MatchBench { source, rounds, db }) => {
+            debug::match_bench(&source, rounds, &db)
+        }
     };
     match result {
         Ok(code) => code,

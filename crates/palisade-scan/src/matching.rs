@@ -232,12 +232,6 @@ fn evaluate(entry: &Entry, version: &str, warnings: &mut Vec<String>) -> Basis {
         return basis;
     }
     let mut reasons = Vec::new();
-    if let Some(scheme) = ecosystem::scheme(&a.ecosystem) {
-        if ranges::listed(scheme, &a.versions, version) {
-            basis.affected = true;
-            reasons.push(format!("{version} is listed as affected"));
-        }
-    }
     let mut evaluated = 0;
     for range in &a.ranges {
         let Some(scheme) = ecosystem::range_scheme(&a.ecosystem, range.kind) else {
@@ -264,6 +258,16 @@ fn evaluate(entry: &Entry, version: &str, warnings: &mut Vec<String>) -> Basis {
                     warnings.push(w);
                 }
                 reasons.push(format!("not evaluated: {e}"));
+            }
+        }
+    }
+    // The explicit list matters only where the ranges do not already say affected (PyPA lists
+    // hundreds of versions per advisory; comparing each costs more than the ranges).
+    if !basis.affected {
+        if let Some(scheme) = ecosystem::scheme(&a.ecosystem) {
+            if ranges::listed(scheme, &a.versions, version) {
+                basis.affected = true;
+                reasons.push(format!("{version} is listed as affected"));
             }
         }
     }

@@ -116,9 +116,11 @@ fn event_version(e: &Event) -> &str {
 /// Whether `version` is one of the listed `versions` (equal under the scheme: `1.0` and
 /// `1.0.0` are one PyPI version).
 pub fn listed(scheme: Scheme, versions: &[String], version: &str) -> bool {
-    versions
-        .iter()
-        .any(|v| v == version || scheme.compare(v, version) == Ok(Ordering::Equal))
+    // Equal strings first: the usual case, and no parsing.
+    versions.iter().any(|v| v == version)
+        || versions
+            .iter()
+            .any(|v| scheme.compare(v, version) == Ok(Ordering::Equal))
 }
 
 #[cfg(test)]

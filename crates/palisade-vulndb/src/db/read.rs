@@ -50,8 +50,11 @@ pub struct Database {
     backing: Backing,
     len: u64,
     meta: Meta,
-    keys: Vec<(String, Slot)>,
-    advisories: Vec<(String, Slot)>,
+    /// The index section; `keys` and `advisories` hold the offsets of their rows in it, so
+    /// opening allocates two small arrays rather than fifty thousand strings.
+    index: Vec<u8>,
+    keys: Vec<u32>,
+    advisories: Vec<u32>,
     /// (file offset, compressed length, decompressed length).
     blocks: Vec<(u64, u32, u32)>,
     cache: Mutex<HashMap<u32, Arc<Vec<u8>>>>,
@@ -156,17 +159,20 @@ impl Database {
             }
             blocks.push((off, clen, raw));
         }
-        for (_, (block, off, l)) in keys.iter().chain(&advisories) {
+        for &at in keys.iter().chain(&advisories) {
+            let (_, (block, off, l)) = row(&index, at);
             let fits = blocks
-                .get(*block as usize)
-                .is_some_and(|b| u64::from(*off) + u64::from(*l) <= u64::from(b.2));
+                .get(block as usize)
+                .is_some_and(|b| u64::from(off) + u64::from(l) <= u64::from(b.2));
             if !fits {
                 return Err(corrupt("an index entry points outside its block".into()));
             }
         }
-        if !keys.windows(2).all(|w| w[0].0 < w[1].0)
-            || !advisories.windows(2).all(|w| w[0].0 < w[1].0)
-        {
+        let sorted = |t: &[u32]| {
+            t.windows(2)
+                .all(|w| row(&index, w[0]).0 < row(&index, w[1]).0)
+        };
+        if !sorted(&keys) || !sorted(&advisories) {
             return Err(corrupt("index is not sorted".into()));
         }
         Ok(Database {
@@ -174,6 +180,7 @@ impl Database {
             backing,
             len,
             meta,
+            index,
             keys,
             advisories,
             blocks,
@@ -199,22 +206,19 @@ impl Database {
     /// package of a release: `Debian:12`, `openssl`).
     pub fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<Entry>, DbError> {
         let key = ecosystem::key(ecosystem, name);
-        let Ok(i) = self.keys.binary_search_by(|(k, _)| k.as_str().cmp(&key)) else {
+        let Some(slot) = self.find(&self.keys, &key) else {
             return Ok(Vec::new());
         };
-        let bytes = self.record(self.keys[i].1)?;
+        let bytes = self.record(slot)?;
         serde_json::from_slice(&bytes).map_err(|e| self.corrupt(format!("entries of {key}: {e}")))
     }
 
     /// The shared fields of advisory `id`.
     pub fn advisory(&self, id: &str) -> Result<Option<AdvisoryRecord>, DbError> {
-        let Ok(i) = self
-            .advisories
-            .binary_search_by(|(k, _)| k.as_str().cmp(id))
-        else {
+        let Some(slot) = self.find(&self.advisories, id) else {
             return Ok(None);
         };
-        let bytes = self.record(self.advisories[i].1)?;
+        let bytes = self.record(slot)?;
         serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| self.corrupt(format!("advisory {id}: {e}")))
@@ -222,7 +226,7 @@ impl Database {
 
     /// Every package key (`ecosystem<TAB>name`) in order, for export.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.keys.iter().map(|(k, _)| k.as_str())
+        self.keys.iter().map(|&at| name(&self.index, at))
     }
 
     /// The entries stored under a key as `keys` gives it.
@@ -235,7 +239,7 @@ impl Database {
 
     /// Every advisory id in order.
     pub fn advisory_ids(&self) -> impl Iterator<Item = &str> {
-        self.advisories.iter().map(|(k, _)| k.as_str())
+        self.advisories.iter().map(|&at| name(&self.index, at))
     }
 
     /// Checks the SHA-256 of the whole file against the one it records.
@@ -264,6 +268,13 @@ impl Database {
         let mut recorded = [0u8; 32];
         self.read_at(&mut recorded, self.len - TRAILER_LEN + 64)?;
         Ok(recorded.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    fn find(&self, table: &[u32], name: &str) -> Option<Slot> {
+        let i = table
+            .binary_search_by(|&at| row(&self.index, at).0.cmp(name.as_bytes()))
+            .ok()?;
+        Some(row(&self.index, table[i]).1)
     }
 
     fn read_at(&self, buf: &mut [u8], off: u64) -> Result<(), DbError> {
@@ -346,17 +357,41 @@ impl Cursor<'_> {
         self.take(8).map(le64)
     }
 
-    fn table(&mut self) -> Result<Vec<(String, Slot)>, ()> {
+    /// Checks a table's rows (u16 name length, UTF-8 name, three u32) and returns where each
+    /// starts.
+    fn table(&mut self) -> Result<Vec<u32>, ()> {
         let n = self.u32()? as usize;
         // Each row takes at least 14 bytes: never reserve more rows than could be there.
         let mut rows = Vec::with_capacity(n.min((self.buf.len() - self.pos) / 14));
         for _ in 0..n {
+            let at = u32::try_from(self.pos).map_err(|_| ())?;
             let l = u16::from_le_bytes([self.take(1)?[0], self.take(1)?[0]]) as usize;
-            let name = std::str::from_utf8(self.take(l)?)
-                .map_err(|_| ())?
-                .to_string();
-            rows.push((name, (self.u32()?, self.u32()?, self.u32()?)));
+            std::str::from_utf8(self.take(l)?).map_err(|_| ())?;
+            self.take(12)?;
+            rows.push(at);
         }
         Ok(rows)
     }
+}
+
+/// The name of the row at `at` as text (checked to be UTF-8 when the index was read).
+fn name(index: &[u8], at: u32) -> &str {
+    std::str::from_utf8(row(index, at).0).unwrap_or_default()
+}
+
+/// The name and slot of the row at `at` (checked by `Cursor::table` when the index was read).
+/// Names stay bytes: UTF-8 orders as its bytes do, and lookups need no conversion.
+fn row(index: &[u8], at: u32) -> (&[u8], Slot) {
+    let at = at as usize;
+    let l = u16::from_le_bytes([index[at], index[at + 1]]) as usize;
+    let name = &index[at + 2..at + 2 + l];
+    let n = at + 2 + l;
+    (
+        name,
+        (
+            le32(&index[n..]),
+            le32(&index[n + 4..]),
+            le32(&index[n + 8..]),
+        ),
+    )
 }

@@ -23,17 +23,7 @@ man="$oci/blobs/sha256/$(python3 -c "import json;print(json.load(open('$oci/inde
 layers=$(python3 -c "import json;print(' '.join('$oci/blobs/sha256/'+l['digest'].split(':')[1] for l in json.load(open('$man'))['layers']))")
 docker="$fx/debian.docker.tar"
 
-# Best of 3 wall-clock seconds; page cache warm for every contender alike.
-best() {
-  local b=""
-  for _ in 1 2 3; do
-    local s e
-    s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
-    b=$(python3 -c "print(min(float('${b:-1e9}'), $e - $s))")
-  done
-  printf '%.3f' "$b"
-}
-rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk '/Maximum resident/ {printf "%.1f MB", $6/1024}'; }
+. bench/lib.sh
 mb() { python3 -c "import os;print(round(sum(os.path.getsize(p) for p in '$1'.split())/1e6,1))"; }
 
 echo "gzip OCI image: $(mb "$layers") MB of layers"

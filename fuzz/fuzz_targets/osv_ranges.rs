@@ -23,8 +23,10 @@ fuzz_target!(|data: &[u8]| {
     let mut events = Vec::new();
     let mut versions = Vec::new();
     for l in lines.take(64) {
-        let (k, v) = l.split_at(l.len().min(2));
-        let v = v.to_string();
+        let (k, v) = match (l.get(..2), l.get(2..)) {
+            (Some(k), Some(v)) => (k, v.to_string()),
+            _ => ("", String::new()),
+        };
         events.push(match k {
             "i:" => Event::Introduced(v),
             "f:" => Event::Fixed(v),

@@ -97,11 +97,24 @@ pub enum DbCommand {
         /// The database file to install.
         file: PathBuf,
     },
-    /// Download the feeds from their upstream URLs and rebuild the database.
+    /// Download the feeds from their upstream URLs (or a mirror) and rebuild the database.
+    ///
+    /// The installed database is replaced only when every feed arrived and imported; the
+    /// downloads are kept beside it (`feeds/`) for offline rebuilds.
     Update {
-        /// Give up on a feed after this many seconds without progress.
+        /// Seconds allowed to resolve, connect and get a response, per request (the body gets
+        /// 60 times that).
         #[arg(long, default_value_t = 30)]
         timeout: u64,
+        /// Fetch every feed as MIRROR/<file name> instead of its upstream URL.
+        #[arg(long, value_name = "URL")]
+        mirror: Option<String>,
+        /// Only these feeds (comma-separated): debian, alpine, pypa, go, rustsec, ghsa.
+        #[arg(long, value_delimiter = ',')]
+        feeds: Vec<String>,
+        /// Where to write the database (default: the cache's palisade.db).
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
     },
 }
 

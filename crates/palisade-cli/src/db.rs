@@ -57,9 +57,16 @@ pub fn run(cmd: DbCommand) -> anyhow::Result<ExitCode> {
         DbCommand::Info { db, verify, json } => info(&db, verify, json),
         DbCommand::Export { db, output } => export(&db, output.as_deref()),
         DbCommand::Import { file } => import(&file),
-        DbCommand::Update { .. } => bail!(
-            "db update: downloading feeds is not available in this build yet; build the \
-             database from local copies with `palisade db build --from DIR`"
+        DbCommand::Update {
+            timeout,
+            mirror,
+            feeds,
+            output,
+        } => crate::update::run(
+            mirror.as_deref(),
+            &feeds,
+            timeout,
+            output.unwrap_or_else(cache_path),
         ),
     }
 }

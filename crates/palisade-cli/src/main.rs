@@ -8,6 +8,7 @@ mod debug;
 mod output;
 mod sbom;
 mod scan;
+mod update;
 
 use std::process::ExitCode;
 

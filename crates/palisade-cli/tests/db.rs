@@ -365,3 +365,159 @@ fn debian_tracker_statuses_outrank_oval_and_filter() {
     assert_eq!(scan(&["--ignore-unfixed"])["summary"]["findings"], 0);
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+#[test]
+fn update_downloads_from_a_mirror_and_fails_cleanly_offline_or_slow() {
+    let tmp = tempdir("db-update");
+    let mirror = tmp.join("mirror");
+    std::fs::create_dir_all(&mirror).unwrap();
+    // GitHub serves repository archives as tar.gz: the same packs, recompressed.
+    for (pack, file) in [
+        (
+            "pypa/pypa-advisory-database.tar.zst",
+            "pypa-advisory-database.tar.gz",
+        ),
+        (
+            "rustsec/rustsec-advisory-db-osv.tar.zst",
+            "rustsec-advisory-db-osv.tar.gz",
+        ),
+    ] {
+        let st = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "zstd -dc '{}' | gzip -1 > '{}'",
+                feeds().join(pack).display(),
+                mirror.join(file).display()
+            ))
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    // A real HTTP server on loopback.
+    let mut server = std::process::Command::new("python3")
+        .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"])
+        .current_dir(&mirror)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+    let port = line
+        .split(" port ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let url = format!("http://127.0.0.1:{port}");
+    let db = tmp.join("cache/db/palisade.db");
+    let args = [
+        "db",
+        "update",
+        "--mirror",
+        &url,
+        "--feeds",
+        "pypa,rustsec",
+        "-o",
+        db.to_str().unwrap(),
+    ];
+    let out = palisade(&args, "");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let meta = info(&db);
+    assert_eq!(meta["ecosystems"], serde_json::json!(["PyPI", "crates.io"]));
+    let locations: Vec<&str> = meta["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["location"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        locations,
+        [
+            format!("{url}/pypa-advisory-database.tar.gz"),
+            format!("{url}/rustsec-advisory-db-osv.tar.gz")
+        ]
+    );
+    assert!(
+        tmp.join("cache/db/feeds/pypa-advisory-database.tar.gz")
+            .is_file(),
+        "downloads kept"
+    );
+    let before = std::fs::read(&db).unwrap();
+
+    // A server that accepts and never answers: the update gives up after the timeout, and
+    // the installed database is untouched.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let slow = format!("http://{}", listener.local_addr().unwrap());
+    let hold = std::thread::spawn(move || {
+        let conns: Vec<_> = listener.incoming().take(1).collect();
+        std::thread::sleep(std::time::Duration::from_secs(6));
+        drop(conns);
+    });
+    let started = std::time::Instant::now();
+    let out = palisade(
+        &[
+            "db",
+            "update",
+            "--mirror",
+            &slow,
+            "--feeds",
+            "pypa",
+            "--timeout",
+            "2",
+            "-o",
+            db.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        stderr(&out).contains("no database was changed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains(&slow), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    hold.join().unwrap();
+
+    // Offline (nothing listens there): a clear error at once.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    let out = palisade(
+        &[
+            "db",
+            "update",
+            "--mirror",
+            &dead_url,
+            "--feeds",
+            "pypa",
+            "-o",
+            db.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("Offline?"), "{}", stderr(&out));
+    let out = palisade(&["db", "update", "--feeds", "nope"], "");
+    assert!(
+        stderr(&out).contains("unknown feed \"nope\""),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

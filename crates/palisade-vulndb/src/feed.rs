@@ -1,7 +1,8 @@
 //! Finding feeds in files and directories, recognising their format, and importing them, so
 //! `palisade db build --from DIR` needs no per-feed flags.
 //!
-//! An input is a feed pack (`*.tar.zst`, as in `../shared/feeds`), a single feed file
+//! An input is a feed pack (`*.tar.zst` as in `../shared/feeds`, or `*.tar.gz` as GitHub
+//! serves repository archives), a single feed file
 //! (`*.json`, `*.yaml`, `*.xml`, `*.xml.bz2`), or a directory searched for both. Each input
 //! becomes one provenance record: its digest, size, upstream commit, formats and counts.
 
@@ -145,7 +146,7 @@ pub fn import_path(path: &Path) -> Result<Vec<BuildInput>, FeedError> {
     for f in files {
         let name = f.to_string_lossy();
         // Markdown is only read inside packs: beside them it is a README.
-        if name.ends_with(".tar.zst") || (feed_like(&name) && !name.ends_with(".md")) {
+        if pack::is_pack(&name) || (feed_like(&name) && !name.ends_with(".md")) {
             inputs.push(import_file(&f)?);
         }
     }
@@ -180,6 +181,15 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> std::io::Result<()>
 
 /// Imports one pack or feed file.
 pub fn import_file(path: &Path) -> Result<BuildInput, FeedError> {
+    import_file_filtered(path, &|_| true)
+}
+
+/// Imports one pack, reading only the members whose path `member` accepts (a repository
+/// archive holds more than its advisories: reports, workflows, tests), or one feed file.
+pub fn import_file_filtered(
+    path: &Path,
+    member: &dyn Fn(&str) -> bool,
+) -> Result<BuildInput, FeedError> {
     let shown = path.display().to_string();
     let io = |source| FeedError::Io {
         path: shown.clone(),
@@ -206,8 +216,9 @@ pub fn import_file(path: &Path) -> Result<BuildInput, FeedError> {
             }
             None => unknown.push(name.to_string()),
         };
-    let commit = if shown.ends_with(".tar.zst") {
-        pack::for_each_member(path, feed_like_member, |name, data| {
+    let commit = if pack::is_pack(&shown) {
+        let wanted = |name: &str| feed_like_member(name) && member(name);
+        pack::for_each_member(path, wanted, |name, data| {
             seen(name, format!("{file_name}:{name}"), data, &mut import)
         })?;
         pack::commit(path)

@@ -9,6 +9,26 @@ use crate::FeedError;
 /// Largest member read (the biggest real record is well under 1 MiB).
 pub const MAX_MEMBER: u64 = 64 << 20;
 
+/// Whether `name` is a pack this module reads: a tar archive compressed with zstd (the
+/// offline packs) or gzip (GitHub's archive downloads).
+pub fn is_pack(name: &str) -> bool {
+    [".tar.zst", ".tar.gz", ".tgz"]
+        .iter()
+        .any(|s| name.ends_with(s))
+}
+
+/// The decompressed stream of a pack, by its name.
+fn open(pack: &Path) -> std::io::Result<Box<dyn Read>> {
+    let file = std::fs::File::open(pack)?;
+    if pack.to_string_lossy().ends_with(".tar.zst") {
+        Ok(Box::new(zstd::stream::read::Decoder::new(file)?))
+    } else {
+        Ok(Box::new(flate2::read::GzDecoder::new(
+            std::io::BufReader::new(file),
+        )))
+    }
+}
+
 /// Calls `f` with the path and bytes of every regular member whose path `wanted` accepts.
 pub fn for_each_member(
     pack: &Path,
@@ -20,9 +40,7 @@ pub fn for_each_member(
         path: shown.clone(),
         source,
     };
-    let file = std::fs::File::open(pack).map_err(io)?;
-    let decoder = zstd::stream::read::Decoder::new(file).map_err(io)?;
-    let mut archive = tar::Archive::new(decoder);
+    let mut archive = tar::Archive::new(open(pack).map_err(io)?);
     for entry in archive.entries().map_err(io)? {
         let mut entry = entry.map_err(io)?;
         if !entry.header().entry_type().is_file() {
@@ -52,9 +70,7 @@ pub fn for_each_member(
 /// The upstream commit a `git archive` pack records in its pax global header (what
 /// `git get-tar-commit-id` prints), if any.
 pub fn commit(pack: &Path) -> Option<String> {
-    let file = std::fs::File::open(pack).ok()?;
-    let decoder = zstd::stream::read::Decoder::new(file).ok()?;
-    let mut archive = tar::Archive::new(decoder);
+    let mut archive = tar::Archive::new(open(pack).ok()?);
     let mut entry = archive.entries().ok()?.next()?.ok()?;
     if !entry.header().entry_type().is_pax_global_extensions() {
         return None;

@@ -43,43 +43,34 @@ pub fn evaluate(scheme: Scheme, range: &Range, version: &str) -> Result<Verdict,
         }
     }
 
-    // Sort by version; a zero introduced sorts first.
-    let mut events: Vec<(&Event, &str)> = range
-        .events
-        .iter()
-        .filter(|e| !matches!(e, Event::Limit(_)))
-        .map(|e| (e, event_version(e)))
-        .collect();
-    // Every version must parse before sorting: the sort needs a total order.
-    for (_, v) in &events {
-        if *v != "0" {
-            cmp(v, v)?;
-        }
-    }
-    events.sort_by(|a, b| match (a.1 == "0", b.1 == "0") {
+    // The specification's walk over the events sorted by version, done without sorting: the
+    // greatest event that applies to the version decides, and the least one that does not is
+    // the next boundary (ties keep list order, as a stable sort would). Sorting needs a total
+    // order, which Maven's ComparableVersion does not give on odd strings.
+    let order = |a: &str, b: &str| match (a == "0", b == "0") {
         (true, true) => Ordering::Equal,
         (true, false) => Ordering::Less,
         (false, true) => Ordering::Greater,
-        (false, false) => cmp(a.1, b.1).unwrap_or(Ordering::Equal),
-    });
-
-    let mut affected = false;
+        (false, false) => cmp(a, b).unwrap_or(Ordering::Equal),
+    };
     let mut decided_by: Option<&Event> = None;
     let mut after: Option<&Event> = None;
-    for (event, v) in &events {
-        let flips = match event {
-            Event::Introduced(_) => at_or_after(v)?,
-            Event::Fixed(_) => at_or_after(v)?,
-            Event::LastAffected(_) => *v != "0" && cmp(version, v)? == Ordering::Greater,
+    for event in range.events.iter().filter(|e| !matches!(e, Event::Limit(_))) {
+        let v = event_version(event);
+        let applies = match event {
+            Event::Introduced(_) | Event::Fixed(_) => at_or_after(v)?,
+            Event::LastAffected(_) => v != "0" && cmp(version, v)? == Ordering::Greater,
             Event::Limit(_) => false,
         };
-        if flips {
-            affected = matches!(event, Event::Introduced(_));
-            decided_by = Some(event);
-        } else if after.is_none() {
+        if applies {
+            if decided_by.is_none_or(|d| order(event_version(d), v) != Ordering::Greater) {
+                decided_by = Some(event);
+            }
+        } else if after.is_none_or(|a| order(v, event_version(a)) == Ordering::Less) {
             after = Some(event);
         }
     }
+    let affected = matches!(decided_by, Some(Event::Introduced(_)));
 
     let fixed = match after {
         Some(Event::Fixed(f)) if affected => Some(f.clone()),

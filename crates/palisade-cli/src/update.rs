@@ -1,0 +1,244 @@
+//! `palisade db update`: download the feeds from their upstream URLs (or a mirror of them),
+//! then build the database from them, replacing the installed one only when everything
+//! arrived. Every request is bounded by the timeout: offline, it fails at once with a message
+//! that says what to do instead.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use palisade_vulndb::{db, feed};
+
+use crate::output;
+
+/// One downloadable feed: its group (for `--feeds`), the file name it is stored (and mirrored)
+/// under, its upstream URL, and the part of an archive that holds the advisories.
+struct Feed {
+    group: &'static str,
+    file: &'static str,
+    url: &'static str,
+    members: &'static str,
+}
+
+const fn feed(
+    group: &'static str,
+    file: &'static str,
+    url: &'static str,
+    members: &'static str,
+) -> Feed {
+    Feed {
+        group,
+        file,
+        url,
+        members,
+    }
+}
+
+const FEEDS: &[Feed] = &[
+    feed(
+        "debian",
+        "debian-oval-bookworm.xml.bz2",
+        "https://www.debian.org/security/oval/oval-definitions-bookworm.xml.bz2",
+        "",
+    ),
+    feed(
+        "debian",
+        "debian-oval-bullseye.xml.bz2",
+        "https://www.debian.org/security/oval/oval-definitions-bullseye.xml.bz2",
+        "",
+    ),
+    feed(
+        "debian",
+        "debian-oval-trixie.xml.bz2",
+        "https://www.debian.org/security/oval/oval-definitions-trixie.xml.bz2",
+        "",
+    ),
+    feed(
+        "debian",
+        "debian-tracker.json",
+        "https://security-tracker.debian.org/tracker/data/json",
+        "",
+    ),
+    feed(
+        "alpine",
+        "alpine-v3.21-main.json",
+        "https://secdb.alpinelinux.org/v3.21/main.json",
+        "",
+    ),
+    feed(
+        "alpine",
+        "alpine-v3.21-community.json",
+        "https://secdb.alpinelinux.org/v3.21/community.json",
+        "",
+    ),
+    feed(
+        "alpine",
+        "alpine-v3.22-main.json",
+        "https://secdb.alpinelinux.org/v3.22/main.json",
+        "",
+    ),
+    feed(
+        "alpine",
+        "alpine-v3.22-community.json",
+        "https://secdb.alpinelinux.org/v3.22/community.json",
+        "",
+    ),
+    feed(
+        "alpine",
+        "alpine-edge-main.json",
+        "https://secdb.alpinelinux.org/edge/main.json",
+        "",
+    ),
+    feed(
+        "alpine",
+        "alpine-edge-community.json",
+        "https://secdb.alpinelinux.org/edge/community.json",
+        "",
+    ),
+    feed(
+        "pypa",
+        "pypa-advisory-database.tar.gz",
+        "https://github.com/pypa/advisory-database/archive/refs/heads/main.tar.gz",
+        "vulns/",
+    ),
+    feed(
+        "go",
+        "golang-vulndb.tar.gz",
+        "https://github.com/golang/vulndb/archive/refs/heads/master.tar.gz",
+        "data/osv/",
+    ),
+    feed(
+        "rustsec",
+        "rustsec-advisory-db-osv.tar.gz",
+        "https://github.com/rustsec/advisory-db/archive/refs/heads/osv.tar.gz",
+        "crates/",
+    ),
+    feed(
+        "ghsa",
+        "github-advisory-database.tar.gz",
+        "https://github.com/github/advisory-database/archive/refs/heads/main.tar.gz",
+        "advisories/github-reviewed/",
+    ),
+];
+
+/// Largest download accepted per feed.
+const MAX_DOWNLOAD: u64 = 4 << 30;
+
+pub fn run(
+    mirror: Option<&str>,
+    groups: &[String],
+    timeout: u64,
+    out: PathBuf,
+) -> anyhow::Result<ExitCode> {
+    for g in groups {
+        if !FEEDS.iter().any(|f| f.group == g) {
+            bail!("--feeds: unknown feed {g:?} (known: debian, alpine, pypa, go, rustsec, ghsa)");
+        }
+    }
+    let chosen: Vec<&Feed> = FEEDS
+        .iter()
+        .filter(|f| groups.is_empty() || groups.iter().any(|g| g == f.group))
+        .collect();
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("feeds");
+    let staging = dir.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
+    let result = download_all(&chosen, mirror, timeout, &staging).and_then(|()| {
+        let mut inputs = Vec::new();
+        for f in &chosen {
+            let prefix = f.members;
+            let mut input = feed::import_file_filtered(&staging.join(f.file), &|m: &str| {
+                prefix.is_empty() || m.contains(prefix)
+            })?;
+            // Provenance names where the feed came from, not the staging file.
+            input.provenance.location = source_url(f, mirror);
+            eprintln!(
+                "palisade: {}: {} records, {} advisories, {} skipped",
+                f.file,
+                input.provenance.records,
+                input.import.advisories.len(),
+                input.provenance.skipped
+            );
+            inputs.push(input);
+        }
+        let built = palisade_core::time::rfc3339(palisade_core::time::now_secs());
+        let (bytes, meta) = db::build(inputs, built).context("building the database")?;
+        output::write(Some(&out), &bytes)?;
+        eprintln!(
+            "palisade: wrote {} ({} bytes): {} advisories from {} feeds",
+            out.display(),
+            bytes.len(),
+            meta.advisories,
+            chosen.len()
+        );
+        Ok(())
+    });
+    match result {
+        Ok(()) => {
+            // Keep the downloads, so `db build --from` can rebuild offline.
+            let _ = std::fs::remove_dir_all(&dir);
+            let _ = std::fs::rename(&staging, &dir);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            Err(e)
+        }
+    }
+}
+
+fn download_all(
+    feeds: &[&Feed],
+    mirror: Option<&str>,
+    timeout: u64,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    let t = Duration::from_secs(timeout.max(1));
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_resolve(Some(t))
+        .timeout_connect(Some(t))
+        .timeout_send_request(Some(t))
+        .timeout_recv_response(Some(t))
+        // A body may be large; it must still arrive within a bound.
+        .timeout_recv_body(Some(t * 60))
+        .max_redirects(5)
+        .build()
+        .into();
+    for f in feeds {
+        let url = source_url(f, mirror);
+        eprintln!("palisade: downloading {url}");
+        download(&agent, &url, &dir.join(f.file)).with_context(|| {
+            format!(
+                "db update: {} from {url}; no database was changed. Offline? Copy a database \
+                 built elsewhere with `palisade db import FILE`, or build from local feed \
+                 copies with `palisade db build --from DIR`",
+                f.file
+            )
+        })?;
+    }
+    Ok(())
+}
+
+fn source_url(f: &Feed, mirror: Option<&str>) -> String {
+    match mirror {
+        Some(m) => format!("{}/{}", m.trim_end_matches('/'), f.file),
+        None => f.url.to_string(),
+    }
+}
+
+fn download(agent: &ureq::Agent, url: &str, to: &Path) -> anyhow::Result<()> {
+    let mut response = agent.get(url).call()?;
+    let mut reader = response.body_mut().as_reader().take(MAX_DOWNLOAD + 1);
+    let mut file =
+        std::fs::File::create(to).with_context(|| format!("creating {}", to.display()))?;
+    let n = std::io::copy(&mut reader, &mut file).context("reading the response")?;
+    if n > MAX_DOWNLOAD {
+        bail!("larger than {MAX_DOWNLOAD} bytes");
+    }
+    Ok(())
+}

@@ -8,10 +8,10 @@ cd "$(dirname "$0")"
 secs="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify)
+[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input)
 fx=$(bash ../tests/fixtures/build.sh)
 seeds=corpus
-mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify}
+mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input}
 
 # Seeds: real files from the fixture images.
 dl="$fx/distroless/oci"
@@ -68,6 +68,8 @@ printf '\x00\n0~3.0.9-1\ni:0\nf:3.0.11-1~deb12u1\n' > "$seeds/osv_ranges/deb"
 printf '\x02\n2.8.0\ni:0\nf:2.9.1\ni:3.0\nl:3.1\nx:4.0\n2.8.0\n' > "$seeds/osv_ranges/pypi"
 printf 'CVE-2023-1 exp:2027-01-01 # reason\nGHSA-xxxx\n' > "$seeds/scan_gate/ignore"
 printf '{"statements":[{"vulnerability":{"name":"CVE-1"},"products":[{"@id":"pkg:pypi/a","subcomponents":[{"@id":"pkg:pypi/b@1"}]}],"status":"not_affected"}]}' > "$seeds/scan_gate/vex.json"
+../target/release/palisade sbom "$fx/python/rootfs" -f cyclonedx -o "$seeds/sbom_input/python.cdx.json"
+../target/release/palisade sbom "$fx/python/rootfs" -f spdx-json -o "$seeds/sbom_input/python.spdx.json"
 # feed_classify: the first byte picks the file name (0: a.json, 1: a.yaml).
 { printf '\x00'; cat "$seeds/osv_record/GO-2022-0229.json"; } > "$seeds/feed_classify/osv"
 { printf '\x00'; cat "$seeds/npm_legacy/1.json"; } > "$seeds/feed_classify/npm"

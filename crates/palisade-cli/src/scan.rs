@@ -62,13 +62,9 @@ fn load(
             if !Path::new(target).is_dir() {
                 bail!("{target}: not a directory");
             }
-            SourceRef::Rootfs {
-                dir: target.into(),
-            }
+            SourceRef::Rootfs { dir: target.into() }
         }
-        ScanKind::Sbom => bail!(
-            "{target}: scanning an SBOM file is not supported yet; scan the image or directory it describes"
-        ),
+        ScanKind::Sbom => return load_sbom(target, db, progress),
     };
     progress.step(&format!("reading {target}"));
     let opts = ReadOptions {
@@ -95,6 +91,60 @@ fn load(
         catalog.packages.len(),
         db.name()
     ));
+    let today = palisade_core::time::date(palisade_core::time::now_secs());
+    let matches = matching::match_catalog(&db, &catalog, &today)?;
+    progress.done();
+    Ok(Scanned {
+        image,
+        catalog,
+        db,
+        matches,
+    })
+}
+
+/// Largest SBOM document read.
+const MAX_SBOM: u64 = 512 << 20;
+
+/// An SBOM stands in for the image: its packages are the catalog, there are no files.
+fn load_sbom(target: &str, db: Database, progress: &Progress) -> anyhow::Result<Scanned> {
+    use std::io::Read;
+    let mut data = Vec::new();
+    std::fs::File::open(target)
+        .and_then(|f| f.take(MAX_SBOM + 1).read_to_end(&mut data))
+        .with_context(|| format!("reading SBOM {target}"))?;
+    if data.len() as u64 > MAX_SBOM {
+        bail!("{target}: larger than {MAX_SBOM} bytes");
+    }
+    let input = palisade_scan::sbom_input::read(&data, target).map_err(anyhow::Error::msg)?;
+    let mut diagnostics = Vec::new();
+    if !input.skipped.is_empty() {
+        diagnostics.push(format!(
+            "{target}: {} component(s) not matched: {}",
+            input.skipped.len(),
+            input
+                .skipped
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    let image = Image {
+        source: SourceRef::Rootfs { dir: target.into() },
+        name: Some(input.name.unwrap_or_else(|| target.to_string())),
+        digest: None,
+        platform: None,
+        layers: Vec::new(),
+        files: Default::default(),
+        diagnostics,
+    };
+    let catalog = Catalog {
+        os: input.os,
+        packages: input.packages,
+        errors: Vec::new(),
+    };
+    progress.step(&format!("matching {} packages", catalog.packages.len()));
     let today = palisade_core::time::date(palisade_core::time::now_secs());
     let matches = matching::match_catalog(&db, &catalog, &today)?;
     progress.done();
@@ -169,6 +219,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             catalog: &s.catalog,
         },
         kind,
+        reference: match args.kind {
+            ScanKind::Sbom => format!("sbom:{}", args.target),
+            _ => s.image.source.to_string(),
+        },
         findings: &findings,
         suppressed: &suppressed,
         warnings: &warnings,

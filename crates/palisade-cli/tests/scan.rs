@@ -358,3 +358,78 @@ fn explain_shows_why_a_package_matched_or_not() {
     let out = palisade(&["explain", "CVE-1999-99999", "rootfs", r], "");
     assert!(String::from_utf8_lossy(&out.stdout).contains("not in the database"));
 }
+
+/// (lower-cased name, version, id) of every finding: other tools spell names differently.
+fn ids(report: &serde_json::Value) -> BTreeSet<String> {
+    rows(report)
+        .into_iter()
+        .map(|r| {
+            let f: Vec<&str> = r.split('\t').collect();
+            format!("{}\t{}\t{}", f[0].to_lowercase(), f[1], f[2])
+        })
+        .collect()
+}
+
+#[test]
+fn sboms_scan_like_the_image_they_describe() {
+    let acc = script("tests/fixtures/accuracy.sh");
+    let venv = script("tests/tools/pyenv.sh");
+    let tmp = tempdir("scan-sbom");
+    let image = format!("oci:{}/python-vuln/oci:test", acc.display());
+    let (_, direct) = scan(&["image", &image]);
+    let want = ids(&direct);
+    assert!(want.len() > 50);
+    for format in ["cyclonedx", "spdx-json", "json"] {
+        let file = tmp.join(format!("sbom.{format}"));
+        let out = palisade(
+            &["sbom", &image, "-f", format, "-o", file.to_str().unwrap()],
+            "",
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let (out, report) = scan(&["sbom", file.to_str().unwrap()]);
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        assert_eq!(ids(&report), want, "{format}");
+        assert!(
+            report["warnings"].as_array().unwrap().is_empty(),
+            "{report}"
+        );
+    }
+    // SBOMs written by another tool (Syft) give the same findings.
+    let layout = format!("oci-dir:{}/python-vuln/oci", acc.display());
+    for (format, file) in [
+        ("cyclonedx-json", "syft.cdx.json"),
+        ("spdx-json", "syft.spdx.json"),
+    ] {
+        let path = tmp.join(file);
+        let out = Command::new(venv.join("bin/syft"))
+            .args(["-q", &layout, "-o", &format!("{format}={}", path.display())])
+            .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "syft: {}", stderr(&out));
+        let (out, report) = scan(&["sbom", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{file}: {}", stderr(&out));
+        assert_eq!(ids(&report), want, "{file}");
+    }
+    // Debian packages keep their source package through the purl's `upstream` qualifier.
+    let aged = acc.join("debian-aged/rootfs");
+    let file = tmp.join("aged.cdx.json");
+    palisade(
+        &[
+            "sbom",
+            &format!("rootfs:{}", aged.display()),
+            "-f",
+            "cyclonedx",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+        "",
+    );
+    let (_, from_sbom) = scan(&["sbom", file.to_str().unwrap()]);
+    let (_, from_root) = scan(&["rootfs", aged.to_str().unwrap()]);
+    assert_eq!(rows(&from_sbom), rows(&from_root));
+    let out = palisade(&["scan", "sbom", "/etc/hostname"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("/etc/hostname"), "{}", stderr(&out));
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

@@ -5,4 +5,5 @@ pub mod matching;
 pub mod releases;
 pub mod report;
 pub mod sbom;
+pub mod sbom_input;
 pub mod severity;

@@ -55,7 +55,11 @@ pub fn evaluate(scheme: Scheme, range: &Range, version: &str) -> Result<Verdict,
     };
     let mut decided_by: Option<&Event> = None;
     let mut after: Option<&Event> = None;
-    for event in range.events.iter().filter(|e| !matches!(e, Event::Limit(_))) {
+    for event in range
+        .events
+        .iter()
+        .filter(|e| !matches!(e, Event::Limit(_)))
+    {
         let v = event_version(event);
         let applies = match event {
             Event::Introduced(_) | Event::Fixed(_) => at_or_after(v)?,

@@ -87,7 +87,7 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
         "artifact": {
             "kind": r.kind,
             "name": r.subject.name(),
-            "reference": img.source.to_string(),
+            "reference": r.reference,
             "digest": img.digest,
             "os": r.subject.catalog.os,
             "layers": img.layers.iter().enumerate().map(|(i, l)| json!({"index": i, "digest": l.digest, "diffID": l.diff_id})).collect::<Vec<_>>(),

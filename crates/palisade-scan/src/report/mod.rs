@@ -74,6 +74,8 @@ pub struct Report<'a> {
     pub subject: Subject<'a>,
     /// What kind of target was scanned: image, rootfs, fs, sbom.
     pub kind: &'a str,
+    /// The target as given (`oci:DIR:TAG`, `rootfs:DIR`, `sbom:FILE`).
+    pub reference: String,
     pub findings: &'a [Finding],
     pub suppressed: &'a [Suppressed],
     pub warnings: &'a [String],

@@ -7,6 +7,8 @@ mod json;
 mod spdx;
 mod table;
 
+pub use json::SCHEMA_VERSION as JSON_SCHEMA;
+
 use std::fmt;
 use std::str::FromStr;
 

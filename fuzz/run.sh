@@ -74,6 +74,7 @@ printf '{"statements":[{"vulnerability":{"name":"CVE-1"},"products":[{"@id":"pkg
 { printf '\x00'; cat "$seeds/osv_record/GO-2022-0229.json"; } > "$seeds/feed_classify/osv"
 { printf '\x00'; cat "$seeds/npm_legacy/1.json"; } > "$seeds/feed_classify/npm"
 { printf '\x01'; cat "$seeds/osv_yaml/PYSEC-2021-335.yaml"; } > "$seeds/feed_classify/pypa"
+{ printf '\x05'; tar -I zstd -xOf "$feeds/rustsec/rustsec-advisory-db-native.tar.zst" crates/abi_stable/RUSTSEC-2020-0105.md; } > "$seeds/feed_classify/rustsec"
 for s in deb rpm pep440 semver maven go; do
   head -50 "../crates/palisade-version/tests/vectors/$s.tsv" | cut -f1,2 > "$seeds/vercmp/$s.tsv"
 done

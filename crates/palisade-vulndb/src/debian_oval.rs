@@ -160,7 +160,7 @@ fn parse(input: impl BufRead) -> Result<Parsed, String> {
             }
             // Entities split the text around them (`&quot;` in descriptions).
             Xml::GeneralRef(ref r) if matches!(place, Place::Description) => {
-                let c = match r.as_ref() {
+                let c = match &**r {
                     b"amp" => "&",
                     b"lt" => "<",
                     b"gt" => ">",

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::db::{BuildInput, Provenance};
-use crate::{alpine, debian_oval, debian_tracker, npm_legacy, osv, pack, FeedError, Import};
+use crate::{
+    alpine, debian_oval, debian_tracker, npm_legacy, osv, pack, rustsec, FeedError, Import,
+};
 
 /// Largest single feed file read outside a pack (the tracker's JSON is about 80 MB).
 const MAX_FILE: u64 = 1 << 30;
@@ -26,6 +28,7 @@ pub enum Format {
     DebianOval,
     DebianTracker,
     NpmLegacy,
+    RustsecNative,
 }
 
 impl Format {
@@ -37,6 +40,7 @@ impl Format {
             Format::DebianOval => "debian-oval",
             Format::DebianTracker => "debian-tracker",
             Format::NpmLegacy => "nodejs-security-wg",
+            Format::RustsecNative => "rustsec",
         }
     }
 }
@@ -56,6 +60,14 @@ pub fn classify(name: &str, data: &[u8]) -> Option<Format> {
     }
     if name.ends_with(".yaml") || name.ends_with(".yml") {
         return Some(Format::OsvYaml);
+    }
+    if name.ends_with(".md") {
+        let head = &data[..data.len().min(64)];
+        let text = String::from_utf8_lossy(head);
+        return text
+            .trim_start()
+            .starts_with("```toml")
+            .then_some(Format::RustsecNative);
     }
     if !(name.ends_with(".json") || name.ends_with("/json") || name == "json") {
         return None;
@@ -125,6 +137,7 @@ pub fn import_member(format: Format, data: &[u8], record: &str, out: &mut Import
         Format::DebianOval => debian_oval::import(data, record, out),
         Format::DebianTracker => debian_tracker::import(data, record, out),
         Format::NpmLegacy => npm_legacy::import(data, record, out),
+        Format::RustsecNative => rustsec::import(data, record, out),
     }
 }
 
@@ -252,8 +265,12 @@ pub fn import_file_filtered(
         ));
     }
     let skipped = import.skipped.len();
+    // The Debian tracker outranks OVAL; RustSec's own OSV export outranks our reading of its
+    // native files (they agree; the native files still add advisories the export lacks).
     let priority = if formats.contains(&Format::DebianTracker.name()) {
         2
+    } else if formats.contains(&Format::RustsecNative.name()) {
+        0
     } else {
         1
     };

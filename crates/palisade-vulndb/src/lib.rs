@@ -18,6 +18,7 @@ pub mod npm_legacy;
 pub mod osv;
 pub mod pack;
 pub mod ranges;
+pub mod rustsec;
 
 pub use error::FeedError;
 pub use model::{Advisory, Affected, Event, Range, RangeKind, Severity, Status};

@@ -265,3 +265,79 @@ fn nodejs_legacy_npm_pack() {
     );
     assert_eq!(a.severity[0].kind, "CVSS_V3");
 }
+
+#[test]
+fn rustsec_native_pack_agrees_with_rustsecs_own_osv_export() {
+    let native = import_pack(
+        "rustsec/rustsec-advisory-db-native.tar.zst",
+        |p| p.ends_with(".md"),
+        palisade_vulndb::rustsec::import,
+    );
+    // The README's count: 1,225 advisories (crates/ and rust/).
+    assert_eq!(
+        native.advisories.len() + native.skipped.len(),
+        1225,
+        "{:?}",
+        native.skipped
+    );
+    let osv = import_pack(
+        "rustsec/rustsec-advisory-db-osv.tar.zst",
+        |p| p.ends_with(".json"),
+        osv::import_json,
+    );
+    let by_id: std::collections::HashMap<&str, &palisade_vulndb::Advisory> =
+        osv.advisories.iter().map(|a| (a.id.as_str(), a)).collect();
+    let (mut same, mut differ) = (0, Vec::new());
+    for a in &native.advisories {
+        let Some(o) = by_id.get(a.id.as_str()) else {
+            continue;
+        };
+        let mine = &a.affected[0].ranges[0].events;
+        let all: Vec<&Event> = o
+            .affected
+            .iter()
+            .flat_map(|x| &x.ranges)
+            .flat_map(|r| &r.events)
+            .collect();
+        // The export writes empty ranges ("introduced X, fixed X") for safe intervals that
+        // start exactly where an affected one would; they affect nothing and we leave them out.
+        let mut theirs = Vec::new();
+        let mut k = 0;
+        while k < all.len() {
+            if let (Event::Introduced(a), Some(Event::Fixed(b))) = (all[k], all.get(k + 1)) {
+                if a == b {
+                    k += 2;
+                    continue;
+                }
+            }
+            theirs.push(all[k]);
+            k += 1;
+        }
+        // RUSTSEC-2020-0055 (withdrawn) says unaffected "> 0": Cargo reads a partial version's
+        // missing parts as wildcards, so that is >= 1.0.0 (as we write it); the export bumped
+        // it to 0.0.1-0.
+        if a.id == "RUSTSEC-2020-0055" {
+            assert_eq!(
+                mine,
+                &[
+                    Event::Introduced("0.0.0-0".into()),
+                    Event::Fixed("1.0.0-0".into())
+                ]
+            );
+            continue;
+        }
+        if mine.iter().collect::<Vec<_>>() == theirs {
+            same += 1;
+        } else {
+            differ.push(format!("{}: {mine:?} vs {theirs:?}", a.id));
+        }
+        assert_eq!(a.affected[0].package, o.affected[0].package, "{}", a.id);
+    }
+    assert!(same > 1150, "only {same} agree");
+    assert!(
+        differ.is_empty(),
+        "{} differ: {:#?}",
+        differ.len(),
+        &differ[..differ.len().min(10)]
+    );
+}

@@ -433,3 +433,55 @@ fn sboms_scan_like_the_image_they_describe() {
     assert!(stderr(&out).contains("/etc/hostname"), "{}", stderr(&out));
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+#[test]
+fn alpine_packages_match_their_branch_secfixes_by_origin() {
+    let tmp = tempdir("scan-alpine");
+    let rootfs = tmp.join("rootfs");
+    std::fs::create_dir_all(rootfs.join("etc")).unwrap();
+    std::fs::create_dir_all(rootfs.join("lib/apk/db")).unwrap();
+    // The apk database format example, with busybox (and ssl_client, whose origin is
+    // busybox) held back at 1.36.1-r5.
+    let installed =
+        std::fs::read_to_string(root().join("crates/palisade-catalog/src/apk/testdata/installed"))
+            .unwrap()
+            .replace("V:1.36.1-r15", "V:1.36.1-r5");
+    std::fs::write(rootfs.join("lib/apk/db/installed"), installed).unwrap();
+    let os = |version: &str| {
+        std::fs::write(
+            rootfs.join("etc/os-release"),
+            format!("NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID={version}\n"),
+        )
+        .unwrap();
+    };
+    os("3.18.4");
+    let (out, report) = scan(&["rootfs", rootfs.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // From alpine/v3.18/main.json: busybox 1.36.1-r6 fixes CVE-2023-42366, 1.36.1-r7 fixes
+    // CVE-2023-42363/4/5; every other entry is older than r5 or `0` (never affected).
+    let mut want = BTreeSet::new();
+    for pkg in ["busybox", "ssl_client"] {
+        want.insert(format!("{pkg}\t1.36.1-r5\tCVE-2023-42366\t1.36.1-r6"));
+        for id in ["CVE-2023-42363", "CVE-2023-42364", "CVE-2023-42365"] {
+            want.insert(format!("{pkg}\t1.36.1-r5\t{id}\t1.36.1-r7"));
+        }
+    }
+    assert_eq!(rows(&report), want);
+    let warnings = report["warnings"].to_string();
+    assert!(
+        warnings.contains("reached end of life on 2025-05-09"),
+        "{warnings}"
+    );
+    // A release the database does not know is a warning, not a clean result.
+    os("3.99.0");
+    let (_, report) = scan(&["rootfs", rootfs.to_str().unwrap()]);
+    assert_eq!(findings(&report), 0);
+    assert!(
+        report["warnings"]
+            .to_string()
+            .contains("has no advisories for Alpine:v3.99"),
+        "{}",
+        report["warnings"]
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

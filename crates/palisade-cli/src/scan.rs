@@ -86,6 +86,16 @@ fn load(
         });
         catalog.os = None;
     }
+    matched(image, catalog, db, progress)
+}
+
+/// The last step of every kind of target: match the catalog.
+fn matched(
+    image: Image,
+    catalog: Catalog,
+    db: Database,
+    progress: &Progress,
+) -> anyhow::Result<Scanned> {
     progress.step(&format!(
         "matching {} packages against {}",
         catalog.packages.len(),
@@ -144,16 +154,7 @@ fn load_sbom(target: &str, db: Database, progress: &Progress) -> anyhow::Result<
         packages: input.packages,
         errors: Vec::new(),
     };
-    progress.step(&format!("matching {} packages", catalog.packages.len()));
-    let today = palisade_core::time::date(palisade_core::time::now_secs());
-    let matches = matching::match_catalog(&db, &catalog, &today)?;
-    progress.done();
-    Ok(Scanned {
-        image,
-        catalog,
-        db,
-        matches,
-    })
+    matched(image, catalog, db, progress)
 }
 
 fn filters(args: &ScanArgs) -> anyhow::Result<Filters> {

@@ -5,20 +5,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::Path;
 
-use common::{palisade, palisade_with, root, script, tempdir};
-
-fn feeds() -> PathBuf {
-    std::env::var_os("PALISADE_FEEDS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/feeds"))
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{feeds, palisade, palisade_with, root, script, stderr, tempdir};
 
 fn info(db: &Path) -> serde_json::Value {
     let out = palisade(

@@ -6,20 +6,10 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{palisade, palisade_with, root, script, tempdir};
-
-fn feeds() -> PathBuf {
-    std::env::var_os("PALISADE_FEEDS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/feeds"))
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{feeds, palisade, palisade_with, root, script, stderr, tempdir};
 
 fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)

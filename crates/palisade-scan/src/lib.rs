@@ -1,5 +1,6 @@
 //! The scan pipeline's far end: what was found in an image, written for people and tools.
 
+mod columns;
 pub mod gate;
 pub mod matching;
 pub mod releases;

@@ -3,18 +3,6 @@
 
 use palisade_core::OsRelease;
 
-/// Debian codenames and release numbers, for images whose os-release has no VERSION_ID.
-const DEBIAN: [(&str, &str); 8] = [
-    ("wheezy", "7"),
-    ("jessie", "8"),
-    ("stretch", "9"),
-    ("buster", "10"),
-    ("bullseye", "11"),
-    ("bookworm", "12"),
-    ("trixie", "13"),
-    ("forky", "14"),
-];
-
 /// Last day of security support (LTS included for Debian), from debian.org/releases and
 /// alpinelinux.org/releases. Releases older than every entry are past end of life too.
 const END_OF_LIFE: [(&str, &str); 20] = [
@@ -51,7 +39,7 @@ pub fn ecosystem(os: &OsRelease) -> Option<String> {
                 return Some(format!("Debian:{major}"));
             }
             let codename = os.version_codename.as_deref().unwrap_or("");
-            DEBIAN
+            palisade_vulndb::ecosystem::DEBIAN_RELEASES
                 .iter()
                 .find(|(c, _)| *c == codename)
                 .map(|(_, v)| format!("Debian:{v}"))

@@ -35,24 +35,12 @@ struct Release {
     nodsa_reason: Option<String>,
 }
 
-/// Debian's release codenames and the version numbers OSV names them by.
-const RELEASES: [(&str, &str); 8] = [
-    ("wheezy", "7"),
-    ("jessie", "8"),
-    ("stretch", "9"),
-    ("buster", "10"),
-    ("bullseye", "11"),
-    ("bookworm", "12"),
-    ("trixie", "13"),
-    ("forky", "14"),
-];
-
 /// `Debian:12` for bookworm; unstable is `Debian:sid`.
 fn ecosystem(codename: &str) -> Option<String> {
     if codename == "sid" {
         return Some("Debian:sid".into());
     }
-    RELEASES
+    crate::ecosystem::DEBIAN_RELEASES
         .iter()
         .find(|(c, _)| *c == codename)
         .map(|(_, v)| format!("Debian:{v}"))

@@ -3,6 +3,18 @@
 
 use palisade_version::Scheme;
 
+/// Debian's release codenames and the version numbers OSV names them by (`Debian:12`).
+pub const DEBIAN_RELEASES: [(&str, &str); 8] = [
+    ("wheezy", "7"),
+    ("jessie", "8"),
+    ("stretch", "9"),
+    ("buster", "10"),
+    ("bullseye", "11"),
+    ("bookworm", "12"),
+    ("trixie", "13"),
+    ("forky", "14"),
+];
+
 /// The scheme that orders versions of `ecosystem` (`Debian:12` -> deb), for `ECOSYSTEM` ranges.
 pub fn scheme(ecosystem: &str) -> Option<Scheme> {
     let family = ecosystem.split(':').next().unwrap_or(ecosystem);

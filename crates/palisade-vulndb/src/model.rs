@@ -29,6 +29,23 @@ pub struct Severity {
     pub score: String,
 }
 
+impl Severity {
+    /// A CVSS vector, its kind told by its prefix (`CVSS:4.0/...`, `CVSS:3.1/...`, else v2).
+    pub fn cvss(vector: String) -> Severity {
+        let kind = if vector.starts_with("CVSS:4") {
+            "CVSS_V4"
+        } else if vector.starts_with("CVSS:3") {
+            "CVSS_V3"
+        } else {
+            "CVSS_V2"
+        };
+        Severity {
+            kind: kind.into(),
+            score: vector,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {

@@ -222,15 +222,7 @@ pub fn import(data: &[u8], source: &str, out: &mut Import) {
     let severity = record
         .cvss_vector
         .filter(|v| !v.is_empty())
-        .map(|v| Severity {
-            kind: if v.starts_with("CVSS:3") {
-                "CVSS_V3"
-            } else {
-                "CVSS_V2"
-            }
-            .into(),
-            score: v,
-        })
+        .map(Severity::cvss)
         .into_iter()
         .collect();
     out.advisories.push(Advisory {

@@ -76,15 +76,7 @@ fn convert(data: &[u8], source: &str) -> Result<Advisory, String> {
         .advisory
         .cvss
         .filter(|c| !c.is_empty())
-        .map(|c| Severity {
-            kind: if c.starts_with("CVSS:4") {
-                "CVSS_V4"
-            } else {
-                "CVSS_V3"
-            }
-            .into(),
-            score: c,
-        })
+        .map(Severity::cvss)
         .into_iter()
         .collect();
     Ok(Advisory {

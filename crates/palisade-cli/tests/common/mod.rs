@@ -59,3 +59,14 @@ pub fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The advisory packs: `$PALISADE_FEEDS`, else `../shared/feeds` beside the repository.
+pub fn feeds() -> PathBuf {
+    std::env::var_os("PALISADE_FEEDS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/feeds"))
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

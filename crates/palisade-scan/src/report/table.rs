@@ -57,21 +57,7 @@ pub fn render(r: &Report<'_>) -> String {
                 title.replace(['\n', '\r'], " "),
             ]);
         }
-        let mut widths = [0usize; 7];
-        for row in &rows {
-            for (w, c) in widths.iter_mut().zip(row) {
-                *w = (*w).max(c.chars().count());
-            }
-        }
-        for row in &rows {
-            let line: Vec<String> = row
-                .iter()
-                .zip(widths)
-                .map(|(c, w)| format!("{c:<w$}"))
-                .collect();
-            out.push_str(line.join("  ").trim_end());
-            out.push('\n');
-        }
+        out.push_str(&crate::columns::render(&rows));
     }
     if !r.suppressed.is_empty() {
         out.push_str(&format!(

@@ -28,12 +28,6 @@ pub fn render(s: &Subject<'_>) -> String {
             layer,
         ]);
     }
-    let mut widths = [0usize; 5];
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
     let mut out = String::new();
     if let Some(os) = &s.catalog.os {
         out.push_str(&format!(
@@ -44,15 +38,7 @@ pub fn render(s: &Subject<'_>) -> String {
     } else {
         out.push_str(&format!("{} (operating system not detected)\n", s.name()));
     }
-    for r in &rows {
-        let line: Vec<String> = r
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
+    out.push_str(&crate::columns::render(&rows));
     out.push_str(&format!("{} packages\n", s.catalog.packages.len()));
     out
 }

@@ -475,3 +475,32 @@ fn alpine_packages_match_their_branch_secfixes_by_origin() {
     );
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+#[test]
+fn fs_scans_only_language_packages_and_progress_shows_only_on_a_terminal() {
+    let acc = script("tests/fixtures/accuracy.sh");
+    let aged = acc.join("debian-aged/rootfs");
+    // A directory with an OS database in it: `fs` leaves the OS alone (as a repository
+    // checkout would be scanned), `rootfs` does not.
+    let (_, report) = scan(&["fs", aged.to_str().unwrap()]);
+    assert_eq!(findings(&report), 0);
+    assert!(report["artifact"]["os"].is_null());
+    let py = acc.join("python-vuln/rootfs");
+    let (_, report) = scan(&["fs", py.to_str().unwrap()]);
+    assert!(findings(&report) > 50);
+    // No terminal (as in CI): nothing but the report. On a terminal: status lines on stderr.
+    let out = palisade(&["scan", "rootfs", py.to_str().unwrap()], "");
+    assert!(!stderr(&out).contains("\x1b[K"), "{}", stderr(&out));
+    let cmd = format!(
+        "{} scan rootfs {} -o /dev/null",
+        env!("CARGO_BIN_EXE_palisade"),
+        py.display()
+    );
+    let tty = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(tty.status.success(), "{}", stderr(&tty));
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(shown.contains("\x1b[Kmatching 20 packages"), "{shown:?}");
+}

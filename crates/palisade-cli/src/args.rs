@@ -51,6 +51,9 @@ pub enum DebugCommand {
         #[arg(long)]
         scheme: Scheme,
     },
+    /// Score CVSS vectors: reads one vector a line on stdin, prints its base score (or
+    /// `error: ...`) per line.
+    Cvss,
     /// Time matching alone: catalogue SOURCE once, then match it ROUNDS times against a
     /// freshly opened database each round; prints packages, lookups and lookups per second.
     MatchBench {

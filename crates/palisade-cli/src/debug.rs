@@ -33,6 +33,21 @@ pub fn vercmp(scheme: Scheme) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One base score per input line, as reports compute them.
+pub fn cvss() -> anyhow::Result<ExitCode> {
+    let stdin = io::stdin().lock();
+    let mut out = BufWriter::new(io::stdout().lock());
+    for line in stdin.lines() {
+        let line = line.context("reading standard input")?;
+        match palisade_scan::severity::cvss_base(line.trim()) {
+            Some(s) => writeln!(out, "{s:.1}")?,
+            None => writeln!(out, "error: not a complete CVSS v3 or v4 vector")?,
+        }
+    }
+    out.flush().context("writing standard output")?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Matching on its own, for the benchmark: the catalogue is built once, the database opened
 /// afresh each round (so block caches start cold), and lookups counted.
 pub fn match_bench(

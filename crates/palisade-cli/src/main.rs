@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => scan::explain(&args),
         Command::Db(cmd) => db::run(cmd),
         Command::Debug(DebugCommand::Vercmp { scheme }) => debug::vercmp(scheme),
+        Command::Debug(DebugCommand::Cvss) => debug::cvss(),
         Command::Debug(DebugCommand::MatchBench { source, rounds, db }) => {
             debug::match_bench(&source, rounds, &db)
         }

@@ -504,3 +504,50 @@ fn fs_scans_only_language_packages_and_progress_shows_only_on_a_terminal() {
     let shown = String::from_utf8_lossy(&tty.stdout);
     assert!(shown.contains("\x1b[Kmatching 20 packages"), "{shown:?}");
 }
+
+#[test]
+fn cvss_scores_agree_with_red_hats_cvss_library_on_every_vector_in_the_snapshot() {
+    let venv = script("tests/tools/pyenv.sh");
+    let out = palisade(&["db", "export"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut vectors = BTreeSet::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let adv: serde_json::Value = serde_json::from_str(line).unwrap();
+        for s in adv["severity"].as_array().into_iter().flatten() {
+            if s["kind"] == "CVSS_V3" || s["kind"] == "CVSS_V4" {
+                vectors.insert(s["score"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    assert!(vectors.iter().filter(|v| v.starts_with("CVSS:4")).count() > 20);
+    assert!(vectors.len() > 200, "{}", vectors.len());
+    let input: String = vectors.iter().map(|v| format!("{v}\n")).collect();
+    let ours = palisade(&["debug", "cvss"], &input);
+    let mut child = Command::new(venv.join("bin/python"))
+        .args([
+            "-c",
+            "import sys\nfrom cvss import CVSS3, CVSS4\nfor l in sys.stdin:\n    v = l.strip()\n    try:\n        print('%.1f' % (CVSS4(v) if v.startswith('CVSS:4') else CVSS3(v)).base_score)\n    except Exception as e:\n        print('error: %s' % e)\n",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+    let theirs = child.wait_with_output().unwrap();
+    let ours = String::from_utf8(ours.stdout).unwrap();
+    let theirs = String::from_utf8(theirs.stdout).unwrap();
+    let mut differ = Vec::new();
+    for ((v, a), b) in vectors.iter().zip(ours.lines()).zip(theirs.lines()) {
+        // Both refuse the same malformed vectors; every readable one scores the same.
+        if a != b && !(a.starts_with("error") && b.starts_with("error")) {
+            differ.push(format!("{v}: ours {a}, theirs {b}"));
+        }
+    }
+    assert_eq!(ours.lines().count(), vectors.len());
+    assert!(
+        differ.is_empty(),
+        "{} differ: {:?}",
+        differ.len(),
+        &differ[..differ.len().min(10)]
+    );
+}

@@ -14,7 +14,7 @@ use palisade_vulndb::{ecosystem, ranges, RangeKind, Status};
 use serde::Serialize;
 
 use crate::releases;
-use crate::severity::{cvss3_base, Level};
+use crate::severity::{cvss_base, Level};
 
 /// What a finding means for the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -377,7 +377,7 @@ fn finding(
 }
 
 /// Vendor severity first (the distribution's urgency for this release, GitHub's rating), then
-/// the highest CVSS v3 base score.
+/// the highest CVSS base score (v4.0 or v3).
 fn severity(recs: &[&AdvisoryRecord], eco: &str) -> (Level, Option<String>, Vec<Cvss>) {
     let mut cvss = Vec::new();
     for r in recs {
@@ -391,11 +391,7 @@ fn severity(recs: &[&AdvisoryRecord], eco: &str) -> (Level, Option<String>, Vec<
             let c = Cvss {
                 version: version.into(),
                 vector: s.score.clone(),
-                score: if version == "3" {
-                    cvss3_base(&s.score)
-                } else {
-                    None
-                },
+                score: cvss_base(&s.score),
                 source: r.id.clone(),
             };
             if !cvss.contains(&c) {
@@ -420,7 +416,7 @@ fn severity(recs: &[&AdvisoryRecord], eco: &str) -> (Level, Option<String>, Vec<
         .filter_map(|c| c.score)
         .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
     match best {
-        Some(score) => (Level::from_score(score), Some("cvss-v3".into()), cvss),
+        Some(score) => (Level::from_score(score), Some("cvss".into()), cvss),
         None => (Level::Unknown, None, cvss),
     }
 }

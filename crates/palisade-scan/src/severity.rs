@@ -1,5 +1,5 @@
-//! Severity: the levels users filter on, the vendor scales mapped onto them, and CVSS v3 base
-//! scores computed from their vectors (FIRST's CVSS v3.1 specification, section 7).
+//! Severity: the levels users filter on, the vendor scales mapped onto them, and CVSS base
+//! scores computed from their vectors.
 
 use std::fmt;
 use std::str::FromStr;
@@ -82,81 +82,37 @@ impl FromStr for Level {
     }
 }
 
-/// The base score of a CVSS v3.0/v3.1 vector (`CVSS:3.1/AV:N/AC:L/...`), or `None` if the
-/// vector lacks a base metric or has an unknown value.
-pub fn cvss3_base(vector: &str) -> Option<f64> {
-    let mut m = std::collections::HashMap::new();
-    let mut parts = vector.split('/');
-    if !parts.next()?.starts_with("CVSS:3") {
-        return None;
-    }
-    for p in parts {
-        let (k, v) = p.split_once(':')?;
-        m.insert(k, v);
-    }
-    let changed = match *m.get("S")? {
-        "U" => false,
-        "C" => true,
-        _ => return None,
+/// The base score of a CVSS v3.0, v3.1 or v4.0 vector, by the RustSec `cvss` crate (FIRST's
+/// specifications); `None` for other versions or a vector it cannot read.
+pub fn cvss_base(vector: &str) -> Option<f64> {
+    use std::str::FromStr;
+    // The crate scores a vector missing base metrics as if they were absent; such a vector
+    // has no base score.
+    let has = |metrics: &[&str]| {
+        metrics.iter().all(|m| {
+            vector
+                .split('/')
+                .any(|part| part.split_once(':').is_some_and(|(k, _)| k == *m))
+        })
     };
-    let av = match *m.get("AV")? {
-        "N" => 0.85,
-        "A" => 0.62,
-        "L" => 0.55,
-        "P" => 0.2,
-        _ => return None,
-    };
-    let ac = match *m.get("AC")? {
-        "L" => 0.77,
-        "H" => 0.44,
-        _ => return None,
-    };
-    let pr = match (*m.get("PR")?, changed) {
-        ("N", _) => 0.85,
-        ("L", false) => 0.62,
-        ("L", true) => 0.68,
-        ("H", false) => 0.27,
-        ("H", true) => 0.5,
-        _ => return None,
-    };
-    let ui = match *m.get("UI")? {
-        "N" => 0.85,
-        "R" => 0.62,
-        _ => return None,
-    };
-    let cia = |k: &str| -> Option<f64> {
-        match *m.get(k)? {
-            "H" => Some(0.56),
-            "L" => Some(0.22),
-            "N" => Some(0.0),
-            _ => None,
+    if vector.starts_with("CVSS:4") {
+        if !has(&[
+            "AV", "AC", "AT", "PR", "UI", "VC", "VI", "VA", "SC", "SI", "SA",
+        ]) {
+            return None;
         }
-    };
-    let iss = 1.0 - (1.0 - cia("C")?) * (1.0 - cia("I")?) * (1.0 - cia("A")?);
-    let impact = if changed {
-        7.52 * (iss - 0.029) - 3.25 * (iss - 0.02).powi(15)
+        cvss::v4::Vector::from_str(vector)
+            .ok()
+            .map(|v| v.score().value())
+    } else if vector.starts_with("CVSS:3") {
+        if !has(&["AV", "AC", "PR", "UI", "S", "C", "I", "A"]) {
+            return None;
+        }
+        cvss::v3::Base::from_str(vector)
+            .ok()
+            .map(|v| v.score().value())
     } else {
-        6.42 * iss
-    };
-    let exploitability = 8.22 * av * ac * pr * ui;
-    if impact <= 0.0 {
-        return Some(0.0);
-    }
-    let raw = if changed {
-        1.08 * (impact + exploitability)
-    } else {
-        impact + exploitability
-    };
-    Some(roundup(raw.min(10.0)))
-}
-
-/// CVSS v3.1's Roundup: the smallest one-decimal number >= x, robust to float noise.
-fn roundup(x: f64) -> f64 {
-    let int = (x * 100_000.0).round() as i64;
-    if int % 10_000 == 0 {
-        int as f64 / 100_000.0
-    } else {
-        ((int / 10_000) + 1) as f64 / 10.0
+        None
     }
 }
 
@@ -165,7 +121,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cvss3_scores_from_nvd() {
+    fn cvss_scores_as_published() {
         // Scores as NVD publishes them for these vectors.
         for (v, s) in [
             ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8),
@@ -176,10 +132,23 @@ mod tests {
             ("CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N", 5.9),
             ("CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:N/I:N/A:N", 0.0),
         ] {
-            assert_eq!(cvss3_base(v), Some(s), "{v}");
+            assert_eq!(cvss_base(v), Some(s), "{v}");
         }
-        assert_eq!(cvss3_base("CVSS:3.1/AV:N/AC:L"), None);
-        assert_eq!(cvss3_base("AV:N/AC:L/Au:N/C:P/I:P/A:P"), None);
+        // CVSS v4.0, as FIRST's calculator scores them.
+        for (v, s) in [
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                9.3,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
+                10.0,
+            ),
+        ] {
+            assert_eq!(cvss_base(v), Some(s), "{v}");
+        }
+        assert_eq!(cvss_base("CVSS:3.1/AV:N/AC:L"), None);
+        assert_eq!(cvss_base("AV:N/AC:L/Au:N/C:P/I:P/A:P"), None);
     }
 
     #[test]

@@ -79,7 +79,7 @@ fn source(id: &str) -> Value {
 
 fn ratings(f: &Finding) -> Vec<Value> {
     let mut out = Vec::new();
-    if let Some(src) = f.severity_source.as_deref().filter(|s| *s != "cvss-v3") {
+    if let Some(src) = f.severity_source.as_deref().filter(|s| *s != "cvss") {
         out.push(
             json!({"source": {"name": src}, "severity": severity(f.severity), "method": "other"}),
         );

@@ -98,7 +98,7 @@ fn security_severity(f: &Finding) -> String {
         .filter_map(|c| c.score)
         .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
     let s = match (f.severity_source.as_deref(), score) {
-        (Some("cvss-v3"), Some(s)) => s,
+        (Some("cvss"), Some(s)) => s,
         _ => match f.severity {
             Level::Critical => 9.5,
             Level::High => 8.0,

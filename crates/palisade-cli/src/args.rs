@@ -224,7 +224,8 @@ pub struct GateArgs {
     /// OpenVEX document; not_affected and fixed statements suppress findings. Repeatable.
     #[arg(long, value_name = "FILE")]
     pub vex: Vec<PathBuf>,
-    /// Never use the network (scans never download; the database in use is local or built in).
+    /// Working offline: no warning that the database is more than a week old. (Scans never
+    /// download; the database in use is local or built in.)
     #[arg(long)]
     pub offline: bool,
 }

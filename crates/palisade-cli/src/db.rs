@@ -97,7 +97,7 @@ fn build(from: &[String], out: PathBuf) -> anyhow::Result<ExitCode> {
         }
         inputs.extend(found);
     }
-    let built = palisade_core::time::rfc3339(palisade_core::time::now_secs());
+    let built = palisade_core::time::rfc3339(palisade_core::time::stamp_secs());
     let (bytes, meta) = db::build(inputs, built).context("building the database")?;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

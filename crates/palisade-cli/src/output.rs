@@ -39,7 +39,7 @@ pub fn write(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// The current UTC time as RFC 3339, to the second.
 pub fn now_rfc3339() -> String {
-    palisade_core::time::rfc3339(palisade_core::time::now_secs())
+    palisade_core::time::rfc3339(palisade_core::time::stamp_secs())
 }
 
 /// A random (version 4) UUID.

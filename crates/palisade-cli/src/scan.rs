@@ -112,6 +112,22 @@ fn matched(
     })
 }
 
+/// A database older than this many days gets a warning: advisories published since are
+/// missing, and a clean result means less.
+const STALE_DAYS: i64 = 7;
+
+fn staleness(db: &Database) -> Option<String> {
+    let built = &db.meta().built;
+    let days = palisade_core::time::days_since(built, palisade_core::time::now_secs())?;
+    (days > STALE_DAYS).then(|| {
+        format!(
+            "the vulnerability database ({}) was built {} days ago ({built}): advisories published since then are missing; run `palisade db update`, or pass --offline to accept it",
+            db.name(),
+            days
+        )
+    })
+}
+
 /// Largest SBOM document read.
 const MAX_SBOM: u64 = 512 << 20;
 
@@ -197,6 +213,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         gate::apply(&filters, s.matches.findings, &s.catalog.packages);
     warnings.splice(0..0, s.image.diagnostics.iter().cloned());
     warnings.splice(0..0, s.matches.warnings.iter().cloned());
+    if !args.gate.offline {
+        warnings.extend(staleness(&s.db));
+    }
     for w in &warnings {
         eprintln!("palisade: warning: {w}");
     }

@@ -166,7 +166,7 @@ pub fn run(
             );
             inputs.push(input);
         }
-        let built = palisade_core::time::rfc3339(palisade_core::time::now_secs());
+        let built = palisade_core::time::rfc3339(palisade_core::time::stamp_secs());
         let (bytes, meta) = db::build(inputs, built).context("building the database")?;
         output::write(Some(&out), &bytes)?;
         eprintln!(

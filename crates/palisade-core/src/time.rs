@@ -2,18 +2,22 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Seconds since the Unix epoch now, or the value of `SOURCE_DATE_EPOCH` when it is set, so
-/// that builds of the same inputs can be byte-identical (reproducible-builds.org).
+/// Seconds since the Unix epoch now: what "today" means for end-of-life dates, ignore-rule
+/// expiry and database age.
 pub fn now_secs() -> u64 {
-    if let Some(s) = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-    {
-        return s;
-    }
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// The time written into what Palisade produces (database build time, document timestamps):
+/// `SOURCE_DATE_EPOCH` when it is set, so the same inputs give byte-identical output
+/// (reproducible-builds.org), else now.
+pub fn stamp_secs() -> u64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(now_secs)
 }
 
 /// `secs` since the epoch as RFC 3339 UTC, to the second.
@@ -32,6 +36,30 @@ pub fn rfc3339(secs: u64) -> String {
 pub fn date(secs: u64) -> String {
     let (year, month, day) = civil_from_days((secs / 86_400) as i64);
     format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Whole days from the date at the start of `stamp` (`YYYY-MM-DD...`) to `now_secs`, or
+/// `None` if it does not start with a date.
+pub fn days_since(stamp: &str, now_secs: u64) -> Option<i64> {
+    let d = stamp.get(..10)?;
+    let mut it = d.split('-');
+    let (y, m, day): (i64, i64, i64) = (
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+    );
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(now_secs as i64 / 86_400 - days)
 }
 
 /// Howard Hinnant's civil_from_days: days since 1970-01-01 -> (year, month, day).
@@ -57,5 +85,9 @@ mod tests {
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(1_795_650_000), "2026-11-25T23:40:00Z");
         assert_eq!(date(1_795_650_000), "2026-11-25");
+        assert_eq!(days_since("2026-11-25T01:00:00Z", 1_795_650_000), Some(0));
+        assert_eq!(days_since("2026-08-21T00:00:00Z", 1_795_650_000), Some(96));
+        assert_eq!(days_since("2000-02-29", 951_782_400), Some(0));
+        assert_eq!(days_since("not a date", 0), None);
     }
 }

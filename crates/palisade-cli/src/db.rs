@@ -7,7 +7,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use palisade_vulndb::db::{self, Database};
 use palisade_vulndb::{feed, Advisory};
 
@@ -73,36 +73,60 @@ pub fn run(cmd: DbCommand) -> anyhow::Result<ExitCode> {
 
 fn build(from: &[String], out: PathBuf) -> anyhow::Result<ExitCode> {
     let mut inputs = Vec::new();
-    for f in from {
-        if f.contains("://") {
-            bail!("{f}: downloading feeds is not available in this build; pass a local copy");
+    let staging = out.with_extension(format!("download-{}", std::process::id()));
+    let result = (|| -> anyhow::Result<()> {
+        for f in from {
+            let found = if f.contains("://") {
+                std::fs::create_dir_all(&staging)
+                    .with_context(|| format!("creating {}", staging.display()))?;
+                let file = crate::update::fetch(f, &staging, 30)?;
+                let mut input = feed::import_file(&file)?;
+                input.provenance.location = f.clone();
+                vec![input]
+            } else {
+                feed::import_path(Path::new(f))?
+            };
+            report_inputs(&found);
+            inputs.extend(found);
         }
-        let found = feed::import_path(Path::new(f))?;
-        for i in &found {
-            let p = &i.provenance;
-            eprintln!(
-                "palisade: {}: {} records, {} advisories{}",
-                p.location,
-                p.records,
-                i.import.advisories.len(),
-                if p.skipped > 0 {
-                    format!(", {} skipped", p.skipped)
-                } else {
-                    String::new()
-                }
-            );
-            for s in &p.skipped_examples {
-                eprintln!("palisade: warning: skipped {s}");
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&staging);
+    result?;
+    write_database(inputs, &out)
+}
+
+/// One line per imported input, and the records it skipped.
+pub(crate) fn report_inputs(found: &[palisade_vulndb::db::BuildInput]) {
+    for i in found {
+        let p = &i.provenance;
+        eprintln!(
+            "palisade: {}: {} records, {} advisories{}",
+            p.location,
+            p.records,
+            i.import.advisories.len(),
+            if p.skipped > 0 {
+                format!(", {} skipped", p.skipped)
+            } else {
+                String::new()
             }
+        );
+        for s in &p.skipped_examples {
+            eprintln!("palisade: warning: skipped {s}");
         }
-        inputs.extend(found);
     }
+}
+
+pub(crate) fn write_database(
+    inputs: Vec<palisade_vulndb::db::BuildInput>,
+    out: &Path,
+) -> anyhow::Result<ExitCode> {
     let built = palisade_core::time::rfc3339(palisade_core::time::stamp_secs());
     let (bytes, meta) = db::build(inputs, built).context("building the database")?;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    output::write(Some(&out), &bytes)?;
+    output::write(Some(out), &bytes)?;
     eprintln!(
         "palisade: wrote {} ({} bytes): {} advisories, {} packages, {} entries",
         out.display(),

@@ -9,9 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use palisade_vulndb::{db, feed};
-
-use crate::output;
+use palisade_vulndb::feed;
 
 /// One downloadable feed: its group (for `--feeds`), the file name it is stored (and mirrored)
 /// under, its upstream URL, and the part of an archive that holds the advisories.
@@ -157,33 +155,17 @@ pub fn run(
             })?;
             // Provenance names where the feed came from, not the staging file.
             input.provenance.location = source_url(f, mirror);
-            eprintln!(
-                "palisade: {}: {} records, {} advisories, {} skipped",
-                f.file,
-                input.provenance.records,
-                input.import.advisories.len(),
-                input.provenance.skipped
-            );
             inputs.push(input);
         }
-        let built = palisade_core::time::rfc3339(palisade_core::time::stamp_secs());
-        let (bytes, meta) = db::build(inputs, built).context("building the database")?;
-        output::write(Some(&out), &bytes)?;
-        eprintln!(
-            "palisade: wrote {} ({} bytes): {} advisories from {} feeds",
-            out.display(),
-            bytes.len(),
-            meta.advisories,
-            chosen.len()
-        );
-        Ok(())
+        crate::db::report_inputs(&inputs);
+        crate::db::write_database(inputs, &out)
     });
     match result {
-        Ok(()) => {
+        Ok(code) => {
             // Keep the downloads, so `db build --from` can rebuild offline.
             let _ = std::fs::remove_dir_all(&dir);
             let _ = std::fs::rename(&staging, &dir);
-            Ok(ExitCode::SUCCESS)
+            Ok(code)
         }
         Err(e) => {
             let _ = std::fs::remove_dir_all(&staging);
@@ -198,17 +180,7 @@ fn download_all(
     timeout: u64,
     dir: &Path,
 ) -> anyhow::Result<()> {
-    let t = Duration::from_secs(timeout.max(1));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_resolve(Some(t))
-        .timeout_connect(Some(t))
-        .timeout_send_request(Some(t))
-        .timeout_recv_response(Some(t))
-        // A body may be large; it must still arrive within a bound.
-        .timeout_recv_body(Some(t * 60))
-        .max_redirects(5)
-        .build()
-        .into();
+    let agent = agent(timeout);
     for f in feeds {
         let url = source_url(f, mirror);
         eprintln!("palisade: downloading {url}");
@@ -222,6 +194,40 @@ fn download_all(
         })?;
     }
     Ok(())
+}
+
+/// An HTTP client whose every step is bounded by `timeout` seconds (a body by 60 times that).
+pub fn agent(timeout: u64) -> ureq::Agent {
+    let t = Duration::from_secs(timeout.max(1));
+    ureq::Agent::config_builder()
+        .timeout_resolve(Some(t))
+        .timeout_connect(Some(t))
+        .timeout_send_request(Some(t))
+        .timeout_recv_response(Some(t))
+        .timeout_recv_body(Some(t * 60))
+        .max_redirects(5)
+        .build()
+        .into()
+}
+
+/// Downloads one feed given by URL into `dir`, under the URL's last path segment (GitHub's
+/// `.../main.tar.gz`, Debian's `.../json` keep names the importers recognise).
+pub fn fetch(url: &str, dir: &Path, timeout: u64) -> anyhow::Result<PathBuf> {
+    let name = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(url)
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty() && !n.contains(':'))
+        .unwrap_or("feed");
+    let to = dir.join(name);
+    eprintln!("palisade: downloading {url}");
+    download(&agent(timeout), url, &to).with_context(|| {
+        format!("downloading {url}; offline? pass a local copy of the feed instead")
+    })?;
+    Ok(to)
 }
 
 fn source_url(f: &Feed, mirror: Option<&str>) -> String {

@@ -47,6 +47,12 @@ fn build_info_export_import_from_a_real_pack() {
     )
     .unwrap();
     std::fs::write(src.join("README.md"), "not a feed").unwrap();
+    // An ecosystem Palisade has no scheme for is stored (and never matched), not an error.
+    std::fs::write(
+        src.join("hackage.json"),
+        r#"{"id":"HSEC-2023-0001","modified":"2023-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Hackage","name":"aeson"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.0.1.0"}]}]}]}"#,
+    )
+    .unwrap();
     let db = tmp.join("out/vuln.db");
     let out = palisade(
         &[
@@ -72,12 +78,12 @@ fn build_info_export_import_from_a_real_pack() {
     let withdrawn = meta["withdrawn"].as_u64().unwrap();
     assert_eq!(
         advisories + withdrawn,
-        2661,
-        "every PyPA advisory, withdrawn ones left out"
+        2662,
+        "every PyPA advisory and HSEC-2023-0001, withdrawn ones left out"
     );
-    assert_eq!(meta["ecosystems"], serde_json::json!(["PyPI"]));
+    assert_eq!(meta["ecosystems"], serde_json::json!(["Hackage", "PyPI"]));
     let sources = meta["sources"].as_array().unwrap();
-    assert_eq!(sources.len(), 2);
+    assert_eq!(sources.len(), 3);
     let broken = sources
         .iter()
         .find(|s| s["location"].as_str().unwrap().ends_with("broken.json"))
@@ -101,6 +107,7 @@ fn build_info_export_import_from_a_real_pack() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len() as u64, advisories);
+    assert!(lines.iter().any(|a| a["id"] == "HSEC-2023-0001"));
     let babel = lines.iter().find(|a| a["id"] == "PYSEC-2021-421").unwrap();
     assert_eq!(babel["affected"][0]["package"], "babel");
     assert!(babel["aliases"]
@@ -418,7 +425,30 @@ fn update_downloads_from_a_mirror_and_fails_cleanly_offline_or_slow() {
         db.to_str().unwrap(),
     ];
     let out = palisade(&args, "");
+    // `db build --from` takes URLs too.
+    let by_url = tmp.join("by-url.db");
+    let built = palisade(
+        &[
+            "db",
+            "build",
+            "--from",
+            &format!("{url}/rustsec-advisory-db-osv.tar.gz"),
+            "-o",
+            by_url.to_str().unwrap(),
+        ],
+        "",
+    );
     server.kill().unwrap();
+    assert!(built.status.success(), "{}", stderr(&built));
+    let meta = info(&by_url);
+    assert_eq!(
+        meta["sources"][0]["location"],
+        format!("{url}/rustsec-advisory-db-osv.tar.gz")
+    );
+    assert_eq!(
+        meta["advisories"].as_u64().unwrap() + meta["withdrawn"].as_u64().unwrap(),
+        1206
+    );
     server.wait().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let meta = info(&db);

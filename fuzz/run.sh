@@ -8,10 +8,10 @@ cd "$(dirname "$0")"
 secs="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input)
+[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock)
 fx=$(bash ../tests/fixtures/build.sh)
 seeds=corpus
-mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input}
+mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock}
 
 # Seeds: real files from the fixture images.
 dl="$fx/distroless/oci"
@@ -75,6 +75,10 @@ printf '{"statements":[{"vulnerability":{"name":"CVE-1"},"products":[{"@id":"pkg
 { printf '\x00'; cat "$seeds/npm_legacy/1.json"; } > "$seeds/feed_classify/npm"
 { printf '\x01'; cat "$seeds/osv_yaml/PYSEC-2021-335.yaml"; } > "$seeds/feed_classify/pypa"
 { printf '\x05'; tar -I zstd -xOf "$feeds/rustsec/rustsec-advisory-db-native.tar.zst" crates/abi_stable/RUSTSEC-2020-0105.md; } > "$seeds/feed_classify/rustsec"
+lang=$(bash ../tests/fixtures/lang.sh)
+for v in app lock-v1 lock-v2; do cp "$lang/npm/$v/package-lock.json" "$seeds/npm_lock/$v.json"; done
+cp "$lang/npm/app/node_modules/express/package.json" "$seeds/npm_lock/express-package.json"
+cp ../Cargo.lock "$seeds/cargo_lock/Cargo.lock"
 for s in deb rpm pep440 semver maven go; do
   head -50 "../crates/palisade-version/tests/vectors/$s.tsv" | cut -f1,2 > "$seeds/vercmp/$s.tsv"
 done

@@ -6,9 +6,11 @@
 //! is a diagnostic, never the end of the scan.
 
 pub mod apk;
+pub mod cargo;
 pub mod control;
 pub mod dpkg;
 mod error;
+pub mod npm;
 pub mod os;
 pub mod python;
 pub mod rpm;
@@ -45,7 +47,14 @@ pub struct Catalog {
 }
 
 /// Every cataloguer, in reporting order.
-pub const CATALOGUERS: [&dyn Cataloguer; 4] = [&dpkg::Dpkg, &rpm::Rpm, &apk::Apk, &python::Python];
+pub const CATALOGUERS: [&dyn Cataloguer; 6] = [
+    &dpkg::Dpkg,
+    &rpm::Rpm,
+    &apk::Apk,
+    &python::Python,
+    &cargo::Cargo,
+    &npm::Npm,
+];
 
 /// Whether any cataloguer (or OS detection) needs `path`. Called for every file of an image.
 pub fn wants(path: &str) -> bool {

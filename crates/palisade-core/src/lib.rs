@@ -27,6 +27,10 @@ pub enum PackageType {
     Apk,
     /// Installed Python distributions (`*.dist-info`, `*.egg-info`).
     Python,
+    /// Rust crates (`Cargo.lock`).
+    Cargo,
+    /// Node.js packages (`package-lock.json`, `node_modules/**/package.json`).
+    Npm,
 }
 
 impl PackageType {
@@ -36,6 +40,8 @@ impl PackageType {
             PackageType::Rpm => "rpm",
             PackageType::Apk => "apk",
             PackageType::Python => "python",
+            PackageType::Cargo => "cargo",
+            PackageType::Npm => "npm",
         }
     }
 }
@@ -60,6 +66,9 @@ pub struct Package {
     /// Files the package owns, as its database lists them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
+    /// A development-only dependency, where the lock file says so.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
 }
 
 /// The operating system of an image, from `/etc/os-release` or its fallbacks.

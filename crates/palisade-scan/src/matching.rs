@@ -144,6 +144,8 @@ pub fn query(pkg: &Package, os_ecosystem: Option<&str>) -> Option<(String, Strin
             Some((eco.to_string(), name, version))
         }
         PackageType::Python => Some(("PyPI".into(), pkg.name.clone(), pkg.version.clone())),
+        PackageType::Cargo => Some(("crates.io".into(), pkg.name.clone(), pkg.version.clone())),
+        PackageType::Npm => Some(("npm".into(), pkg.name.clone(), pkg.version.clone())),
         _ => None,
     }
 }
@@ -188,6 +190,17 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
         let Some((eco, name, version)) = query(pkg, os_eco.as_deref()) else {
             continue;
         };
+        // A version the ecosystem cannot order (a git URL in a lock file, a local path) is
+        // said once, not once per advisory statement.
+        if let Some(scheme) = ecosystem::scheme(&eco) {
+            if let Err(e) = scheme.compare(&version, &version) {
+                out.warnings.push(format!(
+                    "{} {} ({}): {e}; not matched",
+                    pkg.name, pkg.version, pkg.location.path
+                ));
+                continue;
+            }
+        }
         let entries = db.lookup(&eco, &name)?;
         let mut matched = Vec::new();
         for entry in &entries {

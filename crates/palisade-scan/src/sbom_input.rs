@@ -187,6 +187,8 @@ fn package(p: &Purl, raw: &str, path: String, layer: Option<usize>) -> Option<Pa
         "rpm" => PackageType::Rpm,
         "apk" => PackageType::Apk,
         "pypi" => PackageType::Python,
+        "cargo" => PackageType::Cargo,
+        "npm" => PackageType::Npm,
         _ => return None,
     };
     let (source_name, source_version) = match (package_type, p.qualifier("upstream")) {
@@ -197,8 +199,13 @@ fn package(p: &Purl, raw: &str, path: String, layer: Option<usize>) -> Option<Pa
         (PackageType::Apk, Some(u)) => (Some(u.to_string()), None),
         _ => (None, None),
     };
+    // npm scopes are the purl's namespace: `pkg:npm/%40babel/core` is `@babel/core`.
+    let name = match (package_type, &p.namespace) {
+        (PackageType::Npm, Some(ns)) => format!("{ns}/{}", p.name),
+        _ => p.name.clone(),
+    };
     Some(Package {
-        name: p.name.clone(),
+        name,
         version: p.version.clone().unwrap_or_default(),
         package_type,
         arch: p.qualifier("arch").map(String::from),
@@ -208,6 +215,7 @@ fn package(p: &Purl, raw: &str, path: String, layer: Option<usize>) -> Option<Pa
         purl: raw.to_string(),
         location: Location { path, layer },
         files: Vec::new(),
+        dev: false,
     })
 }
 
@@ -221,14 +229,16 @@ mod tests {
             {"type":"operating-system","name":"debian","version":"12"},
             {"type":"library","name":"libc6","purl":"pkg:deb/debian/libc6@2.36-9%2Bb1?arch=amd64&upstream=glibc%402.36-9","components":[
               {"type":"library","name":"six","purl":"pkg:pypi/six@1.16.0"}]},
-            {"type":"library","name":"left-pad","purl":"pkg:npm/left-pad@1.0.0"},
+            {"type":"library","name":"core","purl":"pkg:npm/%40babel/core@7.0.0"},
+            {"type":"library","name":"log4j","purl":"pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"},
             {"type":"library","name":"nopurl"}]}"#;
         let s = read(cdx, "bom.json").unwrap();
         assert_eq!(s.name.as_deref(), Some("app"));
         assert_eq!(s.os.as_ref().unwrap().distro(), "debian-12");
-        assert_eq!(s.packages.len(), 2);
+        assert_eq!(s.packages.len(), 3);
         assert_eq!(s.packages[0].source_version.as_deref(), Some("2.36-9"));
         assert_eq!(s.packages[1].package_type, PackageType::Python);
+        assert_eq!(s.packages[2].name, "@babel/core");
         assert_eq!(s.skipped.len(), 2, "{:?}", s.skipped);
         let spdx = br#"{"spdxVersion":"SPDX-2.3","name":"x","packages":[{"name":"a","externalRefs":[{"referenceType":"purl","referenceLocator":"pkg:apk/alpine/busybox@1.36.1-r2?distro=alpine-3.18.4&upstream=busybox"}]}]}"#;
         let s = read(spdx, "spdx.json").unwrap();

@@ -150,6 +150,7 @@ impl Cataloguer for Apk {
                     layer,
                 },
                 files: r.files,
+                dev: false,
             });
         }
     }

@@ -162,6 +162,7 @@ fn package(p: &Paragraph, os: Option<&OsRelease>, path: &str) -> Option<Package>
             layer: None,
         },
         files: Vec::new(),
+        dev: false,
     })
 }
 

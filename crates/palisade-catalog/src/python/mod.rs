@@ -175,6 +175,7 @@ impl Cataloguer for Python {
                     layer: entry.layer,
                 },
                 files: files_owned,
+                dev: false,
             });
         }
     }

@@ -209,6 +209,7 @@ fn packages(
                 layer,
             },
             files: h.files(),
+            dev: false,
         });
     }
 }

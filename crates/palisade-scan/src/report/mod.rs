@@ -134,6 +134,15 @@ impl Report<'_> {
                 let dir = p.location.path.rsplitn(3, '/').nth(2).unwrap_or("/");
                 format!("Python ({dir})")
             }
+            // Each lock file is a target; installed node modules group by their top
+            // node_modules directory.
+            PackageType::Cargo => format!("Rust ({})", p.location.path),
+            PackageType::Npm => match p.location.path.find("/node_modules/") {
+                Some(i) if !p.location.path.ends_with("package-lock.json") => {
+                    format!("Node.js ({}/node_modules)", &p.location.path[..i])
+                }
+                _ => format!("Node.js ({})", p.location.path),
+            },
             _ => format!("{} packages", t.name()),
         }
     }

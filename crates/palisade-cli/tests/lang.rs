@@ -1,0 +1,217 @@
+//! Language ecosystems (issue 5) as a user meets them: real npm installs and lock files of
+//! every lockfileVersion, the project's own Cargo.lock; checked against the ecosystems' own
+//! tools and against Syft.
+
+#![allow(clippy::unwrap_used)] // test helpers panic on setup failure by design
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use common::{palisade, root, script, stderr, tempdir};
+
+fn sbom(dir: &Path) -> serde_json::Value {
+    let out = palisade(&["sbom", dir.to_str().unwrap(), "-f", "json"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// (name, version) of the packages whose location satisfies `at`.
+fn listed(
+    sbom: &serde_json::Value,
+    at: impl Fn(&str) -> bool,
+    dev: Option<bool>,
+) -> BTreeSet<String> {
+    sbom["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| at(p["location"]["path"].as_str().unwrap()))
+        .filter(|p| dev.is_none_or(|d| p["dev"].as_bool().unwrap_or(false) == d))
+        .map(|p| {
+            format!(
+                "{}\t{}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn lines(path: &Path) -> BTreeSet<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+fn syft(venv: &Path, dir: &Path) -> BTreeSet<String> {
+    let out = Command::new(venv.join("bin/syft"))
+        .args(["-q", &format!("dir:{}", dir.display()), "-o", "json"])
+        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "syft: {}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            format!(
+                "{}\t{}",
+                a["name"].as_str().unwrap(),
+                a["version"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn npm_lock_files_and_node_modules_list_what_npm_installed() {
+    let fx = script("tests/fixtures/lang.sh");
+    let npm = fx.join("npm");
+    let all = lines(&npm.join("expected-all.tsv"));
+    let prod = lines(&npm.join("expected-prod.tsv"));
+    assert!(
+        all.len() > 50 && all.len() == prod.len() + 1,
+        "{} {}",
+        all.len(),
+        prod.len()
+    );
+    let app = sbom(&npm.join("app"));
+    let lock = |p: &str| p.ends_with("/package-lock.json");
+    assert_eq!(listed(&app, lock, None), all, "lockfileVersion 3");
+    assert_eq!(listed(&app, lock, Some(false)), prod, "dev flags");
+    assert_eq!(
+        listed(&app, |p| p.contains("/node_modules/"), None),
+        all,
+        "node_modules"
+    );
+    for v in ["lock-v1", "lock-v2"] {
+        assert_eq!(listed(&sbom(&npm.join(v)), lock, None), all, "{v}");
+        assert_eq!(
+            listed(&sbom(&npm.join(v)), lock, Some(false)),
+            prod,
+            "{v} dev flags"
+        );
+    }
+    let scoped = app["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "@babel/helper-validator-identifier")
+        .unwrap();
+    assert_eq!(
+        scoped["purl"],
+        "pkg:npm/%40babel/helper-validator-identifier@7.22.5"
+    );
+
+    // A vulnerable lodash is found through both the lock file and node_modules.
+    let out = palisade(
+        &[
+            "scan",
+            "fs",
+            npm.join("app").to_str().unwrap(),
+            "-f",
+            "json",
+            "--offline",
+        ],
+        "",
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let targets: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["package"]["name"] == "lodash" && f["fixed"] == "4.17.19")
+        })
+        .map(|t| t["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets.len(), 2, "{targets:?}");
+}
+
+#[test]
+fn cargo_lock_lists_every_package() {
+    let tmp = tempdir("lang-cargo");
+    std::fs::copy(root().join("Cargo.lock"), tmp.join("Cargo.lock")).unwrap();
+    // Python's own TOML reader lists the [[package]] tables.
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, tomllib\nfor p in tomllib.load(open(sys.argv[1], 'rb'))['package']:\n    print(p['name'] + '\\t' + p['version'])",
+            tmp.join("Cargo.lock").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let want: BTreeSet<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert!(want.len() > 50);
+    let got = listed(&sbom(&tmp), |p| p == "/Cargo.lock", None);
+    assert_eq!(got, want);
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+#[test]
+fn syft_finds_the_same_packages_but_for_documented_differences() {
+    let fx = script("tests/fixtures/lang.sh");
+    let venv = script("tests/tools/pyenv.sh");
+    let npm = fx.join("npm");
+    let all = lines(&npm.join("expected-all.tsv"));
+    // docs/syft-comparison.md: Syft lists the project itself ("app") and leaves out dev
+    // dependencies (left-pad); from a lockfileVersion 1 file it also misses nested
+    // duplicates (ms 2.1.1 under send), which npm ls lists.
+    let mut expected_syft: BTreeSet<String> = all.clone();
+    expected_syft.insert("app\t1.0.0".into());
+    expected_syft.remove("left-pad\t1.3.0");
+    assert_eq!(syft(&venv, &npm.join("app")), expected_syft);
+    assert_eq!(syft(&venv, &npm.join("lock-v2")), expected_syft);
+    let mut v1 = expected_syft.clone();
+    v1.remove("app\t1.0.0");
+    v1.remove("ms\t2.1.1");
+    assert!(all.contains("ms\t2.1.1"));
+    assert_eq!(syft(&venv, &npm.join("lock-v1")), v1);
+    let tmp = tempdir("lang-syft-cargo");
+    std::fs::copy(root().join("Cargo.lock"), tmp.join("Cargo.lock")).unwrap();
+    assert_eq!(
+        syft(&venv, &tmp),
+        listed(&sbom(&tmp), |p| p == "/Cargo.lock", None)
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+#[test]
+fn broken_lock_files_are_named_and_the_rest_is_still_listed() {
+    let tmp = tempdir("lang-broken");
+    std::fs::create_dir_all(tmp.join("a")).unwrap();
+    std::fs::write(tmp.join("a/package-lock.json"), "{\"packages\": [1,").unwrap();
+    std::fs::write(tmp.join("Cargo.lock"), "[[package]]\nname = 1\n").unwrap();
+    std::fs::create_dir_all(tmp.join("node_modules/ok")).unwrap();
+    std::fs::write(
+        tmp.join("node_modules/ok/package.json"),
+        r#"{"name":"ok","version":"1.0.0"}"#,
+    )
+    .unwrap();
+    let out = palisade(&["sbom", tmp.to_str().unwrap(), "-f", "json"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = doc["errors"].to_string();
+    assert!(
+        errors.contains("/a/package-lock.json: not a package-lock.json"),
+        "{errors}"
+    );
+    assert!(errors.contains("/Cargo.lock: not a Cargo.lock"), "{errors}");
+    assert_eq!(doc["packages"][0]["name"], "ok");
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

@@ -1,5 +1,6 @@
 //! Where results go: standard output, or a file replaced atomically so a crash never leaves
-//! half a report.
+//! half a report. Devices and pipes (`-o /dev/null`, `-o /dev/stderr`, a FIFO) are written
+//! in place: renaming over them would replace the device with a regular file.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -15,6 +16,14 @@ pub fn write(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
             .context("writing standard output")?;
         return Ok(());
     };
+    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    if special {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(bytes))
+            .with_context(|| format!("writing {}", path.display()));
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -493,10 +493,12 @@ fn fs_scans_only_language_packages_and_progress_shows_only_on_a_terminal() {
     // No terminal (as in CI): nothing but the report. On a terminal: status lines on stderr.
     let out = palisade(&["scan", "rootfs", py.to_str().unwrap()], "");
     assert!(!stderr(&out).contains("\x1b[K"), "{}", stderr(&out));
+    let tmp = tempdir("scan-tty");
     let cmd = format!(
-        "{} scan rootfs {} -o /dev/null",
+        "{} scan rootfs {} -o {}",
         env!("CARGO_BIN_EXE_palisade"),
-        py.display()
+        py.display(),
+        tmp.join("report.txt").display()
     );
     let tty = Command::new("script")
         .args(["-qec", &cmd, "/dev/null"])
@@ -505,6 +507,45 @@ fn fs_scans_only_language_packages_and_progress_shows_only_on_a_terminal() {
     assert!(tty.status.success(), "{}", stderr(&tty));
     let shown = String::from_utf8_lossy(&tty.stdout);
     assert!(shown.contains("\x1b[Kmatching 20 packages"), "{shown:?}");
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+#[test]
+fn output_to_a_pipe_or_device_is_written_in_place() {
+    // A FIFO stands in for /dev/null or /dev/stdout: it must stay what it is.
+    let tmp = tempdir("scan-fifo");
+    let fifo = tmp.join("pipe");
+    let st = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(st.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+    };
+    let acc = script("tests/fixtures/accuracy.sh");
+    let py = acc.join("python-vuln/rootfs");
+    let out = palisade(
+        &[
+            "scan",
+            "rootfs",
+            py.to_str().unwrap(),
+            "-f",
+            "json",
+            "--offline",
+            "-o",
+            fifo.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got = reader.join().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&got).unwrap();
+    assert!(findings(&doc) > 50);
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(
+        std::os::unix::fs::FileTypeExt::is_fifo(&kind),
+        "the FIFO was replaced"
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
 }
 
 #[test]

@@ -9,6 +9,8 @@ use palisade_image::{FileKind, FileTree};
 
 use crate::Cataloguer;
 
+pub mod locks;
+
 pub struct Python;
 
 /// `.../site-packages/NAME.dist-info/METADATA` -> the metadata directory, if the path is one.
@@ -122,7 +124,8 @@ impl Cataloguer for Python {
     }
 
     fn wants(&self, path: &str) -> bool {
-        metadata_dir(path).is_some()
+        locks::kind(path).is_some()
+            || metadata_dir(path).is_some()
             || path
                 .strip_suffix("/RECORD")
                 .is_some_and(|d| d.ends_with(".dist-info"))
@@ -136,6 +139,10 @@ impl Cataloguer for Python {
         errors: &mut Vec<String>,
     ) {
         for (path, entry) in files.iter() {
+            if let Some(kind) = locks::kind(path) {
+                lock_file(files, path, entry, kind, out, errors);
+                continue;
+            }
             let Some(dir) = metadata_dir(path) else {
                 continue;
             };
@@ -178,6 +185,44 @@ impl Cataloguer for Python {
                 dev: false,
             });
         }
+    }
+}
+
+/// The packages of one lock file or requirements file.
+fn lock_file(
+    files: &FileTree,
+    path: &str,
+    entry: &palisade_image::FileEntry,
+    kind: locks::Kind,
+    out: &mut Vec<Package>,
+    errors: &mut Vec<String>,
+) {
+    if entry.kind != FileKind::File {
+        return;
+    }
+    let Some(data) = crate::database(files, path, errors) else {
+        return;
+    };
+    match locks::parse(kind, data) {
+        Ok(found) => out.extend(found.into_iter().map(|(name, version, dev)| Package {
+            purl: purl::build("pypi", None, &normalize(&name), &version, &[]),
+            name,
+            version,
+            package_type: PackageType::Python,
+            arch: None,
+            source_name: None,
+            source_version: None,
+            licenses: Vec::new(),
+            location: Location {
+                path: format!("/{path}"),
+                layer: entry.layer,
+            },
+            files: Vec::new(),
+            dev,
+        })),
+        Err(e) => errors.push(format!(
+            "/{path}: not a {kind:?} lock file this version reads: {e}"
+        )),
     }
 }
 

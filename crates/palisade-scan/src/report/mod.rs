@@ -129,6 +129,11 @@ impl Report<'_> {
                     .map_or_else(|| "unknown OS".to_string(), |o| o.distro());
                 format!("{os} ({})", t.name())
             }
+            PackageType::Python
+                if palisade_catalog::python::locks::kind(&p.location.path).is_some() =>
+            {
+                format!("Python ({})", p.location.path)
+            }
             PackageType::Python => {
                 // /usr/lib/python3/dist-packages/idna-3.3.dist-info/METADATA
                 let dir = p.location.path.rsplitn(3, '/').nth(2).unwrap_or("/");

@@ -1,0 +1,253 @@
+//! Python lock files in source trees and images: `poetry.lock` (TOML; `category = "dev"` in
+//! Poetry before 1.5), `Pipfile.lock` (JSON; `default` and `develop` sections), `uv.lock`
+//! (TOML; dev-only = reachable only through the project's `dev-dependencies`), and pinned
+//! `requirements*.txt` (`name==version` lines; anything not pinned is not a resolved package).
+//! The project's own entry (uv's `virtual`/`editable` source) is not a dependency.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+
+/// A package found: name, version, development-only.
+pub type Found = (String, String, bool);
+
+/// Which lock format a path is, by file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Poetry,
+    Pipfile,
+    Uv,
+    Requirements,
+}
+
+pub fn kind(path: &str) -> Option<Kind> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    match name {
+        "poetry.lock" => Some(Kind::Poetry),
+        "Pipfile.lock" => Some(Kind::Pipfile),
+        "uv.lock" => Some(Kind::Uv),
+        n if n.starts_with("requirements") && n.ends_with(".txt") => Some(Kind::Requirements),
+        _ => None,
+    }
+}
+
+pub fn parse(kind: Kind, data: &[u8]) -> Result<Vec<Found>, String> {
+    let text = std::str::from_utf8(data).map_err(|_| "not UTF-8".to_string())?;
+    match kind {
+        Kind::Poetry => poetry(text),
+        Kind::Pipfile => pipfile(data),
+        Kind::Uv => uv(text),
+        Kind::Requirements => Ok(requirements(text)),
+    }
+}
+
+#[derive(Deserialize)]
+struct PoetryLock {
+    #[serde(default)]
+    package: Vec<PoetryPackage>,
+}
+
+#[derive(Deserialize)]
+struct PoetryPackage {
+    name: String,
+    version: String,
+    #[serde(default)]
+    category: Option<String>,
+}
+
+fn poetry(text: &str) -> Result<Vec<Found>, String> {
+    let lock: PoetryLock = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    Ok(lock
+        .package
+        .into_iter()
+        .map(|p| {
+            let dev = p.category.as_deref() == Some("dev");
+            (p.name, p.version, dev)
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+struct PipfileLock {
+    #[serde(default)]
+    default: BTreeMap<String, PipfileEntry>,
+    #[serde(default)]
+    develop: BTreeMap<String, PipfileEntry>,
+}
+
+#[derive(Deserialize)]
+struct PipfileEntry {
+    #[serde(default)]
+    version: Option<String>,
+}
+
+fn pipfile(data: &[u8]) -> Result<Vec<Found>, String> {
+    let lock: PipfileLock = serde_json::from_slice(data).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for (section, dev) in [(lock.default, false), (lock.develop, true)] {
+        for (name, e) in section {
+            // Editable and VCS entries have no version: not a resolved release.
+            if let Some(v) = e.version.as_deref().and_then(|v| v.strip_prefix("==")) {
+                // A package in both sections is a production dependency.
+                if dev && out.iter().any(|(n, _, _): &Found| *n == name) {
+                    continue;
+                }
+                out.push((name, v.to_string(), dev));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+struct UvLock {
+    #[serde(default)]
+    package: Vec<UvPackage>,
+}
+
+#[derive(Deserialize)]
+struct UvPackage {
+    name: String,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    source: Option<toml::Table>,
+    #[serde(default)]
+    dependencies: Vec<UvDep>,
+    #[serde(default, rename = "optional-dependencies")]
+    optional: BTreeMap<String, Vec<UvDep>>,
+}
+
+#[derive(Deserialize)]
+struct UvDep {
+    name: String,
+}
+
+fn uv(text: &str) -> Result<Vec<Found>, String> {
+    let lock: UvLock = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    let local = |p: &UvPackage| {
+        p.source.as_ref().is_some_and(|s| {
+            s.contains_key("virtual") || s.contains_key("editable") || s.contains_key("path")
+        })
+    };
+    let by_name: BTreeMap<&str, &UvPackage> =
+        lock.package.iter().map(|p| (p.name.as_str(), p)).collect();
+    // Everything reachable from the projects' runtime and optional dependencies.
+    let mut prod = BTreeSet::new();
+    let mut todo: Vec<&str> = lock
+        .package
+        .iter()
+        .filter(|p| local(p))
+        .flat_map(|p| p.dependencies.iter().chain(p.optional.values().flatten()))
+        .map(|d| d.name.as_str())
+        .collect();
+    while let Some(n) = todo.pop() {
+        if prod.insert(n) {
+            if let Some(p) = by_name.get(n) {
+                todo.extend(p.dependencies.iter().map(|d| d.name.as_str()));
+                todo.extend(p.optional.values().flatten().map(|d| d.name.as_str()));
+            }
+        }
+    }
+    Ok(lock
+        .package
+        .iter()
+        .filter(|p| !local(p))
+        .filter_map(|p| {
+            let v = p.version.clone()?;
+            Some((p.name.clone(), v, !prod.contains(p.name.as_str())))
+        })
+        .collect())
+}
+
+/// `name==version` lines; extras, environment markers, hashes and comments allowed.
+fn requirements(text: &str) -> Vec<Found> {
+    let mut out = Vec::new();
+    let mut joined = String::new();
+    for line in text.lines() {
+        // Backslash continues a line (hashes are often on their own lines).
+        if let Some(l) = line.strip_suffix('\\') {
+            joined.push_str(l);
+            joined.push(' ');
+            continue;
+        }
+        joined.push_str(line);
+        let l = std::mem::take(&mut joined);
+        let l = l.split(" #").next().unwrap_or("").trim();
+        if l.is_empty() || l.starts_with('#') || l.starts_with('-') {
+            continue;
+        }
+        let spec = l.split(';').next().unwrap_or("").trim();
+        let Some((name, version)) = spec.split_once("==") else {
+            continue;
+        };
+        let name = name.split('[').next().unwrap_or("").trim();
+        let version = version.split_whitespace().next().unwrap_or("");
+        // `===` (arbitrary equality) and wildcards are not one version.
+        if name.is_empty() || version.is_empty() || version.contains(['*', '=', ',']) {
+            continue;
+        }
+        out.push((name.to_string(), version.to_string(), false));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_by_name() {
+        assert_eq!(kind("app/poetry.lock"), Some(Kind::Poetry));
+        assert_eq!(kind("requirements-dev.txt"), Some(Kind::Requirements));
+        assert_eq!(kind("app/requirements/base.txt"), None);
+        assert_eq!(kind("uv.lock"), Some(Kind::Uv));
+    }
+
+    #[test]
+    fn requirements_files() {
+        let txt = "# pinned\nrequests==2.19.1 \\\n    --hash=sha256:abc\nJinja2[i18n]==2.10 ; python_version >= \"3\"\nflask>=1.0\n-r other.txt\n-e .\nsix==1.16.0  # why\nweird===1.0\n";
+        assert_eq!(
+            requirements(txt),
+            [
+                ("requests".to_string(), "2.19.1".to_string(), false),
+                ("Jinja2".to_string(), "2.10".to_string(), false),
+                ("six".to_string(), "1.16.0".to_string(), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn pipfile_sections() {
+        let lock = br#"{"_meta":{},"default":{"requests":{"version":"==2.19.1"},"local":{"editable":true,"path":"."}},"develop":{"pytest":{"version":"==7.0.0"},"requests":{"version":"==2.19.1"}}}"#;
+        assert_eq!(
+            pipfile(lock).unwrap(),
+            [
+                ("requests".to_string(), "2.19.1".to_string(), false),
+                ("pytest".to_string(), "7.0.0".to_string(), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn uv_dev_by_reachability() {
+        let lock = "version = 1\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\nsource = { virtual = \".\" }\ndependencies = [{ name = \"requests\" }]\n[package.dev-dependencies]\ndev = [{ name = \"pytest\" }]\n\n[[package]]\nname = \"requests\"\nversion = \"2.19.1\"\nsource = { registry = \"https://pypi.org/simple\" }\ndependencies = [{ name = \"idna\" }]\n\n[[package]]\nname = \"idna\"\nversion = \"2.7\"\nsource = { registry = \"https://pypi.org/simple\" }\n\n[[package]]\nname = \"pytest\"\nversion = \"7.0.0\"\nsource = { registry = \"https://pypi.org/simple\" }\ndependencies = [{ name = \"idna\" }]\n";
+        let found = uv(lock).unwrap();
+        assert_eq!(
+            found,
+            [
+                ("requests".to_string(), "2.19.1".to_string(), false),
+                ("idna".to_string(), "2.7".to_string(), false),
+                ("pytest".to_string(), "7.0.0".to_string(), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn poetry_categories() {
+        let lock = "[[package]]\nname = \"pytest\"\nversion = \"7.0.0\"\ncategory = \"dev\"\n\n[[package]]\nname = \"requests\"\nversion = \"2.19.1\"\n";
+        let found = poetry(lock).unwrap();
+        assert!(found[0].2);
+        assert!(!found[1].2);
+    }
+}

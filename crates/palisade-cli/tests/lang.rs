@@ -215,3 +215,77 @@ fn broken_lock_files_are_named_and_the_rest_is_still_listed() {
     assert_eq!(doc["packages"][0]["name"], "ok");
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// (lower-cased name, version) of the packages of one lock file, optionally only non-dev.
+fn python_listed(sbom: &serde_json::Value, file: &str, prod_only: bool) -> BTreeSet<String> {
+    sbom["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["location"]["path"].as_str().unwrap().ends_with(file))
+        .filter(|p| !prod_only || !p["dev"].as_bool().unwrap_or(false))
+        .map(|p| {
+            format!(
+                "{}\t{}",
+                p["name"].as_str().unwrap().to_lowercase().replace('_', "-"),
+                p["version"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn python_lock_files_list_what_uv_and_pipenv_resolved() {
+    let fx = script("tests/fixtures/lang.sh");
+    let venv = script("tests/tools/pyenv.sh");
+    let uv = fx.join("python/uv");
+    let pipenv = fx.join("python/pipenv");
+    let uv_all = lines(&uv.join("expected-all.tsv"));
+    let uv_prod = lines(&uv.join("expected-prod.tsv"));
+    assert!(uv_all.len() > uv_prod.len() && uv_prod.contains("requests\t2.19.1"));
+    let doc = sbom(&uv);
+    assert_eq!(python_listed(&doc, "/uv.lock", false), uv_all);
+    assert_eq!(python_listed(&doc, "/uv.lock", true), uv_prod, "dev group");
+    // The requirements file uv exported (with hashes on continuation lines) says nothing of
+    // dev, so every package is listed as such.
+    assert_eq!(python_listed(&doc, "/requirements.txt", false), uv_all);
+    assert_eq!(python_listed(&doc, "/requirements.txt", true), uv_all);
+    let doc = sbom(&pipenv);
+    assert_eq!(
+        python_listed(&doc, "/Pipfile.lock", false),
+        lines(&pipenv.join("expected-all.tsv"))
+    );
+    assert_eq!(
+        python_listed(&doc, "/Pipfile.lock", true),
+        lines(&pipenv.join("expected-prod.tsv"))
+    );
+    // Syft 1.18.1 (docs/syft-comparison.md): the same requirements.txt packages; from
+    // Pipfile.lock only the production section; uv.lock not read.
+    let lower = |set: BTreeSet<String>| -> BTreeSet<String> {
+        set.into_iter().map(|s| s.to_lowercase()).collect()
+    };
+    assert_eq!(lower(syft(&venv, &uv)), uv_all);
+    assert_eq!(
+        lower(syft(&venv, &pipenv)),
+        lines(&pipenv.join("expected-prod.tsv"))
+    );
+    // Old releases from the locks are found vulnerable (PyPA advisories).
+    let out = palisade(
+        &[
+            "scan",
+            "fs",
+            pipenv.to_str().unwrap(),
+            "-f",
+            "json",
+            "--offline",
+        ],
+        "",
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["results"][0]["target"], "Python (/Pipfile.lock)");
+    assert!(
+        report["summary"]["findings"].as_u64().unwrap() > 5,
+        "{}",
+        report["summary"]
+    );
+}

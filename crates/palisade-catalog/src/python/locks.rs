@@ -1,5 +1,5 @@
-//! Python lock files in source trees and images: `poetry.lock` (TOML; `category = "dev"` in
-//! Poetry before 1.5), `Pipfile.lock` (JSON; `default` and `develop` sections), `uv.lock`
+//! Python lock files in source trees and images: `poetry.lock` (TOML; dev-only is
+//! `category = "dev"` before Poetry 1.5, a `groups` list without `main` from Poetry 2), `Pipfile.lock` (JSON; `default` and `develop` sections), `uv.lock`
 //! (TOML; dev-only = reachable only through the project's `dev-dependencies`), and pinned
 //! `requirements*.txt` (`name==version` lines; anything not pinned is not a resolved package).
 //! The project's own entry (uv's `virtual`/`editable` source) is not a dependency.
@@ -53,6 +53,8 @@ struct PoetryPackage {
     version: String,
     #[serde(default)]
     category: Option<String>,
+    #[serde(default)]
+    groups: Vec<String>,
 }
 
 fn poetry(text: &str) -> Result<Vec<Found>, String> {
@@ -61,7 +63,8 @@ fn poetry(text: &str) -> Result<Vec<Found>, String> {
         .package
         .into_iter()
         .map(|p| {
-            let dev = p.category.as_deref() == Some("dev");
+            let dev = p.category.as_deref() == Some("dev")
+                || (!p.groups.is_empty() && !p.groups.iter().any(|g| g == "main"));
             (p.name, p.version, dev)
         })
         .collect())
@@ -245,7 +248,13 @@ mod tests {
 
     #[test]
     fn poetry_categories() {
-        let lock = "[[package]]\nname = \"pytest\"\nversion = \"7.0.0\"\ncategory = \"dev\"\n\n[[package]]\nname = \"requests\"\nversion = \"2.19.1\"\n";
+        // Written from Poetry's lock format (Poetry cannot resolve here: it needs PyPI's JSON
+        // API, which this machine does not reach): 1.x with categories, 2.x with groups.
+        let lock = "[[package]]\nname = \"pytest\"\nversion = \"7.0.0\"\ncategory = \"dev\"\n\n[[package]]\nname = \"requests\"\nversion = \"2.19.1\"\ncategory = \"main\"\n\n[metadata]\nlock-version = \"1.1\"\n";
+        let found = poetry(lock).unwrap();
+        assert!(found[0].2);
+        assert!(!found[1].2);
+        let lock = "[[package]]\nname = \"pytest\"\nversion = \"7.0.0\"\ngroups = [\"dev\"]\n\n[[package]]\nname = \"idna\"\nversion = \"2.7\"\ngroups = [\"main\", \"dev\"]\n\n[metadata]\nlock-version = \"2.1\"\n";
         let found = poetry(lock).unwrap();
         assert!(found[0].2);
         assert!(!found[1].2);

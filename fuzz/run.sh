@@ -8,10 +8,10 @@ cd "$(dirname "$0")"
 secs="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks)
+[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks java_archive)
 fx=$(bash ../tests/fixtures/build.sh)
 seeds=corpus
-mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks}
+mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks,java_archive}
 
 # Seeds: real files from the fixture images.
 dl="$fx/distroless/oci"
@@ -81,6 +81,7 @@ cp "$lang/npm/app/node_modules/express/package.json" "$seeds/npm_lock/express-pa
 cp ../Cargo.lock "$seeds/cargo_lock/Cargo.lock"
 cp ../crates/palisade-catalog/src/python/testdata/* "$seeds/python_locks/" 2>/dev/null || true
 printf 'requests==2.19.1 \\\n  --hash=sha256:abc\nJinja2[i18n]==2.10 ; python_version >= "3"\n' > "$seeds/python_locks/requirements.txt"
+for j in commons-cli commons-io; do cp -L "/usr/share/java/$j.jar" "$seeds/java_archive/" 2>/dev/null || true; done
 for s in deb rpm pep440 semver maven go; do
   head -50 "../crates/palisade-version/tests/vectors/$s.tsv" | cut -f1,2 > "$seeds/vercmp/$s.tsv"
 done

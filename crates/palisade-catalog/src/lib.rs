@@ -10,6 +10,7 @@ pub mod cargo;
 pub mod control;
 pub mod dpkg;
 mod error;
+pub mod java;
 pub mod npm;
 pub mod os;
 pub mod python;
@@ -47,13 +48,14 @@ pub struct Catalog {
 }
 
 /// Every cataloguer, in reporting order.
-pub const CATALOGUERS: [&dyn Cataloguer; 6] = [
+pub const CATALOGUERS: [&dyn Cataloguer; 7] = [
     &dpkg::Dpkg,
     &rpm::Rpm,
     &apk::Apk,
     &python::Python,
     &cargo::Cargo,
     &npm::Npm,
+    &java::Java,
 ];
 
 /// Whether any cataloguer (or OS detection) needs `path`. Called for every file of an image.

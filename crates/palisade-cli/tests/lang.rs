@@ -289,3 +289,142 @@ fn python_lock_files_list_what_uv_and_pipenv_resolved() {
         report["summary"]
     );
 }
+
+/// (group:artifact, version, path) of every pom.properties in the jars under `dir` (not
+/// following links), by Python's zipfile.
+fn poms_by_python(dir: &Path) -> BTreeSet<String> {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            r#"
+import os, sys, zipfile
+root = sys.argv[1]
+for f in sorted(os.listdir(root)):
+    p = os.path.join(root, f)
+    if not f.endswith('.jar') or os.path.islink(p) or not os.path.isfile(p):
+        continue
+    z = zipfile.ZipFile(p)
+    for n in z.namelist():
+        if n.startswith('META-INF/maven/') and n.endswith('/pom.properties'):
+            d = {}
+            for l in z.read(n).decode('utf-8', 'replace').splitlines():
+                l = l.strip()
+                if l and not l.startswith('#') and '=' in l:
+                    k, v = l.split('=', 1)
+                    d[k.strip()] = v.strip()
+            if {'groupId', 'artifactId', 'version'} <= d.keys():
+                print('%s:%s\t%s\t/%s' % (d['groupId'], d['artifactId'], d['version'], f))
+"#,
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn java_archives_list_their_maven_coordinates() {
+    // The machine's own jars (Maven's, installed by scripts/test.sh).
+    let java = Path::new("/usr/share/java");
+    let want = poms_by_python(java);
+    assert!(want.len() > 20, "{}", want.len());
+    let doc = sbom(java);
+    let got: BTreeSet<String> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["type"] == "maven" && p["name"].as_str().unwrap().contains(':'))
+        .map(|p| {
+            format!(
+                "{}\t{}\t{}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap(),
+                p["location"]["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    // Syft finds the same pom.properties packages (it also names every jar from its manifest
+    // or file name: docs/syft-comparison.md).
+    let venv = script("tests/tools/pyenv.sh");
+    let out = Command::new(venv.join("bin/syft"))
+        .args(["-q", "dir:/usr/share/java", "-o", "json"])
+        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+        .output()
+        .unwrap();
+    let syft: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let syft_poms: BTreeSet<String> = syft["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["metadata"]["pomProperties"]["groupId"].is_string())
+        .map(|a| {
+            let pom = &a["metadata"]["pomProperties"];
+            format!(
+                "{}:{}\t{}\t{}",
+                pom["groupId"].as_str().unwrap(),
+                pom["artifactId"].as_str().unwrap(),
+                a["version"].as_str().unwrap(),
+                a["locations"][0]["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(syft_poms, want);
+
+    // Nested archives: a war holding a real jar, a jar nested too deep, a damaged archive.
+    let tmp = tempdir("lang-java");
+    let jar = want
+        .iter()
+        .next()
+        .unwrap()
+        .split('\t')
+        .nth(2)
+        .unwrap()
+        .to_string();
+    let st = Command::new("python3")
+        .args([
+            "-c",
+            r#"
+import io, sys, zipfile
+real = open(sys.argv[1], 'rb').read()
+out = sys.argv[2]
+with zipfile.ZipFile(out + '/app.war', 'w', zipfile.ZIP_DEFLATED) as z:
+    z.writestr('WEB-INF/lib/inner.jar', real)
+deep = real
+for i in range(5):
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, 'w') as z:
+        z.writestr('lib/level%d.jar' % i, deep)
+    deep = b.getvalue()
+open(out + '/deep.jar', 'wb').write(deep)
+open(out + '/broken.jar', 'wb').write(real[: len(real) // 2])
+"#,
+            &format!("/usr/share/java{jar}"),
+            tmp.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = palisade(&["sbom", tmp.to_str().unwrap(), "-f", "json"], "");
+    assert_eq!(out.status.code(), Some(2), "errors are reported");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["location"]["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.contains(&"/app.war:WEB-INF/lib/inner.jar"),
+        "{paths:?}"
+    );
+    let errors = doc["errors"].to_string();
+    assert!(errors.contains("nested deeper than 3 archives"), "{errors}");
+    assert!(errors.contains("/broken.jar: "), "{errors}");
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

@@ -31,6 +31,8 @@ pub enum PackageType {
     Cargo,
     /// Node.js packages (`package-lock.json`, `node_modules/**/package.json`).
     Npm,
+    /// Java archives (`pom.properties`, manifests).
+    Maven,
 }
 
 impl PackageType {
@@ -42,6 +44,7 @@ impl PackageType {
             PackageType::Python => "python",
             PackageType::Cargo => "cargo",
             PackageType::Npm => "npm",
+            PackageType::Maven => "maven",
         }
     }
 }

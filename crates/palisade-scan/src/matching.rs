@@ -146,6 +146,10 @@ pub fn query(pkg: &Package, os_ecosystem: Option<&str>) -> Option<(String, Strin
         PackageType::Python => Some(("PyPI".into(), pkg.name.clone(), pkg.version.clone())),
         PackageType::Cargo => Some(("crates.io".into(), pkg.name.clone(), pkg.version.clone())),
         PackageType::Npm => Some(("npm".into(), pkg.name.clone(), pkg.version.clone())),
+        // Without a group (named from a manifest or file name) there is no Maven coordinate.
+        PackageType::Maven if pkg.name.contains(':') => {
+            Some(("Maven".into(), pkg.name.clone(), pkg.version.clone()))
+        }
         _ => None,
     }
 }

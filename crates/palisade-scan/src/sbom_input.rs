@@ -189,6 +189,7 @@ fn package(p: &Purl, raw: &str, path: String, layer: Option<usize>) -> Option<Pa
         "pypi" => PackageType::Python,
         "cargo" => PackageType::Cargo,
         "npm" => PackageType::Npm,
+        "maven" => PackageType::Maven,
         _ => return None,
     };
     let (source_name, source_version) = match (package_type, p.qualifier("upstream")) {
@@ -202,6 +203,7 @@ fn package(p: &Purl, raw: &str, path: String, layer: Option<usize>) -> Option<Pa
     // npm scopes are the purl's namespace: `pkg:npm/%40babel/core` is `@babel/core`.
     let name = match (package_type, &p.namespace) {
         (PackageType::Npm, Some(ns)) => format!("{ns}/{}", p.name),
+        (PackageType::Maven, Some(ns)) => format!("{ns}:{}", p.name),
         _ => p.name.clone(),
     };
     Some(Package {
@@ -235,11 +237,12 @@ mod tests {
         let s = read(cdx, "bom.json").unwrap();
         assert_eq!(s.name.as_deref(), Some("app"));
         assert_eq!(s.os.as_ref().unwrap().distro(), "debian-12");
-        assert_eq!(s.packages.len(), 3);
+        assert_eq!(s.packages.len(), 4);
         assert_eq!(s.packages[0].source_version.as_deref(), Some("2.36-9"));
         assert_eq!(s.packages[1].package_type, PackageType::Python);
         assert_eq!(s.packages[2].name, "@babel/core");
-        assert_eq!(s.skipped.len(), 2, "{:?}", s.skipped);
+        assert_eq!(s.packages[3].name, "org.apache.logging.log4j:log4j-core");
+        assert_eq!(s.skipped.len(), 1, "{:?}", s.skipped);
         let spdx = br#"{"spdxVersion":"SPDX-2.3","name":"x","packages":[{"name":"a","externalRefs":[{"referenceType":"purl","referenceLocator":"pkg:apk/alpine/busybox@1.36.1-r2?distro=alpine-3.18.4&upstream=busybox"}]}]}"#;
         let s = read(spdx, "spdx.json").unwrap();
         assert_eq!(s.os.as_ref().unwrap().distro(), "alpine-3.18.4");

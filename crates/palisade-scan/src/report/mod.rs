@@ -142,6 +142,15 @@ impl Report<'_> {
             // Each lock file is a target; installed node modules group by their top
             // node_modules directory.
             PackageType::Cargo => format!("Rust ({})", p.location.path),
+            // Each archive (nested ones by their outermost file) is a target.
+            PackageType::Maven => format!(
+                "Java ({})",
+                p.location
+                    .path
+                    .split(':')
+                    .next()
+                    .unwrap_or(&p.location.path)
+            ),
             PackageType::Npm => match p.location.path.find("/node_modules/") {
                 Some(i) if !p.location.path.ends_with("package-lock.json") => {
                     format!("Node.js ({}/node_modules)", &p.location.path[..i])

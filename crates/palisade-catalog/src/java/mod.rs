@@ -1,0 +1,246 @@
+//! Java archives (`.jar`, `.war`, `.ear`, and Jenkins' `.jpi`/`.hpi`), nested ones included up
+//! to a depth: every `META-INF/maven/GROUP/ARTIFACT/pom.properties` is a package; an archive
+//! without one is named by its `META-INF/MANIFEST.MF` (`Implementation-Title`/`-Version`, then
+//! `Bundle-SymbolicName`/`Bundle-Version`) or, failing that, by its file name (`name-1.2.jar`).
+//! Packages are named `group:artifact` where the group is known, as Maven and OSV name them.
+
+pub mod zip;
+
+use palisade_core::{purl, Location, OsRelease, Package, PackageType};
+use palisade_image::{FileKind, FileTree};
+
+use crate::Cataloguer;
+
+pub struct Java;
+
+/// Archives inside archives are read this deep (a war's WEB-INF/lib jars, a Spring Boot jar's
+/// BOOT-INF/lib).
+const MAX_DEPTH: usize = 3;
+/// Largest member inflated (a nested archive or a metadata file).
+const MAX_MEMBER: u64 = 256 << 20;
+/// Most members of one archive.
+const MAX_MEMBERS: usize = 200_000;
+
+fn is_archive(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [".jar", ".war", ".ear", ".jpi", ".hpi"]
+        .iter()
+        .any(|s| lower.ends_with(s))
+}
+
+/// `key=value` lines of a `.properties` file.
+fn properties(data: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8_lossy(data)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#') && !l.starts_with('!'))
+        .filter_map(|l| l.split_once(['=', ':']))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
+/// The main section of a manifest (continuation lines start with one space).
+fn manifest(data: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(data);
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some(rest) = line.strip_prefix(' ') {
+            if let Some((_, v)) = out.last_mut() {
+                v.push_str(rest);
+            }
+        } else if let Some((k, v)) = line.split_once(':') {
+            out.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    out
+}
+
+/// `commons-io-2.11.0.jar` -> ("commons-io", "2.11.0"): the version starts at the first
+/// `-digit`.
+fn from_file_name(path: &str) -> Option<(String, String)> {
+    let file = path.rsplit(['/', ':']).next()?;
+    let stem = file.rsplit_once('.')?.0;
+    let i = stem
+        .char_indices()
+        .find(|&(i, c)| c == '-' && stem[i + 1..].starts_with(|d: char| d.is_ascii_digit()))?
+        .0;
+    Some((stem[..i].to_string(), stem[i + 1..].to_string()))
+}
+
+/// A package found: (group, artifact, version).
+pub type Found = (Option<String>, String, String);
+
+/// The packages of one archive and the archives inside it; `name` is where it sits, shown in
+/// locations (`/app.war:WEB-INF/lib/x.jar`).
+pub fn archive(
+    data: &[u8],
+    name: &str,
+    depth: usize,
+    out: &mut Vec<(String, Found)>,
+    errors: &mut Vec<String>,
+) {
+    let members = match zip::members(data, MAX_MEMBERS) {
+        Ok(m) => m,
+        Err(e) => {
+            errors.push(format!("{name}: {e}"));
+            return;
+        }
+    };
+    let mut poms = 0;
+    let mut manifest_fields = None;
+    for m in &members {
+        let is_pom = m.name.starts_with("META-INF/maven/") && m.name.ends_with("/pom.properties");
+        if is_pom || m.name.eq_ignore_ascii_case("META-INF/MANIFEST.MF") {
+            let bytes = match zip::read(data, m, 1 << 20) {
+                Ok(b) => b,
+                Err(e) => {
+                    errors.push(format!("{name}: {e}"));
+                    continue;
+                }
+            };
+            if is_pom {
+                let p = properties(&bytes);
+                let get = |k: &str| p.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+                if let (Some(g), Some(a), Some(v)) =
+                    (get("groupId"), get("artifactId"), get("version"))
+                {
+                    poms += 1;
+                    out.push((name.to_string(), (Some(g), a, v)));
+                }
+            } else {
+                manifest_fields = Some(manifest(&bytes));
+            }
+        } else if is_archive(&m.name) && !m.name.ends_with('/') {
+            if depth >= MAX_DEPTH {
+                errors.push(format!(
+                    "{name}:{}: nested deeper than {MAX_DEPTH} archives; not read",
+                    m.name
+                ));
+                continue;
+            }
+            match zip::read(data, m, MAX_MEMBER) {
+                Ok(inner) => archive(
+                    &inner,
+                    &format!("{name}:{}", m.name),
+                    depth + 1,
+                    out,
+                    errors,
+                ),
+                Err(e) => errors.push(format!("{name}: {e}")),
+            }
+        }
+    }
+    if poms > 0 {
+        return;
+    }
+    let field = |f: &Option<Vec<(String, String)>>, k: &str| {
+        f.as_ref()
+            .and_then(|f| f.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)))
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
+    let named = match (
+        field(&manifest_fields, "Implementation-Title"),
+        field(&manifest_fields, "Implementation-Version"),
+    ) {
+        (Some(t), Some(v)) => Some((t, v)),
+        _ => match (
+            field(&manifest_fields, "Bundle-SymbolicName"),
+            field(&manifest_fields, "Bundle-Version"),
+        ) {
+            // `org.example.bundle;singleton:=true`
+            (Some(n), Some(v)) => Some((n.split(';').next().unwrap_or(&n).trim().to_string(), v)),
+            _ => None,
+        },
+    };
+    if let Some((artifact, version)) = named.or_else(|| from_file_name(name)) {
+        out.push((name.to_string(), (None, artifact, version)));
+    }
+}
+
+impl Cataloguer for Java {
+    fn name(&self) -> &'static str {
+        "java"
+    }
+
+    fn wants(&self, path: &str) -> bool {
+        is_archive(path)
+    }
+
+    fn catalog(
+        &self,
+        files: &FileTree,
+        _os: Option<&OsRelease>,
+        out: &mut Vec<Package>,
+        errors: &mut Vec<String>,
+    ) {
+        for (path, entry) in files.iter() {
+            if !is_archive(path) || entry.kind != FileKind::File {
+                continue;
+            }
+            let Some(data) = crate::database(files, path, errors) else {
+                continue;
+            };
+            let mut found = Vec::new();
+            archive(data, &format!("/{path}"), 0, &mut found, errors);
+            for (location, (group, artifact, version)) in found {
+                let name = match &group {
+                    Some(g) => format!("{g}:{artifact}"),
+                    None => artifact.clone(),
+                };
+                out.push(Package {
+                    purl: purl::build("maven", group.as_deref(), &artifact, &version, &[]),
+                    name,
+                    version,
+                    package_type: PackageType::Maven,
+                    arch: None,
+                    source_name: None,
+                    source_version: None,
+                    licenses: Vec::new(),
+                    location: Location {
+                        path: location,
+                        layer: entry.layer,
+                    },
+                    files: Vec::new(),
+                    dev: false,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_files_and_manifests() {
+        assert_eq!(
+            from_file_name("/usr/share/java/commons-io-2.11.0.jar"),
+            Some(("commons-io".into(), "2.11.0".into()))
+        );
+        assert_eq!(from_file_name("/usr/share/java/commons-io.jar"), None);
+        let m = manifest(b"Manifest-Version: 1.0\r\nImplementation-Title: Very Long Na\r\n me\r\n\r\nName: x\r\nImplementation-Title: no\r\n");
+        assert_eq!(
+            m[1],
+            ("Implementation-Title".into(), "Very Long Name".into())
+        );
+        assert_eq!(m.len(), 2);
+        assert_eq!(
+            properties(b"#c\ngroupId=org.a\nversion = 1.0\n")[1].1,
+            "1.0"
+        );
+    }
+
+    #[test]
+    fn bad_archives_are_errors() {
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        archive(b"PK\x03\x04 not really", "/x.jar", 0, &mut out, &mut errors);
+        assert!(out.is_empty());
+        assert!(errors[0].starts_with("/x.jar: "), "{errors:?}");
+    }
+}

@@ -78,6 +78,7 @@ printf '{"statements":[{"vulnerability":{"name":"CVE-1"},"products":[{"@id":"pkg
 lang=$(bash ../tests/fixtures/lang.sh)
 for v in app lock-v1 lock-v2; do cp "$lang/npm/$v/package-lock.json" "$seeds/npm_lock/$v.json"; done
 cp "$lang/npm/app/node_modules/express/package.json" "$seeds/npm_lock/express-package.json"
+cp "$lang/npm/yarn/yarn.lock" "$lang/npm/pnpm/pnpm-lock.yaml" "$seeds/npm_lock/"
 cp ../Cargo.lock "$seeds/cargo_lock/Cargo.lock"
 cp ../crates/palisade-catalog/src/python/testdata/* "$seeds/python_locks/" 2>/dev/null || true
 printf 'requests==2.19.1 \\\n  --hash=sha256:abc\nJinja2[i18n]==2.10 ; python_version >= "3"\n' > "$seeds/python_locks/requirements.txt"

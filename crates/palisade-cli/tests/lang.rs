@@ -428,3 +428,50 @@ open(out + '/broken.jar', 'wb').write(real[: len(real) // 2])
     assert!(errors.contains("/broken.jar: "), "{errors}");
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+#[test]
+fn yarn_and_pnpm_lock_files_list_what_they_installed() {
+    let fx = script("tests/fixtures/lang.sh");
+    let yarn = fx.join("npm/yarn");
+    let pnpm = fx.join("npm/pnpm");
+    let yarn_all = lines(&yarn.join("expected-all.tsv"));
+    assert!(yarn_all.len() > 50);
+    let doc = sbom(&yarn);
+    assert_eq!(listed(&doc, |p| p == "/yarn.lock", None), yarn_all);
+    let pnpm_all = lines(&pnpm.join("expected-all.tsv"));
+    let pnpm_prod = lines(&pnpm.join("expected-prod.tsv"));
+    assert!(pnpm_all.len() == pnpm_prod.len() + 1);
+    let doc = sbom(&pnpm);
+    assert_eq!(listed(&doc, |p| p == "/pnpm-lock.yaml", None), pnpm_all);
+    assert_eq!(
+        listed(&doc, |p| p == "/pnpm-lock.yaml", Some(false)),
+        pnpm_prod,
+        "dev by reachability"
+    );
+    // Syft reads both lock files to the same packages (it lists node_modules separately only
+    // in images).
+    let venv = script("tests/tools/pyenv.sh");
+    let lock_only = |dir: &Path, file: &str| -> BTreeSet<String> {
+        let out = Command::new(venv.join("bin/syft"))
+            .args(["-q", &format!("dir:{}", dir.display()), "-o", "json"])
+            .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["locations"][0]["path"] == file)
+            .map(|a| {
+                format!(
+                    "{}\t{}",
+                    a["name"].as_str().unwrap(),
+                    a["version"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(lock_only(&yarn, "/yarn.lock"), yarn_all);
+    assert_eq!(lock_only(&pnpm, "/pnpm-lock.yaml"), pnpm_all);
+}

@@ -1,7 +1,8 @@
 //! Node.js packages: `package-lock.json` (lockfileVersion 1: the nested `dependencies` tree;
-//! 2 and 3: the flat `packages` map keyed by install path) and installed packages,
-//! `node_modules/NAME/package.json` and `node_modules/@SCOPE/NAME/package.json` at any depth.
-//! `dev: true` in a lock file marks a development-only dependency.
+//! 2 and 3: the flat `packages` map keyed by install path), `yarn.lock` (yarn.rs),
+//! `pnpm-lock.yaml` (pnpm.rs), and installed packages, `node_modules/NAME/package.json` and
+//! `node_modules/@SCOPE/NAME/package.json` at any depth. `dev: true` in a lock file marks a
+//! development-only dependency.
 
 use std::collections::BTreeMap;
 
@@ -11,10 +12,13 @@ use serde::Deserialize;
 
 use crate::Cataloguer;
 
+pub mod pnpm;
+pub mod yarn;
+
 pub struct Npm;
 
 #[derive(Deserialize)]
-struct Lock {
+struct PackageLock {
     #[serde(default)]
     packages: Option<BTreeMap<String, Entry>>,
     #[serde(default)]
@@ -48,8 +52,30 @@ struct Dependency {
 /// A package found: name, version, development-only.
 pub type Found = (String, String, bool);
 
-fn is_lock(path: &str) -> bool {
-    path == "package-lock.json" || path.ends_with("/package-lock.json")
+/// The lock file formats, by file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    Npm,
+    Yarn,
+    Pnpm,
+}
+
+pub fn lock_kind(path: &str) -> Option<Lock> {
+    match path.rsplit('/').next().unwrap_or(path) {
+        "package-lock.json" => Some(Lock::Npm),
+        "yarn.lock" => Some(Lock::Yarn),
+        "pnpm-lock.yaml" => Some(Lock::Pnpm),
+        _ => None,
+    }
+}
+
+/// The packages of a lock file of `kind`.
+pub fn parse(kind: Lock, data: &[u8]) -> Result<Vec<Found>, String> {
+    match kind {
+        Lock::Npm => parse_lock(data),
+        Lock::Yarn => yarn::parse(data),
+        Lock::Pnpm => pnpm::parse(data),
+    }
 }
 
 /// Whether `path` is an installed package's manifest: `.../node_modules/NAME/package.json` or
@@ -72,7 +98,7 @@ fn is_installed_manifest(path: &str) -> bool {
 
 /// The packages a `package-lock.json` lists.
 pub fn parse_lock(data: &[u8]) -> Result<Vec<Found>, String> {
-    let lock: Lock = serde_json::from_slice(data).map_err(|e| e.to_string())?;
+    let lock: PackageLock = serde_json::from_slice(data).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     if let Some(packages) = lock.packages {
         for (key, e) in packages {
@@ -153,7 +179,7 @@ impl Cataloguer for Npm {
     }
 
     fn wants(&self, path: &str) -> bool {
-        is_lock(path) || is_installed_manifest(path)
+        lock_kind(path).is_some() || is_installed_manifest(path)
     }
 
     fn catalog(
@@ -164,21 +190,24 @@ impl Cataloguer for Npm {
         errors: &mut Vec<String>,
     ) {
         for (path, entry) in files.iter() {
-            let lock = is_lock(path);
-            if (!lock && !is_installed_manifest(path)) || entry.kind != FileKind::File {
+            let lock = lock_kind(path);
+            if (lock.is_none() && !is_installed_manifest(path)) || entry.kind != FileKind::File {
                 continue;
             }
             let Some(data) = crate::database(files, path, errors) else {
                 continue;
             };
-            if lock {
-                match parse_lock(data) {
+            if let Some(kind) = lock {
+                match parse(kind, data) {
                     Ok(found) => out.extend(
                         found
                             .into_iter()
                             .map(|(n, v, dev)| package(n, v, dev, path, entry.layer)),
                     ),
-                    Err(e) => errors.push(format!("/{path}: not a package-lock.json: {e}")),
+                    Err(e) => errors.push(format!(
+                        "/{path}: not a {} this version reads: {e}",
+                        path.rsplit('/').next().unwrap_or(path)
+                    )),
                 }
             } else {
                 match parse_manifest(data) {

@@ -8,10 +8,10 @@ cd "$(dirname "$0")"
 secs="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks java_archive)
+[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks java_archive other_locks)
 fx=$(bash ../tests/fixtures/build.sh)
 seeds=corpus
-mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks,java_archive}
+mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks,java_archive,other_locks}
 
 # Seeds: real files from the fixture images.
 dl="$fx/distroless/oci"
@@ -83,6 +83,10 @@ cp ../Cargo.lock "$seeds/cargo_lock/Cargo.lock"
 cp ../crates/palisade-catalog/src/python/testdata/* "$seeds/python_locks/" 2>/dev/null || true
 printf 'requests==2.19.1 \\\n  --hash=sha256:abc\nJinja2[i18n]==2.10 ; python_version >= "3"\n' > "$seeds/python_locks/requirements.txt"
 for j in commons-cli commons-io; do cp -L "/usr/share/java/$j.jar" "$seeds/java_archive/" 2>/dev/null || true; done
+cp /usr/share/go-*/src/cmd/go.mod "$seeds/other_locks/go.mod" 2>/dev/null || true
+printf 'GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (2.2.3)\n      x (>= 1)\n\nPLATFORMS\n  ruby\n' > "$seeds/other_locks/Gemfile.lock"
+printf '{"packages":[{"name":"a/b","version":"v1.0.0"}],"packages-dev":[]}' > "$seeds/other_locks/composer.lock"
+printf 'junit:junit:4.13.2=testCompileClasspath\nempty=\n' > "$seeds/other_locks/gradle.lockfile"
 for s in deb rpm pep440 semver maven go; do
   head -50 "../crates/palisade-version/tests/vectors/$s.tsv" | cut -f1,2 > "$seeds/vercmp/$s.tsv"
 done

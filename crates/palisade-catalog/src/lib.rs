@@ -8,13 +8,17 @@
 pub mod apk;
 pub mod cargo;
 pub mod control;
+pub mod dotnet;
 pub mod dpkg;
 mod error;
+pub mod golang;
 pub mod java;
 pub mod npm;
 pub mod os;
+pub mod php;
 pub mod python;
 pub mod rpm;
+pub mod ruby;
 
 use std::collections::HashSet;
 use std::hash::Hash;
@@ -48,7 +52,7 @@ pub struct Catalog {
 }
 
 /// Every cataloguer, in reporting order.
-pub const CATALOGUERS: [&dyn Cataloguer; 7] = [
+pub const CATALOGUERS: [&dyn Cataloguer; 11] = [
     &dpkg::Dpkg,
     &rpm::Rpm,
     &apk::Apk,
@@ -56,6 +60,10 @@ pub const CATALOGUERS: [&dyn Cataloguer; 7] = [
     &cargo::Cargo,
     &npm::Npm,
     &java::Java,
+    &golang::GoMod,
+    &ruby::Ruby,
+    &php::Composer,
+    &dotnet::DotNet,
 ];
 
 /// Whether any cataloguer (or OS detection) needs `path`. Called for every file of an image.

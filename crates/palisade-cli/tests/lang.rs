@@ -475,3 +475,71 @@ fn yarn_and_pnpm_lock_files_list_what_they_installed() {
     assert_eq!(lock_only(&yarn, "/yarn.lock"), yarn_all);
     assert_eq!(lock_only(&pnpm, "/pnpm-lock.yaml"), pnpm_all);
 }
+
+#[test]
+fn go_mod_requirements_as_go_reads_them() {
+    // Debian's Go toolchain sources hold real go.mod files (requires, replaces, test modules).
+    let roots: Vec<std::path::PathBuf> = std::fs::read_dir("/usr/share")
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("go-"))
+        })
+        .collect();
+    assert!(
+        !roots.is_empty(),
+        "golang-go is installed by scripts/test.sh"
+    );
+    let mut compared = 0;
+    for root in roots {
+        let doc = sbom(&root);
+        let mut by_file: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+        for p in doc["packages"].as_array().unwrap() {
+            if p["type"] == "go" {
+                by_file
+                    .entry(p["location"]["path"].as_str().unwrap().to_string())
+                    .or_default()
+                    .insert(format!(
+                        "{} {}",
+                        p["name"].as_str().unwrap(),
+                        p["version"].as_str().unwrap()
+                    ));
+            }
+        }
+        for (file, got) in by_file {
+            let path = format!("{}{file}", root.display());
+            let out = Command::new("go")
+                .args(["mod", "edit", "-json", &path])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{path}: {}", stderr(&out));
+            let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let replaces = m["Replace"].as_array().cloned().unwrap_or_default();
+            let want: BTreeSet<String> = m["Require"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let (p, v) = (r["Path"].as_str().unwrap(), r["Version"].as_str().unwrap());
+                    let rep = replaces.iter().find(|x| {
+                        x["Old"]["Path"] == p
+                            && (x["Old"]["Version"].is_null() || x["Old"]["Version"] == v)
+                            && x["New"]["Version"].is_string()
+                    });
+                    match rep {
+                        Some(x) => format!(
+                            "{} {}",
+                            x["New"]["Path"].as_str().unwrap(),
+                            x["New"]["Version"].as_str().unwrap()
+                        ),
+                        None => format!("{p} {v}"),
+                    }
+                })
+                .collect();
+            assert_eq!(got, want, "{path}");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 2, "{compared}");
+}

@@ -31,8 +31,16 @@ pub enum PackageType {
     Cargo,
     /// Node.js packages (`package-lock.json`, `node_modules/**/package.json`).
     Npm,
-    /// Java archives (`pom.properties`, manifests).
+    /// Java archives (`pom.properties`, manifests) and Gradle lock files.
     Maven,
+    /// Go modules (`go.mod`).
+    Go,
+    /// Ruby gems (`Gemfile.lock`, installed gemspecs).
+    Gem,
+    /// PHP packages (`composer.lock`).
+    Composer,
+    /// .NET packages (`packages.lock.json`, `*.deps.json`).
+    Nuget,
 }
 
 impl PackageType {
@@ -45,6 +53,10 @@ impl PackageType {
             PackageType::Cargo => "cargo",
             PackageType::Npm => "npm",
             PackageType::Maven => "maven",
+            PackageType::Go => "go",
+            PackageType::Gem => "gem",
+            PackageType::Composer => "composer",
+            PackageType::Nuget => "nuget",
         }
     }
 }

@@ -146,6 +146,10 @@ pub fn query(pkg: &Package, os_ecosystem: Option<&str>) -> Option<(String, Strin
         PackageType::Python => Some(("PyPI".into(), pkg.name.clone(), pkg.version.clone())),
         PackageType::Cargo => Some(("crates.io".into(), pkg.name.clone(), pkg.version.clone())),
         PackageType::Npm => Some(("npm".into(), pkg.name.clone(), pkg.version.clone())),
+        PackageType::Go => Some(("Go".into(), pkg.name.clone(), pkg.version.clone())),
+        PackageType::Gem => Some(("RubyGems".into(), pkg.name.clone(), pkg.version.clone())),
+        PackageType::Composer => Some(("Packagist".into(), pkg.name.clone(), pkg.version.clone())),
+        PackageType::Nuget => Some(("NuGet".into(), pkg.name.clone(), pkg.version.clone())),
         // Without a group (named from a manifest or file name) there is no Maven coordinate.
         PackageType::Maven if pkg.name.contains(':') => {
             Some(("Maven".into(), pkg.name.clone(), pkg.version.clone()))
@@ -290,10 +294,19 @@ fn evaluate(entry: &Entry, version: &str, warnings: &mut Vec<String>) -> Basis {
     }
     // A statement with neither ranges nor versions covers every version (a distribution's
     // open or no-dsa issue).
-    if evaluated == 0 && a.versions.is_empty() && !a.ranges.iter().any(|r| r.kind == RangeKind::Git)
-    {
+    // Ranges that could not be evaluated (no version scheme for the ecosystem) never count as
+    // "every version".
+    if a.ranges.is_empty() && a.versions.is_empty() {
         basis.affected = true;
         reasons.push("every version (no version range given)".into());
+    } else if evaluated == 0
+        && !basis.affected
+        && !a.ranges.iter().all(|r| r.kind == RangeKind::Git)
+    {
+        reasons.push(format!(
+            "no version scheme for {}: not evaluated",
+            a.ecosystem
+        ));
     }
     basis.decision = reasons.join("; ");
     basis

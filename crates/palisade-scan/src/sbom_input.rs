@@ -190,6 +190,10 @@ fn package(p: &Purl, raw: &str, path: String, layer: Option<usize>) -> Option<Pa
         "cargo" => PackageType::Cargo,
         "npm" => PackageType::Npm,
         "maven" => PackageType::Maven,
+        "golang" => PackageType::Go,
+        "gem" => PackageType::Gem,
+        "composer" => PackageType::Composer,
+        "nuget" => PackageType::Nuget,
         _ => return None,
     };
     let (source_name, source_version) = match (package_type, p.qualifier("upstream")) {
@@ -204,6 +208,7 @@ fn package(p: &Purl, raw: &str, path: String, layer: Option<usize>) -> Option<Pa
     let name = match (package_type, &p.namespace) {
         (PackageType::Npm, Some(ns)) => format!("{ns}/{}", p.name),
         (PackageType::Maven, Some(ns)) => format!("{ns}:{}", p.name),
+        (PackageType::Go | PackageType::Composer, Some(ns)) => format!("{ns}/{}", p.name),
         _ => p.name.clone(),
     };
     Some(Package {

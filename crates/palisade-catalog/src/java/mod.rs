@@ -3,7 +3,9 @@
 //! without one is named by its `META-INF/MANIFEST.MF` (`Implementation-Title`/`-Version`, then
 //! `Bundle-SymbolicName`/`Bundle-Version`) or, failing that, by its file name (`name-1.2.jar`).
 //! Packages are named `group:artifact` where the group is known, as Maven and OSV name them.
+//! Gradle lock files (gradle.rs) list coordinates directly.
 
+pub mod gradle;
 pub mod zip;
 
 use palisade_core::{purl, Location, OsRelease, Package, PackageType};
@@ -167,7 +169,7 @@ impl Cataloguer for Java {
     }
 
     fn wants(&self, path: &str) -> bool {
-        is_archive(path)
+        is_archive(path) || gradle::is_lock(path)
     }
 
     fn catalog(
@@ -178,15 +180,34 @@ impl Cataloguer for Java {
         errors: &mut Vec<String>,
     ) {
         for (path, entry) in files.iter() {
-            if !is_archive(path) || entry.kind != FileKind::File {
+            let lock = gradle::is_lock(path);
+            if (!lock && !is_archive(path)) || entry.kind != FileKind::File {
                 continue;
             }
             let Some(data) = crate::database(files, path, errors) else {
                 continue;
             };
             let mut found = Vec::new();
-            archive(data, &format!("/{path}"), 0, &mut found, errors);
+            let mut dev_only = std::collections::HashSet::new();
+            if lock {
+                match gradle::parse(data) {
+                    Ok(deps) => {
+                        for (g, a, v, dev) in deps {
+                            if dev {
+                                dev_only.insert((g.clone(), a.clone()));
+                            }
+                            found.push((format!("/{path}"), (Some(g), a, v)));
+                        }
+                    }
+                    Err(e) => errors.push(format!("/{path}: not a Gradle lock file: {e}")),
+                }
+            } else {
+                archive(data, &format!("/{path}"), 0, &mut found, errors);
+            }
             for (location, (group, artifact, version)) in found {
+                let dev = group
+                    .as_ref()
+                    .is_some_and(|g| dev_only.contains(&(g.clone(), artifact.clone())));
                 let name = match &group {
                     Some(g) => format!("{g}:{artifact}"),
                     None => artifact.clone(),
@@ -205,7 +226,7 @@ impl Cataloguer for Java {
                         layer: entry.layer,
                     },
                     files: Vec::new(),
-                    dev: false,
+                    dev,
                 });
             }
         }

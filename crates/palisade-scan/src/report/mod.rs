@@ -151,6 +151,17 @@ impl Report<'_> {
                     .next()
                     .unwrap_or(&p.location.path)
             ),
+            PackageType::Go => format!("Go ({})", p.location.path),
+            PackageType::Composer => format!("PHP ({})", p.location.path),
+            PackageType::Nuget => format!(".NET ({})", p.location.path),
+            // Installed gems group by their specifications directory.
+            PackageType::Gem => format!(
+                "Ruby ({})",
+                p.location
+                    .path
+                    .rsplit_once("/specifications/")
+                    .map_or(p.location.path.as_str(), |(d, _)| d)
+            ),
             PackageType::Npm => match p.location.path.find("/node_modules/") {
                 Some(i) if !p.location.path.ends_with("package-lock.json") => {
                     format!("Node.js ({}/node_modules)", &p.location.path[..i])

@@ -2,8 +2,8 @@
 //! checksums, v3 and v4 with checksums inline). Each `[[package]]` is one crate, including
 //! the workspace's own (no `source`); the lock file does not say which are dev-only.
 
-use palisade_core::{purl, Location, OsRelease, Package, PackageType};
-use palisade_image::{FileKind, FileTree};
+use palisade_core::{purl, OsRelease, Package, PackageType};
+use palisade_image::FileTree;
 use serde::Deserialize;
 
 use crate::Cataloguer;
@@ -53,39 +53,26 @@ impl Cataloguer for Cargo {
         out: &mut Vec<Package>,
         errors: &mut Vec<String>,
     ) {
-        for (path, entry) in files.iter() {
-            if !is_lock(path) || entry.kind != FileKind::File {
-                continue;
-            }
-            let Some(data) = crate::database(files, path, errors) else {
-                continue;
-            };
-            let packages = match parse(data) {
-                Ok(p) => p,
-                Err(e) => {
-                    errors.push(format!("/{path}: not a Cargo.lock this version reads: {e}"));
-                    continue;
-                }
-            };
-            for (name, version) in packages {
-                out.push(Package {
-                    purl: purl::build("cargo", None, &name, &version, &[]),
-                    name,
-                    version,
-                    package_type: PackageType::Cargo,
-                    arch: None,
-                    source_name: None,
-                    source_version: None,
-                    licenses: Vec::new(),
-                    location: Location {
-                        path: format!("/{path}"),
-                        layer: entry.layer,
-                    },
-                    files: Vec::new(),
-                    dev: false,
-                });
-            }
-        }
+        crate::each_file(
+            files,
+            errors,
+            is_lock,
+            |path, entry, data, errors| match parse(data) {
+                Ok(found) => out.extend(found.into_iter().map(|(name, version)| {
+                    let purl = purl::build("cargo", None, &name, &version, &[]);
+                    crate::listed_package(
+                        PackageType::Cargo,
+                        name,
+                        version,
+                        purl,
+                        path,
+                        entry.layer,
+                        false,
+                    )
+                })),
+                Err(e) => errors.push(format!("/{path}: not a Cargo.lock this version reads: {e}")),
+            },
+        );
     }
 }
 

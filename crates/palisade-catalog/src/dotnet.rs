@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use palisade_core::{purl, Location, OsRelease, Package, PackageType};
-use palisade_image::{FileKind, FileTree};
+use palisade_core::{purl, OsRelease, Package, PackageType};
+use palisade_image::FileTree;
 use serde::Deserialize;
 
 use crate::Cataloguer;
@@ -88,32 +88,21 @@ impl Cataloguer for DotNet {
         out: &mut Vec<Package>,
         errors: &mut Vec<String>,
     ) {
-        for (path, entry) in files.iter() {
-            let Some(lock) = kind(path) else {
-                continue;
-            };
-            if entry.kind != FileKind::File {
-                continue;
-            }
-            let Some(data) = crate::database(files, path, errors) else {
-                continue;
-            };
+        let wanted = |p: &str| kind(p).is_some();
+        crate::each_file(files, errors, wanted, |path, entry, data, errors| {
+            let lock = kind(path) == Some(true);
             match parse(data, lock) {
-                Ok(found) => out.extend(found.into_iter().map(|(name, version)| Package {
-                    purl: purl::build("nuget", None, &name, &version, &[]),
-                    name,
-                    version,
-                    package_type: PackageType::Nuget,
-                    arch: None,
-                    source_name: None,
-                    source_version: None,
-                    licenses: Vec::new(),
-                    location: Location {
-                        path: format!("/{path}"),
-                        layer: entry.layer,
-                    },
-                    files: Vec::new(),
-                    dev: false,
+                Ok(found) => out.extend(found.into_iter().map(|(name, version)| {
+                    let purl = purl::build("nuget", None, &name, &version, &[]);
+                    crate::listed_package(
+                        PackageType::Nuget,
+                        name,
+                        version,
+                        purl,
+                        path,
+                        entry.layer,
+                        false,
+                    )
                 })),
                 Err(e) => errors.push(format!(
                     "/{path}: not a {} this version reads: {e}",
@@ -124,7 +113,7 @@ impl Cataloguer for DotNet {
                     }
                 )),
             }
-        }
+        });
     }
 }
 

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use palisade_core::{purl, Location, OsRelease, Package, PackageType};
-use palisade_image::{FileKind, FileTree};
+use palisade_core::{purl, OsRelease, Package, PackageType};
+use palisade_image::FileTree;
 
 use crate::Cataloguer;
 
@@ -123,36 +123,29 @@ impl Cataloguer for GoMod {
         out: &mut Vec<Package>,
         errors: &mut Vec<String>,
     ) {
-        for (path, entry) in files.iter() {
-            if !is_go_mod(path) || entry.kind != FileKind::File {
-                continue;
-            }
-            let Some(data) = crate::database(files, path, errors) else {
-                continue;
-            };
-            match parse(data) {
-                Ok(found) => out.extend(found.into_iter().map(|(name, version)| Package {
-                    purl: match name.rsplit_once('/') {
+        crate::each_file(
+            files,
+            errors,
+            is_go_mod,
+            |path, entry, data, errors| match parse(data) {
+                Ok(found) => out.extend(found.into_iter().map(|(name, version)| {
+                    let purl = match name.rsplit_once('/') {
                         Some((ns, n)) => purl::build("golang", Some(ns), n, &version, &[]),
                         None => purl::build("golang", None, &name, &version, &[]),
-                    },
-                    name,
-                    version,
-                    package_type: PackageType::Go,
-                    arch: None,
-                    source_name: None,
-                    source_version: None,
-                    licenses: Vec::new(),
-                    location: Location {
-                        path: format!("/{path}"),
-                        layer: entry.layer,
-                    },
-                    files: Vec::new(),
-                    dev: false,
+                    };
+                    crate::listed_package(
+                        PackageType::Go,
+                        name,
+                        version,
+                        purl,
+                        path,
+                        entry.layer,
+                        false,
+                    )
                 })),
                 Err(e) => errors.push(format!("/{path}: not a go.mod this version reads: {e}")),
-            }
-        }
+            },
+        );
     }
 }
 

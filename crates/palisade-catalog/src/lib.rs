@@ -97,6 +97,53 @@ pub fn catalog(files: &FileTree) -> Catalog {
     catalog
 }
 
+/// Calls `f` with the path, entry and bytes of every regular file whose path `wanted` accepts
+/// (a lock file, a manifest): the loop every lock-file cataloguer shares.
+pub(crate) fn each_file(
+    files: &FileTree,
+    errors: &mut Vec<String>,
+    wanted: impl Fn(&str) -> bool,
+    mut f: impl FnMut(&str, &palisade_image::FileEntry, &[u8], &mut Vec<String>),
+) {
+    for (path, entry) in files.iter() {
+        if !wanted(path) || entry.kind != palisade_image::FileKind::File {
+            continue;
+        }
+        if let Some(data) = database(files, path, errors) {
+            f(path, entry, data, errors);
+        }
+    }
+}
+
+/// A package a lock file or manifest names: it records no architecture, source package,
+/// licences or owned files.
+pub(crate) fn listed_package(
+    package_type: palisade_core::PackageType,
+    name: String,
+    version: String,
+    purl: String,
+    path: &str,
+    layer: Option<usize>,
+    dev: bool,
+) -> Package {
+    Package {
+        name,
+        version,
+        package_type,
+        arch: None,
+        source_name: None,
+        source_version: None,
+        licenses: Vec::new(),
+        purl,
+        location: palisade_core::Location {
+            path: format!("/{path}"),
+            layer,
+        },
+        files: Vec::new(),
+        dev,
+    }
+}
+
 /// The captured bytes of a database file, following links. A file that exists but was not read
 /// (over `--max-read-bytes`) is an error, never a silently empty database.
 pub(crate) fn database<'a>(

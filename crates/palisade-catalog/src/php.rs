@@ -1,7 +1,7 @@
 //! PHP packages from `composer.lock`: `packages` and `packages-dev` (marked dev).
 
-use palisade_core::{purl, Location, OsRelease, Package, PackageType};
-use palisade_image::{FileKind, FileTree};
+use palisade_core::{purl, OsRelease, Package, PackageType};
+use palisade_image::FileTree;
 use serde::Deserialize;
 
 use crate::Cataloguer;
@@ -57,38 +57,31 @@ impl Cataloguer for Composer {
         out: &mut Vec<Package>,
         errors: &mut Vec<String>,
     ) {
-        for (path, entry) in files.iter() {
-            if !is_lock(path) || entry.kind != FileKind::File {
-                continue;
-            }
-            let Some(data) = crate::database(files, path, errors) else {
-                continue;
-            };
-            match parse(data) {
-                Ok(found) => out.extend(found.into_iter().map(|(name, version, dev)| Package {
-                    purl: match name.split_once('/') {
+        crate::each_file(
+            files,
+            errors,
+            is_lock,
+            |path, entry, data, errors| match parse(data) {
+                Ok(found) => out.extend(found.into_iter().map(|(name, version, dev)| {
+                    let purl = match name.split_once('/') {
                         Some((vendor, n)) => {
                             purl::build("composer", Some(vendor), n, &version, &[])
                         }
                         None => purl::build("composer", None, &name, &version, &[]),
-                    },
-                    name,
-                    version,
-                    package_type: PackageType::Composer,
-                    arch: None,
-                    source_name: None,
-                    source_version: None,
-                    licenses: Vec::new(),
-                    location: Location {
-                        path: format!("/{path}"),
-                        layer: entry.layer,
-                    },
-                    files: Vec::new(),
-                    dev,
+                    };
+                    crate::listed_package(
+                        PackageType::Composer,
+                        name,
+                        version,
+                        purl,
+                        path,
+                        entry.layer,
+                        dev,
+                    )
                 })),
                 Err(e) => errors.push(format!("/{path}: not a composer.lock: {e}")),
-            }
-        }
+            },
+        );
     }
 }
 

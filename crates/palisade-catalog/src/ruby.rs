@@ -3,7 +3,7 @@
 //! installed gems, named by their `specifications/NAME-VERSION.gemspec` files (decided by path:
 //! no content is read).
 
-use palisade_core::{purl, Location, OsRelease, Package, PackageType};
+use palisade_core::{purl, OsRelease, Package, PackageType};
 use palisade_image::{FileKind, FileTree};
 
 use crate::Cataloguer;
@@ -67,22 +67,8 @@ pub fn parse_lock(data: &[u8]) -> Result<Vec<(String, String)>, String> {
 }
 
 fn package(name: String, version: String, path: &str, layer: Option<usize>) -> Package {
-    Package {
-        purl: purl::build("gem", None, &name, &version, &[]),
-        name,
-        version,
-        package_type: PackageType::Gem,
-        arch: None,
-        source_name: None,
-        source_version: None,
-        licenses: Vec::new(),
-        location: Location {
-            path: format!("/{path}"),
-            layer,
-        },
-        files: Vec::new(),
-        dev: false,
-    }
+    let purl = purl::build("gem", None, &name, &version, &[]);
+    crate::listed_package(PackageType::Gem, name, version, purl, path, layer, false)
 }
 
 impl Cataloguer for Ruby {
@@ -101,21 +87,19 @@ impl Cataloguer for Ruby {
         out: &mut Vec<Package>,
         errors: &mut Vec<String>,
     ) {
+        // Installed gems are named by their gemspec's path; no content is read.
         for (path, entry) in files.iter() {
-            if entry.kind != FileKind::File {
-                continue;
+            if entry.kind == FileKind::File {
+                if let Some((n, v)) = gemspec(path) {
+                    out.push(package(n, v, path, entry.layer));
+                }
             }
-            if let Some((n, v)) = gemspec(path) {
-                out.push(package(n, v, path, entry.layer));
-                continue;
-            }
-            if !is_lock(path) {
-                continue;
-            }
-            let Some(data) = crate::database(files, path, errors) else {
-                continue;
-            };
-            match parse_lock(data) {
+        }
+        crate::each_file(
+            files,
+            errors,
+            is_lock,
+            |path, entry, data, errors| match parse_lock(data) {
                 Ok(found) => out.extend(
                     found
                         .into_iter()
@@ -124,8 +108,8 @@ impl Cataloguer for Ruby {
                 Err(e) => errors.push(format!(
                     "/{path}: not a Gemfile.lock this version reads: {e}"
                 )),
-            }
-        }
+            },
+        );
     }
 }
 

@@ -8,7 +8,7 @@
 pub mod gradle;
 pub mod zip;
 
-use palisade_core::{purl, Location, OsRelease, Package, PackageType};
+use palisade_core::{purl, OsRelease, Package, PackageType};
 use palisade_image::{FileKind, FileTree};
 
 use crate::Cataloguer;
@@ -212,22 +212,18 @@ impl Cataloguer for Java {
                     Some(g) => format!("{g}:{artifact}"),
                     None => artifact.clone(),
                 };
-                out.push(Package {
-                    purl: purl::build("maven", group.as_deref(), &artifact, &version, &[]),
+                let purl = purl::build("maven", group.as_deref(), &artifact, &version, &[]);
+                // Locations already carry their leading slash (and nested archive names).
+                let location = location.strip_prefix('/').unwrap_or(&location);
+                out.push(crate::listed_package(
+                    PackageType::Maven,
                     name,
                     version,
-                    package_type: PackageType::Maven,
-                    arch: None,
-                    source_name: None,
-                    source_version: None,
-                    licenses: Vec::new(),
-                    location: Location {
-                        path: location,
-                        layer: entry.layer,
-                    },
-                    files: Vec::new(),
+                    purl,
+                    location,
+                    entry.layer,
                     dev,
-                });
+                ));
             }
         }
     }

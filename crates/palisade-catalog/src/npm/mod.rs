@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use palisade_core::{purl, Location, OsRelease, Package, PackageType};
+use palisade_core::{purl, OsRelease, Package, PackageType};
 use palisade_image::{FileKind, FileTree};
 use serde::Deserialize;
 
@@ -155,22 +155,7 @@ fn package(name: String, version: String, dev: bool, path: &str, layer: Option<u
         }
         _ => purl::build("npm", None, &name, &version, &[]),
     };
-    Package {
-        purl,
-        name,
-        version,
-        package_type: PackageType::Npm,
-        arch: None,
-        source_name: None,
-        source_version: None,
-        licenses: Vec::new(),
-        location: Location {
-            path: format!("/{path}"),
-            layer,
-        },
-        files: Vec::new(),
-        dev,
-    }
+    crate::listed_package(PackageType::Npm, name, version, purl, path, layer, dev)
 }
 
 impl Cataloguer for Npm {

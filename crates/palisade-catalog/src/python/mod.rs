@@ -204,21 +204,17 @@ fn lock_file(
         return;
     };
     match locks::parse(kind, data) {
-        Ok(found) => out.extend(found.into_iter().map(|(name, version, dev)| Package {
-            purl: purl::build("pypi", None, &normalize(&name), &version, &[]),
-            name,
-            version,
-            package_type: PackageType::Python,
-            arch: None,
-            source_name: None,
-            source_version: None,
-            licenses: Vec::new(),
-            location: Location {
-                path: format!("/{path}"),
-                layer: entry.layer,
-            },
-            files: Vec::new(),
-            dev,
+        Ok(found) => out.extend(found.into_iter().map(|(name, version, dev)| {
+            let purl = purl::build("pypi", None, &normalize(&name), &version, &[]);
+            crate::listed_package(
+                PackageType::Python,
+                name,
+                version,
+                purl,
+                path,
+                entry.layer,
+                dev,
+            )
         })),
         Err(e) => errors.push(format!(
             "/{path}: not a {kind:?} lock file this version reads: {e}"

@@ -22,8 +22,12 @@ struct Entry {
     version: String,
 }
 
+/// A project's lock file; those inside Cargo's download cache (`.cargo/registry`,
+/// `.cargo/git`) came with crate sources and were never resolved for this system.
 fn is_lock(path: &str) -> bool {
-    path == "Cargo.lock" || path.ends_with("/Cargo.lock")
+    (path == "Cargo.lock" || path.ends_with("/Cargo.lock"))
+        && !path.contains(".cargo/registry/")
+        && !path.contains(".cargo/git/")
 }
 
 /// The (name, version) of every package of a `Cargo.lock`.

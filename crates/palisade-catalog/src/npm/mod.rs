@@ -61,6 +61,11 @@ pub enum Lock {
 }
 
 pub fn lock_kind(path: &str) -> Option<Lock> {
+    // A lock file inside node_modules came with a published package: it records that
+    // package's own development setup, not what is installed.
+    if path.starts_with("node_modules/") || path.contains("/node_modules/") {
+        return None;
+    }
     match path.rsplit('/').next().unwrap_or(path) {
         "package-lock.json" => Some(Lock::Npm),
         "yarn.lock" => Some(Lock::Yarn),
@@ -209,6 +214,13 @@ impl Cataloguer for Npm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lock_files_inside_node_modules_are_not_the_project_s() {
+        assert_eq!(lock_kind("app/package-lock.json"), Some(Lock::Npm));
+        assert_eq!(lock_kind("app/node_modules/uri-js/yarn.lock"), None);
+        assert_eq!(lock_kind("node_modules/x/package-lock.json"), None);
+    }
 
     #[test]
     fn installed_manifests_by_path() {

@@ -71,20 +71,39 @@ pub fn wants(path: &str) -> bool {
     os::wants(path) || CATALOGUERS.iter().any(|c| c.wants(path))
 }
 
-/// Runs every cataloguer over the merged view.
+/// Runs every cataloguer over the merged view, in parallel (the view is read-only); results
+/// are merged in cataloguer order, so output does not depend on scheduling.
 pub fn catalog(files: &FileTree) -> Catalog {
     let os = os::detect(files);
+    let results: Vec<(Vec<Package>, Vec<String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = CATALOGUERS
+            .iter()
+            .map(|c| {
+                let os = os.as_ref();
+                scope.spawn(move || {
+                    let (mut packages, mut errors) = (Vec::new(), Vec::new());
+                    c.catalog(files, os, &mut packages, &mut errors);
+                    (packages, errors)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(CATALOGUERS)
+            .map(|(h, c)| {
+                h.join().unwrap_or_else(|_| {
+                    (Vec::new(), vec![format!("the {} cataloguer failed", c.name())])
+                })
+            })
+            .collect()
+    });
     let mut catalog = Catalog {
         os,
         ..Catalog::default()
     };
-    for c in CATALOGUERS {
-        c.catalog(
-            files,
-            catalog.os.as_ref(),
-            &mut catalog.packages,
-            &mut catalog.errors,
-        );
+    for (packages, errors) in results {
+        catalog.packages.extend(packages);
+        catalog.errors.extend(errors);
     }
     catalog.packages.sort_by(|a, b| {
         (a.package_type, &a.name, &a.version, &a.arch).cmp(&(

@@ -92,7 +92,10 @@ pub fn catalog(files: &FileTree) -> Catalog {
             .zip(CATALOGUERS)
             .map(|(h, c)| {
                 h.join().unwrap_or_else(|_| {
-                    (Vec::new(), vec![format!("the {} cataloguer failed", c.name())])
+                    (
+                        Vec::new(),
+                        vec![format!("the {} cataloguer failed", c.name())],
+                    )
                 })
             })
             .collect()

@@ -6,7 +6,14 @@ use libfuzzer_sys::fuzz_target;
 use palisade_vulndb::{ecosystem, ranges, Event, Range, RangeKind};
 
 const ECOSYSTEMS: [&str; 8] = [
-    "Debian:12", "Alpine:v3.18", "PyPI", "npm", "crates.io", "Go", "Maven", "Red Hat:9",
+    "Debian:12",
+    "Alpine:v3.18",
+    "PyPI",
+    "npm",
+    "crates.io",
+    "Go",
+    "Maven",
+    "Red Hat:9",
 ];
 
 fuzz_target!(|data: &[u8]| {
@@ -14,7 +21,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let eco = ECOSYSTEMS[first as usize % ECOSYSTEMS.len()];
-    let kind = if first & 0x80 != 0 { RangeKind::Semver } else { RangeKind::Ecosystem };
+    let kind = if first & 0x80 != 0 {
+        RangeKind::Semver
+    } else {
+        RangeKind::Ecosystem
+    };
     let text = String::from_utf8_lossy(rest);
     let mut lines = text.lines();
     let Some(version) = lines.next() else {

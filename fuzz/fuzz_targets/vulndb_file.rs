@@ -20,7 +20,10 @@ fuzz_target!(|data: &[u8]| {
     let mut data = data.to_vec();
     if data.len() >= TRAILER + 16 {
         let t = data.len() - TRAILER;
-        let (off, len) = (le64(&data[t + 16..]) as usize, le64(&data[t + 24..]) as usize);
+        let (off, len) = (
+            le64(&data[t + 16..]) as usize,
+            le64(&data[t + 24..]) as usize,
+        );
         if off.checked_add(len).is_some_and(|end| end <= t) {
             let digest = Sha256::digest(&data[off..off + len]);
             data[t + 32..t + 64].copy_from_slice(&digest);

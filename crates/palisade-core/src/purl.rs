@@ -45,6 +45,25 @@ pub fn build(
     s
 }
 
+/// A Python package name normalised by PEP 503 (`Foo__Bar.baz` is `foo-bar-baz`), as package
+/// URLs, indexes and advisories compare them. Names are ASCII by PEP 508.
+pub fn pep503(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+            continue;
+        }
+        if sep && !out.is_empty() {
+            out.push('-');
+        }
+        sep = false;
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 /// A parsed package URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Purl {
@@ -120,6 +139,12 @@ pub fn parse(s: &str) -> Option<Purl> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pep503_names() {
+        assert_eq!(pep503("Foo__Bar.baz"), "foo-bar-baz");
+        assert_eq!(pep503(" zope.interface"), "zope-interface");
+    }
 
     #[test]
     fn parses_what_it_builds() {

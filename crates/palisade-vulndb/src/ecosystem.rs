@@ -48,20 +48,7 @@ pub fn range_scheme(ecosystem: &str, kind: crate::RangeKind) -> Option<Scheme> {
 /// exactly; Maven's `group:artifact` is exact too.
 pub fn normalize_name(ecosystem: &str, name: &str) -> String {
     if ecosystem == "PyPI" {
-        let mut out = String::with_capacity(name.len());
-        let mut sep = false;
-        for c in name.trim().chars() {
-            if matches!(c, '-' | '_' | '.') {
-                sep = true;
-                continue;
-            }
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.extend(c.to_lowercase());
-        }
-        return out;
+        return palisade_core::purl::pep503(name);
     }
     name.to_string()
 }

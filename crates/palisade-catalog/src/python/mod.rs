@@ -45,24 +45,6 @@ pub fn headers(data: &[u8]) -> Vec<(String, String)> {
     out
 }
 
-/// PEP 503 normalised name, as package URLs and indexes use it.
-pub fn normalize(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
-}
-
 fn licenses(h: &[(String, String)]) -> Vec<String> {
     fn values<'a>(h: &'a [(String, String)], k: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         h.iter()
@@ -169,7 +151,7 @@ impl Cataloguer for Python {
                 .map(|r| record_files(r, packages_dir))
                 .unwrap_or_default();
             out.push(Package {
-                purl: purl::build("pypi", None, &normalize(&name), &version, &[]),
+                purl: purl::build("pypi", None, &purl::pep503(&name), &version, &[]),
                 name,
                 version,
                 package_type: PackageType::Python,
@@ -205,7 +187,7 @@ fn lock_file(
     };
     match locks::parse(kind, data) {
         Ok(found) => out.extend(found.into_iter().map(|(name, version, dev)| {
-            let purl = purl::build("pypi", None, &normalize(&name), &version, &[]);
+            let purl = purl::build("pypi", None, &purl::pep503(&name), &version, &[]);
             crate::listed_package(
                 PackageType::Python,
                 name,
@@ -241,7 +223,7 @@ mod tests {
             )),
             ["MIT OR Apache-2.0"]
         );
-        assert_eq!(normalize("Foo.Bar__baz"), "foo-bar-baz");
+        assert_eq!(purl::pep503("Foo.Bar__baz"), "foo-bar-baz");
         assert_eq!(
             metadata_dir("usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO"),
             Some("usr/lib/python3/dist-packages/six-1.16.0.egg-info")

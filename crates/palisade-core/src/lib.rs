@@ -3,7 +3,7 @@
 pub mod purl;
 pub mod time;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where a package's record was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -87,7 +87,7 @@ pub struct Package {
 }
 
 /// The operating system of an image, from `/etc/os-release` or its fallbacks.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OsRelease {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -96,7 +96,7 @@ pub struct OsRelease {
     pub version_codename: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pretty_name: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub id_like: Vec<String>,
 }
 

@@ -73,9 +73,7 @@ pub fn read(data: &[u8], source: &str) -> Result<SbomInput, String> {
         }
     } else if doc["schemaVersion"] == crate::sbom::JSON_SCHEMA {
         out.name = doc["source"]["name"].as_str().map(String::from);
-        if let Ok(os) = serde_json::from_value::<OsJson>(doc["os"].clone()) {
-            out.os = Some(os.into());
-        }
+        out.os = serde_json::from_value::<OsRelease>(doc["os"].clone()).ok();
         for p in doc["packages"].as_array().into_iter().flatten() {
             if let Some(u) = p["purl"].as_str() {
                 found.push((
@@ -148,26 +146,6 @@ fn cyclonedx(
             ));
         }
         cyclonedx(&c["components"], found, out, depth + 1);
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct OsJson {
-    id: String,
-    version_id: Option<String>,
-    version_codename: Option<String>,
-    pretty_name: Option<String>,
-}
-
-impl From<OsJson> for OsRelease {
-    fn from(o: OsJson) -> OsRelease {
-        OsRelease {
-            id: o.id,
-            version_id: o.version_id,
-            version_codename: o.version_codename,
-            pretty_name: o.pretty_name,
-            ..Default::default()
-        }
     }
 }
 

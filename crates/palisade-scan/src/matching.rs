@@ -194,6 +194,8 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
     }
 
     let mut records: BTreeMap<String, Option<AdvisoryRecord>> = BTreeMap::new();
+    // Binary packages of one source package share their statements: read them once.
+    let mut statements: BTreeMap<(String, String), Vec<Entry>> = BTreeMap::new();
     for (index, pkg) in catalog.packages.iter().enumerate() {
         let Some((eco, name, version)) = query(pkg, os_eco.as_deref()) else {
             continue;
@@ -209,9 +211,12 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
                 continue;
             }
         }
-        let entries = db.lookup(&eco, &name)?;
+        let key = (eco.clone(), name.clone());
+        if !statements.contains_key(&key) {
+            statements.insert(key.clone(), db.lookup(&eco, &name)?);
+        }
         let mut matched = Vec::new();
-        for entry in &entries {
+        for entry in &statements[&key] {
             let basis = evaluate(entry, &version, &mut out.warnings);
             if basis.affected {
                 matched.push(basis.clone());

@@ -63,6 +63,8 @@ pub enum DebugCommand {
         rounds: u32,
         #[command(flatten)]
         db: DbArgs,
+        #[command(flatten)]
+        image: ImageArgs,
     },
 }
 

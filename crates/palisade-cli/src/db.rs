@@ -121,7 +121,7 @@ pub(crate) fn write_database(
     inputs: Vec<palisade_vulndb::db::BuildInput>,
     out: &Path,
 ) -> anyhow::Result<ExitCode> {
-    let built = palisade_core::time::rfc3339(palisade_core::time::stamp_secs());
+    let built = output::now_rfc3339();
     let (bytes, meta) = db::build(inputs, built).context("building the database")?;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

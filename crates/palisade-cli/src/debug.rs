@@ -54,18 +54,13 @@ pub fn match_bench(
     source: &str,
     rounds: u32,
     db_args: &crate::args::DbArgs,
+    image_args: &crate::args::ImageArgs,
 ) -> anyhow::Result<ExitCode> {
     use std::time::Instant;
     let source: palisade_image::SourceRef = source.parse()?;
-    let opts = palisade_image::ReadOptions {
-        limits: palisade_image::Limits::default(),
-        platform: "linux/amd64".into(),
-        wants: &palisade_catalog::wants,
-        verify: true,
-    };
-    let image = palisade_image::read_image(&source, &opts)?;
+    let image = palisade_image::read_image(&source, &crate::sbom::read_options(image_args))?;
     let catalog = palisade_catalog::catalog(&image.files);
-    let today = palisade_core::time::date(palisade_core::time::now_secs());
+    let today = palisade_core::time::today();
     let (mut open, mut first, mut warm) = (0.0, 0.0, 0.0);
     let mut findings = 0;
     for _ in 0..rounds.max(1) {

@@ -25,9 +25,12 @@ fn main() -> ExitCode {
         Command::Db(cmd) => db::run(cmd),
         Command::Debug(DebugCommand::Vercmp { scheme }) => debug::vercmp(scheme),
         Command::Debug(DebugCommand::Cvss) => debug::cvss(),
-        Command::Debug(DebugCommand::MatchBench { source, rounds, db }) => {
-            debug::match_bench(&source, rounds, &db)
-        }
+        Command::Debug(DebugCommand::MatchBench {
+            source,
+            rounds,
+            db,
+            image,
+        }) => debug::match_bench(&source, rounds, &db, &image),
     };
     match result {
         Ok(code) => code,

@@ -9,7 +9,17 @@ use palisade_scan::sbom::{self, DocInfo, Subject};
 use crate::args::{ImageArgs, SbomArgs};
 use crate::output;
 
-pub fn limits(args: &ImageArgs) -> Limits {
+/// How to read an image, from the flags every reading command shares.
+pub fn read_options(args: &ImageArgs) -> ReadOptions<'static> {
+    ReadOptions {
+        limits: limits(args),
+        platform: args.platform.clone(),
+        wants: &palisade_catalog::wants,
+        verify: !args.skip_verify,
+    }
+}
+
+fn limits(args: &ImageArgs) -> Limits {
     let d = Limits::default();
     Limits {
         max_layer_bytes: args.max_layer_bytes.unwrap_or(d.max_layer_bytes),
@@ -23,13 +33,7 @@ pub fn limits(args: &ImageArgs) -> Limits {
 
 pub fn run(args: &SbomArgs) -> anyhow::Result<ExitCode> {
     let source: SourceRef = args.source.parse()?;
-    let opts = ReadOptions {
-        limits: limits(&args.image),
-        platform: args.image.platform.clone(),
-        wants: &palisade_catalog::wants,
-        verify: !args.image.skip_verify,
-    };
-    let image = palisade_image::read_image(&source, &opts)?;
+    let image = palisade_image::read_image(&source, &read_options(&args.image))?;
     let catalog = palisade_catalog::catalog(&image.files);
     for w in &image.diagnostics {
         eprintln!("palisade: warning: {w}");

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use palisade_catalog::Catalog;
 use palisade_core::PackageType;
-use palisade_image::{Image, ReadOptions, SourceRef};
+use palisade_image::{Image, SourceRef};
 use palisade_scan::gate::{self, Filters};
 use palisade_scan::matching::{self, Matches};
 use palisade_scan::report::{self, DbInfo, Report};
@@ -67,13 +67,7 @@ fn load(
         ScanKind::Sbom => return load_sbom(target, db, progress),
     };
     progress.step(&format!("reading {target}"));
-    let opts = ReadOptions {
-        limits: sbom::limits(image_args),
-        platform: image_args.platform.clone(),
-        wants: &palisade_catalog::wants,
-        verify: !image_args.skip_verify,
-    };
-    let image = palisade_image::read_image(&source, &opts)?;
+    let image = palisade_image::read_image(&source, &sbom::read_options(image_args))?;
     progress.step("cataloguing packages");
     let mut catalog = palisade_catalog::catalog(&image.files);
     if kind == ScanKind::Fs {
@@ -101,7 +95,7 @@ fn matched(
         catalog.packages.len(),
         db.name()
     ));
-    let today = palisade_core::time::date(palisade_core::time::now_secs());
+    let today = palisade_core::time::today();
     let matches = matching::match_catalog(&db, &catalog, &today)?;
     progress.done();
     Ok(Scanned {
@@ -175,7 +169,7 @@ fn load_sbom(target: &str, db: Database, progress: &Progress) -> anyhow::Result<
 
 fn filters(args: &ScanArgs) -> anyhow::Result<Filters> {
     let g = &args.gate;
-    let today = palisade_core::time::date(palisade_core::time::now_secs());
+    let today = palisade_core::time::today();
     let ignore_path = g.ignorefile.clone().or_else(|| {
         let default = Path::new(".palisadeignore");
         default.is_file().then(|| default.to_path_buf())

@@ -20,6 +20,11 @@ pub fn stamp_secs() -> u64 {
         .unwrap_or_else(now_secs)
 }
 
+/// Today (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    date(now_secs())
+}
+
 /// `secs` since the epoch as RFC 3339 UTC, to the second.
 pub fn rfc3339(secs: u64) -> String {
     let (days, rem) = (secs / 86_400, secs % 86_400);

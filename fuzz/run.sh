@@ -8,10 +8,10 @@ cd "$(dirname "$0")"
 secs="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks java_archive other_locks)
+[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks java_archive other_locks binary_probe)
 fx=$(bash ../tests/fixtures/build.sh)
 seeds=corpus
-mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks,java_archive,other_locks}
+mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks,java_archive,other_locks,binary_probe}
 
 # Seeds: real files from the fixture images.
 dl="$fx/distroless/oci"
@@ -87,6 +87,38 @@ cp /usr/share/go-*/src/cmd/go.mod "$seeds/other_locks/go.mod" 2>/dev/null || tru
 printf 'GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (2.2.3)\n      x (>= 1)\n\nPLATFORMS\n  ruby\n' > "$seeds/other_locks/Gemfile.lock"
 printf '{"packages":[{"name":"a/b","version":"v1.0.0"}],"packages-dev":[]}' > "$seeds/other_locks/composer.lock"
 printf 'junit:junit:4.13.2=testCompileClasspath\nempty=\n' > "$seeds/other_locks/gradle.lockfile"
+# Small executables: a C program with a cargo-auditable section added, and Go build info in
+# both layouts found through the data segment (real Go binaries are megabytes).
+bin=$(bash ../tests/fixtures/binaries.sh)
+printf 'int main(void) { return 0; }\n' > "$seeds/tiny.c"
+gcc -Os -s -o "$seeds/tiny" "$seeds/tiny.c"
+python3 -c 'import sys, zlib; sys.stdout.buffer.write(zlib.compress(open(sys.argv[1], "rb").read()))' "$bin/rust/app.json" > "$seeds/dep-v0"
+objcopy --add-section .dep-v0="$seeds/dep-v0" "$seeds/tiny" "$seeds/binary_probe/auditable"
+rm -f "$seeds/tiny" "$seeds/tiny.c" "$seeds/dep-v0"
+python3 - "$seeds/binary_probe" <<'PY'
+import struct, sys
+BASE = 0x10000
+mod = b"\x30\x77\xaf\x0c\x92\x74\x08\x02\x41\xe1\xc1\x07\xe6\xd6\x18\xe6path\tex.com/a\nmod\tex.com/a\t(devel)\t\ndep\tex.com/b\tv0.2.0\th1:x=\n=>\tex.com/c\tv0.3.0\t\nbuild\t-ldflags=-X main.version=1.2.3\n\xf92C1\x82\x42\x10\x41\x16\xd8\xf2\x31\x68\x72\x2a\x62"
+def elf(order, body):
+    f = bytearray(128)
+    f[:8] = b"\x7fELF\x02" + (b"\x01" if order == "<" else b"\x02") + b"\x01\x00"
+    struct.pack_into(order + "QHH", f, 0x20, 64, 0, 0)
+    struct.pack_into(order + "HH", f, 0x36, 56, 1)
+    f += body
+    struct.pack_into(order + "IIQQQQ", f, 64, 1, 6, 0, BASE, BASE, len(f))
+    return f
+def varint(n):
+    out = b""
+    while n >= 0x80:
+        out += bytes([n & 0x7f | 0x80]); n >>= 7
+    return out + bytes([n])
+inline = b"\xff Go buildinf:" + bytes([8, 2]) + bytes(16) + varint(8) + b"go1.21.3" + varint(len(mod)) + mod
+open(sys.argv[1] + "/go-inline", "wb").write(elf("<", inline))
+v = b"go1.16.3"
+ptrs = b"\xff Go buildinf:" + bytes([8, 1]) + struct.pack(">QQ", BASE + 160, BASE + 176)
+ptrs += struct.pack(">QQQQ", BASE + 192, len(v), BASE + 200, len(mod)) + v + mod
+open(sys.argv[1] + "/go-pointers", "wb").write(elf(">", ptrs))
+PY
 for s in deb rpm pep440 semver maven go; do
   head -50 "../crates/palisade-version/tests/vectors/$s.tsv" | cut -f1,2 > "$seeds/vercmp/$s.tsv"
 done

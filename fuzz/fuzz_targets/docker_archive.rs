@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
         limits: palisade_fuzz::limits(),
         platform: "linux/amd64".into(),
         wants: &|_| true,
+        probe: None,
         verify: true,
     };
     let _ = palisade_image::read_image(&SourceRef::DockerArchive { file, select: None }, &opts);

@@ -23,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
         limits: palisade_fuzz::limits(),
         platform: "linux/amd64".into(),
         wants: &|_| true,
+        probe: None,
         verify: true,
     };
     let source = SourceRef::OciLayout {

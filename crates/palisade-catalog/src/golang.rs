@@ -107,6 +107,14 @@ fn directive(
     Ok(())
 }
 
+/// A Go module's package URL: the path's last element is the name, the rest the namespace.
+pub fn module_purl(path: &str, version: &str) -> String {
+    match path.rsplit_once('/') {
+        Some((ns, n)) => purl::build("golang", Some(ns), n, version, &[]),
+        None => purl::build("golang", None, path, version, &[]),
+    }
+}
+
 impl Cataloguer for GoMod {
     fn name(&self) -> &'static str {
         "go-mod"
@@ -129,10 +137,7 @@ impl Cataloguer for GoMod {
             is_go_mod,
             |path, entry, data, errors| match parse(data) {
                 Ok(found) => out.extend(found.into_iter().map(|(name, version)| {
-                    let purl = match name.rsplit_once('/') {
-                        Some((ns, n)) => purl::build("golang", Some(ns), n, &version, &[]),
-                        None => purl::build("golang", None, &name, &version, &[]),
-                    };
+                    let purl = module_purl(&name, &version);
                     crate::listed_package(
                         PackageType::Go,
                         name,

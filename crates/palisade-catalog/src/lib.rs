@@ -6,6 +6,7 @@
 //! is a diagnostic, never the end of the scan.
 
 pub mod apk;
+pub mod binary;
 pub mod cargo;
 pub mod control;
 pub mod dotnet;
@@ -52,7 +53,7 @@ pub struct Catalog {
 }
 
 /// Every cataloguer, in reporting order.
-pub const CATALOGUERS: [&dyn Cataloguer; 11] = [
+pub const CATALOGUERS: [&dyn Cataloguer; 12] = [
     &dpkg::Dpkg,
     &rpm::Rpm,
     &apk::Apk,
@@ -64,6 +65,7 @@ pub const CATALOGUERS: [&dyn Cataloguer; 11] = [
     &ruby::Ruby,
     &php::Composer,
     &dotnet::DotNet,
+    &binary::Binaries,
 ];
 
 /// Whether any cataloguer (or OS detection) needs `path`. Called for every file of an image.

@@ -15,6 +15,7 @@ pub fn read_options(args: &ImageArgs) -> ReadOptions<'static> {
         limits: limits(args),
         platform: args.platform.clone(),
         wants: &palisade_catalog::wants,
+        probe: Some(&palisade_catalog::binary::PROBE),
         verify: !args.skip_verify,
     }
 }

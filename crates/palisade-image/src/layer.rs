@@ -8,8 +8,9 @@ use std::sync::{mpsc, Arc};
 
 use sha2::{Digest, Sha256};
 
+use crate::probe::{self, Bytes};
 use crate::tree::{FileEntry, FileKind, LayerEntry};
-use crate::{ImageError, Limits};
+use crate::{ImageError, Limits, Probe};
 
 /// Everything a layer reader needs to know and report.
 pub(crate) struct LayerJob<'a> {
@@ -26,6 +27,7 @@ pub(crate) struct LayerJob<'a> {
     pub limits: &'a Limits,
     pub total: &'a AtomicU64,
     pub wants: &'a (dyn Fn(&str) -> bool + Sync),
+    pub probe: Option<&'a dyn Probe>,
 }
 
 pub(crate) struct LayerOutput {
@@ -326,6 +328,34 @@ fn describe(e: &io::Error) -> String {
     }
 }
 
+/// Hands a file that starts with the probe's magic to it. `Err` is a read error of the layer
+/// itself; `Ok(Some(Err))` a problem with this one file, reported and skipped.
+fn probe_entry(
+    probe: &dyn Probe,
+    entry: &mut impl Read,
+    size: u64,
+    limits: &Limits,
+    scratch: &mut Vec<u8>,
+) -> io::Result<Option<Result<Option<Vec<u8>>, String>>> {
+    let magic = probe.magic();
+    if size < magic.len() as u64 {
+        return Ok(None);
+    }
+    scratch.clear();
+    entry.take(magic.len() as u64).read_to_end(scratch)?;
+    if scratch.as_slice() != magic {
+        return Ok(None);
+    }
+    if size > limits.max_read_bytes {
+        return Ok(Some(Err(format!(
+            "{size} bytes is over the read limit of {} bytes (--max-read-bytes); not probed",
+            limits.max_read_bytes
+        ))));
+    }
+    entry.take(size - magic.len() as u64).read_to_end(scratch)?;
+    Ok(Some(probe.probe(&Bytes(scratch))))
+}
+
 type EntryError = (Option<String>, String);
 
 fn read_entries<R: Read>(
@@ -337,6 +367,8 @@ fn read_entries<R: Read>(
     let mut diagnostics = Vec::new();
     // Captured contents of this layer, for hardlinks to wanted files.
     let mut captured: std::collections::HashMap<String, Arc<[u8]>> = Default::default();
+    // One buffer for every probed file of the layer.
+    let mut scratch = Vec::new();
     let iter = archive.entries().map_err(|e| (None, describe(&e)))?;
     for (n, entry) in iter.enumerate() {
         let mut entry = entry.map_err(|e| (None, describe(&e)))?;
@@ -428,6 +460,20 @@ fn read_entries<R: Read>(
                 _ => {}
             }
         }
+        let mut probed = None;
+        if let (Some(probe), FileKind::File, None, true) =
+            (job.probe, kind, &content, probe::offered(mode))
+        {
+            probed = probe_entry(probe, &mut entry, size, limits, &mut scratch)
+                .map_err(|e| (Some(shown.clone()), describe(&e)))?
+                .and_then(|found| match found {
+                    Ok(bytes) => bytes.map(Arc::from),
+                    Err(reason) => {
+                        diagnostics.push(format!("layer {}: {path}: {reason}", job.name));
+                        None
+                    }
+                });
+        }
         out.push(LayerEntry::Add(
             path,
             FileEntry {
@@ -437,6 +483,7 @@ fn read_entries<R: Read>(
                 layer: Some(job.index),
                 link,
                 content,
+                probed,
             },
         ));
     }

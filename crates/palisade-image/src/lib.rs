@@ -10,6 +10,7 @@ mod blobs;
 mod error;
 mod layer;
 mod manifest;
+mod probe;
 mod reference;
 mod rootfs;
 mod tree;
@@ -19,6 +20,7 @@ use std::sync::Mutex;
 
 pub use error::ImageError;
 pub use layer::Compression;
+pub use probe::{Bytes, Probe, ReadAt};
 pub use reference::{Selector, SourceRef};
 pub use tree::{FileEntry, FileKind, FileTree, Version};
 
@@ -90,6 +92,9 @@ pub struct ReadOptions<'a> {
     pub platform: String,
     /// Which files' contents to keep, by normalised path ("var/lib/dpkg/status").
     pub wants: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Looks inside files by their first bytes (binaries); what it extracts is kept in
+    /// `FileEntry::probed`.
+    pub probe: Option<&'a dyn Probe>,
     /// Check every layer against its digests (stored and uncompressed). Without it, the digests
     /// reported are the ones the image claims.
     pub verify: bool,
@@ -107,7 +112,7 @@ pub fn read_image(source: &SourceRef, opts: &ReadOptions<'_>) -> Result<Image, I
         SourceRef::Rootfs { dir } => {
             let mut files = FileTree::default();
             let mut diagnostics = Vec::new();
-            rootfs::walk(dir, &opts.limits, opts.wants, &mut files, &mut diagnostics)?;
+            rootfs::walk(dir, opts, &mut files, &mut diagnostics)?;
             return Ok(Image {
                 source: source.clone(),
                 name: None,
@@ -167,6 +172,7 @@ pub fn read_layer(
         limits: &opts.limits,
         total: &total,
         wants: opts.wants,
+        probe: opts.probe,
     };
     let out = layer::read_layer(reader, &job)?;
     let mut files = FileTree::default();
@@ -216,6 +222,7 @@ fn read_layers(
             limits: &opts.limits,
             total: &total,
             wants: opts.wants,
+            probe: opts.probe,
         };
         let result = store
             .open(&planned.member, shown)

@@ -6,19 +6,20 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::probe::{self, DiskFile, Probe};
 use crate::tree::{FileEntry, FileKind, FileTree};
-use crate::{ImageError, Limits};
+use crate::{ImageError, Limits, ReadOptions};
 
 /// Kernel pseudo-filesystems: never package content, and endless or slow to walk.
 const SKIP_TOP: [&str; 3] = ["proc", "sys", "dev"];
 
 pub(crate) fn walk(
     root: &Path,
-    limits: &Limits,
-    wants: &(dyn Fn(&str) -> bool + Sync),
+    opts: &ReadOptions<'_>,
     tree: &mut FileTree,
     diagnostics: &mut Vec<String>,
 ) -> Result<(), ImageError> {
+    let (limits, wants) = (&opts.limits, opts.wants);
     let meta = fs::metadata(root).map_err(|e| ImageError::io(root, e))?;
     if !meta.is_dir() {
         return Err(ImageError::io(
@@ -111,6 +112,17 @@ pub(crate) fn walk(
                     }
                 }
             }
+            let mut probed = None;
+            if let (Some(probe), FileKind::File, None, true) =
+                (opts.probe, kind, &content, probe::offered(meta.mode()))
+            {
+                match probe_file(probe, &entry.path(), meta.len(), limits) {
+                    Ok(found) => probed = found.map(Arc::from),
+                    Err(reason) => {
+                        diagnostics.push(format!("{}: {reason}", entry.path().display()))
+                    }
+                }
+            }
             if kind == FileKind::Dir && !(rel.is_empty() && SKIP_TOP.contains(&name)) {
                 stack.push(path.clone());
             }
@@ -123,9 +135,35 @@ pub(crate) fn walk(
                     layer: None,
                     link,
                     content,
+                    probed,
                 },
             );
         }
     }
     Ok(())
+}
+
+/// Hands a file that starts with the probe's magic to it, read in place.
+fn probe_file(
+    probe: &dyn Probe,
+    path: &Path,
+    size: u64,
+    limits: &Limits,
+) -> Result<Option<Vec<u8>>, String> {
+    let magic = probe.magic();
+    if size < magic.len() as u64 {
+        return Ok(None);
+    }
+    let file = fs::File::open(path).map_err(|e| format!("{e}; not probed"))?;
+    let mut head = vec![0; magic.len()];
+    if (&file).read_exact(&mut head).is_err() || head != magic {
+        return Ok(None);
+    }
+    if size > limits.max_read_bytes {
+        return Err(format!(
+            "{size} bytes is over the read limit of {} bytes (--max-read-bytes); not probed",
+            limits.max_read_bytes
+        ));
+    }
+    probe.probe(&DiskFile { file, size })
 }

@@ -25,6 +25,8 @@ pub struct FileEntry {
     pub link: Option<String>,
     /// The file's bytes, kept only for paths a cataloguer asked for.
     pub content: Option<Arc<[u8]>>,
+    /// What the read's `Probe` extracted from this file, if it found anything.
+    pub probed: Option<Arc<[u8]>>,
 }
 
 /// One entry of a single layer, before merging.
@@ -205,6 +207,7 @@ mod tests {
             layer: Some(layer),
             link: None,
             content: Some(Arc::from(text.as_bytes())),
+            probed: None,
         }
     }
 
@@ -216,6 +219,7 @@ mod tests {
             layer: Some(layer),
             link: None,
             content: None,
+            probed: None,
         }
     }
 

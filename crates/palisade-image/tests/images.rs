@@ -29,6 +29,7 @@ fn read(source: &str, limits: Limits) -> Result<palisade_image::Image, ImageErro
         limits,
         platform: "linux/amd64".into(),
         wants: &|p: &str| p == "etc/os-release" || p == "usr/lib/os-release",
+        probe: None,
         verify: true,
     };
     read_image(&source.parse::<SourceRef>()?, &opts)
@@ -268,6 +269,7 @@ fn refuses_tampered_and_malformed_metadata() {
         limits: Limits::default(),
         platform: "linux/amd64".into(),
         wants: &|_: &str| true,
+        probe: None,
         verify: false,
     };
     let image = read_image(
@@ -388,6 +390,7 @@ fn picks_a_platform_from_a_nested_multi_platform_index() {
             limits: Limits::default(),
             platform: platform.into(),
             wants: &|_: &str| false,
+            probe: None,
             verify: true,
         };
         read_image(

@@ -146,6 +146,11 @@ pub fn query(pkg: &Package, os_ecosystem: Option<&str>) -> Option<(String, Strin
         PackageType::Python => Some(("PyPI".into(), pkg.name.clone(), pkg.version.clone())),
         PackageType::Cargo => Some(("crates.io".into(), pkg.name.clone(), pkg.version.clone())),
         PackageType::Npm => Some(("npm".into(), pkg.name.clone(), pkg.version.clone())),
+        // A program built from a checkout says "(devel)": no version to compare.
+        PackageType::Go if pkg.version == "(devel)" => None,
+        PackageType::Go if pkg.name == "stdlib" => {
+            Some(("Go".into(), pkg.name.clone(), go_release(&pkg.version)?))
+        }
         PackageType::Go => Some(("Go".into(), pkg.name.clone(), pkg.version.clone())),
         PackageType::Gem => Some(("RubyGems".into(), pkg.name.clone(), pkg.version.clone())),
         PackageType::Composer => Some(("Packagist".into(), pkg.name.clone(), pkg.version.clone())),
@@ -156,6 +161,33 @@ pub fn query(pkg: &Package, os_ecosystem: Option<&str>) -> Option<(String, Strin
         }
         _ => None,
     }
+}
+
+/// A Go release (`go1.21.3`, `1.21`, `go1.21rc2`) as the module version the Go vulnerability
+/// database compares for `stdlib` (`v1.21.3`, `v1.21.0`, `v1.21.0-rc.2`).
+fn go_release(version: &str) -> Option<String> {
+    let v = version.strip_prefix("go").unwrap_or(version);
+    let split = v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len());
+    let (numbers, pre) = v.split_at(split);
+    let mut parts: Vec<&str> = numbers.split('.').collect();
+    if parts.len() > 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    parts.resize(3, "0");
+    let mut out = format!("v{}", parts.join("."));
+    if !pre.is_empty() {
+        let kind = pre.trim_end_matches(|c: char| c.is_ascii_digit());
+        let n = &pre[kind.len()..];
+        if kind.is_empty() || n.is_empty() || !kind.bytes().all(|c| c.is_ascii_lowercase()) {
+            return None;
+        }
+        out = format!("{out}-{kind}.{n}");
+    }
+    Some(out)
 }
 
 /// Matches every package of `catalog`. `today` (YYYY-MM-DD) decides end-of-life warnings.
@@ -453,5 +485,21 @@ fn severity(recs: &[&AdvisoryRecord], eco: &str) -> (Level, Option<String>, Vec<
     match best {
         Some(score) => (Level::from_score(score), Some("cvss".into()), cvss),
         None => (Level::Unknown, None, cvss),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_releases_as_module_versions() {
+        assert_eq!(go_release("go1.19.8").as_deref(), Some("v1.19.8"));
+        assert_eq!(go_release("1.19.8").as_deref(), Some("v1.19.8"));
+        assert_eq!(go_release("go1.21").as_deref(), Some("v1.21.0"));
+        assert_eq!(go_release("go1.21rc2").as_deref(), Some("v1.21.0-rc.2"));
+        assert_eq!(go_release("go1.20beta1").as_deref(), Some("v1.20.0-beta.1"));
+        assert_eq!(go_release("devel +abc"), None);
+        assert_eq!(go_release("go1..2"), None);
     }
 }

@@ -2,7 +2,7 @@
 # Installs what the tests need (idempotently) and runs the whole suite: formatting, clippy, the
 # Rust tests (real images built by tests/fixtures/build.sh and accuracy.sh; findings checked
 # against an independent oracle, tests/accuracy/expected.py) and the version-scheme oracle check
-# against dpkg/apt, rpm, Python packaging, node-semver and Maven.
+# against dpkg/apt, rpm, Python packaging, node-semver, Maven, Go, RubyGems and Composer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +27,11 @@ have npm || missing+=(npm)
 /usr/bin/python3 -c 'import packaging' 2>/dev/null || missing+=(python3-packaging)
 /usr/bin/python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 have jq || missing+=(jq)
+have ruby || missing+=(ruby)
+have php || missing+=(php-cli)
+[ -f /usr/share/php/Composer/Semver/autoload.php ] || missing+=(php-composer-semver)
+have docker-registry || missing+=(docker-registry)
+have etcd || missing+=(etcd-server)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

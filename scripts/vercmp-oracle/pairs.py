@@ -18,6 +18,8 @@ SOURCES = {
     "semver": [("npm.txt", None), ("npm-edge.txt", None)],
     "cargo": [("npm.txt", None), ("npm-edge.txt", None)],
     "go": [("npm.txt", 3000), ("go-edge.txt", None)],
+    "gem": [("gem.txt", None), ("npm.txt", 1000), ("gem-edge.txt", None)],
+    "composer": [("composer.txt", None), ("npm.txt", 400), ("composer-edge.txt", None)],
     "maven": [("maven-debian.txt", None), ("maven-edge.txt", None), ("pypi.txt", 600), ("npm.txt", 600)],
 }
 

@@ -4,7 +4,7 @@
 #   run.sh --write    regenerate crates/palisade-version/tests/vectors from the tools
 # Needs: Debian's python3 with python3-apt, python3-rpm, python3-packaging; node with the
 # `semver` package (installed into the cache dir); a JDK and Maven's maven3-artifact.jar; Go with
-# golang.org/x/mod (Debian's golang-go, golang-golang-x-mod-dev).
+# golang.org/x/mod (Debian's golang-go, golang-golang-x-mod-dev); Debian's ruby; php-cli and php-composer-semver.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -35,13 +35,15 @@ oracle() {
     semver) NODE_PATH="$cache/node/node_modules" node "$here/semver-oracle.js" ;;
     maven) java -cp "$jar:$cache/java" MavenOracle ;;
     go) "$cache/go/go-oracle" ;;
+    gem) ruby "$here/gem-oracle.rb" ;;
+    composer) php "$here/composer-oracle.php" ;;
   esac
 }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 status=0
-for scheme in deb rpm pep440 semver maven go; do
+for scheme in deb rpm pep440 semver maven go gem composer; do
   python3 "$here/pairs.py" "$scheme" > "$tmp/$scheme.pairs"
   oracle "$scheme" < "$tmp/$scheme.pairs" > "$tmp/$scheme.tsv"
   n=$(wc -l < "$tmp/$scheme.tsv")

@@ -543,3 +543,116 @@ fn go_mod_requirements_as_go_reads_them() {
     }
     assert!(compared >= 2, "{compared}");
 }
+
+/// RubyGems, Packagist and NuGet packages compared with GHSA-style OSV advisories in their own
+/// version schemes (gem, composer, nuget). Their registries and GitHub's advisory database
+/// cannot be reached here, so the lock files and records are written from their formats.
+#[test]
+fn gem_composer_and_nuget_packages_are_matched_in_their_schemes() {
+    let tmp = tempdir("lang-other-schemes");
+    let feeds = tmp.join("feeds");
+    std::fs::create_dir_all(&feeds).unwrap();
+    let advisory = |id: &str, cve: &str, eco: &str, name: &str, fixed: &str| {
+        let record = serde_json::json!({
+            "id": id, "modified": "2024-01-01T00:00:00Z", "aliases": [cve],
+            "summary": format!("test advisory for {name}"),
+            "affected": [{"package": {"ecosystem": eco, "name": name},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}]}],
+            "database_specific": {"severity": "HIGH"}
+        });
+        std::fs::write(feeds.join(format!("{id}.json")), record.to_string()).unwrap();
+    };
+    advisory(
+        "GHSA-3h57-hmj3-gj3p",
+        "CVE-2023-27530",
+        "RubyGems",
+        "rack",
+        "2.2.6.3",
+    );
+    advisory(
+        "GHSA-h7vf-5wrv-9fhv",
+        "CVE-2022-24894",
+        "Packagist",
+        "symfony/http-kernel",
+        "5.4.20",
+    );
+    advisory(
+        "GHSA-5crp-9r3c-p9vr",
+        "CVE-2024-21907",
+        "NuGet",
+        "Newtonsoft.Json",
+        "13.0.1",
+    );
+    let db = tmp.join("test.db");
+    let out = palisade(
+        &[
+            "db",
+            "build",
+            "--from",
+            feeds.to_str().unwrap(),
+            "-o",
+            db.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let project = |dir: &str, rack: &str, kernel: &str, json: &str| {
+        let d = tmp.join(dir);
+        std::fs::create_dir_all(&d).unwrap();
+        let gemfile = format!("GEM\n  remote: https://rubygems.org/\n  specs:\n    rack ({rack})\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  rack\n");
+        std::fs::write(d.join("Gemfile.lock"), gemfile).unwrap();
+        let composer = serde_json::json!({"packages": [{"name": "symfony/http-kernel", "version": kernel}], "packages-dev": []});
+        std::fs::write(d.join("composer.lock"), composer.to_string()).unwrap();
+        // NuGet ids ignore case: the lock file's spelling differs from the advisory's.
+        let lock = serde_json::json!({"version": 1, "dependencies": {"net8.0": {"newtonsoft.json": {"type": "Direct", "resolved": json}}}});
+        std::fs::write(d.join("packages.lock.json"), lock.to_string()).unwrap();
+        d
+    };
+    let scan = |dir: &Path| -> BTreeSet<String> {
+        let out = palisade(
+            &[
+                "scan",
+                "fs",
+                dir.to_str().unwrap(),
+                "--db",
+                db.to_str().unwrap(),
+                "--offline",
+                "-f",
+                "json",
+            ],
+            "",
+        );
+        assert!(!stderr(&out).contains("not evaluated"), "{}", stderr(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["findings"].as_array().unwrap().clone())
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["package"]["name"].as_str().unwrap(),
+                    f["id"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    // Affected: rack 2.2.3, a "v"-prefixed Composer version, a two-part NuGet version.
+    let old = project("old", "2.2.3", "v5.4.19", "12.0");
+    assert_eq!(
+        scan(&old),
+        BTreeSet::from([
+            "rack CVE-2023-27530".to_string(),
+            "symfony/http-kernel CVE-2022-24894".to_string(),
+            "newtonsoft.json CVE-2024-21907".to_string(),
+        ])
+    );
+    // Fixed, in each scheme's spelling: 2.2.6.3, v5.4.20, 13.0.1.0 (= 13.0.1).
+    let new = project("new", "2.2.6.3", "v5.4.20", "13.0.1.0");
+    assert_eq!(scan(&new), BTreeSet::new());
+    // Pre-releases of the fixed versions are still affected.
+    let pre = project("pre", "2.2.6.3.rc1", "v5.4.20-RC1", "13.0.1-beta1");
+    assert_eq!(scan(&pre).len(), 3);
+}

@@ -3,7 +3,7 @@
 //! A vulnerability scanner is only as exact as its version comparison: a fixed version that
 //! compares wrong turns into a missed or a phantom finding. Each scheme here reproduces the
 //! ecosystem's own tool (dpkg, rpm's `rpmvercmp`, apk-tools, node-semver, Python `packaging`,
-//! Maven's `ComparableVersion`, Go's `x/mod/semver`) and is checked against that tool on corpora
+//! Maven's `ComparableVersion`, Go's `x/mod/semver`, RubyGems' `Gem::Version`, Composer's `VersionParser` with PHP's `version_compare`) and is checked against that tool on corpora
 //! of real version strings (`tests/`, `scripts/vercmp-oracle`). Pure functions, no I/O.
 
 use std::cmp::Ordering;
@@ -11,9 +11,12 @@ use std::fmt;
 use std::str::FromStr;
 
 pub mod apk;
+pub mod composer;
 pub mod deb;
+pub mod gem;
 pub mod gomod;
 pub mod maven;
+pub mod nuget;
 pub mod pep440;
 pub mod rpm;
 pub mod semver;
@@ -57,10 +60,16 @@ pub enum Scheme {
     Maven,
     /// Go module versions (`golang.org/x/mod/semver`).
     Go,
+    /// RubyGems (`Gem::Version`).
+    Gem,
+    /// Packagist: Composer's normalisation, then PHP's `version_compare`.
+    Composer,
+    /// NuGet (`NuGet.Versioning`).
+    Nuget,
 }
 
 impl Scheme {
-    pub const ALL: [Scheme; 8] = [
+    pub const ALL: [Scheme; 11] = [
         Scheme::Deb,
         Scheme::Rpm,
         Scheme::Apk,
@@ -69,6 +78,9 @@ impl Scheme {
         Scheme::Pep440,
         Scheme::Maven,
         Scheme::Go,
+        Scheme::Gem,
+        Scheme::Composer,
+        Scheme::Nuget,
     ];
 
     pub fn name(self) -> &'static str {
@@ -81,6 +93,9 @@ impl Scheme {
             Scheme::Pep440 => "pep440",
             Scheme::Maven => "maven",
             Scheme::Go => "go",
+            Scheme::Gem => "gem",
+            Scheme::Composer => "composer",
+            Scheme::Nuget => "nuget",
         }
     }
 
@@ -99,6 +114,9 @@ impl Scheme {
             Scheme::Pep440 => Ok(pep440::Version::parse(a)?.cmp(&pep440::Version::parse(b)?)),
             Scheme::Maven => Ok(maven::Version::parse(a)?.cmp(&maven::Version::parse(b)?)),
             Scheme::Go => Ok(gomod::Version::parse(a)?.cmp(&gomod::Version::parse(b)?)),
+            Scheme::Gem => gem::compare(a, b),
+            Scheme::Composer => composer::compare(a, b),
+            Scheme::Nuget => nuget::compare(a, b),
         }
     }
 }
@@ -110,7 +128,7 @@ impl fmt::Display for Scheme {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown version scheme {0:?} (expected one of deb, rpm, apk, semver, cargo, pep440, maven, go)")]
+#[error("unknown version scheme {0:?} (expected one of deb, rpm, apk, semver, cargo, pep440, maven, go, gem, composer, nuget)")]
 pub struct UnknownScheme(pub String);
 
 impl FromStr for Scheme {

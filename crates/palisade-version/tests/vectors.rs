@@ -88,6 +88,16 @@ fn go_agrees_with_x_mod_semver() {
     check(Scheme::Go, "go.tsv");
 }
 
+#[test]
+fn gem_agrees_with_rubygems() {
+    check(Scheme::Gem, "gem.tsv");
+}
+
+#[test]
+fn composer_agrees_with_composer_semver() {
+    check(Scheme::Composer, "composer.tsv");
+}
+
 /// The `cargo` scheme against the `semver` crate itself, on the npm corpus pairs.
 #[test]
 fn cargo_agrees_with_semver_crate() {

@@ -27,6 +27,9 @@ pub fn scheme(ecosystem: &str) -> Option<Scheme> {
         "crates.io" => Scheme::Cargo,
         "Go" => Scheme::Go,
         "Maven" => Scheme::Maven,
+        "RubyGems" => Scheme::Gem,
+        "Packagist" => Scheme::Composer,
+        "NuGet" => Scheme::Nuget,
         _ => return None,
     })
 }
@@ -44,11 +47,15 @@ pub fn range_scheme(ecosystem: &str, kind: crate::RangeKind) -> Option<Scheme> {
 }
 
 /// The name a package is stored and looked up under. PyPI names compare after PEP 503
-/// normalisation (`Foo_Bar` is `foo-bar`); npm, crates.io, Go and the distributions compare
-/// exactly; Maven's `group:artifact` is exact too.
+/// normalisation (`Foo_Bar` is `foo-bar`), NuGet ids ignore case; npm, crates.io, Go,
+/// RubyGems, Packagist and the distributions compare exactly; Maven's `group:artifact` too.
 pub fn normalize_name(ecosystem: &str, name: &str) -> String {
     if ecosystem == "PyPI" {
         return palisade_core::purl::pep503(name);
+    }
+    // NuGet package ids are case-insensitive (`Newtonsoft.Json` is `newtonsoft.json`).
+    if ecosystem == "NuGet" {
+        return name.to_ascii_lowercase();
     }
     name.to_string()
 }

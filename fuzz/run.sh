@@ -119,7 +119,7 @@ ptrs = b"\xff Go buildinf:" + bytes([8, 1]) + struct.pack(">QQ", BASE + 160, BAS
 ptrs += struct.pack(">QQQQ", BASE + 192, len(v), BASE + 200, len(mod)) + v + mod
 open(sys.argv[1] + "/go-pointers", "wb").write(elf(">", ptrs))
 PY
-for s in deb rpm pep440 semver maven go; do
+for s in deb rpm pep440 semver maven go gem composer; do
   head -50 "../crates/palisade-version/tests/vectors/$s.tsv" | cut -f1,2 > "$seeds/vercmp/$s.tsv"
 done
 

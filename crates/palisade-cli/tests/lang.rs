@@ -13,7 +13,11 @@ use std::process::Command;
 use common::{palisade, root, script, stderr, tempdir};
 
 fn sbom(dir: &Path) -> serde_json::Value {
-    let out = palisade(&["sbom", dir.to_str().unwrap(), "-f", "json"], "");
+    sbom_of(dir.to_str().unwrap())
+}
+
+fn sbom_of(source: &str) -> serde_json::Value {
+    let out = palisade(&["sbom", source, "-f", "json"], "");
     assert!(out.status.success(), "{}", stderr(&out));
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -655,4 +659,79 @@ fn gem_composer_and_nuget_packages_are_matched_in_their_schemes() {
     // Pre-releases of the fixed versions are still affected.
     let pre = project("pre", "2.2.6.3.rc1", "v5.4.20-RC1", "13.0.1-beta1");
     assert_eq!(scan(&pre).len(), 3);
+}
+
+/// Syft 1.18.1 and Palisade on one image holding npm, Python, Go, Rust and Java packages
+/// (tests/fixtures/lang-image.sh): the same packages but for the differences
+/// docs/syft-comparison.md explains.
+#[test]
+fn syft_on_an_image_of_every_ecosystem_differs_only_as_documented() {
+    let fx = script("tests/fixtures/lang-image.sh");
+    let venv = script("tests/tools/pyenv.sh");
+    let out = Command::new(venv.join("bin/syft"))
+        .args([
+            "-q",
+            &format!("oci-dir:{}", fx.join("oci").display()),
+            "-o",
+            "json",
+        ])
+        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "syft: {}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let theirs: BTreeSet<String> = doc["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let name = a["name"].as_str().unwrap().to_lowercase();
+            format!("{name}\t{}", a["version"].as_str().unwrap())
+        })
+        .collect();
+    let ours_doc = sbom_of(&format!("oci:{}:test", fx.join("oci").display()));
+    let packages = ours_doc["packages"].as_array().unwrap();
+    // Lock files shipped in the image are read (Syft reads only installed packages from
+    // images): the uv project's are compared with uv elsewhere, and left out here.
+    let locked = packages
+        .iter()
+        .filter(|p| {
+            p["location"]["path"]
+                .as_str()
+                .unwrap()
+                .starts_with("/srv/py/")
+        })
+        .count();
+    assert_eq!(locked, 32); // uv.lock and requirements.txt, 16 each
+    let ours: BTreeSet<String> = packages
+        .iter()
+        .filter(|p| {
+            !p["location"]["path"]
+                .as_str()
+                .unwrap()
+                .starts_with("/srv/py/")
+        })
+        .map(|p| {
+            // Syft names a Maven package by its artifact id.
+            let name = p["name"].as_str().unwrap();
+            let name = name.rsplit(':').next().unwrap().to_lowercase();
+            format!("{name}\t{}", p["version"].as_str().unwrap())
+        })
+        .collect();
+    let only_syft: BTreeSet<&str> = theirs.difference(&ours).map(String::as_str).collect();
+    let only_ours: BTreeSet<&str> = ours.difference(&theirs).map(String::as_str).collect();
+    // Syft: the npm project itself, and a Go module replaced by a directory under the
+    // directory's name. Palisade: the build-only crate, and that module under its own name.
+    assert_eq!(
+        only_syft,
+        BTreeSet::from(["app\t1.0.0", "./local\t(devel)"])
+    );
+    assert_eq!(
+        only_ours,
+        BTreeSet::from([
+            "autocfg\t1.1.0",
+            "example.com/local\tv0.0.0-00010101000000-000000000000"
+        ])
+    );
+    assert!(ours.len() > 80, "{}", ours.len());
 }

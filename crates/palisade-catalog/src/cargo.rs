@@ -22,12 +22,10 @@ struct Entry {
     version: String,
 }
 
-/// A project's lock file; those inside Cargo's download cache (`.cargo/registry`,
-/// `.cargo/git`) came with crate sources and were never resolved for this system.
+/// A project's lock file (not one that came with crate sources in Cargo's download cache).
 fn is_lock(path: &str) -> bool {
     (path == "Cargo.lock" || path.ends_with("/Cargo.lock"))
-        && !path.contains(".cargo/registry/")
-        && !path.contains(".cargo/git/")
+        && !crate::inside_installed_package(path)
 }
 
 /// The (name, version) of every package of a `Cargo.lock`.

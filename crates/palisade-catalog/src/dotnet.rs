@@ -39,6 +39,9 @@ struct Library {
 }
 
 fn kind(path: &str) -> Option<bool> {
+    if crate::inside_installed_package(path) {
+        return None;
+    }
     let file = path.rsplit('/').next().unwrap_or(path);
     if file == "packages.lock.json" {
         Some(true)

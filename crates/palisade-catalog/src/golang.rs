@@ -13,7 +13,7 @@ use crate::Cataloguer;
 pub struct GoMod;
 
 fn is_go_mod(path: &str) -> bool {
-    path == "go.mod" || path.ends_with("/go.mod")
+    (path == "go.mod" || path.ends_with("/go.mod")) && !crate::inside_installed_package(path)
 }
 
 /// Strips a `//` comment; go.mod has no string literal containing `//` in the directives read.

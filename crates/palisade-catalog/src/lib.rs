@@ -139,6 +139,30 @@ pub(crate) fn each_file(
     }
 }
 
+/// Whether `path` lies inside an installed package or a dependency cache: `node_modules`,
+/// Python's `site-packages` and `dist-packages`, Cargo's `.cargo/registry` and `.cargo/git`,
+/// Go's module cache (`pkg/mod`), installed gems (`gems/3.1.0/gems/...`). A lock file or
+/// go.mod there came with a published package (its own development setup) and is not what
+/// this system resolved: a large node_modules held 778 such false entries, JupyterLab's wheel
+/// a yarn.lock of 805.
+pub(crate) fn inside_installed_package(path: &str) -> bool {
+    let mut prev = "";
+    for c in path.split('/') {
+        let installed = match c {
+            "node_modules" | "site-packages" | "dist-packages" => true,
+            "registry" | "git" => prev == ".cargo",
+            "mod" => prev == "pkg",
+            "gems" => !prev.is_empty() && prev.bytes().all(|b| b.is_ascii_digit() || b == b'.'),
+            _ => false,
+        };
+        if installed {
+            return true;
+        }
+        prev = c;
+    }
+    false
+}
+
 /// A package a lock file or manifest names: it records no architecture, source package,
 /// licences or owned files.
 pub(crate) fn listed_package(
@@ -214,5 +238,32 @@ impl<K: Eq + Hash> Origins<K> {
             }
         }
         layer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_files_of_installed_packages() {
+        for inside in [
+            "app/node_modules/uri-js/yarn.lock",
+            "usr/lib/python3/dist-packages/x/requirements.txt",
+            "usr/local/lib/python3.11/site-packages/jupyterlab/staging/yarn.lock",
+            "root/.cargo/registry/src/index.crates.io-1/x-1.0.0/Cargo.lock",
+            "root/go/pkg/mod/github.com/a/b@v1.0.0/go.mod",
+            "usr/lib/ruby/gems/3.1.0/gems/rack-2.2.3/Gemfile.lock",
+        ] {
+            assert!(inside_installed_package(inside), "{inside}");
+        }
+        for project in [
+            "srv/app/package-lock.json",
+            "src/go.mod",
+            "app/gems/Gemfile.lock",
+            "Cargo.lock",
+        ] {
+            assert!(!inside_installed_package(project), "{project}");
+        }
     }
 }

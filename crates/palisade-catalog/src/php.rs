@@ -23,7 +23,8 @@ struct Entry {
 }
 
 fn is_lock(path: &str) -> bool {
-    path == "composer.lock" || path.ends_with("/composer.lock")
+    (path == "composer.lock" || path.ends_with("/composer.lock"))
+        && !crate::inside_installed_package(path)
 }
 
 /// (name, version, dev) of every locked package.

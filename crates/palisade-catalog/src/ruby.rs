@@ -11,7 +11,8 @@ use crate::Cataloguer;
 pub struct Ruby;
 
 fn is_lock(path: &str) -> bool {
-    path == "Gemfile.lock" || path.ends_with("/Gemfile.lock")
+    (path == "Gemfile.lock" || path.ends_with("/Gemfile.lock"))
+        && !crate::inside_installed_package(path)
 }
 
 /// `.../specifications/rake-13.0.6.gemspec` -> ("rake", "13.0.6").

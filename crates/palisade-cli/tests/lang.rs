@@ -735,3 +735,32 @@ fn syft_on_an_image_of_every_ecosystem_differs_only_as_documented() {
     );
     assert!(ours.len() > 80, "{}", ours.len());
 }
+
+/// An optional package npm did not install (another platform's build, such as `fsevents` on
+/// Linux) is in the lock file but not reported when the install is there; without one (a
+/// checkout), every locked package is. Written from npm's lockfileVersion 3.
+#[test]
+fn optional_packages_npm_skipped_are_not_reported_beside_an_install() {
+    let tmp = tempdir("lang-npm-optional");
+    let lock = serde_json::json!({
+        "name": "app", "lockfileVersion": 3, "packages": {
+            "": {"name": "app", "version": "1.0.0"},
+            "node_modules/lodash": {"version": "4.17.21"},
+            "node_modules/fsevents": {"version": "2.3.3", "optional": true, "os": ["darwin"]}
+        }
+    });
+    std::fs::write(tmp.join("package-lock.json"), lock.to_string()).unwrap();
+    let all = BTreeSet::from(["fsevents\t2.3.3".to_string(), "lodash\t4.17.21".to_string()]);
+    assert_eq!(listed(&sbom(&tmp), |_| true, None), all);
+    std::fs::create_dir_all(tmp.join("node_modules/lodash")).unwrap();
+    std::fs::write(
+        tmp.join("node_modules/lodash/package.json"),
+        r#"{"name":"lodash","version":"4.17.21"}"#,
+    )
+    .unwrap();
+    let locked = |p: &str| p.ends_with("package-lock.json");
+    assert_eq!(
+        listed(&sbom(&tmp), locked, None),
+        BTreeSet::from(["lodash\t4.17.21".to_string()])
+    );
+}

@@ -27,6 +27,9 @@ pub fn parse(data: &[u8]) -> Result<Vec<(String, String, String, bool)>, String>
 }
 
 pub fn is_lock(path: &str) -> bool {
+    if crate::inside_installed_package(path) {
+        return false;
+    }
     let file = path.rsplit('/').next().unwrap_or(path);
     file == "gradle.lockfile"
         || (file.ends_with(".lockfile") && path.contains("gradle/dependency-locks/"))

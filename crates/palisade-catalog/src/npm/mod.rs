@@ -1,7 +1,8 @@
 //! Node.js packages: `package-lock.json` (lockfileVersion 1: the nested `dependencies` tree;
 //! 2 and 3: the flat `packages` map keyed by install path), `yarn.lock` (yarn.rs),
 //! `pnpm-lock.yaml` (pnpm.rs), and installed packages, `node_modules/NAME/package.json` and
-//! `node_modules/@SCOPE/NAME/package.json` at any depth. `dev: true` in a lock file marks a
+//! `node_modules/@SCOPE/NAME/package.json` at any depth, plus copies bundled inside installed
+//! packages (`next/dist/compiled/@babel/runtime`). `dev: true` in a lock file marks a
 //! development-only dependency.
 
 use std::collections::BTreeMap;
@@ -36,6 +37,9 @@ struct Entry {
     dev: bool,
     #[serde(default)]
     link: bool,
+    /// npm may leave it out (another platform's build).
+    #[serde(default)]
+    optional: bool,
 }
 
 /// An entry of `dependencies` (v1), with its own nested dependencies.
@@ -61,9 +65,7 @@ pub enum Lock {
 }
 
 pub fn lock_kind(path: &str) -> Option<Lock> {
-    // A lock file inside node_modules came with a published package: it records that
-    // package's own development setup, not what is installed.
-    if path.starts_with("node_modules/") || path.contains("/node_modules/") {
+    if crate::inside_installed_package(path) {
         return None;
     }
     match path.rsplit('/').next().unwrap_or(path) {
@@ -101,8 +103,69 @@ fn is_installed_manifest(path: &str) -> bool {
             .is_some_and(|(pp, scope)| scope.starts_with('@') && pp.ends_with("node_modules"))
 }
 
+/// Directories whose package.json files are a package's own tests, fixtures or samples.
+const NOT_SHIPPED: [&str; 9] = [
+    "test",
+    "tests",
+    "__tests__",
+    "fixtures",
+    "__fixtures__",
+    "example",
+    "examples",
+    "benchmark",
+    "benchmarks",
+];
+
+/// Whether `path` may be a copy of a package bundled inside another one
+/// (`node_modules/next/dist/compiled/@babel/runtime/package.json`): a package.json deeper in an
+/// installed package, outside test, fixture, example and hidden directories. It counts only if
+/// its directory is named as the package (`vendored`).
+fn is_nested_manifest(path: &str) -> bool {
+    let Some(dir) = path.strip_suffix("/package.json") else {
+        return false;
+    };
+    let Some(i) = dir.rfind("node_modules/") else {
+        return false;
+    };
+    let inside = &dir[i + "node_modules/".len()..];
+    !is_installed_manifest(path)
+        && !inside
+            .split('/')
+            .any(|c| c.starts_with('.') || NOT_SHIPPED.contains(&c))
+}
+
+/// Whether a nested manifest's name is a valid npm package name and its directory's name: then
+/// it is a vendored copy of that package, not a sub-path stub (`@x/y/utils`) or a template.
+fn vendored(path: &str, name: &str) -> bool {
+    let valid_part = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"-._~".contains(&c))
+    };
+    let valid = match name.split_once('/') {
+        Some((scope, n)) => {
+            scope.len() > 1 && scope.starts_with('@') && valid_part(&scope[1..]) && valid_part(n)
+        }
+        None => valid_part(name),
+    };
+    valid
+        && path
+            .strip_suffix("/package.json")
+            .and_then(|dir| dir.strip_suffix(name))
+            .is_some_and(|rest| rest.ends_with('/'))
+}
+
 /// The packages a `package-lock.json` lists.
 pub fn parse_lock(data: &[u8]) -> Result<Vec<Found>, String> {
+    Ok(parse_lock_entries(data)?
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect())
+}
+
+/// The packages a `package-lock.json` lists, each optional one (v2, v3) with its install path
+/// (`node_modules/@next/swc-darwin-x64`).
+pub fn parse_lock_entries(data: &[u8]) -> Result<Vec<(Found, Option<String>)>, String> {
     let lock: PackageLock = serde_json::from_slice(data).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     if let Some(packages) = lock.packages {
@@ -119,7 +182,8 @@ pub fn parse_lock(data: &[u8]) -> Result<Vec<Found>, String> {
                 .name
                 .unwrap_or_else(|| key[i + "node_modules/".len()..].to_string());
             if let Some(version) = e.version.filter(|v| !v.is_empty()) {
-                out.push((name, version, e.dev));
+                let optional = e.optional.then_some(key);
+                out.push(((name, version, e.dev), optional));
             }
         }
     } else if let Some(deps) = lock.dependencies {
@@ -127,7 +191,7 @@ pub fn parse_lock(data: &[u8]) -> Result<Vec<Found>, String> {
         while let Some((name, d)) = stack.pop() {
             stack.extend(d.dependencies);
             if let Some(version) = d.version.filter(|v| !v.is_empty()) {
-                out.push((name, version, d.dev));
+                out.push(((name, version, d.dev), None));
             }
         }
         out.sort();
@@ -152,6 +216,43 @@ pub fn parse_manifest(data: &[u8]) -> Result<Option<(String, String)>, String> {
     })
 }
 
+/// The `node_modules` installed beside a lock file, if there is one: npm skips optional
+/// packages built for other platforms, and a lock entry it did not install is not reported.
+struct Installed<'a> {
+    files: &'a FileTree,
+    dir: Option<String>,
+}
+
+impl<'a> Installed<'a> {
+    fn beside(files: &'a FileTree, lock: &str) -> Self {
+        let base = lock.rsplit_once('/').map_or("", |(d, _)| d);
+        let join = |rel: &str| {
+            if base.is_empty() {
+                rel.to_string()
+            } else {
+                format!("{base}/{rel}")
+            }
+        };
+        let dir = files
+            .get(&join("node_modules"))
+            .filter(|e| e.kind == FileKind::Dir)
+            .map(|_| join(""));
+        Installed { files, dir }
+    }
+
+    /// Whether a lock entry is reported: always, unless it is optional, an install exists,
+    /// and the package is not in it.
+    fn kept(&self, optional: Option<&str>) -> bool {
+        match (&self.dir, optional) {
+            (Some(dir), Some(key)) => self
+                .files
+                .get(&format!("{dir}{key}/package.json"))
+                .is_some(),
+            _ => true,
+        }
+    }
+}
+
 fn package(name: String, version: String, dev: bool, path: &str, layer: Option<usize>) -> Package {
     // A scope is the package URL's namespace: `@babel/core` is `pkg:npm/%40babel/core`.
     let purl = match name.split_once('/') {
@@ -169,7 +270,7 @@ impl Cataloguer for Npm {
     }
 
     fn wants(&self, path: &str) -> bool {
-        lock_kind(path).is_some() || is_installed_manifest(path)
+        lock_kind(path).is_some() || is_installed_manifest(path) || is_nested_manifest(path)
     }
 
     fn catalog(
@@ -181,13 +282,31 @@ impl Cataloguer for Npm {
     ) {
         for (path, entry) in files.iter() {
             let lock = lock_kind(path);
-            if (lock.is_none() && !is_installed_manifest(path)) || entry.kind != FileKind::File {
+            let nested = is_nested_manifest(path);
+            if (lock.is_none() && !is_installed_manifest(path) && !nested)
+                || entry.kind != FileKind::File
+            {
                 continue;
             }
             let Some(data) = crate::database(files, path, errors) else {
                 continue;
             };
-            if let Some(kind) = lock {
+            if lock == Some(Lock::Npm) {
+                match parse_lock_entries(data) {
+                    Ok(found) => {
+                        let installed = Installed::beside(files, path);
+                        out.extend(
+                            found
+                                .into_iter()
+                                .filter(|(_, optional)| installed.kept(optional.as_deref()))
+                                .map(|((n, v, dev), _)| package(n, v, dev, path, entry.layer)),
+                        )
+                    }
+                    Err(e) => errors.push(format!(
+                        "/{path}: not a package-lock.json this version reads: {e}"
+                    )),
+                }
+            } else if let Some(kind) = lock {
                 match parse(kind, data) {
                     Ok(found) => out.extend(
                         found
@@ -198,6 +317,14 @@ impl Cataloguer for Npm {
                         "/{path}: not a {} this version reads: {e}",
                         path.rsplit('/').next().unwrap_or(path)
                     )),
+                }
+            } else if nested {
+                // Not claimed to be a package: kept only when it is recognisably one, and
+                // never an error (templates and odd JSON live in packages too).
+                if let Ok(Some((n, v))) = parse_manifest(data) {
+                    if vendored(path, &n) {
+                        out.push(package(n, v, false, path, entry.layer));
+                    }
                 }
             } else {
                 match parse_manifest(data) {
@@ -237,6 +364,24 @@ mod tests {
             "app/node_modules/lodash/lib/package.json"
         ));
         assert!(!is_installed_manifest("app/package.json"));
+        // Copies bundled inside a package, named as their directory.
+        let compiled = "srv/node_modules/next/dist/compiled/@babel/runtime/package.json";
+        assert!(is_nested_manifest(compiled) && vendored(compiled, "@babel/runtime"));
+        let stub = "node_modules/@builder.io/partytown/integration/package.json";
+        assert!(is_nested_manifest(stub) && !vendored(stub, "@builder.io/partytown/integration"));
+        assert!(!vendored("node_modules/x/tpl/package.json", "<%= name %>"));
+        assert!(!vendored(
+            "node_modules/x/polyfill/package.json",
+            "x-polyfill"
+        ));
+        assert!(!is_nested_manifest(
+            "node_modules/resolve/test/resolver/mylib/package.json"
+        ));
+        assert!(!is_nested_manifest(
+            "node_modules/o/.claude/worktrees/o/package.json"
+        ));
+        assert!(!is_nested_manifest("app/package.json"));
+        assert!(!is_nested_manifest("node_modules/lodash/package.json"));
         assert!(!is_installed_manifest("node_modules/.package-lock.json"));
         assert!(!is_installed_manifest("node_modules/.bin/package.json"));
     }

@@ -21,6 +21,9 @@ pub enum Kind {
 }
 
 pub fn kind(path: &str) -> Option<Kind> {
+    if crate::inside_installed_package(path) {
+        return None;
+    }
     let name = path.rsplit('/').next().unwrap_or(path);
     match name {
         "poetry.lock" => Some(Kind::Poetry),

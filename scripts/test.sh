@@ -34,6 +34,7 @@ have php || missing+=(php-cli)
 [ -f /usr/share/php/Composer/Semver/autoload.php ] || missing+=(php-composer-semver)
 have docker-registry || missing+=(docker-registry)
 have etcd || missing+=(etcd-server)
+have htpasswd || missing+=(apache2-utils)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

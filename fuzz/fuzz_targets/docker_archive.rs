@@ -28,6 +28,7 @@ fuzz_target!(|data: &[u8]| {
         platform: "linux/amd64".into(),
         wants: &|_| true,
         probe: None,
+        registry: None,
         verify: true,
     };
     let _ = palisade_image::read_image(&SourceRef::DockerArchive { file, select: None }, &opts);

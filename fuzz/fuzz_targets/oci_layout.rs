@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
         platform: "linux/amd64".into(),
         wants: &|_| true,
         probe: None,
+        registry: None,
         verify: true,
     };
     let source = SourceRef::OciLayout {

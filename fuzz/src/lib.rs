@@ -45,6 +45,7 @@ pub fn catalog_layer(layer: &[u8]) {
         platform: "linux/amd64".into(),
         wants: &palisade_catalog::wants,
         probe: None,
+        registry: None,
         verify: true,
     };
     if let Ok((files, _, _)) = palisade_image::read_layer(Cursor::new(layer), "fuzz", &opts) {

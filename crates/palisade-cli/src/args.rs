@@ -47,7 +47,7 @@ pub enum Command {
 pub enum DebugCommand {
     /// Compare versions: reads `A<TAB>B` lines on stdin, prints -1, 0 or 1 per line.
     Vercmp {
-        /// deb, rpm, apk, semver, cargo, pep440, maven or go
+        /// deb, rpm, apk, semver, cargo, pep440, maven, go, gem, composer or nuget
         #[arg(long)]
         scheme: Scheme,
     },
@@ -64,7 +64,7 @@ pub enum DebugCommand {
         #[command(flatten)]
         db: DbArgs,
         #[command(flatten)]
-        image: ImageArgs,
+        image: Box<ImageArgs>,
     },
 }
 
@@ -171,6 +171,20 @@ pub struct ImageArgs {
     /// layer digests reported are then the ones the image claims.
     #[arg(long)]
     pub skip_verify: bool,
+    /// Registry credentials as USER:PASSWORD (else $PALISADE_REGISTRY_USER and
+    /// $PALISADE_REGISTRY_PASSWORD, else the docker login in $DOCKER_CONFIG/config.json or
+    /// ~/.docker/config.json).
+    #[arg(long, value_name = "USER:PASSWORD")]
+    pub creds: Option<String>,
+    /// Talk to the registry over plain HTTP.
+    #[arg(long)]
+    pub insecure: bool,
+    /// PEM file of CA certificates to trust for the registry.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Seconds to wait for each step of a registry request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub registry_timeout: u64,
 }
 
 /// What `scan` reads.

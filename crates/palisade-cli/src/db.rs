@@ -22,14 +22,19 @@ static SNAPSHOT: &[u8] = include_bytes!(concat!(
 ));
 pub const SNAPSHOT_NAME: &str = "built-in snapshot";
 
-/// Where `db build`, `db import` and `db update` install the database.
-pub fn cache_path() -> PathBuf {
-    let base = std::env::var_os("PALISADE_CACHE_DIR")
+/// Palisade's cache directory: `$PALISADE_CACHE_DIR`, else `$XDG_CACHE_HOME/palisade`, else
+/// `~/.cache/palisade`.
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("PALISADE_CACHE_DIR")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("palisade")))
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/palisade")))
-        .unwrap_or_else(|| PathBuf::from(".palisade-cache"));
-    base.join("db/palisade.db")
+        .unwrap_or_else(|| PathBuf::from(".palisade-cache"))
+}
+
+/// Where `db build`, `db import` and `db update` install the database.
+pub fn cache_path() -> PathBuf {
+    cache_dir().join("db/palisade.db")
 }
 
 /// Opens the database the user asked for, or the default one.

@@ -58,7 +58,7 @@ pub fn match_bench(
 ) -> anyhow::Result<ExitCode> {
     use std::time::Instant;
     let source: palisade_image::SourceRef = source.parse()?;
-    let image = palisade_image::read_image(&source, &crate::sbom::read_options(image_args))?;
+    let image = palisade_image::read_image(&source, &crate::sbom::read_options(image_args)?)?;
     let catalog = palisade_catalog::catalog(&image.files);
     let today = palisade_core::time::today();
     let (mut open, mut first, mut warm) = (0.0, 0.0, 0.0);

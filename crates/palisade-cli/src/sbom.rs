@@ -3,6 +3,10 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use palisade_image::registry::{Credentials, RegistryOptions};
 use palisade_image::{Limits, ReadOptions, SourceRef};
 use palisade_scan::sbom::{self, DocInfo, Subject};
 
@@ -10,14 +14,51 @@ use crate::args::{ImageArgs, SbomArgs};
 use crate::output;
 
 /// How to read an image, from the flags every reading command shares.
-pub fn read_options(args: &ImageArgs) -> ReadOptions<'static> {
-    ReadOptions {
+pub fn read_options(args: &ImageArgs) -> anyhow::Result<ReadOptions<'static>> {
+    Ok(ReadOptions {
         limits: limits(args),
         platform: args.platform.clone(),
         wants: &palisade_catalog::wants,
         probe: Some(&palisade_catalog::binary::PROBE),
         verify: !args.skip_verify,
-    }
+        registry: Some(registry_options(args)?),
+    })
+}
+
+/// Registry access from the flags, the environment and the docker login.
+fn registry_options(args: &ImageArgs) -> anyhow::Result<RegistryOptions> {
+    let credentials = match &args.creds {
+        Some(c) => {
+            let (user, password) = c
+                .split_once(':')
+                .context("--creds: expected USER:PASSWORD")?;
+            Some(Credentials {
+                username: user.into(),
+                password: password.into(),
+            })
+        }
+        None => match (
+            std::env::var("PALISADE_REGISTRY_USER"),
+            std::env::var("PALISADE_REGISTRY_PASSWORD"),
+        ) {
+            (Ok(username), Ok(password)) => Some(Credentials { username, password }),
+            _ => None,
+        },
+    };
+    let docker_config = std::env::var_os("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")))
+        .map(|d| d.join("config.json"));
+    Ok(RegistryOptions {
+        credentials,
+        docker_config,
+        insecure: args.insecure,
+        ca_file: args.ca_file.clone(),
+        cache_dir: crate::db::cache_dir().join("registry"),
+        timeout: Duration::from_secs(args.registry_timeout.max(1)),
+        retries: 3,
+        concurrency: 3,
+    })
 }
 
 fn limits(args: &ImageArgs) -> Limits {
@@ -34,7 +75,7 @@ fn limits(args: &ImageArgs) -> Limits {
 
 pub fn run(args: &SbomArgs) -> anyhow::Result<ExitCode> {
     let source: SourceRef = args.source.parse()?;
-    let image = palisade_image::read_image(&source, &read_options(&args.image))?;
+    let image = palisade_image::read_image(&source, &read_options(&args.image)?)?;
     let catalog = palisade_catalog::catalog(&image.files);
     for w in &image.diagnostics {
         eprintln!("palisade: warning: {w}");

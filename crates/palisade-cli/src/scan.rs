@@ -67,7 +67,7 @@ fn load(
         ScanKind::Sbom => return load_sbom(target, db, progress),
     };
     progress.step(&format!("reading {target}"));
-    let image = palisade_image::read_image(&source, &sbom::read_options(image_args))?;
+    let image = palisade_image::read_image(&source, &sbom::read_options(image_args)?)?;
     progress.step("cataloguing packages");
     let mut catalog = palisade_catalog::catalog(&image.files);
     if kind == ScanKind::Fs {

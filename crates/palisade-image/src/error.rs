@@ -40,6 +40,14 @@ pub enum ImageError {
 
     #[error("{image}: {reason}")]
     Select { image: String, reason: String },
+
+    /// A registry step failed: `step` says which (the manifest, a layer's blob, the token).
+    #[error("{image}: {step}: {reason}")]
+    Registry {
+        image: String,
+        step: String,
+        reason: String,
+    },
 }
 
 impl ImageError {

@@ -12,6 +12,7 @@ mod layer;
 mod manifest;
 mod probe;
 mod reference;
+pub mod registry;
 mod rootfs;
 mod tree;
 
@@ -98,6 +99,8 @@ pub struct ReadOptions<'a> {
     /// Check every layer against its digests (stored and uncompressed). Without it, the digests
     /// reported are the ones the image claims.
     pub verify: bool,
+    /// How to reach registries, for `SourceRef::Registry`.
+    pub registry: Option<registry::RegistryOptions>,
 }
 
 /// Reads an image from any source into its merged file view.
@@ -133,6 +136,23 @@ pub fn read_image(source: &SourceRef, opts: &ReadOptions<'_>) -> Result<Image, I
                 });
             }
             (store, Format::Oci(select))
+        }
+        SourceRef::Registry { name } => {
+            let options = opts.registry.as_ref().ok_or_else(|| ImageError::Registry {
+                image: shown.clone(),
+                step: "pull".into(),
+                reason: "registry access is not configured".into(),
+            })?;
+            let pulled = registry::pull(name, &opts.platform, options)?;
+            let layout = SourceRef::OciLayout {
+                dir: pulled.layout,
+                select: None,
+            };
+            let mut image = read_image(&layout, opts)?;
+            image.source = source.clone();
+            image.name = Some(shown);
+            image.digest = Some(pulled.digest);
+            return Ok(image);
         }
         SourceRef::OciArchive { file, select } => (Store::tar(file, &shown)?, Format::Oci(select)),
         SourceRef::DockerArchive { file, select } => {

@@ -14,6 +14,8 @@ pub(crate) struct Descriptor {
     pub media_type: String,
     pub digest: String,
     #[serde(default)]
+    pub size: Option<u64>,
+    #[serde(default)]
     pub annotations: HashMap<String, String>,
     pub platform: Option<Platform>,
 }
@@ -38,13 +40,17 @@ impl Platform {
 
 /// An index or a manifest: the union of their fields, told apart by which are present.
 #[derive(Debug, Deserialize)]
-struct Document {
+pub(crate) struct Document {
+    #[serde(rename = "mediaType", default)]
+    pub media_type: Option<String>,
+    #[serde(rename = "schemaVersion", default)]
+    pub schema_version: Option<u32>,
     #[serde(default)]
-    manifests: Option<Vec<Descriptor>>,
+    pub manifests: Option<Vec<Descriptor>>,
     #[serde(default)]
-    config: Option<Descriptor>,
+    pub config: Option<Descriptor>,
     #[serde(default)]
-    layers: Option<Vec<Descriptor>>,
+    pub layers: Option<Vec<Descriptor>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -173,7 +179,7 @@ pub(crate) fn plan_oci(
     Ok(plan)
 }
 
-fn choose_platform(
+pub(crate) fn choose_platform(
     manifests: &[Descriptor],
     wanted: &str,
     image: &str,

@@ -1,11 +1,13 @@
 //! Image references in the transport syntax of skopeo and podman, so users learn nothing new:
 //! `oci:DIR[:REF]`, `oci-archive:FILE[:REF]`, `docker-archive:FILE[:REF|@N]`, `rootfs:DIR`,
-//! and a bare existing directory, which means `rootfs:DIR`.
+//! `docker://NAME`, a bare existing directory, which means `rootfs:DIR`, and a bare image name
+//! (`registry.example/team/app:1.0`), which means `docker://`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use crate::registry::ImageName;
 use crate::ImageError;
 
 /// Which image inside an archive or layout: by name/tag or by position.
@@ -32,6 +34,10 @@ pub enum SourceRef {
     Rootfs {
         dir: PathBuf,
     },
+    /// An image in a registry, pulled through the blob cache.
+    Registry {
+        name: ImageName,
+    },
 }
 
 fn split_path(rest: &str) -> (PathBuf, Option<Selector>) {
@@ -57,7 +63,10 @@ impl FromStr for SourceRef {
             reference: s.to_string(),
             reason: reason.to_string(),
         };
-        let source = if let Some(rest) = s.strip_prefix("oci:") {
+        let source = if let Some(rest) = s.strip_prefix("docker://") {
+            let name = ImageName::parse(rest).map_err(|r| err(&r))?;
+            return Ok(SourceRef::Registry { name });
+        } else if let Some(rest) = s.strip_prefix("oci:") {
             let (dir, select) = split_path(rest);
             SourceRef::OciLayout { dir, select }
         } else if let Some(rest) = s.strip_prefix("oci-archive:") {
@@ -78,14 +87,17 @@ impl FromStr for SourceRef {
             return Err(err(
                 "a file needs a transport: docker-archive:FILE or oci-archive:FILE",
             ));
+        } else if let Some(name) = bare_name(s) {
+            return Ok(SourceRef::Registry { name });
         } else {
             return Err(err(
-                "expected oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REF], rootfs:DIR or an existing directory",
+                "expected oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REF], rootfs:DIR, docker://NAME, an image name or an existing directory",
             ));
         };
         let path = match &source {
             SourceRef::OciLayout { dir, .. } | SourceRef::Rootfs { dir } => dir,
             SourceRef::OciArchive { file, .. } | SourceRef::DockerArchive { file, .. } => file,
+            SourceRef::Registry { .. } => return Ok(source),
         };
         if path.as_os_str().is_empty() {
             return Err(err("the path is empty"));
@@ -94,9 +106,20 @@ impl FromStr for SourceRef {
     }
 }
 
+/// A bare argument that names a registry image rather than a missing file: it parses as an
+/// image name and does not look like a path (`./x`, `/x`, `x.tar`).
+fn bare_name(s: &str) -> Option<ImageName> {
+    let pathlike = s.starts_with(['/', '.', '~'])
+        || [".tar", ".tgz", ".gz", ".zst", ".json"]
+            .iter()
+            .any(|ext| s.ends_with(ext));
+    (!pathlike).then(|| ImageName::parse(s).ok()).flatten()
+}
+
 impl fmt::Display for SourceRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (transport, path, select) = match self {
+            SourceRef::Registry { name } => return write!(f, "{name}"),
             SourceRef::OciLayout { dir, select } => ("oci", dir, select),
             SourceRef::OciArchive { file, select } => ("oci-archive", file, select),
             SourceRef::DockerArchive { file, select } => ("docker-archive", file, select),

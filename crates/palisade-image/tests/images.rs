@@ -30,6 +30,7 @@ fn read(source: &str, limits: Limits) -> Result<palisade_image::Image, ImageErro
         platform: "linux/amd64".into(),
         wants: &|p: &str| p == "etc/os-release" || p == "usr/lib/os-release",
         probe: None,
+        registry: None,
         verify: true,
     };
     read_image(&source.parse::<SourceRef>()?, &opts)
@@ -270,6 +271,7 @@ fn refuses_tampered_and_malformed_metadata() {
         platform: "linux/amd64".into(),
         wants: &|_: &str| true,
         probe: None,
+        registry: None,
         verify: false,
     };
     let image = read_image(
@@ -391,6 +393,7 @@ fn picks_a_platform_from_a_nested_multi_platform_index() {
             platform: platform.into(),
             wants: &|_: &str| false,
             probe: None,
+            registry: None,
             verify: true,
         };
         read_image(

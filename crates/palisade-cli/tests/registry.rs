@@ -1,0 +1,272 @@
+//! Images pulled from a real registry (issue 6): Debian's `docker-registry` (CNCF
+//! Distribution) started on a loopback port with its own storage, the real Debian test image
+//! pushed to it by skopeo, and `palisade` pulling it as a user would.
+
+#![allow(clippy::unwrap_used)] // test helpers panic on setup failure by design
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{palisade_with, script, stderr, tempdir};
+
+/// A running registry; stopped when dropped.
+struct Registry {
+    child: Child,
+    addr: String,
+    log: PathBuf,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Registry {
+    /// Starts `docker-registry` on a free loopback port; `htpasswd` turns on basic auth.
+    fn start(dir: &Path, htpasswd: Option<&Path>) -> Registry {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let auth = htpasswd.map_or(String::new(), |p| {
+            format!(
+                "auth:\n  htpasswd:\n    realm: palisade-test\n    path: {}\n",
+                p.display()
+            )
+        });
+        let config = dir.join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n{auth}",
+                dir.join("storage").display()
+            ),
+        )
+        .unwrap();
+        let log = dir.join("registry.log");
+        let child = Command::new("docker-registry")
+            .args(["serve", config.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("docker-registry (Debian package docker-registry)");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(&addr).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "registry did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Registry { child, addr, log }
+    }
+
+    /// Blob GETs the registry served to palisade so far (its access log is logfmt).
+    fn blob_gets(&self) -> usize {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| {
+                l.contains("http.request.method=GET")
+                    && l.contains("/blobs/sha256:")
+                    && l.contains("useragent=palisade/")
+            })
+            .count()
+    }
+}
+
+fn push(layout: &Path, to: &str, creds: Option<&str>) {
+    let mut cmd = Command::new("skopeo");
+    cmd.args(["copy", "--quiet", "--dest-tls-verify=false"]);
+    if let Some(c) = creds {
+        cmd.args(["--dest-creds", c]);
+    }
+    let out = cmd
+        .arg(format!("oci:{}:test", layout.display()))
+        .arg(format!("docker://{to}"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "skopeo: {}", stderr(&out));
+}
+
+/// (name, version) of the packages `palisade sbom` lists for `source`.
+fn packages(out: &std::process::Output) -> BTreeSet<String> {
+    assert!(out.status.success(), "{}", stderr(out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn anonymous_pull_lists_what_the_layout_lists_and_reuses_cached_layers() {
+    let images = script("tests/fixtures/build.sh");
+    let layout = images.join("debian/oci");
+    let tmp = tempdir("registry-anon");
+    let registry = Registry::start(&tmp, None);
+    push(&layout, &format!("{}/debian:12", registry.addr), None);
+    let cache = tmp.join("cache");
+    let env = [("PALISADE_CACHE_DIR", cache.to_str().unwrap())];
+    let name = format!("{}/debian:12", registry.addr);
+    let expected = packages(&palisade_with(
+        &[
+            "sbom",
+            &format!("oci:{}:test", layout.display()),
+            "-f",
+            "json",
+        ],
+        &tmp,
+        &env,
+    ));
+    assert!(expected.len() > 80);
+    let pulled = palisade_with(&["sbom", &name, "--insecure", "-f", "json"], &tmp, &env);
+    assert_eq!(packages(&pulled), expected);
+    let first = registry.blob_gets();
+    assert!(first >= 4, "config and 3 layers: {first}");
+    // Again, and by docker:// with the digest: nothing is downloaded a second time.
+    let again = palisade_with(
+        &[
+            "sbom",
+            &format!("docker://{name}"),
+            "--insecure",
+            "-f",
+            "json",
+        ],
+        &tmp,
+        &env,
+    );
+    assert_eq!(packages(&again), expected);
+    assert_eq!(registry.blob_gets(), first);
+    // HTTPS is the default: a plain-HTTP registry is refused with the image and step named.
+    let out = palisade_with(&["sbom", &name], &tmp, &env);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&format!("{name}: manifest: https://{}", registry.addr)),
+        "{}",
+        stderr(&out)
+    );
+    // A tag the registry does not have.
+    let out = palisade_with(
+        &[
+            "sbom",
+            &format!("{}/debian:nope", registry.addr),
+            "--insecure",
+        ],
+        &tmp,
+        &env,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("debian:nope: manifest: 404 Not Found: MANIFEST_UNKNOWN"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn basic_auth_from_flags_environment_and_docker_config() {
+    let images = script("tests/fixtures/build.sh");
+    let layout = images.join("distroless/oci");
+    let tmp = tempdir("registry-basic");
+    let htpasswd = tmp.join("htpasswd");
+    let out = Command::new("htpasswd")
+        .args(["-Bbc", htpasswd.to_str().unwrap(), "alice", "s3cret"])
+        .output()
+        .expect("htpasswd (Debian package apache2-utils)");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let registry = Registry::start(&tmp, Some(&htpasswd));
+    let name = format!("{}/team/distroless:1", registry.addr);
+    push(&layout, &name, Some("alice:s3cret"));
+    let cache = tmp.join("cache");
+    let cache = cache.to_str().unwrap();
+    let home = tmp.join("home");
+    std::fs::create_dir_all(home.join(".docker")).unwrap();
+    let home = home.to_str().unwrap();
+    let run = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec!["sbom", name.as_str(), "--insecure", "-f", "json"];
+        args.extend_from_slice(extra);
+        let mut all = vec![("PALISADE_CACHE_DIR", cache), ("HOME", home)];
+        all.extend_from_slice(env);
+        palisade_with(&args, &tmp, &all)
+    };
+    // No credentials, then wrong ones: refused, saying which.
+    let out = run(&[], &[]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("manifest: 401 Unauthorized: the registry needs credentials"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["--creds", "alice:wrong"], &[]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("refused the credentials of \"alice\""),
+        "{}",
+        stderr(&out)
+    );
+    // Right ones, three ways.
+    let listed = packages(&run(&["--creds", "alice:s3cret"], &[]));
+    assert!(
+        listed.iter().any(|p| p.starts_with("base-files ")),
+        "{listed:?}"
+    );
+    let from_env = run(
+        &[],
+        &[
+            ("PALISADE_REGISTRY_USER", "alice"),
+            ("PALISADE_REGISTRY_PASSWORD", "s3cret"),
+        ],
+    );
+    assert_eq!(packages(&from_env), listed);
+    std::fs::write(
+        Path::new(home).join(".docker/config.json"),
+        format!(
+            r#"{{"auths":{{"{}":{{"auth":"YWxpY2U6czNjcmV0"}}}}}}"#,
+            registry.addr
+        ),
+    )
+    .unwrap();
+    assert_eq!(packages(&run(&[], &[])), listed);
+}
+
+#[test]
+fn an_unreachable_registry_is_named() {
+    let tmp = tempdir("registry-down");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let name = format!("127.0.0.1:{port}/x/y:1");
+    let out = palisade_with(
+        &["sbom", &name, "--insecure"],
+        &tmp,
+        &[("PALISADE_CACHE_DIR", tmp.join("cache").to_str().unwrap())],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&format!(
+            "{name}: manifest: http://127.0.0.1:{port}: connection refused"
+        )),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1,0 +1,339 @@
+//! Pulling images from a registry (the OCI distribution API, Docker registry v2) into the
+//! content-addressed blob cache, as an OCI layout the layer reader then reads like any other:
+//! the manifest (from an index, the platform asked for), the config and each layer, every
+//! blob checked against its digest while it streams in and stored under that digest only
+//! once it matched. Blobs already in the cache are not downloaded again.
+
+mod auth;
+mod client;
+mod name;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+pub use auth::{docker_config, Credentials};
+pub use name::ImageName;
+
+use crate::manifest::{choose_platform, Document};
+use crate::ImageError;
+use client::Client;
+
+const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+/// Manifests and configs larger than this are not real ones.
+const MAX_METADATA: u64 = 8 << 20;
+
+/// How to reach registries.
+#[derive(Debug, Clone)]
+pub struct RegistryOptions {
+    /// From flags or the environment; else `docker_config` is consulted.
+    pub credentials: Option<Credentials>,
+    /// `~/.docker/config.json` or `$DOCKER_CONFIG/config.json`.
+    pub docker_config: Option<PathBuf>,
+    /// Plain HTTP (`--insecure`); HTTPS otherwise.
+    pub insecure: bool,
+    /// A PEM file of extra CA certificates to trust.
+    pub ca_file: Option<PathBuf>,
+    /// The blob cache: `blobs/sha256/<hex>` shared by every pull, `images/` per image.
+    pub cache_dir: PathBuf,
+    pub timeout: Duration,
+    /// Retries of a request after a connection error, 429 or 5xx.
+    pub retries: u32,
+    /// Layers downloaded at once.
+    pub concurrency: usize,
+}
+
+/// A pulled image: an OCI layout whose blobs are the cache's.
+#[derive(Debug, Clone)]
+pub struct Pulled {
+    pub layout: PathBuf,
+    pub name: ImageName,
+    /// Digest of the manifest pulled (the platform's, for an index).
+    pub digest: String,
+    /// Layers downloaded now (the others were in the cache).
+    pub downloaded: usize,
+}
+
+/// Pulls `name` for `platform` (`linux/amd64`) into the cache.
+pub fn pull(
+    name: &ImageName,
+    platform: &str,
+    opts: &RegistryOptions,
+) -> Result<Pulled, ImageError> {
+    let shown = name.to_string();
+    let credentials = match &opts.credentials {
+        Some(c) => Some(c.clone()),
+        None => match &opts.docker_config {
+            Some(path) => {
+                docker_config(path, &name.registry).map_err(|reason| ImageError::Registry {
+                    image: shown.clone(),
+                    step: "credentials".into(),
+                    reason,
+                })?
+            }
+            None => None,
+        },
+    };
+    let client = Client::new(name.api_host(), &name.repository, &shown, credentials, opts)?;
+    let cache = BlobCache::open(&opts.cache_dir)?;
+
+    // The manifest, through an index when the name points at one.
+    let accept = [OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST].join(", ");
+    let (mut bytes, mut digest) = fetch_manifest(&client, name.reference(), &accept, "manifest")?;
+    let mut doc = parse_manifest(&client, &bytes, "manifest")?;
+    if let Some(manifests) = &doc.manifests {
+        let chosen = choose_platform(manifests, platform, &shown)?;
+        cache.put_bytes(&bytes, &digest)?;
+        (bytes, digest) = fetch_manifest(&client, &chosen.digest, &accept, "platform manifest")?;
+        doc = parse_manifest(&client, &bytes, "platform manifest")?;
+    }
+    let (Some(config), Some(layers)) = (doc.config, doc.layers) else {
+        return Err(client.error("manifest", "no config or layers: not an image manifest"));
+    };
+    cache.put_bytes(&bytes, &digest)?;
+    let media_type = doc.media_type.unwrap_or_else(|| OCI_MANIFEST.to_string());
+
+    // The config and the layers, each only if the cache lacks it.
+    let mut wanted = vec![(config.clone(), "config".to_string())];
+    for (i, l) in layers.iter().enumerate() {
+        wanted.push((l.clone(), format!("layer {} ({})", i + 1, l.digest)));
+    }
+    let missing: Vec<_> = wanted
+        .into_iter()
+        .filter(|(d, _)| !cache.has(&d.digest))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let failure: Mutex<Option<ImageError>> = Mutex::new(None);
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some((d, step)) = missing.get(i) else {
+            break;
+        };
+        if let Err(e) = cache.download(&client, &d.digest, d.size, step) {
+            if let Ok(mut f) = failure.lock() {
+                f.get_or_insert(e);
+            }
+            next.store(usize::MAX / 2, Ordering::Relaxed);
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 0..opts.concurrency.clamp(1, 16).min(missing.len().max(1)) {
+            s.spawn(work);
+        }
+    });
+    if let Some(e) = failure.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    let layout = cache.layout(&digest, &media_type, bytes.len(), name)?;
+    Ok(Pulled {
+        layout,
+        name: name.clone(),
+        digest,
+        downloaded: missing.iter().filter(|(_, step)| step != "config").count(),
+    })
+}
+
+fn fetch_manifest(
+    client: &Client,
+    reference: &str,
+    accept: &str,
+    step: &str,
+) -> Result<(Vec<u8>, String), ImageError> {
+    let mut response = client.get(&format!("manifests/{reference}"), accept, step)?;
+    let mut bytes = Vec::new();
+    response
+        .body_mut()
+        .as_reader()
+        .take(MAX_METADATA + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| client.error(step, format!("reading the body: {e}")))?;
+    if bytes.len() as u64 > MAX_METADATA {
+        return Err(client.error(step, format!("over {MAX_METADATA} bytes")));
+    }
+    let digest = format!("sha256:{:x}", Sha256::digest(&bytes));
+    if reference.starts_with("sha256:") && reference != digest {
+        return Err(ImageError::Digest {
+            image: client.image().to_string(),
+            what: step.to_string(),
+            expected: reference.to_string(),
+            actual: digest,
+        });
+    }
+    Ok((bytes, digest))
+}
+
+fn parse_manifest(client: &Client, bytes: &[u8], step: &str) -> Result<Document, ImageError> {
+    let doc: Document = serde_json::from_slice(bytes)
+        .map_err(|e| client.error(step, format!("malformed JSON: {e}")))?;
+    match doc.media_type.as_deref() {
+        None | Some(OCI_INDEX | OCI_MANIFEST | DOCKER_LIST | DOCKER_MANIFEST) => {}
+        Some(other) if other.contains("manifest.v1") => {
+            return Err(client.error(step, format!("{other}: Docker schema 1 manifests are not supported (the image is from before 2017; re-push it)")))
+        }
+        Some(other) => return Err(client.error(step, format!("unknown media type {other:?}"))),
+    }
+    if doc.schema_version == Some(1) {
+        return Err(client.error(step, "Docker schema 1 manifests are not supported"));
+    }
+    if doc.manifests.is_none() && doc.layers.is_none() {
+        return Err(client.error(step, "neither an index nor an image manifest"));
+    }
+    Ok(doc)
+}
+
+/// The content-addressed blob store: `blobs/sha256/<hex>`, written through a temporary file
+/// and renamed into place once the digest matched, so concurrent pulls never see half a blob.
+struct BlobCache {
+    dir: PathBuf,
+}
+
+impl BlobCache {
+    fn open(dir: &Path) -> Result<BlobCache, ImageError> {
+        for sub in ["blobs/sha256", "tmp", "images"] {
+            std::fs::create_dir_all(dir.join(sub)).map_err(|e| ImageError::io(dir.join(sub), e))?;
+        }
+        Ok(BlobCache {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    fn path(&self, digest: &str) -> Option<PathBuf> {
+        let hex = digest.strip_prefix("sha256:")?;
+        (hex.len() == 64 && hex.bytes().all(|c| c.is_ascii_hexdigit()))
+            .then(|| self.dir.join("blobs/sha256").join(hex))
+    }
+
+    fn has(&self, digest: &str) -> bool {
+        self.path(digest).is_some_and(|p| p.is_file())
+    }
+
+    fn temp(&self) -> Result<(std::fs::File, PathBuf), ImageError> {
+        static SEQ: AtomicUsize = AtomicUsize::new(0);
+        let path = self.dir.join("tmp").join(format!(
+            "{}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        let file = std::fs::File::create(&path).map_err(|e| ImageError::io(&path, e))?;
+        Ok((file, path))
+    }
+
+    fn commit(&self, temp: &Path, digest: &str) -> Result<(), ImageError> {
+        let to = self.path(digest).ok_or_else(|| {
+            ImageError::io(
+                temp,
+                std::io::Error::other(format!("not a sha256 digest: {digest}")),
+            )
+        })?;
+        std::fs::rename(temp, &to).map_err(|e| ImageError::io(&to, e))
+    }
+
+    fn put_bytes(&self, bytes: &[u8], digest: &str) -> Result<(), ImageError> {
+        if self.has(digest) {
+            return Ok(());
+        }
+        let (mut file, temp) = self.temp()?;
+        file.write_all(bytes)
+            .map_err(|e| ImageError::io(&temp, e))?;
+        self.commit(&temp, digest)
+    }
+
+    /// Streams a blob to a temporary file, hashing it; stored only if the digest matches.
+    fn download(
+        &self,
+        client: &Client,
+        digest: &str,
+        size: Option<u64>,
+        step: &str,
+    ) -> Result<(), ImageError> {
+        if self.path(digest).is_none() {
+            return Err(client.error(step, format!("unsupported digest {digest:?}")));
+        }
+        let mut response = client.get(&format!("blobs/{digest}"), "", step)?;
+        let (file, temp) = self.temp()?;
+        let result = (|| {
+            let mut out = std::io::BufWriter::new(file);
+            let mut hasher = Sha256::new();
+            // The manifest gives the size: a longer body is cut there and fails the digest.
+            let mut reader = response
+                .body_mut()
+                .as_reader()
+                .take(size.map_or(u64::MAX, |s| s + 1));
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                let n = reader
+                    .read(&mut buf)
+                    .map_err(|e| client.error(step, format!("download interrupted: {e}")))?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+                out.write_all(&buf[..n])
+                    .map_err(|e| ImageError::io(&temp, e))?;
+            }
+            out.flush().map_err(|e| ImageError::io(&temp, e))?;
+            let actual = format!("sha256:{:x}", hasher.finalize());
+            if actual != digest {
+                return Err(ImageError::Digest {
+                    image: client.image().to_string(),
+                    what: step.to_string(),
+                    expected: digest.to_string(),
+                    actual,
+                });
+            }
+            self.commit(&temp, digest)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        result
+    }
+
+    /// An OCI layout for one pulled manifest: `index.json` naming it, `blobs` the cache's.
+    fn layout(
+        &self,
+        digest: &str,
+        media_type: &str,
+        size: usize,
+        name: &ImageName,
+    ) -> Result<PathBuf, ImageError> {
+        let hex = digest.trim_start_matches("sha256:");
+        let dir = self.dir.join("images").join(hex);
+        std::fs::create_dir_all(&dir).map_err(|e| ImageError::io(&dir, e))?;
+        let blobs = dir.join("blobs");
+        if !blobs.exists() {
+            // Another pull may create it at the same moment: either link is right.
+            let _ = std::os::unix::fs::symlink("../../blobs", &blobs);
+        }
+        let index = serde_json::json!({
+            "schemaVersion": 2,
+            "manifests": [{
+                "mediaType": media_type,
+                "digest": digest,
+                "size": size,
+                "annotations": {"org.opencontainers.image.ref.name": name.to_string()}
+            }]
+        });
+        for (file, text) in [
+            (
+                "oci-layout",
+                r#"{"imageLayoutVersion":"1.0.0"}"#.to_string(),
+            ),
+            ("index.json", index.to_string()),
+        ] {
+            let (mut f, temp) = self.temp()?;
+            f.write_all(text.as_bytes())
+                .map_err(|e| ImageError::io(&temp, e))?;
+            std::fs::rename(&temp, dir.join(file))
+                .map_err(|e| ImageError::io(dir.join(file), e))?;
+        }
+        Ok(dir)
+    }
+}

@@ -270,3 +270,112 @@ fn an_unreachable_registry_is_named() {
         stderr(&out)
     );
 }
+
+/// Copies the blobs of two one-image layouts into a new layout whose only entry is an OCI
+/// index naming them as linux/amd64 and linux/arm64.
+fn multi_platform_layout(amd64: &Path, arm64: &Path, to: &Path) {
+    use sha2::Digest as _;
+    let blobs = to.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let mut manifests = Vec::new();
+    for (layout, arch) in [(amd64, "amd64"), (arm64, "arm64")] {
+        for entry in std::fs::read_dir(layout.join("blobs/sha256")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), blobs.join(entry.file_name())).unwrap();
+        }
+        let index: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+        let mut m = index["manifests"][0].clone();
+        m["annotations"] = serde_json::json!({});
+        m["platform"] = serde_json::json!({"os": "linux", "architecture": arch});
+        manifests.push(m);
+    }
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": manifests
+    })
+    .to_string();
+    let digest = format!("{:x}", sha2::Sha256::digest(index.as_bytes()));
+    std::fs::write(blobs.join(&digest), &index).unwrap();
+    std::fs::write(to.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let top = serde_json::json!({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "digest": format!("sha256:{digest}"), "size": index.len(),
+        "annotations": {"org.opencontainers.image.ref.name": "test"}}]});
+    std::fs::write(to.join("index.json"), top.to_string()).unwrap();
+}
+
+#[test]
+fn a_multi_platform_index_gives_the_platform_asked_for() {
+    let images = script("tests/fixtures/build.sh");
+    let tmp = tempdir("registry-multi");
+    let layout = tmp.join("multi");
+    multi_platform_layout(
+        &images.join("debian/oci"),
+        &images.join("distroless/oci"),
+        &layout,
+    );
+    let registry = Registry::start(&tmp, None);
+    let name = format!("{}/multi:1", registry.addr);
+    let out = Command::new("skopeo")
+        .args(["copy", "--quiet", "--all", "--dest-tls-verify=false"])
+        .arg(format!("oci:{}:test", layout.display()))
+        .arg(format!("docker://{name}"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "skopeo: {}", stderr(&out));
+    let env = [("PALISADE_CACHE_DIR", tmp.join("cache"))];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.to_str().unwrap())).collect();
+    let amd64 = packages(&palisade_with(
+        &["sbom", &name, "--insecure", "-f", "json"],
+        &tmp,
+        &env,
+    ));
+    let arm64 = packages(&palisade_with(
+        &[
+            "sbom",
+            &name,
+            "--insecure",
+            "--platform",
+            "linux/arm64",
+            "-f",
+            "json",
+        ],
+        &tmp,
+        &env,
+    ));
+    let debian = packages(&palisade_with(
+        &[
+            "sbom",
+            &format!("oci:{}:test", images.join("debian/oci").display()),
+            "-f",
+            "json",
+        ],
+        &tmp,
+        &env,
+    ));
+    let distroless = packages(&palisade_with(
+        &[
+            "sbom",
+            &format!("oci:{}:test", images.join("distroless/oci").display()),
+            "-f",
+            "json",
+        ],
+        &tmp,
+        &env,
+    ));
+    assert_eq!(amd64, debian);
+    assert_eq!(arm64, distroless);
+    let out = palisade_with(
+        &["sbom", &name, "--insecure", "--platform", "linux/s390x"],
+        &tmp,
+        &env,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("linux/amd64, linux/arm64"),
+        "{}",
+        stderr(&out)
+    );
+}

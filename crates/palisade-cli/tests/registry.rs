@@ -29,25 +29,15 @@ impl Drop for Registry {
 }
 
 impl Registry {
-    /// Starts `docker-registry` on a free loopback port; `htpasswd` turns on basic auth.
-    fn start(dir: &Path, htpasswd: Option<&Path>) -> Registry {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let addr = format!("127.0.0.1:{port}");
-        let auth = htpasswd.map_or(String::new(), |p| {
-            format!(
-                "auth:\n  htpasswd:\n    realm: palisade-test\n    path: {}\n",
-                p.display()
-            )
-        });
+    /// Starts `docker-registry` on a free loopback port with `auth` (a YAML `auth:` section,
+    /// or "" for none).
+    fn start(dir: &Path, auth: &str) -> Registry {
+        let addr = format!("127.0.0.1:{}", free_port());
         let config = dir.join("config.yml");
         std::fs::write(
             &config,
             format!(
-                "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n{auth}",
+                "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n{auth}\n",
                 dir.join("storage").display()
             ),
         )
@@ -81,6 +71,35 @@ impl Registry {
                     && l.contains("useragent=palisade/")
             })
             .count()
+    }
+}
+
+/// A helper process, stopped when the test ends, however it ends.
+struct Stopped(Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for(addr: &str) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{addr} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -121,7 +140,7 @@ fn anonymous_pull_lists_what_the_layout_lists_and_reuses_cached_layers() {
     let images = script("tests/fixtures/build.sh");
     let layout = images.join("debian/oci");
     let tmp = tempdir("registry-anon");
-    let registry = Registry::start(&tmp, None);
+    let registry = Registry::start(&tmp, "");
     push(&layout, &format!("{}/debian:12", registry.addr), None);
     let cache = tmp.join("cache");
     let env = [("PALISADE_CACHE_DIR", cache.to_str().unwrap())];
@@ -192,7 +211,13 @@ fn basic_auth_from_flags_environment_and_docker_config() {
         .output()
         .expect("htpasswd (Debian package apache2-utils)");
     assert!(out.status.success(), "{}", stderr(&out));
-    let registry = Registry::start(&tmp, Some(&htpasswd));
+    let registry = Registry::start(
+        &tmp,
+        &format!(
+            "auth:\n  htpasswd:\n    realm: palisade-test\n    path: {}",
+            htpasswd.display()
+        ),
+    );
     let name = format!("{}/team/distroless:1", registry.addr);
     push(&layout, &name, Some("alice:s3cret"));
     let cache = tmp.join("cache");
@@ -316,7 +341,7 @@ fn a_multi_platform_index_gives_the_platform_asked_for() {
         &images.join("distroless/oci"),
         &layout,
     );
-    let registry = Registry::start(&tmp, None);
+    let registry = Registry::start(&tmp, "");
     let name = format!("{}/multi:1", registry.addr);
     let out = Command::new("skopeo")
         .args(["copy", "--quiet", "--all", "--dest-tls-verify=false"])
@@ -375,6 +400,97 @@ fn a_multi_platform_index_gives_the_platform_asked_for() {
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("linux/amd64, linux/arm64"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Distribution's token auth: the registry sends clients to a token issuer (the test's own,
+/// tests/tools/token-issuer.py) and trusts the certificate it signs with.
+#[test]
+fn bearer_tokens_from_the_registry_s_token_service() {
+    let images = script("tests/fixtures/build.sh");
+    let tmp = tempdir("registry-token");
+    let (key, cert) = (tmp.join("key.pem"), tmp.join("cert.pem"));
+    let out = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=palisade-test-issuer", "-keyout"])
+        .args([&key, Path::new("-out"), &cert])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let token_addr = format!("127.0.0.1:{}", free_port());
+    let port = token_addr.rsplit(':').next().unwrap();
+    let _issuer = Stopped(
+        Command::new("python3")
+            .arg(common::root().join("tests/tools/token-issuer.py"))
+            .args([port, key.to_str().unwrap(), cert.to_str().unwrap()])
+            .args(["palisade-test-issuer", "palisade-test", "alice", "s3cret"])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for(&token_addr);
+    let registry = Registry::start(
+        &tmp,
+        &format!(
+            "auth:\n  token:\n    realm: http://{token_addr}/token\n    service: palisade-test\n    issuer: palisade-test-issuer\n    rootcertbundle: {}",
+            cert.display()
+        ),
+    );
+    let name = format!("{}/team/app:1", registry.addr);
+    push(&images.join("distroless/oci"), &name, Some("alice:s3cret"));
+    let cache = tmp.join("cache");
+    let env = [("PALISADE_CACHE_DIR", cache.to_str().unwrap())];
+    let issued = || {
+        let out = Command::new("python3")
+            .args(["-c", &format!("import urllib.request; print(urllib.request.urlopen('http://{token_addr}/count').read().decode())")])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse::<usize>()
+            .unwrap()
+    };
+    let before = issued();
+    let listed = packages(&palisade_with(
+        &[
+            "sbom",
+            &name,
+            "--insecure",
+            "--creds",
+            "alice:s3cret",
+            "-f",
+            "json",
+        ],
+        &tmp,
+        &env,
+    ));
+    assert!(
+        listed.iter().any(|p| p.starts_with("base-files ")),
+        "{listed:?}"
+    );
+    // One token for the whole pull (manifest, config, layers): it is cached.
+    assert_eq!(issued() - before, 1);
+    // Anonymous: the issuer grants nothing, the registry says so.
+    let out = palisade_with(&["sbom", &name, "--insecure"], &tmp, &env);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("manifest: 401 Unauthorized"),
+        "{}",
+        stderr(&out)
+    );
+    // Wrong password: the token service refuses it.
+    let out = palisade_with(
+        &["sbom", &name, "--insecure", "--creds", "alice:nope"],
+        &tmp,
+        &env,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&format!("token: http://{token_addr}/token: 401")),
         "{}",
         stderr(&out)
     );

@@ -8,10 +8,10 @@ cd "$(dirname "$0")"
 secs="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks java_archive other_locks binary_probe)
+[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks java_archive other_locks binary_probe registry_responses)
 fx=$(bash ../tests/fixtures/build.sh)
 seeds=corpus
-mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks,java_archive,other_locks,binary_probe}
+mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks,java_archive,other_locks,binary_probe,registry_responses}
 
 # Seeds: real files from the fixture images.
 dl="$fx/distroless/oci"
@@ -119,6 +119,11 @@ ptrs = b"\xff Go buildinf:" + bytes([8, 1]) + struct.pack(">QQ", BASE + 160, BAS
 ptrs += struct.pack(">QQQQ", BASE + 192, len(v), BASE + 200, len(mod)) + v + mod
 open(sys.argv[1] + "/go-pointers", "wb").write(elf(">", ptrs))
 PY
+# Registry answers: the real manifests and index of the test image, challenges and names.
+cp "$fx/debian/oci/index.json" "$seeds/registry_responses/index.json"
+for m in "$fx"/debian/oci/blobs/sha256/*; do [ "$(stat -c %s "$m")" -lt 4096 ] && cp "$m" "$seeds/registry_responses/" ; done
+printf 'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"' > "$seeds/registry_responses/challenge"
+printf '127.0.0.1:5000/team/app:1.0@sha256:%064d' 0 > "$seeds/registry_responses/name"
 for s in deb rpm pep440 semver maven go gem composer; do
   head -50 "../crates/palisade-version/tests/vectors/$s.tsv" | cut -f1,2 > "$seeds/vercmp/$s.tsv"
 done

@@ -495,3 +495,84 @@ fn bearer_tokens_from_the_registry_s_token_service() {
         stderr(&out)
     );
 }
+
+/// Every fault of tests/tools/fault-registry.py: a clear error naming the image and the step,
+/// retries where they can help, and nothing half-written or corrupt left in the cache.
+#[test]
+fn registry_faults_are_named_retried_and_keep_the_cache_clean() {
+    let images = script("tests/fixtures/build.sh");
+    let tmp = tempdir("registry-faults");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let _server = Stopped(
+        Command::new("python3")
+            .arg(common::root().join("tests/tools/fault-registry.py"))
+            .arg(addr.rsplit(':').next().unwrap())
+            .arg(images.join("distroless/oci"))
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for(&addr);
+    let cache = tmp.join("cache");
+    let env = [("PALISADE_CACHE_DIR", cache.to_str().unwrap())];
+    let sbom = |repo: &str, extra: &[&str]| {
+        let name = format!("{addr}/{repo}:1");
+        let mut args = vec!["sbom", name.as_str(), "--insecure", "-f", "json"];
+        args.extend_from_slice(extra);
+        palisade_with(&args, &tmp, &env)
+    };
+    let fails_with = |repo: &str, extra: &[&str], message: &str| {
+        let out = sbom(repo, extra);
+        assert!(!out.status.success(), "{repo} succeeded");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("{addr}/{repo}:1: ")) && err.contains(message),
+            "{repo}: {err}"
+        );
+        // Nothing is left half-written: no temporary files, and every stored blob hashes to
+        // its name.
+        let tmp_files = std::fs::read_dir(cache.join("registry/tmp"))
+            .unwrap()
+            .count();
+        assert_eq!(tmp_files, 0, "{repo}: temporary files left");
+        for entry in std::fs::read_dir(cache.join("registry/blobs/sha256")).unwrap() {
+            use sha2::Digest as _;
+            let entry = entry.unwrap();
+            let hex = format!(
+                "{:x}",
+                sha2::Sha256::digest(std::fs::read(entry.path()).unwrap())
+            );
+            assert_eq!(
+                hex,
+                entry.file_name().to_str().unwrap(),
+                "{repo}: corrupt blob in the cache"
+            );
+        }
+    };
+    fails_with("baddigest", &[], "digest mismatch: expected sha256:");
+    fails_with("truncated", &[], "download interrupted");
+    fails_with(
+        "broken",
+        &[],
+        "manifest: 500 Internal Server Error (after 4 attempts)",
+    );
+    fails_with(
+        "forbidden",
+        &[],
+        "manifest: 403 Forbidden: DENIED: requested access to the resource is denied",
+    );
+    fails_with(
+        "badtype",
+        &[],
+        "unknown media type \"application/vnd.example.unknown+json\"",
+    );
+    fails_with("loop", &[], "too many redirects");
+    fails_with("slow", &["--registry-timeout", "1"], "no answer in time");
+    // Retried: 429 with Retry-After, then 503 twice; both end with the image.
+    let ok = packages(&sbom("ok", &[]));
+    assert!(ok.iter().any(|p| p.starts_with("base-files ")));
+    std::fs::remove_dir_all(&cache).unwrap();
+    assert_eq!(packages(&sbom("flaky429", &[])), ok);
+    std::fs::remove_dir_all(&cache).unwrap();
+    assert_eq!(packages(&sbom("flaky500", &[])), ok);
+}

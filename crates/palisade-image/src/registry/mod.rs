@@ -170,22 +170,41 @@ fn fetch_manifest(
 }
 
 fn parse_manifest(client: &Client, bytes: &[u8], step: &str) -> Result<Document, ImageError> {
-    let doc: Document = serde_json::from_slice(bytes)
-        .map_err(|e| client.error(step, format!("malformed JSON: {e}")))?;
+    manifest_document(bytes).map_err(|reason| client.error(step, reason))
+}
+
+/// A registry's manifest or index, checked: JSON, a media type Palisade reads, and either a
+/// list of manifests or an image's config and layers.
+fn manifest_document(bytes: &[u8]) -> Result<Document, String> {
+    let doc: Document =
+        serde_json::from_slice(bytes).map_err(|e| format!("malformed JSON: {e}"))?;
     match doc.media_type.as_deref() {
         None | Some(OCI_INDEX | OCI_MANIFEST | DOCKER_LIST | DOCKER_MANIFEST) => {}
         Some(other) if other.contains("manifest.v1") => {
-            return Err(client.error(step, format!("{other}: Docker schema 1 manifests are not supported (the image is from before 2017; re-push it)")))
+            return Err(format!("{other}: Docker schema 1 manifests are not supported (the image is from before 2017; re-push it)"))
         }
-        Some(other) => return Err(client.error(step, format!("unknown media type {other:?}"))),
+        Some(other) => return Err(format!("unknown media type {other:?}")),
     }
     if doc.schema_version == Some(1) {
-        return Err(client.error(step, "Docker schema 1 manifests are not supported"));
+        return Err("Docker schema 1 manifests are not supported".into());
     }
     if doc.manifests.is_none() && doc.layers.is_none() {
-        return Err(client.error(step, "neither an index nor an image manifest"));
+        return Err("neither an index nor an image manifest".into());
     }
     Ok(doc)
+}
+
+/// Everything a registry's answers are parsed by, on untrusted bytes: for fuzzing.
+pub fn parse_untrusted(bytes: &[u8]) {
+    if let Ok(doc) = manifest_document(bytes) {
+        if let Some(manifests) = &doc.manifests {
+            let _ = choose_platform(manifests, "linux/amd64", "fuzz");
+        }
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let _ = ImageName::parse(&text);
+    let _ = auth::parse_challenge(&text);
+    let _ = auth::base64_decode(&text);
 }
 
 /// The content-addressed blob store: `blobs/sha256/<hex>`, written through a temporary file

@@ -29,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
         wants: &|_| true,
         probe: None,
         registry: None,
+        cache: None,
         verify: true,
     };
     let _ = palisade_image::read_image(&SourceRef::DockerArchive { file, select: None }, &opts);

@@ -25,6 +25,7 @@ fuzz_target!(|data: &[u8]| {
         wants: &|_| true,
         probe: None,
         registry: None,
+        cache: None,
         verify: true,
     };
     let source = SourceRef::OciLayout {

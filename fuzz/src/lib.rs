@@ -46,6 +46,7 @@ pub fn catalog_layer(layer: &[u8]) {
         wants: &palisade_catalog::wants,
         probe: None,
         registry: None,
+        cache: None,
         verify: true,
     };
     if let Ok((files, _, _)) = palisade_image::read_layer(Cursor::new(layer), "fuzz", &opts) {

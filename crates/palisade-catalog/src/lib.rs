@@ -68,6 +68,10 @@ pub const CATALOGUERS: [&dyn Cataloguer; 12] = [
     &binary::Binaries,
 ];
 
+/// Names what a layer read for these cataloguers keeps (a hash of their sources and the
+/// layer reader's, by build.rs): the cache key of layer reads.
+pub const READ_RECIPE: &str = env!("PALISADE_READ_RECIPE");
+
 /// Whether any cataloguer (or OS detection) needs `path`. Called for every file of an image.
 pub fn wants(path: &str) -> bool {
     os::wants(path) || CATALOGUERS.iter().any(|c| c.wants(path))

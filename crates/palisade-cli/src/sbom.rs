@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use palisade_image::registry::{Credentials, RegistryOptions};
-use palisade_image::{Limits, ReadOptions, SourceRef};
+use palisade_image::{CacheConfig, Limits, ReadOptions, SourceRef};
 use palisade_scan::sbom::{self, DocInfo, Subject};
 
 use crate::args::{ImageArgs, SbomArgs};
@@ -22,7 +22,31 @@ pub fn read_options(args: &ImageArgs) -> anyhow::Result<ReadOptions<'static>> {
         probe: Some(&palisade_catalog::binary::PROBE),
         verify: !args.skip_verify,
         registry: Some(registry_options(args)?),
+        cache: Some(CacheConfig {
+            dir: crate::db::cache_dir().join("layers"),
+            limit: cache_limit()?,
+            recipe: palisade_catalog::READ_RECIPE.to_string(),
+        }),
     })
+}
+
+/// `$PALISADE_CACHE_LIMIT` (bytes, or with a K, M or G suffix), else 10 GiB.
+fn cache_limit() -> anyhow::Result<u64> {
+    let Ok(text) = std::env::var("PALISADE_CACHE_LIMIT") else {
+        return Ok(10 << 30);
+    };
+    let t = text.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&t[..i], 10),
+        Some((i, 'M' | 'm')) => (&t[..i], 20),
+        Some((i, 'G' | 'g')) => (&t[..i], 30),
+        _ => (t, 0),
+    };
+    let n: u64 = digits.parse().with_context(|| {
+        format!("PALISADE_CACHE_LIMIT={text:?}: expected bytes, or a number with K, M or G")
+    })?;
+    n.checked_mul(1 << shift)
+        .with_context(|| format!("PALISADE_CACHE_LIMIT={text:?}: too large"))
 }
 
 /// Registry access from the flags, the environment and the docker login.
@@ -54,7 +78,6 @@ fn registry_options(args: &ImageArgs) -> anyhow::Result<RegistryOptions> {
         docker_config,
         insecure: args.insecure,
         ca_file: args.ca_file.clone(),
-        cache_dir: crate::db::cache_dir().join("registry"),
         timeout: Duration::from_secs(args.registry_timeout.max(1)),
         retries: 3,
         concurrency: 3,

@@ -279,7 +279,8 @@ fn bad_sources_exit_2_with_a_message_and_write_nothing() {
     let not_tar = tmp.join("not-a-tar");
     std::fs::write(&not_tar, b"hello").unwrap();
     for (source, needle) in [
-        ("nosuch:thing", "invalid image reference"),
+        // (A bare "name:tag" is an image on Docker Hub, as for docker and Trivy.)
+        ("nosuch::thing", "invalid image reference"),
         (
             &format!("docker-archive:{}", not_tar.display()) as &str,
             "not-a-tar",

@@ -531,11 +531,9 @@ fn registry_faults_are_named_retried_and_keep_the_cache_clean() {
         );
         // Nothing is left half-written: no temporary files, and every stored blob hashes to
         // its name.
-        let tmp_files = std::fs::read_dir(cache.join("registry/tmp"))
-            .unwrap()
-            .count();
+        let tmp_files = std::fs::read_dir(cache.join("layers/tmp")).unwrap().count();
         assert_eq!(tmp_files, 0, "{repo}: temporary files left");
-        for entry in std::fs::read_dir(cache.join("registry/blobs/sha256")).unwrap() {
+        for entry in std::fs::read_dir(cache.join("layers/blobs/sha256")).unwrap() {
             use sha2::Digest as _;
             let entry = entry.unwrap();
             let hex = format!(

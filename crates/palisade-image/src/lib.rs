@@ -7,6 +7,7 @@
 //! Everything read is untrusted and capped (`Limits`).
 
 mod blobs;
+mod cache;
 mod error;
 mod layer;
 mod manifest;
@@ -19,6 +20,7 @@ mod tree;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+pub use cache::{decode_untrusted as decode_cached_layer, Cache};
 pub use error::ImageError;
 pub use layer::Compression;
 pub use probe::{Bytes, Probe, ReadAt};
@@ -101,10 +103,41 @@ pub struct ReadOptions<'a> {
     pub verify: bool,
     /// How to reach registries, for `SourceRef::Registry`.
     pub registry: Option<registry::RegistryOptions>,
+    /// The shared cache of registry blobs and layer reads; registry sources need it.
+    pub cache: Option<CacheConfig>,
 }
 
-/// Reads an image from any source into its merged file view.
+/// Where the cache is, how large it may grow, and the `recipe` naming what a read keeps (the
+/// wanted paths and the probe): layer reads cached under another recipe are not reused.
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    pub dir: std::path::PathBuf,
+    pub limit: u64,
+    pub recipe: String,
+}
+
+/// Reads an image from any source into its merged file view. Layered sources use the cache,
+/// when one is configured, and leave it under its size limit.
 pub fn read_image(source: &SourceRef, opts: &ReadOptions<'_>) -> Result<Image, ImageError> {
+    let cache = match (&opts.cache, source) {
+        (Some(c), SourceRef::Registry { .. })
+        | (Some(c), SourceRef::OciLayout { .. })
+        | (Some(c), SourceRef::OciArchive { .. })
+        | (Some(c), SourceRef::DockerArchive { .. }) => Some(Cache::open(&c.dir, c.limit)?),
+        _ => None,
+    };
+    let image = read_source(source, opts, cache.as_ref());
+    if let Some(cache) = cache {
+        cache.evict();
+    }
+    image
+}
+
+fn read_source(
+    source: &SourceRef,
+    opts: &ReadOptions<'_>,
+    cache: Option<&Cache>,
+) -> Result<Image, ImageError> {
     /// How the metadata of a layered source is laid out.
     enum Format<'a> {
         Oci(&'a Option<Selector>),
@@ -138,17 +171,19 @@ pub fn read_image(source: &SourceRef, opts: &ReadOptions<'_>) -> Result<Image, I
             (store, Format::Oci(select))
         }
         SourceRef::Registry { name } => {
-            let options = opts.registry.as_ref().ok_or_else(|| ImageError::Registry {
-                image: shown.clone(),
-                step: "pull".into(),
-                reason: "registry access is not configured".into(),
-            })?;
-            let pulled = registry::pull(name, &opts.platform, options)?;
+            let (Some(options), Some(cache)) = (&opts.registry, cache) else {
+                return Err(ImageError::Registry {
+                    image: shown,
+                    step: "pull".into(),
+                    reason: "registry access and a cache directory are not configured".into(),
+                });
+            };
+            let pulled = registry::pull(name, &opts.platform, options, cache)?;
             let layout = SourceRef::OciLayout {
                 dir: pulled.layout,
                 select: None,
             };
-            let mut image = read_image(&layout, opts)?;
+            let mut image = read_source(&layout, opts, Some(cache))?;
             image.source = source.clone();
             image.name = Some(shown);
             image.digest = Some(pulled.digest);
@@ -171,7 +206,7 @@ pub fn read_image(source: &SourceRef, opts: &ReadOptions<'_>) -> Result<Image, I
             manifest::plan_docker(&store, &shown, select.as_ref(), &opts.limits)?
         }
     };
-    read_layers(source, &shown, &store, plan, opts)
+    read_layers(source, &shown, &store, plan, opts, cache)
 }
 
 /// Reads one layer blob on its own (a tar, gzip or zstd stream) into a one-layer file view: for
@@ -214,7 +249,9 @@ fn read_layers(
     store: &Store,
     plan: Plan,
     opts: &ReadOptions<'_>,
+    cache: Option<&Cache>,
 ) -> Result<Image, ImageError> {
+    let recipe = opts.cache.as_ref().map_or("", |c| c.recipe.as_str());
     let total = AtomicU64::new(0);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<LayerOutput, ImageError>>>> =
@@ -244,9 +281,25 @@ fn read_layers(
             wants: opts.wants,
             probe: opts.probe,
         };
-        let result = store
-            .open(&planned.member, shown)
-            .and_then(|r| layer::read_layer(r, &job));
+        // A layer read before (same digest, same recipe) is taken from the cache; one read
+        // now is stored there once its digests were checked.
+        let cached = match (cache, &planned.digest) {
+            (Some(c), Some(d)) => c.layer(d, recipe, i).filter(|hit| {
+                !opts.verify || planned.diff_id.is_none() || hit.diff_id == planned.diff_id
+            }),
+            _ => None,
+        };
+        let result = match cached {
+            Some(hit) => Ok(hit),
+            None => store
+                .open(&planned.member, shown)
+                .and_then(|r| layer::read_layer(r, &job))
+                .inspect(|out| {
+                    if let (Some(c), Some(d), true) = (cache, &planned.digest, opts.verify) {
+                        c.put_layer(d, recipe, out);
+                    }
+                }),
+        };
         let failed = result.is_err();
         if let Ok(mut slots) = results.lock() {
             slots[i] = Some(result);

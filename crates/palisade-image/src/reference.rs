@@ -171,7 +171,20 @@ mod tests {
             "/".parse::<SourceRef>().unwrap(),
             SourceRef::Rootfs { dir: "/".into() }
         );
-        assert!("nonsense-that-does-not-exist".parse::<SourceRef>().is_err());
+        assert!("/nonsense/that/does-not-exist"
+            .parse::<SourceRef>()
+            .is_err());
+        assert!("missing.tar".parse::<SourceRef>().is_err());
+        assert!("Not::A-name".parse::<SourceRef>().is_err());
+        // A bare name that is no path is a registry image, as for docker and Trivy.
+        assert!(matches!(
+            "registry.example/team/app:1".parse::<SourceRef>().unwrap(),
+            SourceRef::Registry { name } if name.registry == "registry.example" && name.reference() == "1"
+        ));
+        assert!(matches!(
+            "docker://alpine".parse::<SourceRef>().unwrap(),
+            SourceRef::Registry { name } if name.to_string() == "docker.io/library/alpine:latest"
+        ));
         assert!("oci:".parse::<SourceRef>().is_err());
     }
 }

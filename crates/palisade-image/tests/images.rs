@@ -31,6 +31,7 @@ fn read(source: &str, limits: Limits) -> Result<palisade_image::Image, ImageErro
         wants: &|p: &str| p == "etc/os-release" || p == "usr/lib/os-release",
         probe: None,
         registry: None,
+        cache: None,
         verify: true,
     };
     read_image(&source.parse::<SourceRef>()?, &opts)
@@ -272,6 +273,7 @@ fn refuses_tampered_and_malformed_metadata() {
         wants: &|_: &str| true,
         probe: None,
         registry: None,
+        cache: None,
         verify: false,
     };
     let image = read_image(
@@ -394,6 +396,7 @@ fn picks_a_platform_from_a_nested_multi_platform_index() {
             wants: &|_: &str| false,
             probe: None,
             registry: None,
+            cache: None,
             verify: true,
         };
         read_image(

@@ -9,7 +9,7 @@ mod client;
 mod name;
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -20,7 +20,7 @@ pub use auth::{docker_config, Credentials};
 pub use name::ImageName;
 
 use crate::manifest::{choose_platform, Document};
-use crate::ImageError;
+use crate::{Cache, ImageError};
 use client::Client;
 
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -41,8 +41,6 @@ pub struct RegistryOptions {
     pub insecure: bool,
     /// A PEM file of extra CA certificates to trust.
     pub ca_file: Option<PathBuf>,
-    /// The blob cache: `blobs/sha256/<hex>` shared by every pull, `images/` per image.
-    pub cache_dir: PathBuf,
     pub timeout: Duration,
     /// Retries of a request after a connection error, 429 or 5xx.
     pub retries: u32,
@@ -66,6 +64,7 @@ pub fn pull(
     name: &ImageName,
     platform: &str,
     opts: &RegistryOptions,
+    cache: &Cache,
 ) -> Result<Pulled, ImageError> {
     let shown = name.to_string();
     let credentials = match &opts.credentials {
@@ -82,7 +81,6 @@ pub fn pull(
         },
     };
     let client = Client::new(name.api_host(), &name.repository, &shown, credentials, opts)?;
-    let cache = BlobCache::open(&opts.cache_dir)?;
 
     // The manifest, through an index when the name points at one.
     let accept = [OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST].join(", ");
@@ -90,14 +88,14 @@ pub fn pull(
     let mut doc = parse_manifest(&client, &bytes, "manifest")?;
     if let Some(manifests) = &doc.manifests {
         let chosen = choose_platform(manifests, platform, &shown)?;
-        cache.put_bytes(&bytes, &digest)?;
+        put_bytes(cache, &bytes, &digest)?;
         (bytes, digest) = fetch_manifest(&client, &chosen.digest, &accept, "platform manifest")?;
         doc = parse_manifest(&client, &bytes, "platform manifest")?;
     }
     let (Some(config), Some(layers)) = (doc.config, doc.layers) else {
         return Err(client.error("manifest", "no config or layers: not an image manifest"));
     };
-    cache.put_bytes(&bytes, &digest)?;
+    put_bytes(cache, &bytes, &digest)?;
     let media_type = doc.media_type.unwrap_or_else(|| OCI_MANIFEST.to_string());
 
     // The config and the layers, each only if the cache lacks it.
@@ -107,7 +105,7 @@ pub fn pull(
     }
     let missing: Vec<_> = wanted
         .into_iter()
-        .filter(|(d, _)| !cache.has(&d.digest))
+        .filter(|(d, _)| !cache.has_blob(&d.digest))
         .collect();
     let next = AtomicUsize::new(0);
     let failure: Mutex<Option<ImageError>> = Mutex::new(None);
@@ -116,7 +114,7 @@ pub fn pull(
         let Some((d, step)) = missing.get(i) else {
             break;
         };
-        if let Err(e) = cache.download(&client, &d.digest, d.size, step) {
+        if let Err(e) = download(cache, &client, &d.digest, d.size, step) {
             if let Ok(mut f) = failure.lock() {
                 f.get_or_insert(e);
             }
@@ -131,7 +129,7 @@ pub fn pull(
     if let Some(e) = failure.into_inner().ok().flatten() {
         return Err(e);
     }
-    let layout = cache.layout(&digest, &media_type, bytes.len(), name)?;
+    let layout = layout(cache, &digest, &media_type, bytes.len(), name)?;
     Ok(Pulled {
         layout,
         name: name.clone(),
@@ -207,152 +205,112 @@ pub fn parse_untrusted(bytes: &[u8]) {
     let _ = auth::base64_decode(&text);
 }
 
-/// The content-addressed blob store: `blobs/sha256/<hex>`, written through a temporary file
-/// and renamed into place once the digest matched, so concurrent pulls never see half a blob.
-struct BlobCache {
-    dir: PathBuf,
+/// Stores bytes already hashed to `digest` (a manifest) unless the blob is cached.
+fn put_bytes(cache: &Cache, bytes: &[u8], digest: &str) -> Result<(), ImageError> {
+    let Some(to) = cache.blob_path(digest) else {
+        return Err(ImageError::io(
+            cache.dir(),
+            std::io::Error::other(format!("not a sha256 digest: {digest}")),
+        ));
+    };
+    if cache.has_blob(digest) {
+        return Ok(());
+    }
+    let (mut file, temp) = cache.temp()?;
+    if let Err(e) = file.write_all(bytes) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(ImageError::io(&temp, e));
+    }
+    cache.commit(&temp, &to)
 }
 
-impl BlobCache {
-    fn open(dir: &Path) -> Result<BlobCache, ImageError> {
-        for sub in ["blobs/sha256", "tmp", "images"] {
-            std::fs::create_dir_all(dir.join(sub)).map_err(|e| ImageError::io(dir.join(sub), e))?;
-        }
-        Ok(BlobCache {
-            dir: dir.to_path_buf(),
-        })
-    }
-
-    fn path(&self, digest: &str) -> Option<PathBuf> {
-        let hex = digest.strip_prefix("sha256:")?;
-        (hex.len() == 64 && hex.bytes().all(|c| c.is_ascii_hexdigit()))
-            .then(|| self.dir.join("blobs/sha256").join(hex))
-    }
-
-    fn has(&self, digest: &str) -> bool {
-        self.path(digest).is_some_and(|p| p.is_file())
-    }
-
-    fn temp(&self) -> Result<(std::fs::File, PathBuf), ImageError> {
-        static SEQ: AtomicUsize = AtomicUsize::new(0);
-        let path = self.dir.join("tmp").join(format!(
-            "{}-{}",
-            std::process::id(),
-            SEQ.fetch_add(1, Ordering::Relaxed)
-        ));
-        let file = std::fs::File::create(&path).map_err(|e| ImageError::io(&path, e))?;
-        Ok((file, path))
-    }
-
-    fn commit(&self, temp: &Path, digest: &str) -> Result<(), ImageError> {
-        let to = self.path(digest).ok_or_else(|| {
-            ImageError::io(
-                temp,
-                std::io::Error::other(format!("not a sha256 digest: {digest}")),
-            )
-        })?;
-        std::fs::rename(temp, &to).map_err(|e| ImageError::io(&to, e))
-    }
-
-    fn put_bytes(&self, bytes: &[u8], digest: &str) -> Result<(), ImageError> {
-        if self.has(digest) {
-            return Ok(());
-        }
-        let (mut file, temp) = self.temp()?;
-        file.write_all(bytes)
-            .map_err(|e| ImageError::io(&temp, e))?;
-        self.commit(&temp, digest)
-    }
-
-    /// Streams a blob to a temporary file, hashing it; stored only if the digest matches.
-    fn download(
-        &self,
-        client: &Client,
-        digest: &str,
-        size: Option<u64>,
-        step: &str,
-    ) -> Result<(), ImageError> {
-        if self.path(digest).is_none() {
-            return Err(client.error(step, format!("unsupported digest {digest:?}")));
-        }
-        let mut response = client.get(&format!("blobs/{digest}"), "", step)?;
-        let (file, temp) = self.temp()?;
-        let result = (|| {
-            let mut out = std::io::BufWriter::new(file);
-            let mut hasher = Sha256::new();
-            // The manifest gives the size: a longer body is cut there and fails the digest.
-            let mut reader = response
-                .body_mut()
-                .as_reader()
-                .take(size.map_or(u64::MAX, |s| s + 1));
-            let mut buf = vec![0u8; 1 << 16];
-            loop {
-                let n = reader
-                    .read(&mut buf)
-                    .map_err(|e| client.error(step, format!("download interrupted: {e}")))?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-                out.write_all(&buf[..n])
-                    .map_err(|e| ImageError::io(&temp, e))?;
+/// Streams a blob to a temporary file, hashing it; stored only if the digest matches.
+fn download(
+    cache: &Cache,
+    client: &Client,
+    digest: &str,
+    size: Option<u64>,
+    step: &str,
+) -> Result<(), ImageError> {
+    let Some(to) = cache.blob_path(digest) else {
+        return Err(client.error(step, format!("unsupported digest {digest:?}")));
+    };
+    let mut response = client.get(&format!("blobs/{digest}"), "", step)?;
+    let (file, temp) = cache.temp()?;
+    let result = (|| {
+        let mut out = std::io::BufWriter::new(file);
+        let mut hasher = Sha256::new();
+        // The manifest gives the size: a longer body is cut there and fails the digest.
+        let mut reader = response
+            .body_mut()
+            .as_reader()
+            .take(size.map_or(u64::MAX, |s| s + 1));
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = reader
+                .read(&mut buf)
+                .map_err(|e| client.error(step, format!("download interrupted: {e}")))?;
+            if n == 0 {
+                break;
             }
-            out.flush().map_err(|e| ImageError::io(&temp, e))?;
-            let actual = format!("sha256:{:x}", hasher.finalize());
-            if actual != digest {
-                return Err(ImageError::Digest {
-                    image: client.image().to_string(),
-                    what: step.to_string(),
-                    expected: digest.to_string(),
-                    actual,
-                });
-            }
-            self.commit(&temp, digest)
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&temp);
-        }
-        result
-    }
-
-    /// An OCI layout for one pulled manifest: `index.json` naming it, `blobs` the cache's.
-    fn layout(
-        &self,
-        digest: &str,
-        media_type: &str,
-        size: usize,
-        name: &ImageName,
-    ) -> Result<PathBuf, ImageError> {
-        let hex = digest.trim_start_matches("sha256:");
-        let dir = self.dir.join("images").join(hex);
-        std::fs::create_dir_all(&dir).map_err(|e| ImageError::io(&dir, e))?;
-        let blobs = dir.join("blobs");
-        if !blobs.exists() {
-            // Another pull may create it at the same moment: either link is right.
-            let _ = std::os::unix::fs::symlink("../../blobs", &blobs);
-        }
-        let index = serde_json::json!({
-            "schemaVersion": 2,
-            "manifests": [{
-                "mediaType": media_type,
-                "digest": digest,
-                "size": size,
-                "annotations": {"org.opencontainers.image.ref.name": name.to_string()}
-            }]
-        });
-        for (file, text) in [
-            (
-                "oci-layout",
-                r#"{"imageLayoutVersion":"1.0.0"}"#.to_string(),
-            ),
-            ("index.json", index.to_string()),
-        ] {
-            let (mut f, temp) = self.temp()?;
-            f.write_all(text.as_bytes())
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n])
                 .map_err(|e| ImageError::io(&temp, e))?;
-            std::fs::rename(&temp, dir.join(file))
-                .map_err(|e| ImageError::io(dir.join(file), e))?;
         }
-        Ok(dir)
+        out.flush().map_err(|e| ImageError::io(&temp, e))?;
+        let actual = format!("sha256:{:x}", hasher.finalize());
+        if actual != digest {
+            return Err(ImageError::Digest {
+                image: client.image().to_string(),
+                what: step.to_string(),
+                expected: digest.to_string(),
+                actual,
+            });
+        }
+        cache.commit(&temp, &to)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
     }
+    result
+}
+
+/// An OCI layout for one pulled manifest: `index.json` naming it, `blobs` the cache's.
+fn layout(
+    cache: &Cache,
+    digest: &str,
+    media_type: &str,
+    size: usize,
+    name: &ImageName,
+) -> Result<PathBuf, ImageError> {
+    let hex = digest.trim_start_matches("sha256:");
+    let dir = cache.dir().join("images").join(hex);
+    std::fs::create_dir_all(&dir).map_err(|e| ImageError::io(&dir, e))?;
+    let blobs = dir.join("blobs");
+    if !blobs.exists() {
+        // Another pull may create it at the same moment: either link is right.
+        let _ = std::os::unix::fs::symlink("../../blobs", &blobs);
+    }
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": media_type,
+            "digest": digest,
+            "size": size,
+            "annotations": {"org.opencontainers.image.ref.name": name.to_string()}
+        }]
+    });
+    for (file, text) in [
+        (
+            "oci-layout",
+            r#"{"imageLayoutVersion":"1.0.0"}"#.to_string(),
+        ),
+        ("index.json", index.to_string()),
+    ] {
+        let (mut f, temp) = cache.temp()?;
+        f.write_all(text.as_bytes())
+            .map_err(|e| ImageError::io(&temp, e))?;
+        cache.commit(&temp, &dir.join(file))?;
+    }
+    Ok(dir)
 }

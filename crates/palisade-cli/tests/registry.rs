@@ -174,6 +174,11 @@ fn anonymous_pull_lists_what_the_layout_lists_and_reuses_cached_layers() {
     );
     assert_eq!(packages(&again), expected);
     assert_eq!(registry.blob_gets(), first);
+    // Nor read: each layer's read is cached under its digest.
+    let reads = std::fs::read_dir(cache.join("layers/layers"))
+        .unwrap()
+        .count();
+    assert_eq!(reads, 3);
     // HTTPS is the default: a plain-HTTP registry is refused with the image and step named.
     let out = palisade_with(&["sbom", &name], &tmp, &env);
     assert!(!out.status.success());

@@ -35,6 +35,10 @@ pub enum Command {
     /// Show the evidence for one vulnerability id in a target: every advisory statement about
     /// the packages it names, and why each matched or did not.
     Explain(ExplainArgs),
+    /// Match every image the store holds (from `scan image` of a registry image and `scan
+    /// registry`) against the current database, and report what changed for each: new
+    /// findings and fixed ones. The registry is not contacted.
+    Rescan(RescanArgs),
     /// Build, inspect, copy and update the vulnerability database.
     #[command(subcommand)]
     Db(DbCommand),
@@ -196,6 +200,8 @@ pub enum ScanKind {
     Rootfs,
     /// A directory such as a repository checkout: language packages only.
     Fs,
+    /// Every image of a registry (`/v2/_catalog`), by --repo and --tags; each is stored.
+    Registry,
     /// An SBOM (CycloneDX or SPDX JSON, or Palisade's own JSON).
     Sbom,
 }
@@ -217,6 +223,49 @@ pub struct ScanArgs {
     pub db: DbArgs,
     #[command(flatten)]
     pub image: ImageArgs,
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Which images of a registry `scan registry` reads.
+#[derive(Args)]
+pub struct WalkArgs {
+    /// Repositories to scan, as a pattern with * and ? (default: all).
+    #[arg(long, value_name = "PATTERN", default_value = "*")]
+    pub repo: String,
+    /// Tags to scan, as a pattern with * and ? (default: only "latest").
+    #[arg(long, value_name = "PATTERN")]
+    pub tags: Option<String>,
+    /// Scan every tag.
+    #[arg(long, conflicts_with = "tags")]
+    pub all_tags: bool,
+}
+
+/// Where scanned images are stored.
+#[derive(Args)]
+pub struct StoreArgs {
+    /// The store file (default: $PALISADE_STORE, else ~/.local/share/palisade/store.db).
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct RescanArgs {
+    /// table, or json for JSON lines (one object per image).
+    #[arg(long, short = 'f', default_value = "table")]
+    pub format: RescanFormat,
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RescanFormat {
+    Table,
+    Json,
 }
 
 /// Which findings are reported, and when the scan fails.

@@ -6,8 +6,10 @@ mod args;
 mod db;
 mod debug;
 mod output;
+mod rescan;
 mod sbom;
 mod scan;
+mod store;
 mod update;
 
 use std::process::ExitCode;
@@ -21,6 +23,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sbom(args) => sbom::run(&args),
         Command::Scan(args) => scan::run(&args),
+        Command::Rescan(args) => rescan::run(&args),
         Command::Explain(args) => scan::explain(&args),
         Command::Db(cmd) => db::run(cmd),
         Command::Debug(DebugCommand::Vercmp { scheme }) => debug::vercmp(scheme),

@@ -579,3 +579,181 @@ fn registry_faults_are_named_retried_and_keep_the_cache_clean() {
     std::fs::remove_dir_all(&cache).unwrap();
     assert_eq!(packages(&sbom("flaky500", &[])), ok);
 }
+
+/// `scan registry` walks the catalog (by --repo and --tags), stores every image, and goes on
+/// past one that cannot be pulled; `rescan` then reports, per stored image, what a database
+/// change added and removed, without the registry.
+#[test]
+fn a_registry_walk_stores_images_and_rescan_reports_changes() {
+    let images = script("tests/fixtures/build.sh");
+    let acc = script("tests/fixtures/accuracy.sh");
+    let tmp = tempdir("registry-walk");
+    let registry = Registry::start(&tmp, "");
+    let r = registry.addr.clone();
+    push(&images.join("debian/oci"), &format!("{r}/debian:12"), None);
+    push(
+        &images.join("debian/oci"),
+        &format!("{r}/debian:latest"),
+        None,
+    );
+    push(
+        &images.join("distroless/oci"),
+        &format!("{r}/tools/distroless:latest"),
+        None,
+    );
+    push(
+        &acc.join("python-vuln/oci"),
+        &format!("{r}/apps/python:latest"),
+        None,
+    );
+    push(
+        &images.join("rpm/oci"),
+        &format!("{r}/apps/broken:latest"),
+        None,
+    );
+    // Break one image in the registry's own storage: its config blob is gone.
+    let broken_config = {
+        let out = Command::new("skopeo")
+            .args(["inspect", "--raw", "--tls-verify=false"])
+            .arg(format!("docker://{r}/apps/broken:latest"))
+            .output()
+            .unwrap();
+        let manifest: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        manifest["config"]["digest"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("sha256:")
+            .to_string()
+    };
+    std::fs::remove_dir_all(
+        tmp.join("storage/docker/registry/v2/blobs/sha256")
+            .join(&broken_config[..2])
+            .join(&broken_config),
+    )
+    .unwrap();
+
+    // An old database without PyPI advisories, and the current one.
+    let old_db = tmp.join("old.db");
+    let feeds = common::feeds();
+    let out = palisade_with(
+        &[
+            "db",
+            "build",
+            "--from",
+            feeds.join("alpine-secdb").to_str().unwrap(),
+            "-o",
+            old_db.to_str().unwrap(),
+        ],
+        &tmp,
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cache = tmp.join("cache");
+    let store = tmp.join("store.db");
+    let env = [
+        ("PALISADE_CACHE_DIR", cache.to_str().unwrap()),
+        ("PALISADE_STORE", store.to_str().unwrap()),
+    ];
+    let walk = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "registry",
+            r.as_str(),
+            "--insecure",
+            "--offline",
+            "-f",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let out = palisade_with(&args, &tmp, &env);
+        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (out, lines)
+    };
+    let images_of = |lines: &[serde_json::Value]| -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l["image"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Only "latest" by default; the broken image is reported and the walk goes on (exit 2).
+    let (out, lines) = walk(&["--db", old_db.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        images_of(&lines),
+        [
+            format!("{r}/apps/broken:latest"),
+            format!("{r}/apps/python:latest"),
+            format!("{r}/debian:latest"),
+            format!("{r}/tools/distroless:latest"),
+        ]
+    );
+    let broken = &lines[0]["error"].as_str().unwrap();
+    assert!(
+        broken.contains(&format!("{r}/apps/broken:latest: config: 404 Not Found")),
+        "{broken}"
+    );
+    assert_eq!(lines[1]["findings"], 0); // no PyPI advisories in the old database
+    assert!(lines[2]["packages"].as_u64().unwrap() > 80);
+    // Patterns choose repositories and tags.
+    let (out, lines) = walk(&[
+        "--db",
+        old_db.to_str().unwrap(),
+        "--repo",
+        "debian",
+        "--tags",
+        "1?",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(images_of(&lines), [format!("{r}/debian:12")]);
+
+    // The registry is gone; the database changes: rescan reports the new findings.
+    drop(registry);
+    let out = palisade_with(&["rescan", "-f", "json"], &tmp, &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines.len(),
+        4,
+        "debian:12, debian:latest, python, distroless"
+    );
+    let python = lines
+        .iter()
+        .find(|l| l["image"] == format!("{r}/apps/python:latest"))
+        .unwrap();
+    assert_eq!(python["findings"], 64);
+    assert_eq!(python["new"].as_array().unwrap().len(), 64);
+    assert!(python["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["id"] == "CVE-2018-18074" && f["package"] == "requests"));
+    for l in lines.iter().filter(|l| l["image"] != python["image"]) {
+        assert_eq!(l["new"].as_array().unwrap().len(), 0, "{l}");
+    }
+    // Again with the same database: nothing changed. Back to the old one: all 64 are gone.
+    let out = palisade_with(&["rescan"], &tmp, &env);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("4 images rescanned"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(": 0 changed, 0 failed"));
+    let out = palisade_with(&["rescan", "--db", old_db.to_str().unwrap()], &tmp, &env);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "{r}/apps/python:latest: 0 new, 64 fixed, 0 findings"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("  - CVE-2018-18074 requests 2.19.1"),
+        "{text}"
+    );
+}

@@ -95,13 +95,23 @@ impl Client {
     }
 
     fn scope(&self) -> String {
-        format!("repository:{}:pull", self.repository)
+        if self.repository.is_empty() {
+            "registry:catalog:*".to_string()
+        } else {
+            format!("repository:{}:pull", self.repository)
+        }
     }
 
     /// `GET /v2/<repository>/<path>`, authenticated and retried; only a 200 is returned.
     pub fn get(&self, path: &str, accept: &str, step: &str) -> Result<Response<Body>, ImageError> {
         let url = format!("{}/v2/{}/{path}", self.base, self.repository);
         self.get_url(&url, accept, step)
+    }
+
+    /// `GET <path>` on the registry (`/v2/_catalog?n=100`), as `get`.
+    pub fn get_path(&self, path: &str, step: &str) -> Result<Response<Body>, ImageError> {
+        let url = format!("{}{path}", self.base);
+        self.get_url(&url, "application/json", step)
     }
 
     fn get_url(&self, url: &str, accept: &str, step: &str) -> Result<Response<Body>, ImageError> {

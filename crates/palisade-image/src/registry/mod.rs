@@ -67,20 +67,13 @@ pub fn pull(
     cache: &Cache,
 ) -> Result<Pulled, ImageError> {
     let shown = name.to_string();
-    let credentials = match &opts.credentials {
-        Some(c) => Some(c.clone()),
-        None => match &opts.docker_config {
-            Some(path) => {
-                docker_config(path, &name.registry).map_err(|reason| ImageError::Registry {
-                    image: shown.clone(),
-                    step: "credentials".into(),
-                    reason,
-                })?
-            }
-            None => None,
-        },
-    };
-    let client = Client::new(name.api_host(), &name.repository, &shown, credentials, opts)?;
+    let client = connect(
+        &name.registry,
+        name.api_host(),
+        &name.repository,
+        &shown,
+        opts,
+    )?;
 
     // The manifest, through an index when the name points at one.
     let accept = [OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST].join(", ");
@@ -136,6 +129,99 @@ pub fn pull(
         digest,
         downloaded: missing.iter().filter(|(_, step)| step != "config").count(),
     })
+}
+
+/// The repositories a registry lists (`/v2/_catalog`, every page).
+pub fn repositories(registry: &str, opts: &RegistryOptions) -> Result<Vec<String>, ImageError> {
+    let client = walk_client(registry, "", opts)?;
+    pages(&client, "/v2/_catalog?n=1000", "repositories", "catalog")
+}
+
+/// The tags of one repository (`/v2/<repo>/tags/list`, every page).
+pub fn tags(
+    registry: &str,
+    repository: &str,
+    opts: &RegistryOptions,
+) -> Result<Vec<String>, ImageError> {
+    let client = walk_client(registry, repository, opts)?;
+    pages(
+        &client,
+        &format!("/v2/{repository}/tags/list?n=1000"),
+        "tags",
+        "tags",
+    )
+}
+
+fn walk_client(
+    registry: &str,
+    repository: &str,
+    opts: &RegistryOptions,
+) -> Result<Client, ImageError> {
+    let shown = if repository.is_empty() {
+        registry.to_string()
+    } else {
+        format!("{registry}/{repository}")
+    };
+    connect(registry, name::api_host(registry), repository, &shown, opts)
+}
+
+/// A client for one repository (or, with "", the registry), with the credentials the flags,
+/// the environment or the docker config give for `registry`.
+fn connect(
+    registry: &str,
+    host: &str,
+    repository: &str,
+    shown: &str,
+    opts: &RegistryOptions,
+) -> Result<Client, ImageError> {
+    let credentials = match &opts.credentials {
+        Some(c) => Some(c.clone()),
+        None => match &opts.docker_config {
+            Some(path) => docker_config(path, registry).map_err(|reason| ImageError::Registry {
+                image: shown.to_string(),
+                step: "credentials".into(),
+                reason,
+            })?,
+            None => None,
+        },
+    };
+    Client::new(host, repository, shown, credentials, opts)
+}
+
+/// Follows `Link: <...>; rel="next"` pages, collecting the string list under `field`.
+fn pages(client: &Client, first: &str, field: &str, step: &str) -> Result<Vec<String>, ImageError> {
+    let mut out = Vec::new();
+    let mut next = Some(first.to_string());
+    let mut seen = std::collections::HashSet::new();
+    while let Some(path) = next.take() {
+        if !seen.insert(path.clone()) || seen.len() > 10_000 {
+            return Err(client.error(step, "the pages of the list loop"));
+        }
+        let mut response = client.get_path(&path, step)?;
+        next = response
+            .headers()
+            .get("Link")
+            .and_then(|v| v.to_str().ok())
+            .filter(|l| l.contains("rel=\"next\""))
+            .and_then(|l| Some(l.split_once('<')?.1.split_once('>')?.0.to_string()));
+        let mut body = Vec::new();
+        response
+            .body_mut()
+            .as_reader()
+            .take(MAX_METADATA + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| client.error(step, format!("reading the body: {e}")))?;
+        let doc: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| client.error(step, format!("malformed JSON: {e}")))?;
+        match doc.get(field) {
+            Some(serde_json::Value::Array(items)) => {
+                out.extend(items.iter().filter_map(|v| v.as_str().map(str::to_string)))
+            }
+            Some(serde_json::Value::Null) | None => {}
+            Some(_) => return Err(client.error(step, format!("\"{field}\" is not a list"))),
+        }
+    }
+    Ok(out)
 }
 
 fn fetch_manifest(

@@ -93,11 +93,16 @@ impl ImageName {
 
     /// The host the API is served from (Docker Hub's differs from its name).
     pub fn api_host(&self) -> &str {
-        if self.registry == "docker.io" {
-            "registry-1.docker.io"
-        } else {
-            &self.registry
-        }
+        api_host(&self.registry)
+    }
+}
+
+/// The host a registry's API is served from (Docker Hub's differs from its name).
+pub fn api_host(registry: &str) -> &str {
+    if registry == "docker.io" {
+        "registry-1.docker.io"
+    } else {
+        registry
     }
 }
 

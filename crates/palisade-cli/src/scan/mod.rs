@@ -16,7 +16,9 @@ use palisade_scan::sbom::{DocInfo, Subject};
 use palisade_vulndb::db::Database;
 
 use crate::args::{DbArgs, ExplainArgs, ImageArgs, ScanArgs, ScanKind};
-use crate::{db, output, sbom};
+use crate::{db, output, sbom, store};
+
+mod walk;
 
 /// Status lines on a terminal, nothing in CI.
 struct Progress(bool);
@@ -65,6 +67,9 @@ fn load(
             SourceRef::Rootfs { dir: target.into() }
         }
         ScanKind::Sbom => return load_sbom(target, db, progress),
+        ScanKind::Registry => {
+            bail!("{target}: a registry is walked by `scan registry`, not read as one image")
+        }
     };
     progress.step(&format!("reading {target}"));
     let image = palisade_image::read_image(&source, &sbom::read_options(image_args)?)?;
@@ -201,8 +206,16 @@ fn filters(args: &ScanArgs) -> anyhow::Result<Filters> {
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     // Read the filters first: a bad ignore file or VEX document should fail before a long read.
     let filters = filters(args)?;
+    if args.kind == ScanKind::Registry {
+        return walk::run(args, &filters);
+    }
     let progress = Progress::new();
     let s = load(args.kind, &args.target, &args.db, &args.image, &progress)?;
+    // Registry images are kept in the store, for `rescan`.
+    if matches!(s.image.source, SourceRef::Registry { .. }) {
+        let store = store::open(&args.store)?;
+        store::save(&store, &s.image, &s.catalog, &s.matches.findings, &s.db)?;
+    }
     let (findings, suppressed, mut warnings) =
         gate::apply(&filters, s.matches.findings, &s.catalog.packages);
     warnings.splice(0..0, s.image.diagnostics.iter().cloned());
@@ -226,6 +239,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         ScanKind::Rootfs => "rootfs",
         ScanKind::Fs => "fs",
         ScanKind::Sbom => "sbom",
+        ScanKind::Registry => "registry",
     };
     let report = Report {
         subject: Subject {

@@ -29,15 +29,16 @@ impl Drop for Registry {
 }
 
 impl Registry {
-    /// Starts `docker-registry` on a free loopback port with `auth` (a YAML `auth:` section,
-    /// or "" for none).
-    fn start(dir: &Path, auth: &str) -> Registry {
+    /// Starts `docker-registry` on a free loopback port with `extra` configuration after
+    /// `http.addr` (indented: more `http` settings such as `tls`; at the margin: sections such
+    /// as `auth`), or "" for none.
+    fn start(dir: &Path, extra: &str) -> Registry {
         let addr = format!("127.0.0.1:{}", free_port());
         let config = dir.join("config.yml");
         std::fs::write(
             &config,
             format!(
-                "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n{auth}\n",
+                "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n{extra}\n",
                 dir.join("storage").display()
             ),
         )
@@ -755,5 +756,71 @@ fn a_registry_walk_stores_images_and_rescan_reports_changes() {
     assert!(
         text.contains("  - CVE-2018-18074 requests 2.19.1"),
         "{text}"
+    );
+}
+
+/// HTTPS with a certificate from the test's own CA: trusted with --ca-file, refused without it
+/// (naming the TLS problem), and plain HTTP only when asked for.
+#[test]
+fn tls_with_a_custom_ca() {
+    let images = script("tests/fixtures/build.sh");
+    let tmp = tempdir("registry-tls");
+    let sh = |script: &str| {
+        let out = Command::new("bash")
+            .args(["-c", script])
+            .current_dir(&tmp)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{script}: {}", stderr(&out));
+    };
+    sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=palisade-test-ca -keyout ca.key -out ca.pem 2>/dev/null");
+    sh("openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key -out server.csr 2>/dev/null");
+    sh("printf 'subjectAltName=IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > ext.cnf && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile ext.cnf -out server.pem 2>/dev/null");
+    let tls = format!(
+        "  tls:\n    certificate: {}\n    key: {}",
+        tmp.join("server.pem").display(),
+        tmp.join("server.key").display()
+    );
+    let registry = Registry::start(&tmp, &tls);
+    let name = format!("{}/secure/app:1", registry.addr);
+    push(&images.join("distroless/oci"), &name, None);
+    let env = [("PALISADE_CACHE_DIR", tmp.join("cache"))];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.to_str().unwrap())).collect();
+    let ca = tmp.join("ca.pem");
+    let listed = packages(&palisade_with(
+        &[
+            "sbom",
+            &name,
+            "--ca-file",
+            ca.to_str().unwrap(),
+            "-f",
+            "json",
+        ],
+        &tmp,
+        &env,
+    ));
+    assert!(
+        listed.iter().any(|p| p.starts_with("base-files ")),
+        "{listed:?}"
+    );
+    let out = palisade_with(&["sbom", &name], &tmp, &env);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("{name}: manifest: https://{}", registry.addr))
+            && err.contains("UnknownIssuer"),
+        "{err}"
+    );
+    let out = palisade_with(&["sbom", &name, "--insecure"], &tmp, &env);
+    assert!(!out.status.success(), "plain HTTP to a TLS port");
+    let out = palisade_with(
+        &["sbom", &name, "--ca-file", "/nonexistent.pem"],
+        &tmp,
+        &env,
+    );
+    assert!(
+        stderr(&out).contains("/nonexistent.pem"),
+        "{}",
+        stderr(&out)
     );
 }

@@ -258,11 +258,14 @@ impl Client {
     }
 }
 
+/// Connection failures and timeouts may pass; a TLS failure (an `InvalidData` I/O error
+/// from rustls: an unknown issuer, a wrong name) will not.
 fn retryable(e: &ureq::Error) -> bool {
-    matches!(
-        e,
-        ureq::Error::Io(_) | ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed
-    )
+    match e {
+        ureq::Error::Io(io) => io.kind() != std::io::ErrorKind::InvalidData,
+        ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed => true,
+        _ => false,
+    }
 }
 
 /// 0.5 s doubling to 8 s, or what `Retry-After` asks (at most 30 s).

@@ -276,6 +276,29 @@ fn basic_auth_from_flags_environment_and_docker_config() {
     )
     .unwrap();
     assert_eq!(packages(&run(&[], &[])), listed);
+    // A walk of the registry with the same credentials (the catalog needs them too).
+    let store = tmp.join("store.db");
+    let out = palisade_with(
+        &[
+            "scan",
+            "registry",
+            &registry.addr,
+            "--insecure",
+            "--offline",
+            "--tags",
+            "1",
+            "-f",
+            "json",
+        ],
+        &tmp,
+        &[
+            ("PALISADE_CACHE_DIR", cache),
+            ("HOME", home),
+            ("PALISADE_STORE", store.to_str().unwrap()),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("\"image\":\"{name}\"")));
 }
 
 #[test]
@@ -480,6 +503,34 @@ fn bearer_tokens_from_the_registry_s_token_service() {
     );
     // One token for the whole pull (manifest, config, layers): it is cached.
     assert_eq!(issued() - before, 1);
+    // A walk: the catalog's token (scope registry:catalog:*), then the repository's.
+    let store = tmp.join("store.db");
+    let out = palisade_with(
+        &[
+            "scan",
+            "registry",
+            &registry.addr,
+            "--insecure",
+            "--offline",
+            "--creds",
+            "alice:s3cret",
+            "--tags",
+            "1",
+            "-f",
+            "json",
+        ],
+        &tmp,
+        &[
+            ("PALISADE_CACHE_DIR", cache.to_str().unwrap()),
+            ("PALISADE_STORE", store.to_str().unwrap()),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("\"image\":\"{name}\"")),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // Anonymous: the issuer grants nothing, the registry says so.
     let out = palisade_with(&["sbom", &name, "--insecure"], &tmp, &env);
     assert!(!out.status.success());

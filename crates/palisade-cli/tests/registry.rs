@@ -118,6 +118,12 @@ fn push(layout: &Path, to: &str, creds: Option<&str>) {
     assert!(out.status.success(), "skopeo: {}", stderr(&out));
 }
 
+/// A failed run whose message says `needle`.
+fn expect_error(out: &std::process::Output, needle: &str) {
+    assert!(!out.status.success(), "succeeded: {needle}");
+    assert!(stderr(out).contains(needle), "{}", stderr(out));
+}
+
 /// (name, version) of the packages `palisade sbom` lists for `source`.
 fn packages(out: &std::process::Output) -> BTreeSet<String> {
     assert!(out.status.success(), "{}", stderr(out));
@@ -161,15 +167,18 @@ fn anonymous_pull_lists_what_the_layout_lists_and_reuses_cached_layers() {
     assert_eq!(packages(&pulled), expected);
     let first = registry.blob_gets();
     assert!(first >= 4, "config and 3 layers: {first}");
-    // Again, and by docker:// with the digest: nothing is downloaded a second time.
+    // Again, by docker:// and the manifest's digest: nothing is downloaded a second time.
+    let digest = {
+        let index: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+        index["manifests"][0]["digest"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let by_digest = format!("docker://{}/debian@{digest}", registry.addr);
     let again = palisade_with(
-        &[
-            "sbom",
-            &format!("docker://{name}"),
-            "--insecure",
-            "-f",
-            "json",
-        ],
+        &["sbom", &by_digest, "--insecure", "-f", "json"],
         &tmp,
         &env,
     );
@@ -180,13 +189,38 @@ fn anonymous_pull_lists_what_the_layout_lists_and_reuses_cached_layers() {
         .unwrap()
         .count();
     assert_eq!(reads, 3);
+    // A cache limit of one byte: after the scan the cache is emptied (least recently used
+    // first), and the next scan downloads again.
+    let tiny = [
+        ("PALISADE_CACHE_DIR", cache.to_str().unwrap()),
+        ("PALISADE_CACHE_LIMIT", "1"),
+    ];
+    let out = palisade_with(&["sbom", &name, "--insecure", "-f", "json"], &tmp, &tiny);
+    assert_eq!(packages(&out), expected);
+    assert_eq!(
+        std::fs::read_dir(cache.join("layers/blobs/sha256"))
+            .unwrap()
+            .count(),
+        0
+    );
+    assert_eq!(
+        std::fs::read_dir(cache.join("layers/layers"))
+            .unwrap()
+            .count(),
+        0
+    );
+    let out = palisade_with(&["sbom", &name, "--insecure", "-f", "json"], &tmp, &env);
+    assert_eq!(packages(&out), expected);
+    assert!(registry.blob_gets() > first);
+    // A digest the registry does not have.
+    let missing = format!("{}/debian@sha256:{}", registry.addr, "0".repeat(64));
+    let out = palisade_with(&["sbom", &missing, "--insecure"], &tmp, &env);
+    expect_error(&out, "manifest: 404 Not Found: MANIFEST_UNKNOWN");
     // HTTPS is the default: a plain-HTTP registry is refused with the image and step named.
     let out = palisade_with(&["sbom", &name], &tmp, &env);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains(&format!("{name}: manifest: https://{}", registry.addr)),
-        "{}",
-        stderr(&out)
+    expect_error(
+        &out,
+        &format!("{name}: manifest: https://{}", registry.addr),
     );
     // A tag the registry does not have.
     let out = palisade_with(
@@ -198,11 +232,9 @@ fn anonymous_pull_lists_what_the_layout_lists_and_reuses_cached_layers() {
         &tmp,
         &env,
     );
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("debian:nope: manifest: 404 Not Found: MANIFEST_UNKNOWN"),
-        "{}",
-        stderr(&out)
+    expect_error(
+        &out,
+        "debian:nope: manifest: 404 Not Found: MANIFEST_UNKNOWN",
     );
 }
 
@@ -240,19 +272,12 @@ fn basic_auth_from_flags_environment_and_docker_config() {
     };
     // No credentials, then wrong ones: refused, saying which.
     let out = run(&[], &[]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("manifest: 401 Unauthorized: the registry needs credentials"),
-        "{}",
-        stderr(&out)
+    expect_error(
+        &out,
+        "manifest: 401 Unauthorized: the registry needs credentials",
     );
     let out = run(&["--creds", "alice:wrong"], &[]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("refused the credentials of \"alice\""),
-        "{}",
-        stderr(&out)
-    );
+    expect_error(&out, "refused the credentials of \"alice\"");
     // Right ones, three ways.
     let listed = packages(&run(&["--creds", "alice:s3cret"], &[]));
     assert!(
@@ -315,13 +340,9 @@ fn an_unreachable_registry_is_named() {
         &tmp,
         &[("PALISADE_CACHE_DIR", tmp.join("cache").to_str().unwrap())],
     );
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains(&format!(
-            "{name}: manifest: http://127.0.0.1:{port}: connection refused"
-        )),
-        "{}",
-        stderr(&out)
+    expect_error(
+        &out,
+        &format!("{name}: manifest: http://127.0.0.1:{port}: connection refused"),
     );
 }
 
@@ -426,12 +447,7 @@ fn a_multi_platform_index_gives_the_platform_asked_for() {
         &tmp,
         &env,
     );
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("linux/amd64, linux/arm64"),
-        "{}",
-        stderr(&out)
-    );
+    expect_error(&out, "linux/amd64, linux/arm64");
 }
 
 /// Distribution's token auth: the registry sends clients to a token issuer (the test's own,
@@ -533,24 +549,14 @@ fn bearer_tokens_from_the_registry_s_token_service() {
     );
     // Anonymous: the issuer grants nothing, the registry says so.
     let out = palisade_with(&["sbom", &name, "--insecure"], &tmp, &env);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("manifest: 401 Unauthorized"),
-        "{}",
-        stderr(&out)
-    );
+    expect_error(&out, "manifest: 401 Unauthorized");
     // Wrong password: the token service refuses it.
     let out = palisade_with(
         &["sbom", &name, "--insecure", "--creds", "alice:nope"],
         &tmp,
         &env,
     );
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains(&format!("token: http://{token_addr}/token: 401")),
-        "{}",
-        stderr(&out)
-    );
+    expect_error(&out, &format!("token: http://{token_addr}/token: 401"));
 }
 
 /// Every fault of tests/tools/fault-registry.py: a clear error naming the image and the step,
@@ -760,6 +766,19 @@ fn a_registry_walk_stores_images_and_rescan_reports_changes() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(images_of(&lines), [format!("{r}/debian:12")]);
+    let (_, lines) = walk(&[
+        "--db",
+        old_db.to_str().unwrap(),
+        "--repo",
+        "deb*",
+        "--all-tags",
+    ]);
+    let mut all = images_of(&lines);
+    all.sort();
+    assert_eq!(
+        all,
+        [format!("{r}/debian:12"), format!("{r}/debian:latest")]
+    );
 
     // The registry is gone; the database changes: rescan reports the new findings.
     drop(registry);

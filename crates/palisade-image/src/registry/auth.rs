@@ -136,18 +136,26 @@ pub struct TokenCache {
 
 impl TokenCache {
     pub fn get(&self, scope: &str) -> Option<&str> {
+        self.get_at(scope, Instant::now())
+    }
+
+    fn get_at(&self, scope: &str, now: Instant) -> Option<&str> {
         self.tokens
             .get(scope)
-            .filter(|(_, until)| Instant::now() < *until)
+            .filter(|(_, until)| now < *until)
             .map(|(t, _)| t.as_str())
     }
 
     /// Keeps a token for `expires_in` seconds (60 when the service gives none, as the spec
-    /// says), less a margin so a token is not used as it expires.
+    /// says), less a margin so a token is not used as it expires. An expired token is not
+    /// sent: the registry's 401 then draws a new one.
     pub fn put(&mut self, scope: &str, token: String, expires_in: Option<u64>) {
+        self.put_at(scope, token, expires_in, Instant::now());
+    }
+
+    fn put_at(&mut self, scope: &str, token: String, expires_in: Option<u64>, now: Instant) {
         let life = Duration::from_secs(expires_in.unwrap_or(60).max(10) - 5);
-        self.tokens
-            .insert(scope.to_string(), (token, Instant::now() + life));
+        self.tokens.insert(scope.to_string(), (token, now + life));
     }
 
     pub fn forget(&mut self, scope: &str) {
@@ -228,6 +236,28 @@ mod tests {
         );
         assert_eq!(parse_challenge("Digest x=1"), None);
         assert_eq!(parse_challenge("Bearer service=x"), None);
+    }
+
+    #[test]
+    fn tokens_expire() {
+        let mut cache = TokenCache::default();
+        let t0 = Instant::now();
+        cache.put_at("repository:a:pull", "tok".into(), Some(300), t0);
+        assert_eq!(cache.get_at("repository:a:pull", t0), Some("tok"));
+        assert_eq!(cache.get_at("repository:b:pull", t0), None);
+        assert_eq!(
+            cache.get_at("repository:a:pull", t0 + Duration::from_secs(294)),
+            Some("tok")
+        );
+        assert_eq!(
+            cache.get_at("repository:a:pull", t0 + Duration::from_secs(296)),
+            None
+        );
+        // No expires_in: 60 s, as the token spec says.
+        cache.put_at("s", "t".into(), None, t0);
+        assert_eq!(cache.get_at("s", t0 + Duration::from_secs(56)), None);
+        cache.forget("s");
+        assert_eq!(cache.get_at("s", t0), None);
     }
 
     #[test]

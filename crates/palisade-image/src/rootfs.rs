@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::probe::{self, DiskFile, Probe};
 use crate::tree::{FileEntry, FileKind, FileTree};
-use crate::{ImageError, Limits, ReadOptions};
+use crate::{ImageError, ReadOptions};
 
 /// Kernel pseudo-filesystems: never package content, and endless or slow to walk.
 const SKIP_TOP: [&str; 3] = ["proc", "sys", "dev"];
@@ -116,7 +116,7 @@ pub(crate) fn walk(
             if let (Some(probe), FileKind::File, None, true) =
                 (opts.probe, kind, &content, probe::offered(meta.mode()))
             {
-                match probe_file(probe, &entry.path(), meta.len(), limits) {
+                match probe_file(probe, &entry.path(), meta.len()) {
                     Ok(found) => probed = found.map(Arc::from),
                     Err(reason) => {
                         diagnostics.push(format!("{}: {reason}", entry.path().display()))
@@ -144,12 +144,7 @@ pub(crate) fn walk(
 }
 
 /// Hands a file that starts with the probe's magic to it, read in place.
-fn probe_file(
-    probe: &dyn Probe,
-    path: &Path,
-    size: u64,
-    limits: &Limits,
-) -> Result<Option<Vec<u8>>, String> {
+fn probe_file(probe: &dyn Probe, path: &Path, size: u64) -> Result<Option<Vec<u8>>, String> {
     let magic = probe.magic();
     if size < magic.len() as u64 {
         return Ok(None);
@@ -159,11 +154,7 @@ fn probe_file(
     if (&file).read_exact(&mut head).is_err() || head != magic {
         return Ok(None);
     }
-    if size > limits.max_read_bytes {
-        return Err(format!(
-            "{size} bytes is over the read limit of {} bytes (--max-read-bytes); not probed",
-            limits.max_read_bytes
-        ));
-    }
+    // Read in place, by offset: a probe reads headers and sections, never the whole file, so
+    // no size limit applies (a 700 MB Go binary is read like a small one).
     probe.probe(&DiskFile { file, size })
 }

@@ -402,44 +402,16 @@ fn a_multi_platform_index_gives_the_platform_asked_for() {
     assert!(out.status.success(), "skopeo: {}", stderr(&out));
     let env = [("PALISADE_CACHE_DIR", tmp.join("cache"))];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.to_str().unwrap())).collect();
-    let amd64 = packages(&palisade_with(
-        &["sbom", &name, "--insecure", "-f", "json"],
-        &tmp,
-        &env,
-    ));
-    let arm64 = packages(&palisade_with(
-        &[
-            "sbom",
-            &name,
-            "--insecure",
-            "--platform",
-            "linux/arm64",
-            "-f",
-            "json",
-        ],
-        &tmp,
-        &env,
-    ));
-    let debian = packages(&palisade_with(
-        &[
-            "sbom",
-            &format!("oci:{}:test", images.join("debian/oci").display()),
-            "-f",
-            "json",
-        ],
-        &tmp,
-        &env,
-    ));
-    let distroless = packages(&palisade_with(
-        &[
-            "sbom",
-            &format!("oci:{}:test", images.join("distroless/oci").display()),
-            "-f",
-            "json",
-        ],
-        &tmp,
-        &env,
-    ));
+    let sbom = |source: &str, extra: &[&str]| {
+        let mut args = vec!["sbom", source, "-f", "json"];
+        args.extend_from_slice(extra);
+        packages(&palisade_with(&args, &tmp, &env))
+    };
+    let amd64 = sbom(&name, &["--insecure"]);
+    let arm64 = sbom(&name, &["--insecure", "--platform", "linux/arm64"]);
+    let layout_of = |dir: &str| format!("oci:{}:test", images.join(dir).display());
+    let debian = sbom(&layout_of("debian/oci"), &[]);
+    let distroless = sbom(&layout_of("distroless/oci"), &[]);
     assert_eq!(amd64, debian);
     assert_eq!(arm64, distroless);
     let out = palisade_with(

@@ -52,11 +52,8 @@ pub struct RegistryOptions {
 #[derive(Debug, Clone)]
 pub struct Pulled {
     pub layout: PathBuf,
-    pub name: ImageName,
     /// Digest of the manifest pulled (the platform's, for an index).
     pub digest: String,
-    /// Layers downloaded now (the others were in the cache).
-    pub downloaded: usize,
 }
 
 /// Pulls `name` for `platform` (`linux/amd64`) into the cache.
@@ -123,12 +120,7 @@ pub fn pull(
         return Err(e);
     }
     let layout = layout(cache, &digest, &media_type, bytes.len(), name)?;
-    Ok(Pulled {
-        layout,
-        name: name.clone(),
-        digest,
-        downloaded: missing.iter().filter(|(_, step)| step != "config").count(),
-    })
+    Ok(Pulled { layout, digest })
 }
 
 /// The repositories a registry lists (`/v2/_catalog`, every page).

@@ -866,3 +866,52 @@ fn tls_with_a_custom_ca() {
         stderr(&out)
     );
 }
+
+/// Scans running at once on one empty cache: each pulls and reads the image, none sees half
+/// a file, and the cache ends whole.
+#[test]
+fn concurrent_scans_share_the_cache_safely() {
+    let images = script("tests/fixtures/build.sh");
+    let tmp = tempdir("registry-concurrent");
+    let registry = Registry::start(&tmp, "");
+    let name = format!("{}/debian:12", registry.addr);
+    push(&images.join("debian/oci"), &name, None);
+    let cache = tmp.join("cache");
+    let expected = packages(&palisade_with(
+        &[
+            "sbom",
+            &format!("oci:{}:test", images.join("debian/oci").display()),
+            "-f",
+            "json",
+        ],
+        &tmp,
+        &[(
+            "PALISADE_CACHE_DIR",
+            tmp.join("other-cache").to_str().unwrap(),
+        )],
+    ));
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_palisade"))
+                .args(["sbom", &name, "--insecure", "-f", "json"])
+                .env("PALISADE_CACHE_DIR", &cache)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        assert_eq!(packages(&child.wait_with_output().unwrap()), expected);
+    }
+    assert_eq!(
+        std::fs::read_dir(cache.join("layers/tmp")).unwrap().count(),
+        0
+    );
+    assert_eq!(
+        std::fs::read_dir(cache.join("layers/layers"))
+            .unwrap()
+            .count(),
+        3
+    );
+}

@@ -13,8 +13,10 @@ use std::process::Command;
 use common::{palisade, script, stderr};
 
 /// (binary file name, package name, version, dev) of every package `palisade sbom` lists.
-fn listed(source: &str) -> (BTreeSet<(String, String, String, bool)>, String) {
-    let out = palisade(&["sbom", source, "-f", "json"], "");
+fn listed(source: &str, extra: &[&str]) -> (BTreeSet<(String, String, String, bool)>, String) {
+    let mut args = vec!["sbom", source, "-f", "json"];
+    args.extend_from_slice(extra);
+    let out = palisade(&args, "");
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let set = doc["packages"]
         .as_array()
@@ -111,7 +113,7 @@ fn binaries_list_what_go_and_rust_audit_info_read() {
         .iter()
         .any(|p| p.1 == "golang.org/x/mod" && p.0 == "app-386"));
     assert!(want.iter().any(|p| p.1 == "autocfg" && p.3));
-    let (got, err) = listed(fx.to_str().unwrap());
+    let (got, err) = listed(fx.to_str().unwrap(), &[]);
     assert_eq!(got, want);
     // The cut-off binary is named with what is wrong; the others are still listed.
     assert!(
@@ -119,12 +121,18 @@ fn binaries_list_what_go_and_rust_audit_info_read() {
         "{err}"
     );
     // The same from an image layer (the stream, not the disk), with its layer.
-    let (got, err) = listed(&format!("oci:{}:test", fx.join("oci").display()));
+    let image = format!("oci:{}:test", fx.join("oci").display());
+    let (got, err) = listed(&image, &[]);
     assert_eq!(got, want);
     assert!(
         err.contains("opt/bin/go/app-truncated: truncated ELF"),
         "{err}"
     );
+    // Binaries over --max-read-bytes are spilled to a temporary file rather than held in
+    // memory, and read the same.
+    let (got, err) = listed(&image, &["--max-read-bytes", "1000000"]);
+    assert_eq!(got, want);
+    assert!(err.contains("app-truncated: truncated ELF"), "{err}");
 }
 
 #[test]

@@ -347,13 +347,44 @@ fn probe_entry(
         return Ok(None);
     }
     if size > limits.max_read_bytes {
-        return Ok(Some(Err(format!(
-            "{size} bytes is over the read limit of {} bytes (--max-read-bytes); not probed",
-            limits.max_read_bytes
-        ))));
+        // Too large to hold in memory: spilled to a temporary file and probed there by offset,
+        // as a root filesystem's files are.
+        return Ok(Some(probe_spilled(probe, entry, magic)));
     }
     entry.take(size - magic.len() as u64).read_to_end(scratch)?;
     Ok(Some(probe.probe(&Bytes(scratch))))
+}
+
+/// Copies an entry (its `head` already read) to a temporary file, unlinked at once, and probes
+/// that. A failure to spill is this file's problem, not the layer's.
+fn probe_spilled(
+    probe: &dyn Probe,
+    entry: &mut impl Read,
+    head: &[u8],
+) -> Result<Option<Vec<u8>>, String> {
+    use std::sync::atomic::AtomicUsize;
+    static SEQ: AtomicUsize = AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "palisade-probe-{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut file = std::fs::File::options()
+            .create_new(true)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| format!("spilling to {}: {e}", path.display()))?;
+        // Unlinked at once: nothing is left behind however the read ends.
+        let _ = std::fs::remove_file(&path);
+        io::Write::write_all(&mut file, head).map_err(|e| format!("spilling: {e}"))?;
+        let size =
+            io::copy(entry, &mut file).map_err(|e| format!("spilling: {e}"))? + head.len() as u64;
+        probe.probe(&crate::probe::DiskFile { file, size })
+    })();
+    let _ = std::fs::remove_file(&path);
+    result
 }
 
 type EntryError = (Option<String>, String);

@@ -251,7 +251,12 @@ fn read_layers(
     opts: &ReadOptions<'_>,
     cache: Option<&Cache>,
 ) -> Result<Image, ImageError> {
-    let recipe = opts.cache.as_ref().map_or("", |c| c.recipe.as_str());
+    // What was kept of a layer also depends on the read limit: a read made under another
+    // limit is not reused.
+    let recipe = opts.cache.as_ref().map_or(String::new(), |c| {
+        format!("{}-{}", c.recipe, opts.limits.max_read_bytes)
+    });
+    let recipe = recipe.as_str();
     let total = AtomicU64::new(0);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<LayerOutput, ImageError>>>> =

@@ -44,7 +44,7 @@ pub fn catalog_layer(layer: &[u8]) {
         limits: limits(),
         platform: "linux/amd64".into(),
         wants: &palisade_catalog::wants,
-        probe: None,
+        probe: Some(&palisade_catalog::binary::PROBE),
         registry: None,
         cache: None,
         verify: true,

@@ -55,24 +55,17 @@ impl Cataloguer for Cargo {
         out: &mut Vec<Package>,
         errors: &mut Vec<String>,
     ) {
-        crate::each_file(
+        crate::list_locked(
             files,
+            out,
             errors,
             is_lock,
-            |path, entry, data, errors| match parse(data) {
-                Ok(found) => out.extend(found.into_iter().map(|(name, version)| {
-                    let purl = purl::build("cargo", None, &name, &version, &[]);
-                    crate::listed_package(
-                        PackageType::Cargo,
-                        name,
-                        version,
-                        purl,
-                        path,
-                        entry.layer,
-                        false,
-                    )
-                })),
-                Err(e) => errors.push(format!("/{path}: not a Cargo.lock this version reads: {e}")),
+            PackageType::Cargo,
+            |name, version| purl::build("cargo", None, name, version, &[]),
+            |_, data| {
+                let found =
+                    parse(data).map_err(|e| format!("not a Cargo.lock this version reads: {e}"))?;
+                Ok(found.into_iter().map(|(n, v)| (n, v, false)).collect())
             },
         );
     }

@@ -91,32 +91,25 @@ impl Cataloguer for DotNet {
         out: &mut Vec<Package>,
         errors: &mut Vec<String>,
     ) {
-        let wanted = |p: &str| kind(p).is_some();
-        crate::each_file(files, errors, wanted, |path, entry, data, errors| {
-            let lock = kind(path) == Some(true);
-            match parse(data, lock) {
-                Ok(found) => out.extend(found.into_iter().map(|(name, version)| {
-                    let purl = purl::build("nuget", None, &name, &version, &[]);
-                    crate::listed_package(
-                        PackageType::Nuget,
-                        name,
-                        version,
-                        purl,
-                        path,
-                        entry.layer,
-                        false,
-                    )
-                })),
-                Err(e) => errors.push(format!(
-                    "/{path}: not a {} this version reads: {e}",
-                    if lock {
-                        "packages.lock.json"
-                    } else {
-                        "deps.json"
-                    }
-                )),
-            }
-        });
+        crate::list_locked(
+            files,
+            out,
+            errors,
+            |p| kind(p).is_some(),
+            PackageType::Nuget,
+            |name, version| purl::build("nuget", None, name, version, &[]),
+            |path, data| {
+                let lock = kind(path) == Some(true);
+                let file = if lock {
+                    "packages.lock.json"
+                } else {
+                    "deps.json"
+                };
+                let found = parse(data, lock)
+                    .map_err(|e| format!("not a {file} this version reads: {e}"))?;
+                Ok(found.into_iter().map(|(n, v)| (n, v, false)).collect())
+            },
+        );
     }
 }
 

@@ -131,24 +131,17 @@ impl Cataloguer for GoMod {
         out: &mut Vec<Package>,
         errors: &mut Vec<String>,
     ) {
-        crate::each_file(
+        crate::list_locked(
             files,
+            out,
             errors,
             is_go_mod,
-            |path, entry, data, errors| match parse(data) {
-                Ok(found) => out.extend(found.into_iter().map(|(name, version)| {
-                    let purl = module_purl(&name, &version);
-                    crate::listed_package(
-                        PackageType::Go,
-                        name,
-                        version,
-                        purl,
-                        path,
-                        entry.layer,
-                        false,
-                    )
-                })),
-                Err(e) => errors.push(format!("/{path}: not a go.mod this version reads: {e}")),
+            PackageType::Go,
+            module_purl,
+            |_, data| {
+                let found =
+                    parse(data).map_err(|e| format!("not a go.mod this version reads: {e}"))?;
+                Ok(found.into_iter().map(|(n, v)| (n, v, false)).collect())
             },
         );
     }

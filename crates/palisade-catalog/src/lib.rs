@@ -125,20 +125,35 @@ pub fn catalog(files: &FileTree) -> Catalog {
     catalog
 }
 
-/// Calls `f` with the path, entry and bytes of every regular file whose path `wanted` accepts
-/// (a lock file, a manifest): the loop every lock-file cataloguer shares.
-pub(crate) fn each_file(
+/// (name, version, development-only) of a package a lock file lists.
+pub(crate) type Locked = (String, String, bool);
+
+/// The loop every lock-file cataloguer shares: each regular file whose path `wanted` accepts is
+/// `parse`d (given its path and bytes); every (name, version, dev) it lists becomes a package of
+/// `package_type` with the URL `purl` makes of name and version, at that file and its layer. A
+/// file that does not parse is reported with the reason `parse` gives.
+pub(crate) fn list_locked(
     files: &FileTree,
+    out: &mut Vec<Package>,
     errors: &mut Vec<String>,
     wanted: impl Fn(&str) -> bool,
-    mut f: impl FnMut(&str, &palisade_image::FileEntry, &[u8], &mut Vec<String>),
+    package_type: palisade_core::PackageType,
+    purl: impl Fn(&str, &str) -> String,
+    parse: impl Fn(&str, &[u8]) -> Result<Vec<Locked>, String>,
 ) {
     for (path, entry) in files.iter() {
         if !wanted(path) || entry.kind != palisade_image::FileKind::File {
             continue;
         }
-        if let Some(data) = database(files, path, errors) {
-            f(path, entry, data, errors);
+        let Some(data) = database(files, path, errors) else {
+            continue;
+        };
+        match parse(path, data) {
+            Ok(found) => out.extend(found.into_iter().map(|(name, version, dev)| {
+                let purl = purl(&name, &version);
+                listed_package(package_type, name, version, purl, path, entry.layer, dev)
+            })),
+            Err(e) => errors.push(format!("/{path}: {e}")),
         }
     }
 }

@@ -58,30 +58,17 @@ impl Cataloguer for Composer {
         out: &mut Vec<Package>,
         errors: &mut Vec<String>,
     ) {
-        crate::each_file(
+        crate::list_locked(
             files,
+            out,
             errors,
             is_lock,
-            |path, entry, data, errors| match parse(data) {
-                Ok(found) => out.extend(found.into_iter().map(|(name, version, dev)| {
-                    let purl = match name.split_once('/') {
-                        Some((vendor, n)) => {
-                            purl::build("composer", Some(vendor), n, &version, &[])
-                        }
-                        None => purl::build("composer", None, &name, &version, &[]),
-                    };
-                    crate::listed_package(
-                        PackageType::Composer,
-                        name,
-                        version,
-                        purl,
-                        path,
-                        entry.layer,
-                        dev,
-                    )
-                })),
-                Err(e) => errors.push(format!("/{path}: not a composer.lock: {e}")),
+            PackageType::Composer,
+            |name, version| match name.split_once('/') {
+                Some((vendor, n)) => purl::build("composer", Some(vendor), n, version, &[]),
+                None => purl::build("composer", None, name, version, &[]),
             },
+            |_, data| parse(data).map_err(|e| format!("not a composer.lock: {e}")),
         );
     }
 }

@@ -67,8 +67,12 @@ pub fn parse_lock(data: &[u8]) -> Result<Vec<(String, String)>, String> {
     Ok(out)
 }
 
+fn gem_purl(name: &str, version: &str) -> String {
+    purl::build("gem", None, name, version, &[])
+}
+
 fn package(name: String, version: String, path: &str, layer: Option<usize>) -> Package {
-    let purl = purl::build("gem", None, &name, &version, &[]);
+    let purl = gem_purl(&name, &version);
     crate::listed_package(PackageType::Gem, name, version, purl, path, layer, false)
 }
 
@@ -96,19 +100,17 @@ impl Cataloguer for Ruby {
                 }
             }
         }
-        crate::each_file(
+        crate::list_locked(
             files,
+            out,
             errors,
             is_lock,
-            |path, entry, data, errors| match parse_lock(data) {
-                Ok(found) => out.extend(
-                    found
-                        .into_iter()
-                        .map(|(n, v)| package(n, v, path, entry.layer)),
-                ),
-                Err(e) => errors.push(format!(
-                    "/{path}: not a Gemfile.lock this version reads: {e}"
-                )),
+            PackageType::Gem,
+            gem_purl,
+            |_, data| {
+                let found = parse_lock(data)
+                    .map_err(|e| format!("not a Gemfile.lock this version reads: {e}"))?;
+                Ok(found.into_iter().map(|(n, v)| (n, v, false)).collect())
             },
         );
     }

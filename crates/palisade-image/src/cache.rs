@@ -87,6 +87,16 @@ impl Cache {
         })
     }
 
+    /// Writes `bytes` to `to` through a temporary file.
+    pub fn write(&self, to: &Path, bytes: &[u8]) -> Result<(), ImageError> {
+        let (mut file, temp) = self.temp()?;
+        if let Err(e) = file.write_all(bytes) {
+            let _ = fs::remove_file(&temp);
+            return Err(ImageError::io(&temp, e));
+        }
+        self.commit(&temp, to)
+    }
+
     fn layer_path(&self, digest: &str, recipe: &str) -> Option<PathBuf> {
         let hex = digest.strip_prefix("sha256:")?;
         let ok = |s: &str| {

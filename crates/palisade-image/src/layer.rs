@@ -369,22 +369,18 @@ fn probe_spilled(
         std::process::id(),
         SEQ.fetch_add(1, Ordering::Relaxed)
     ));
-    let result = (|| {
-        let mut file = std::fs::File::options()
-            .create_new(true)
-            .read(true)
-            .write(true)
-            .open(&path)
-            .map_err(|e| format!("spilling to {}: {e}", path.display()))?;
-        // Unlinked at once: nothing is left behind however the read ends.
-        let _ = std::fs::remove_file(&path);
-        io::Write::write_all(&mut file, head).map_err(|e| format!("spilling: {e}"))?;
-        let size =
-            io::copy(entry, &mut file).map_err(|e| format!("spilling: {e}"))? + head.len() as u64;
-        probe.probe(&crate::probe::DiskFile { file, size })
-    })();
+    let mut file = std::fs::File::options()
+        .create_new(true)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("spilling to {}: {e}", path.display()))?;
+    // Unlinked at once: nothing is left behind however the read ends.
     let _ = std::fs::remove_file(&path);
-    result
+    io::Write::write_all(&mut file, head).map_err(|e| format!("spilling: {e}"))?;
+    let size =
+        io::copy(entry, &mut file).map_err(|e| format!("spilling: {e}"))? + head.len() as u64;
+    probe.probe(&crate::probe::DiskFile { file, size })
 }
 
 type EntryError = (Option<String>, String);

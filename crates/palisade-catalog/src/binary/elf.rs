@@ -32,8 +32,6 @@ pub struct Segment {
 
 #[derive(Debug)]
 pub struct Elf {
-    pub little: bool,
-    pub ptr_size: usize,
     pub sections: Vec<Section>,
     pub segments: Vec<Segment>,
 }
@@ -61,15 +59,20 @@ struct Fields<'a> {
 
 impl Fields<'_> {
     fn uint(&self, at: usize, width: usize) -> u64 {
-        let Some(b) = self.bytes.get(at..at + width) else {
-            return 0; // callers size their slices; unreachable on checked input
-        };
-        let fold = |acc: u64, &x: &u8| acc << 8 | u64::from(x);
-        if self.little {
-            b.iter().rev().fold(0, fold)
-        } else {
-            b.iter().fold(0, fold)
-        }
+        // Callers size their slices; 0 is unreachable on checked input.
+        self.bytes
+            .get(at..at + width)
+            .map_or(0, |b| uint(b, self.little))
+    }
+}
+
+/// An unsigned integer of up to 8 bytes in either byte order.
+pub fn uint(bytes: &[u8], little: bool) -> u64 {
+    let fold = |acc: u64, &x: &u8| acc << 8 | u64::from(x);
+    if little {
+        bytes.iter().rev().fold(0, fold)
+    } else {
+        bytes.iter().fold(0, fold)
     }
 }
 
@@ -102,10 +105,7 @@ impl Elf {
         };
         let [phentsize, phnum, shentsize, shnum, shstrndx] =
             [0, 2, 4, 6, 8].map(|i| h.uint(at + i, 2));
-        let ptr_size = if class64 { 8 } else { 4 };
         let mut elf = Elf {
-            little,
-            ptr_size,
             sections: Vec::new(),
             segments: Vec::new(),
         };
@@ -269,14 +269,5 @@ impl Elf {
             return read(file, at, n, "a loadable segment").map(Some);
         }
         Ok(None)
-    }
-
-    /// A pointer-sized field in this binary's byte order.
-    pub fn ptr(&self, bytes: &[u8]) -> u64 {
-        Fields {
-            bytes,
-            little: self.little,
-        }
-        .uint(0, self.ptr_size)
     }
 }

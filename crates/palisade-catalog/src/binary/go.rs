@@ -56,16 +56,9 @@ pub fn read(elf: &Elf, file: &dyn ReadAt) -> Result<Option<BuildInfo>, String> {
         if ptr_size != 4 && ptr_size != 8 {
             return Err(format!("Go build info: pointer size {ptr_size}"));
         }
-        let big = flags != 0;
-        let ptr = |b: &[u8]| {
-            let b = &b[..ptr_size];
-            let fold = |acc: u64, &x: &u8| acc << 8 | u64::from(x);
-            if big {
-                b.iter().fold(0, fold)
-            } else {
-                b.iter().rev().fold(0, fold)
-            }
-        };
+        // The blob says its own byte order: 0 little-endian, 1 big-endian.
+        let little = flags == 0;
+        let ptr = |b: &[u8]| super::elf::uint(&b[..ptr_size], little);
         let version = go_string(elf, file, ptr(&blob[16..]), ptr_size, &ptr)?;
         let modinfo = go_string(elf, file, ptr(&blob[16 + ptr_size..]), ptr_size, &ptr)?;
         (version, modinfo)
@@ -379,8 +372,6 @@ mod tests {
         data.extend(std::iter::repeat_n(b'x', 5 << 20));
         data.extend(b"\x002.8.2+ds1\x00");
         let no_sections = Elf {
-            little: true,
-            ptr_size: 8,
             sections: Vec::new(),
             segments: Vec::new(),
         };

@@ -294,12 +294,7 @@ fn put_bytes(cache: &Cache, bytes: &[u8], digest: &str) -> Result<(), ImageError
     if cache.has_blob(digest) {
         return Ok(());
     }
-    let (mut file, temp) = cache.temp()?;
-    if let Err(e) = file.write_all(bytes) {
-        let _ = std::fs::remove_file(&temp);
-        return Err(ImageError::io(&temp, e));
-    }
-    cache.commit(&temp, &to)
+    cache.write(&to, bytes)
 }
 
 /// Streams a blob to a temporary file, hashing it; stored only if the digest matches.
@@ -378,17 +373,10 @@ fn layout(
             "annotations": {"org.opencontainers.image.ref.name": name.to_string()}
         }]
     });
-    for (file, text) in [
-        (
-            "oci-layout",
-            r#"{"imageLayoutVersion":"1.0.0"}"#.to_string(),
-        ),
-        ("index.json", index.to_string()),
-    ] {
-        let (mut f, temp) = cache.temp()?;
-        f.write_all(text.as_bytes())
-            .map_err(|e| ImageError::io(&temp, e))?;
-        cache.commit(&temp, &dir.join(file))?;
-    }
+    cache.write(
+        &dir.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )?;
+    cache.write(&dir.join("index.json"), index.to_string().as_bytes())?;
     Ok(dir)
 }

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 [ -x /usr/bin/time ] || { apt-get update -q >/dev/null; apt-get install -y -q time >/dev/null; }
 cargo build --release -q -p palisade-cli
 bin="${CARGO_TARGET_DIR:-target}/release/palisade"
-feeds="${PALISADE_FEEDS:-../shared/feeds}"
+feeds="${PALISADE_FEEDS:-feeds}"
 images=$(bash tests/fixtures/build.sh)
 acc=$(bash tests/fixtures/accuracy.sh)
 tmp=$(mktemp -d)

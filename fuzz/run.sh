@@ -51,7 +51,7 @@ for i,(b,) in enumerate(c.execute('select blob from Packages limit 3')):
 fi
 rm -rf "$rpmdb"
 cp "$fx/rpm-bdb/rootfs/var/lib/rpm/Packages" "$seeds/rpm_bdb/Packages"
-feeds=../../shared/feeds
+feeds=../feeds
 tar -I zstd -xOf "$feeds/golang/golang-vulndb-osv.tar.zst" data/osv/GO-2022-0229.json > "$seeds/osv_record/GO-2022-0229.json"
 tar -I zstd -xOf "$feeds/rustsec/rustsec-advisory-db-osv.tar.zst" crates/RUSTSEC-2016-0001.json > "$seeds/osv_record/RUSTSEC-2016-0001.json"
 tar -I zstd -xOf "$feeds/alpine-secdb/alpine-secdb.tar.zst" alpine/v3.18/main.json > "$seeds/alpine_secdb/v3.18-main.json"

@@ -43,6 +43,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The advisory packs the tests and the snapshot read are vendored in feeds/: a missing or
+# altered pack fails here rather than as a test that finds no data.
+(cd feeds && sha256sum --quiet -c SHA256SUMS) || { echo "feeds/: advisory packs missing or altered" >&2; exit 1; }
+[ -z "${PALISADE_FEEDS:-}" ] || { echo "PALISADE_FEEDS is set: the suite must run on feeds/" >&2; exit 1; }
+
 export PALISADE_TEST_CACHE="${PALISADE_TEST_CACHE:-/var/cache/palisade-test}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/palisade-target}"
 export PALISADE_BIN="$CARGO_TARGET_DIR/debug/palisade"

@@ -222,7 +222,7 @@ fn the_shipped_snapshot_is_the_default_and_rebuilds_byte_for_byte() {
     let recorded: serde_json::Value =
         serde_json::from_slice(&std::fs::read(root().join("db/PROVENANCE.json")).unwrap()).unwrap();
     assert_eq!(v["sha256"], recorded["sha256"]);
-    // Every pack of ../shared/feeds is recorded with its digest.
+    // Every pack of feeds/ is recorded with its digest.
     let sums = std::fs::read_to_string(feeds().join("SHA256SUMS")).unwrap();
     for s in v["sources"].as_array().unwrap() {
         let sha = s["sha256"].as_str().unwrap();
@@ -238,7 +238,7 @@ fn the_shipped_snapshot_is_the_default_and_rebuilds_byte_for_byte() {
                 "db",
                 "build",
                 "--from",
-                "../shared/feeds",
+                "feeds",
                 "-o",
                 out.to_str().unwrap(),
             ],

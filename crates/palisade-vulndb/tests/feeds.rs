@@ -1,4 +1,4 @@
-//! The importers on the real upstream advisory packs in `../shared/feeds` (see its README for
+//! The importers on the real upstream advisory packs vendored in `feeds/` (see its README for
 //! what each pack holds; the counts below are the README's).
 
 #![allow(clippy::unwrap_used)] // test setup panics on failure by design
@@ -12,7 +12,7 @@ use palisade_vulndb::{
 fn feeds() -> PathBuf {
     let dir = std::env::var_os("PALISADE_FEEDS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/feeds"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../feeds"));
     assert!(
         dir.join("README.md").is_file(),
         "advisory packs not found at {} (set PALISADE_FEEDS)",

@@ -60,11 +60,11 @@ pub fn tempdir(name: &str) -> PathBuf {
     dir
 }
 
-/// The advisory packs: `$PALISADE_FEEDS`, else `../shared/feeds` beside the repository.
+/// The advisory packs: `$PALISADE_FEEDS`, else the copies vendored in `feeds/`.
 pub fn feeds() -> PathBuf {
     std::env::var_os("PALISADE_FEEDS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/feeds"))
+        .unwrap_or_else(|| root().join("feeds"))
 }
 
 pub fn stderr(out: &Output) -> String {

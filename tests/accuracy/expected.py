@@ -15,8 +15,11 @@ Prints one line per finding, `name<TAB>version<TAB>id<TAB>fixed`, sorted.
 - Python distributions: every *.dist-info/METADATA and *.egg-info/PKG-INFO, names normalised by
   PEP 503; PyPA's OSV YAML evaluated by the OSV rules with `packaging.version`.
 - Findings for one package whose advisories share an id or alias are one finding, named by its
-  CVE id when it has one; its fixed version is the highest. A DSA that lists several CVEs is
-  its own finding (its CVEs are related, not aliases).
+  CVE id when it has one; its fixed version is the highest.
+- A Debian bundle (a DSA/DLA definition that lists several CVEs) is never a finding itself:
+  each of its CVEs is, unless the CVE has a definition of its own for the source package (then
+  that definition decides); a CVE known only from bundles is fixed in the highest of their
+  fixed versions.
 """
 import bz2
 import email.parser
@@ -72,7 +75,7 @@ def debian_packages():
 
 
 def oval(release, tmp):
-    """source package -> [(id, aliases, fixed or None for never affected)]"""
+    """source package -> [(id, aliases, fixed or None for never affected, bundled CVEs)]"""
     unpack(os.path.join(FEEDS, "debian-oval/debian-oval-bookworm-bullseye-2023-07-14.tar.zst"), tmp)
     codename = {"12": "bookworm", "11": "bullseye"}.get(release)
     by_source = {}
@@ -88,11 +91,13 @@ def oval(release, tmp):
             refs = [r.get("ref_id") for r in el.iter(ns + "reference")]
             refs = [r for r in refs if r and r != ident]
             aliases = refs if len(refs) <= 1 else []
+            cves = sorted({r for r in refs if r.startswith("CVE-")})
+            bundled = cves if len(cves) > 1 and not ident.startswith("CVE-") else []
             for c in el.iter(ns + "criterion"):
                 m = re.match(r"^(\S+) DPKG is earlier than (\S+)$", c.get("comment", ""))
                 if m and m.group(1):
                     fixed = None if m.group(2) in ("0", "0:0") else m.group(2)
-                    by_source.setdefault(m.group(1), []).append((ident, aliases, fixed))
+                    by_source.setdefault(m.group(1), []).append((ident, aliases, fixed, bundled))
             el.clear()
     return by_source
 
@@ -213,9 +218,26 @@ def main():
         if rel.get("ID") == "debian":
             defs = oval(rel.get("VERSION_ID", "").split(".")[0], tmp)
             for name, version, src, srcv in debian_packages():
-                hits = [(i, al, fx) for i, al, fx in defs.get(src, [])
-                        if fx is not None and apt_pkg.version_compare(srcv, fx) < 0]
-                for ident, fixed in merge(hits, apt_pkg.version_compare).items():
+                own = {i for i, _, _, _ in defs.get(src, [])}
+                hits, bundles = [], []
+                for i, al, fx, bundled in defs.get(src, []):
+                    if fx is None or apt_pkg.version_compare(srcv, fx) >= 0:
+                        continue
+                    if bundled:
+                        bundles.append((bundled, fx))
+                    else:
+                        hits.append((i, al, fx))
+                found = merge(hits, apt_pkg.version_compare)
+                from_bundles = {}
+                for bundled, fx in bundles:
+                    for cve in bundled:
+                        if cve in found or cve in own:
+                            continue
+                        best = from_bundles.get(cve)
+                        if best is None or apt_pkg.version_compare(fx, best) > 0:
+                            from_bundles[cve] = fx
+                found.update(from_bundles)
+                for ident, fixed in found.items():
                     rows.add((name, version, ident, fixed))
         advisories = pypa(tmp)
         for name, version in python_packages():

@@ -211,6 +211,7 @@ fn export(args: &DbArgs, out: Option<&Path>) -> anyhow::Result<ExitCode> {
         let mut sources: Vec<String> = entries.iter().map(|e| e.record.clone()).collect();
         sources.dedup();
         let adv = Advisory {
+            upstream: Vec::new(),
             id: rec.id,
             aliases: rec.aliases,
             summary: rec.summary,

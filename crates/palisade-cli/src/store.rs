@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use palisade_catalog::Catalog;
 use palisade_image::Image;
-use palisade_scan::matching::Finding;
+use palisade_scan::matching::{Finding, Matches};
 use palisade_scan::sbom::{self, DocInfo, Subject};
 use palisade_store::{FindingKey, Record, Store};
 use palisade_vulndb::db::Database;
@@ -59,7 +59,7 @@ pub fn save(
     store: &Store,
     image: &Image,
     catalog: &Catalog,
-    findings: &[Finding],
+    matches: &Matches,
     db: &Database,
 ) -> anyhow::Result<()> {
     let now = output::now_rfc3339();
@@ -76,7 +76,8 @@ pub fn save(
         matched: now,
         db_built: db.meta().built.clone(),
         sbom: sbom.into_bytes(),
-        findings: keys(findings, catalog),
+        findings: keys(&matches.findings, catalog),
+        checked: Some(matches.checked.iter().cloned().collect()),
     })?;
     Ok(())
 }

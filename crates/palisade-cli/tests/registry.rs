@@ -787,18 +787,48 @@ fn a_registry_walk_stores_images_and_rescan_reports_changes() {
         String::from_utf8_lossy(&out.stdout)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains(": 0 changed, 0 failed"));
+    // Back to the old database, which has no PyPI (nor Debian) advisories: the 64 are not
+    // checked, never "fixed", and the lost coverage is said and fails the run (issue 11).
+    let out = palisade_with(
+        &["rescan", "--db", old_db.to_str().unwrap(), "-f", "json"],
+        &tmp,
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let python = lines
+        .iter()
+        .find(|l| l["image"] == format!("{r}/apps/python:latest"))
+        .unwrap();
+    assert_eq!(python["fixed"].as_array().unwrap().len(), 0, "{python}");
+    assert_eq!(python["not_checked"].as_array().unwrap().len(), 64);
+    assert!(python["coverage_lost"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("PyPI")));
+    assert!(python["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w.as_str().unwrap().contains("no advisories for PyPI")));
+    let debian = lines
+        .iter()
+        .find(|l| l["image"] == format!("{r}/debian:latest"))
+        .unwrap();
+    assert_eq!(debian["coverage_lost"], serde_json::json!(["Debian:12"]));
+    // The same database again: the table says it, and the run still fails.
     let out = palisade_with(&["rescan", "--db", old_db.to_str().unwrap()], &tmp, &env);
     let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(!text.contains("  - CVE-"), "{text}");
     assert!(
-        text.contains(&format!(
-            "{r}/apps/python:latest: 0 new, 64 fixed, 0 findings"
-        )),
+        text.contains("the database has no advisories for PyPI, which the last match checked"),
         "{text}"
     );
-    assert!(
-        text.contains("  - CVE-2018-18074 requests 2.19.1"),
-        "{text}"
-    );
+    assert!(text.contains("4 checked less than before"), "{text}");
 }
 
 /// HTTPS with a certificate from the test's own CA: trusted with --ca-file, refused without it
@@ -892,7 +922,7 @@ fn concurrent_scans_share_the_cache_safely() {
     ));
     let children: Vec<_> = (0..4)
         .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_palisade"))
+            common::command()
                 .args(["sbom", &name, "--insecure", "-f", "json"])
                 .env("PALISADE_CACHE_DIR", &cache)
                 .stdout(Stdio::piped())

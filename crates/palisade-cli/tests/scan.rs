@@ -502,6 +502,11 @@ fn fs_scans_only_language_packages_and_progress_shows_only_on_a_terminal() {
     );
     let tty = Command::new("script")
         .args(["-qec", &cmd, "/dev/null"])
+        .envs(
+            common::command()
+                .get_envs()
+                .filter_map(|(k, v)| Some((k, v?))),
+        )
         .output()
         .unwrap();
     assert!(tty.status.success(), "{}", stderr(&tty));
@@ -593,4 +598,129 @@ fn cvss_scores_agree_with_red_hats_cvss_library_on_every_vector_in_the_snapshot(
         differ.len(),
         &differ[..differ.len().min(10)]
     );
+}
+
+/// Issue 11: Palisade's JSON SBOM reads back into the very packages it was written from (no
+/// package without a purl dropped, RPM epochs and source packages kept), so `scan sbom` and
+/// `rescan` see what `scan` saw; over the output of every cataloguer.
+#[test]
+fn palisade_json_reads_back_into_the_packages_it_was_written_from() {
+    let images = script("tests/fixtures/build.sh");
+    let acc = script("tests/fixtures/accuracy.sh");
+    let lang = script("tests/fixtures/lang-image.sh");
+    let bins = script("tests/fixtures/binaries.sh");
+    let tmp = tempdir("sbom-roundtrip");
+    let sources = [
+        format!("oci:{}/debian/oci:test", images.display()),
+        format!("oci:{}/rpm/oci", images.display()),
+        format!("rootfs:{}/rpm-bdb/rootfs", images.display()),
+        format!("oci:{}/distroless/oci", images.display()),
+        format!("rootfs:{}/python/rootfs", images.display()),
+        format!("rootfs:{}/debian-aged/rootfs", acc.display()),
+        format!("oci:{}/python-vuln/oci:test", acc.display()),
+        format!("oci:{}:test", lang.join("oci").display()),
+        format!("rootfs:{}", bins.display()),
+    ];
+    let mut types = BTreeSet::new();
+    for source in &sources {
+        let file = tmp.join("sbom.json");
+        let out = palisade(
+            &["sbom", source, "-f", "json", "-o", file.to_str().unwrap()],
+            "",
+        );
+        assert!(out.status.code() != Some(101), "{source}: {}", stderr(&out));
+        let data = std::fs::read(&file).unwrap();
+        let written: serde_json::Value = serde_json::from_slice(&data).unwrap();
+        let input = palisade_scan::sbom_input::read(&data, source).unwrap();
+        assert!(input.skipped.is_empty(), "{source}: {:?}", input.skipped);
+        let want = written["packages"].as_array().unwrap();
+        assert!(!want.is_empty(), "{source}: no packages");
+        assert_eq!(input.packages.len(), want.len(), "{source}");
+        for (got, want) in input.packages.iter().zip(want) {
+            let mut want = want.clone();
+            // Layer digests are the image's, written beside each package for readers.
+            let loc = want["location"].as_object_mut().unwrap();
+            loc.remove("layerDigest");
+            loc.remove("layerDiffID");
+            assert_eq!(serde_json::to_value(got).unwrap(), want, "{source}");
+            types.insert(got.package_type.name());
+        }
+        assert_eq!(
+            input.os.as_ref().map(|o| o.id.clone()),
+            written["os"]["id"].as_str().map(String::from),
+            "{source}"
+        );
+        // And the findings are the same as the source's.
+        let target = if source.starts_with("rootfs:") {
+            ["rootfs", source.trim_start_matches("rootfs:")]
+        } else {
+            ["image", source.as_str()]
+        };
+        let (_, direct) = scan(&target);
+        let (out, from_sbom) = scan(&["sbom", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{source}: {}", stderr(&out));
+        assert_eq!(rows(&from_sbom), rows(&direct), "{source}");
+        let packages = |r: &serde_json::Value| -> u64 {
+            r["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["packages"].as_u64().unwrap())
+                .sum()
+        };
+        assert_eq!(packages(&from_sbom), packages(&direct), "{source}");
+    }
+    for t in ["deb", "rpm", "python", "npm", "go", "cargo", "maven"] {
+        assert!(
+            types.contains(t),
+            "no {t} package in the fixtures: {types:?}"
+        );
+    }
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+/// Issue 11: a Debian bundle advisory (DSA-5197-1 lists 15 curl CVEs) is not a finding of its
+/// own beside its CVEs: each CVE is reported once, with the DSA as its "fixed by" reference,
+/// and the counts agree with the independent oracle.
+#[test]
+fn bundle_advisories_are_references_not_extra_findings() {
+    let tmp = tempdir("scan-bundles");
+    let rootfs = tmp.join("rootfs");
+    std::fs::create_dir_all(rootfs.join("var/lib/dpkg")).unwrap();
+    std::fs::create_dir_all(rootfs.join("etc")).unwrap();
+    std::fs::write(
+        rootfs.join("etc/os-release"),
+        "ID=debian\nVERSION_ID=\"11\"\nVERSION_CODENAME=bullseye\n",
+    )
+    .unwrap();
+    std::fs::write(
+        rootfs.join("var/lib/dpkg/status"),
+        "Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\n\
+         Source: curl\nVersion: 7.74.0-1.3+deb11u1\n\n",
+    )
+    .unwrap();
+    let (out, report) = scan(&["rootfs", rootfs.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list: Vec<&serde_json::Value> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["findings"].as_array().unwrap())
+        .collect();
+    let ids: Vec<&str> = list.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert!(!ids.iter().any(|i| i.starts_with("DSA-")), "{ids:?}");
+    let cve = list
+        .iter()
+        .find(|f| f["id"] == "CVE-2021-22898")
+        .unwrap_or_else(|| panic!("{ids:?}"));
+    assert_eq!(cve["fixed"], "7.74.0-1.3+deb11u2");
+    assert_eq!(cve["fixed_by"], serde_json::json!(["DSA-5197-1"]));
+    assert_eq!(
+        ids.iter().filter(|i| **i == "CVE-2021-22898").count(),
+        1,
+        "{ids:?}"
+    );
+    assert_eq!(findings(&report) as usize, ids.len());
+    assert_eq!(rows(&report), oracle(&rootfs));
+    std::fs::remove_dir_all(&tmp).unwrap();
 }

@@ -119,6 +119,10 @@ pub struct Finding {
     pub cvss: Vec<Cvss>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// Distribution advisories that fix this vulnerability together with others (a DSA, DLA):
+    /// references, not findings of their own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixed_by: Vec<String>,
     pub basis: Vec<Basis>,
 }
 
@@ -129,6 +133,12 @@ pub struct Matches {
     /// Every statement evaluated, matched or not, by package index.
     pub evaluations: Vec<(usize, Basis)>,
     pub warnings: Vec<String>,
+    /// Ecosystems whose advisories were consulted (`Debian:12`, `PyPI`).
+    pub checked: BTreeSet<String>,
+    /// Packages nothing was consulted for, by package index, with the ecosystem the database
+    /// lacks (or the OS it does not know). A finding cannot appear for them: their absence
+    /// means "not checked", never "not affected".
+    pub unchecked: Vec<(usize, String)>,
 }
 
 /// Where a package is looked up: ecosystem, name and the version to compare.
@@ -229,9 +239,18 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
     // Binary packages of one source package share their statements: read them once.
     let mut statements: BTreeMap<(String, String), Vec<Entry>> = BTreeMap::new();
     for (index, pkg) in catalog.packages.iter().enumerate() {
+        if is_os(pkg.package_type) && os_eco.is_none() {
+            out.unchecked.push((index, "unknown OS".into()));
+            continue;
+        }
         let Some((eco, name, version)) = query(pkg, os_eco.as_deref()) else {
             continue;
         };
+        if !known.contains(eco.as_str()) {
+            out.unchecked.push((index, eco));
+            continue;
+        }
+        out.checked.insert(eco.clone());
         // A version the ecosystem cannot order (a git URL in a lock file, a local path) is
         // said once, not once per advisory statement.
         if let Some(scheme) = ecosystem::scheme(&eco) {
@@ -255,10 +274,25 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
             }
             out.evaluations.push((index, basis));
         }
-        for (ids, group) in group_by_alias(db, &matched, &mut records)? {
+        let evaluated: BTreeSet<&str> = statements[&key].iter().map(|e| e.id.as_str()).collect();
+        let bundles_apply = is_os(pkg.package_type);
+        for g in group_by_alias(db, &matched, &evaluated, bundles_apply, &mut records)? {
             out.findings
-                .push(finding(index, &version, &eco, ids, group, &records));
+                .push(finding(index, &version, &eco, g, &records));
         }
+    }
+    // Language ecosystems the database lacks (the OS is said above, with its release).
+    let mut lacking: BTreeMap<&str, usize> = BTreeMap::new();
+    for (index, eco) in &out.unchecked {
+        if !is_os(catalog.packages[*index].package_type) {
+            *lacking.entry(eco.as_str()).or_default() += 1;
+        }
+    }
+    for (eco, n) in lacking {
+        out.warnings.push(format!(
+            "the database ({}) has no advisories for {eco}; {n} {eco} packages were not checked",
+            db.name()
+        ));
     }
     Ok(out)
 }
@@ -349,56 +383,122 @@ fn evaluate(entry: &Entry, version: &str, warnings: &mut Vec<String>) -> Basis {
     basis
 }
 
-/// The ids one finding goes by, and the statements that make it.
-type Group = (BTreeSet<String>, Vec<Basis>);
+/// One finding in the making: the ids it goes by, the statements that make it, and the bundle
+/// advisories that fix it.
+#[derive(Default)]
+struct Group {
+    ids: BTreeSet<String>,
+    basis: Vec<Basis>,
+    fixed_by: BTreeSet<String>,
+    /// Made from bundles alone (the CVE has no statement of its own).
+    from_bundles: bool,
+}
 
 /// Splits matched statements into findings: statements whose ids or aliases meet are one
 /// finding, unless that would fold two different CVEs together. Shared aliases that are
 /// bundles (a DSA, an upstream advisory such as GNUTLS-SA-2021-03-10, a Xen XSA fixing several
 /// CVEs) name related vulnerabilities, not the same one.
+///
+/// For distribution packages (`bundles_apply`) a bundle is not a finding of its own when it
+/// names CVEs: each of its CVEs is the finding (the bundle's statement makes it where the CVE
+/// has no statement of its own, `evaluated` being the ids that have one), and the bundle is
+/// its `fixed_by` reference. A CVE whose own statement says this version is not affected stays
+/// unreported. Only a bundle that names no CVE stands alone.
 fn group_by_alias(
     db: &Database,
     matched: &[Basis],
+    evaluated: &BTreeSet<&str>,
+    bundles_apply: bool,
     records: &mut BTreeMap<String, Option<AdvisoryRecord>>,
 ) -> Result<Vec<Group>, DbError> {
     let cves = |ids: &BTreeSet<String>| ids.iter().filter(|i| i.starts_with("CVE-")).count();
     let mut groups: Vec<Group> = Vec::new();
+    let mut bundles: Vec<(&Basis, BTreeSet<String>)> = Vec::new();
     for b in matched {
         if !records.contains_key(&b.advisory) {
             records.insert(b.advisory.clone(), db.advisory(&b.advisory)?);
         }
         let mut ids: BTreeSet<String> = BTreeSet::from([b.advisory.clone()]);
+        let mut upstream = BTreeSet::new();
         if let Some(Some(r)) = records.get(&b.advisory) {
             ids.extend(r.aliases.iter().cloned());
+            upstream.extend(r.upstream.iter().cloned());
         }
         if cves(&ids) > 1 {
+            upstream.extend(std::mem::take(&mut ids));
             ids = BTreeSet::from([b.advisory.clone()]);
         }
-        let mut merged = (ids, vec![b.clone()]);
-        let mut rest = Vec::new();
-        for g in groups {
-            let union: BTreeSet<String> = g.0.union(&merged.0).cloned().collect();
-            if g.0.is_disjoint(&merged.0) || cves(&union) > 1 {
-                rest.push(g);
-            } else {
-                merged.0 = union;
-                merged.1.extend(g.1);
+        if bundles_apply && cves(&upstream) > 0 && !b.advisory.starts_with("CVE-") {
+            bundles.push((b, upstream));
+            continue;
+        }
+        merge_into(&mut groups, ids, b.clone(), &cves);
+    }
+    for (b, ids) in bundles {
+        for cve in ids.iter().filter(|i| i.starts_with("CVE-")) {
+            // The bundle's statement stands in for the CVE's own only where it has none.
+            let mut stand_in = b.clone();
+            stand_in.note.get_or_insert_with(|| {
+                format!("{cve} has no statement of its own: {} decides", b.advisory)
+            });
+            if let Some(g) = groups.iter_mut().find(|g| g.ids.contains(cve)) {
+                g.fixed_by.insert(b.advisory.clone());
+                if g.from_bundles {
+                    g.basis.push(stand_in);
+                }
+            } else if !evaluated.contains(cve.as_str()) {
+                groups.push(Group {
+                    ids: BTreeSet::from([cve.clone()]),
+                    basis: vec![stand_in],
+                    fixed_by: BTreeSet::from([b.advisory.clone()]),
+                    from_bundles: true,
+                });
             }
         }
-        rest.push(merged);
-        groups = rest;
     }
     Ok(groups)
+}
+
+/// Adds one statement (going by `ids`) to the groups it meets, merging them.
+fn merge_into(
+    groups: &mut Vec<Group>,
+    ids: BTreeSet<String>,
+    basis: Basis,
+    cves: &dyn Fn(&BTreeSet<String>) -> usize,
+) {
+    let mut merged = Group {
+        ids,
+        basis: vec![basis],
+        ..Group::default()
+    };
+    let mut rest = Vec::new();
+    for g in std::mem::take(groups) {
+        let union: BTreeSet<String> = g.ids.union(&merged.ids).cloned().collect();
+        if g.ids.is_disjoint(&merged.ids) || cves(&union) > 1 {
+            rest.push(g);
+        } else {
+            merged.ids = union;
+            merged.basis.extend(g.basis);
+            merged.fixed_by.extend(g.fixed_by);
+        }
+    }
+    rest.push(merged);
+    *groups = rest;
 }
 
 fn finding(
     package: usize,
     version: &str,
     eco: &str,
-    ids: BTreeSet<String>,
-    basis: Vec<Basis>,
+    group: Group,
     records: &BTreeMap<String, Option<AdvisoryRecord>>,
 ) -> Finding {
+    let Group {
+        ids,
+        basis,
+        fixed_by,
+        ..
+    } = group;
     let recs: Vec<&AdvisoryRecord> = basis
         .iter()
         .filter_map(|b| records.get(&b.advisory).and_then(Option::as_ref))
@@ -439,6 +539,7 @@ fn finding(
         severity_source,
         cvss,
         title: recs.iter().find_map(|r| r.summary.clone()),
+        fixed_by: fixed_by.into_iter().collect(),
         basis,
     }
 }

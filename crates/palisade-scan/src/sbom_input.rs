@@ -1,10 +1,12 @@
 //! Reading an SBOM back, to scan it without the image: CycloneDX JSON (components, nested
 //! ones included), SPDX JSON (packages' `purl` external references) and Palisade's own JSON.
-//! Packages are rebuilt from their package URLs (type, name, version, and for OS packages the
+//! Palisade's JSON reads back into the very `Package`s it was written from; other formats'
+//! packages are rebuilt from their package URLs (type, name, version, and for OS packages the
 //! `upstream` source and `distro` qualifiers), so SBOMs written by other tools work too.
 
 use palisade_core::purl::{self, Purl};
 use palisade_core::{Location, OsRelease, Package, PackageType};
+use serde::Deserialize;
 use serde_json::Value;
 
 /// What an SBOM describes, as far as matching needs it.
@@ -72,17 +74,21 @@ pub fn read(data: &[u8], source: &str) -> Result<SbomInput, String> {
             }
         }
     } else if doc["schemaVersion"] == crate::sbom::JSON_SCHEMA {
+        // Palisade's own JSON is the catalogue's `Package` serialized: read it back as such, so
+        // nothing the package URL does not carry (a package without one, RPM epochs, source
+        // packages, dev flags) is lost between `scan` and `rescan`.
         out.name = doc["source"]["name"].as_str().map(String::from);
         out.os = serde_json::from_value::<OsRelease>(doc["os"].clone()).ok();
-        for p in doc["packages"].as_array().into_iter().flatten() {
-            if let Some(u) = p["purl"].as_str() {
-                found.push((
-                    u.to_string(),
-                    p["location"]["path"].as_str().unwrap_or("").to_string(),
-                    p["location"]["layer"].as_u64().map(|l| l as usize),
-                ));
+        for (i, p) in doc["packages"].as_array().into_iter().flatten().enumerate() {
+            match Package::deserialize(p) {
+                Ok(pkg) => out.packages.push(pkg),
+                Err(e) => out.skipped.push(format!(
+                    "packages[{i}] ({}): not a package this version reads: {e}",
+                    p["name"].as_str().unwrap_or("(unnamed)")
+                )),
             }
         }
+        return Ok(out);
     } else {
         return Err(format!(
             "{source}: not an SBOM this version reads (CycloneDX JSON, SPDX JSON or palisade.sbom/v1)"

@@ -74,6 +74,7 @@ pub fn import(data: &[u8], source: &str, out: &mut Import) {
                     )
                 };
                 out.advisories.push(Advisory {
+                    upstream: Vec::new(),
                     id: id.to_string(),
                     aliases: ids.map(str::to_string).collect(),
                     summary: None,

@@ -314,11 +314,13 @@ pub fn import(input: impl BufRead, source: &str, out: &mut Import) {
         // A DSA that fixes several CVEs is a bundle, not another name for each of them: only a
         // single reference is an alias (merging on it would fold distinct CVEs into one finding).
         let mut aliases: Vec<String> = d.references.into_iter().filter(|r| *r != id).collect();
+        let mut upstream = Vec::new();
         if aliases.len() > 1 {
-            aliases.clear();
+            upstream = std::mem::take(&mut aliases);
         }
         out.advisories.push(Advisory {
             aliases,
+            upstream,
             id,
             summary: Some(d.description).filter(|t| !t.is_empty()),
             severity: Vec::new(),

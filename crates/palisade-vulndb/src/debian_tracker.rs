@@ -141,6 +141,7 @@ pub fn import(data: &[u8], source: &str, out: &mut Import) {
                 continue;
             }
             out.advisories.push(Advisory {
+                upstream: Vec::new(),
                 id: id.clone(),
                 aliases: Vec::new(),
                 summary: issue.description.filter(|d| !d.is_empty()),

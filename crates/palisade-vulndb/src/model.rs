@@ -9,6 +9,10 @@ pub struct Advisory {
     /// Other ids of the same vulnerability (CVE, GHSA); findings are merged on them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// For a bundle (a DSA fixing several CVEs): the vulnerabilities it covers (OSV's
+    /// `upstream`). Related, not the same: findings are never merged on them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upstream: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

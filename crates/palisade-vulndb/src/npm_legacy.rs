@@ -226,6 +226,7 @@ pub fn import(data: &[u8], source: &str, out: &mut Import) {
         .into_iter()
         .collect();
     out.advisories.push(Advisory {
+        upstream: Vec::new(),
         id: format!("NSWG-ECO-{}", record.id),
         aliases: record.cves,
         summary: record.title.filter(|t| !t.is_empty()),

@@ -12,6 +12,9 @@ struct Record {
     id: String,
     #[serde(default)]
     aliases: Vec<String>,
+    /// OSV 1.6: the upstream vulnerabilities a downstream advisory covers.
+    #[serde(default)]
+    upstream: Vec<String>,
     #[serde(default)]
     summary: Option<String>,
     #[serde(default)]
@@ -139,6 +142,7 @@ fn convert(r: Record, source: &str) -> Result<Advisory, String> {
     Ok(Advisory {
         id: r.id,
         aliases: r.aliases,
+        upstream: r.upstream,
         // PyPA records often have only `details`: its first line stands in as the title.
         summary: r.summary.filter(|s| !s.is_empty()).or_else(|| {
             r.details

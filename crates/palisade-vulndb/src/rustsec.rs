@@ -80,6 +80,7 @@ fn convert(data: &[u8], source: &str) -> Result<Advisory, String> {
         .into_iter()
         .collect();
     Ok(Advisory {
+        upstream: Vec::new(),
         id: front.advisory.id,
         aliases: front.advisory.aliases,
         summary: title,

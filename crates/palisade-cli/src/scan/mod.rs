@@ -214,7 +214,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     // Registry images are kept in the store, for `rescan`.
     if matches!(s.image.source, SourceRef::Registry { .. }) {
         let store = store::open(&args.store)?;
-        store::save(&store, &s.image, &s.catalog, &s.matches.findings, &s.db)?;
+        store::save(&store, &s.image, &s.catalog, &s.matches, &s.db)?;
     }
     let (findings, suppressed, mut warnings) =
         gate::apply(&filters, s.matches.findings, &s.catalog.packages);

@@ -96,7 +96,7 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
                 for w in image.diagnostics.iter().chain(&matches.warnings) {
                     eprintln!("palisade: warning: {shown}: {w}");
                 }
-                store::save(&store, &image, &catalog, &matches.findings, &database)?;
+                store::save(&store, &image, &catalog, &matches, &database)?;
                 let (reported, _, _) = gate::apply(filters, matches.findings, &catalog.packages);
                 let mut counts: Vec<(Level, usize)> = Vec::new();
                 for f in &reported {

@@ -24,8 +24,18 @@ pub fn script(path: &str) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 
+/// The `palisade` binary with its cache and store in this test run's own directory, never the
+/// user's `~/.cache/palisade` or `~/.local/share/palisade` (a test's `env` may override them).
+pub fn command() -> Command {
+    let own = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("run-{}", std::process::id()));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_palisade"));
+    cmd.env("PALISADE_CACHE_DIR", own.join("cache"))
+        .env("PALISADE_STORE", own.join("store.db"));
+    cmd
+}
+
 pub fn palisade(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
+    let mut child = command()
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -43,7 +53,7 @@ pub fn palisade(args: &[&str], stdin: &str) -> Output {
 
 /// Runs `palisade` with extra environment variables and a working directory.
 pub fn palisade_with(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_palisade"))
+    command()
         .args(args)
         .current_dir(cwd)
         .envs(env.iter().copied())

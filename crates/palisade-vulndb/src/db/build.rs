@@ -40,12 +40,18 @@ pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>
                 .or_insert_with(|| AdvisoryRecord {
                     id: adv.id.clone(),
                     aliases: Vec::new(),
+                    upstream: Vec::new(),
                     summary: None,
                     severity: Vec::new(),
                 });
             for a in adv.aliases {
                 if a != rec.id && !rec.aliases.contains(&a) {
                     rec.aliases.push(a);
+                }
+            }
+            for u in adv.upstream {
+                if u != rec.id && !rec.upstream.contains(&u) {
+                    rec.upstream.push(u);
                 }
             }
             if rec.summary.is_none() {

@@ -36,8 +36,9 @@ fn listed(source: &str, extra: &[&str]) -> (BTreeSet<(String, String, String, bo
 }
 
 /// What `go version -m` printed for one binary, as the packages it names: the standard
-/// library at the Go version, the main module (or, for a GOPATH build, the main package),
-/// and each dependency with its `=>` replacement unless that is a local directory.
+/// library at the Go version, the main module (or, for a GOPATH build, the repository its main
+/// package lives in, as Syft names it: `github.com/OWNER/REPO`), and each dependency with its
+/// `=>` replacement unless that is a local directory.
 fn go_oracle(txt: &Path, main_version: Option<&str>) -> BTreeSet<(String, String, String, bool)> {
     let text = std::fs::read_to_string(txt).unwrap();
     let file = txt.file_stem().unwrap().to_str().unwrap().to_string();
@@ -63,7 +64,10 @@ fn go_oracle(txt: &Path, main_version: Option<&str>) -> BTreeSet<(String, String
             _ => {}
         }
     }
-    let (name, version) = main.unwrap();
+    let (mut name, version) = main.unwrap();
+    if !text.contains("\tmod\t") && name.starts_with("github.com/") {
+        name = name.split('/').take(3).collect::<Vec<_>>().join("/");
+    }
     out.push((name, main_version.map_or(version, str::to_string)));
     out.into_iter()
         .map(|(n, v)| (file.clone(), n, v, false))
@@ -169,6 +173,18 @@ fn binary_packages_are_matched_against_their_ecosystems() {
     assert!(findings.contains(&("stdlib".into(), "go1.19.8".into(), "CVE-2023-24539".into())));
     assert!(!findings.iter().any(|f| f.1 == "(devel)"));
     assert!(!stderr(&out).contains("(devel)"), "{}", stderr(&out));
+    // Debian's GOPATH-built docker-registry is the module github.com/docker/distribution, so
+    // its advisories are evaluated (2.8.2+ds1 is past GO-2022-0379's fix in 2.8.0).
+    let out = palisade(
+        &["explain", "GO-2022-0379", "fs", fx.to_str().unwrap()],
+        "",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("github.com/docker/distribution") && text.contains("v2.8.2+ds1"),
+        "{text}{}",
+        stderr(&out)
+    );
 }
 
 /// Syft 1.18.1 on the same directory: the same packages but for the differences
@@ -211,6 +227,24 @@ fn syft_finds_the_same_binary_packages_but_for_documented_differences() {
     for p in local {
         ours.remove(&p);
         ours.insert((p.0, "./local".into(), "(devel)".into()));
+    }
+    // Syft 1.18.1 names a GOPATH build's program by its package path
+    // (`github.com/docker/distribution/cmd/registry`); Palisade by its module, which is what
+    // advisories name.
+    for bin in ["skopeo", "docker-registry", "etcd"] {
+        let text = std::fs::read_to_string(fx.join(format!("go/debian/{bin}.txt"))).unwrap();
+        let path = text
+            .lines()
+            .find_map(|l| l.trim_start().strip_prefix("path\t"))
+            .unwrap();
+        let main: Vec<_> = ours
+            .iter()
+            .filter(|p| p.0 == bin && path.starts_with(p.1.as_str()) && p.1 != "stdlib")
+            .cloned()
+            .collect();
+        assert_eq!(main.len(), 1, "{bin}: {main:?}");
+        ours.remove(&main[0]);
+        ours.insert((main[0].0.clone(), path.to_string(), main[0].2.clone()));
     }
     // Syft does not read the cut-off binary either.
     assert_eq!(syft, ours);

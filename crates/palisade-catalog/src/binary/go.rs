@@ -181,16 +181,28 @@ pub fn dependencies(modinfo: &str) -> Vec<Module> {
     out
 }
 
-/// The program itself: its module (the `mod` line) or, for a GOPATH build, its package (the
-/// `path` line), with the version the build info gives: the module's, else one set through
-/// `-ldflags "-X ...version=..."`. `None` version: unknown (Go says "(devel)").
-pub fn main_program(modinfo: &str) -> Option<(String, Option<String>)> {
-    let (mut path, mut version, mut ldflags) = (None, None, None);
+/// The program itself, as advisories name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MainProgram {
+    /// Its module: the `mod` line, or for a GOPATH build (no module) the module its package
+    /// path belongs to (`module_of_package`).
+    pub module: String,
+    /// The version the build info gives: the module's, else one set through
+    /// `-ldflags "-X ...version=..."`. `None`: unknown (Go says "(devel)").
+    pub version: Option<String>,
+    /// The main package's path, where it is not the module (a GOPATH build).
+    pub package: Option<String>,
+}
+
+/// The program of a binary's build info.
+pub fn main_program(modinfo: &str) -> Option<MainProgram> {
+    let (mut path, mut version, mut ldflags, mut module_line) = (None, None, None, false);
     for line in modinfo.lines() {
         let mut f = line.split('\t');
         match (f.next(), f.next(), f.next()) {
             (Some("path"), Some(p), _) if path.is_none() => path = Some(p.to_string()),
             (Some("mod"), Some(p), v) => {
+                module_line = true;
                 path = Some(p.to_string());
                 version = v
                     .filter(|v| !v.is_empty() && *v != "(devel)")
@@ -204,13 +216,67 @@ pub fn main_program(modinfo: &str) -> Option<(String, Option<String>)> {
             _ => {}
         }
     }
-    let version = version.or_else(|| ldflags.as_deref().and_then(ldflags_version));
-    path.map(|p| (p, version))
+    let path = path?;
+    let stamped = ldflags.as_deref().and_then(ldflags_version);
+    if module_line {
+        return Some(MainProgram {
+            module: path,
+            version: version.or(stamped.map(|s| s.1)),
+            package: None,
+        });
+    }
+    let module = module_of_package(&path, stamped.as_ref().map(|s| s.0.as_str()));
+    Some(MainProgram {
+        package: (module != path).then_some(path),
+        module,
+        version: stamped.map(|s| s.1),
+    })
+}
+
+/// The module a GOPATH build's main package belongs to, so that advisories for the module
+/// match (`github.com/docker/distribution/cmd/registry` is `github.com/docker/distribution`):
+/// the path the package shares with the package of its `-X` version variable
+/// (`.../distribution/version`), else the repository root by the hosting conventions of
+/// `go get` (github.com/OWNER/REPO, golang.org/x/NAME, gopkg.in/[OWNER/]NAME.vN, k8s.io/NAME),
+/// else the package path itself.
+pub fn module_of_package(path: &str, stamped_package: Option<&str>) -> String {
+    let segments: Vec<&str> = path.split('/').collect();
+    if let Some(other) = stamped_package {
+        let shared = segments
+            .iter()
+            .zip(other.split('/'))
+            .take_while(|(a, b)| *a == b)
+            .count();
+        // More than a host: the version variable lives in the program's own repository.
+        if shared >= 2 && segments[0].contains('.') {
+            return segments[..shared].join("/");
+        }
+    }
+    let root = match segments[0] {
+        "github.com" | "gitlab.com" | "bitbucket.org" | "codeberg.org" | "golang.org" => 3,
+        "gopkg.in" if segments.get(1).is_some_and(|s| has_gopkg_version(s)) => 2,
+        "gopkg.in" => 3,
+        "k8s.io" | "sigs.k8s.io" | "go.etcd.io" | "go.uber.org" | "google.golang.org"
+        | "go.opentelemetry.io" | "honnef.co" => 2,
+        _ => segments.len(),
+    };
+    if segments.len() > root && (segments[0] != "golang.org" || segments[1] == "x") {
+        segments[..root].join("/")
+    } else {
+        path.to_string()
+    }
+}
+
+/// `yaml.v2`: gopkg.in's major-version suffix.
+fn has_gopkg_version(segment: &str) -> bool {
+    segment
+        .rsplit_once(".v")
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
 }
 
 /// A version set at link time: `-X <package>.<name>=<value>` where the name says version and
-/// the value is a semantic version.
-fn ldflags_version(flags: &str) -> Option<String> {
+/// the value is a semantic version; with the variable's package.
+fn ldflags_version(flags: &str) -> Option<(String, String)> {
     let words: Vec<&str> = flags
         .split_whitespace()
         .map(|w| w.trim_matches(|c| c == '\'' || c == '"'))
@@ -222,12 +288,12 @@ fn ldflags_version(flags: &str) -> Option<String> {
             None => return None,
         };
         let (name, value) = assignment.split_once('=')?;
-        let key = name.rsplit('.').next()?.to_ascii_lowercase();
-        if !key.contains("version") {
+        let (package, key) = name.rsplit_once('.')?;
+        if !key.to_ascii_lowercase().contains("version") {
             return None;
         }
         let v = value.strip_prefix('v').unwrap_or(value);
-        (semver_len(v.as_bytes()) == Some(v.len())).then(|| format!("v{v}"))
+        (semver_len(v.as_bytes()) == Some(v.len())).then(|| (package.to_string(), format!("v{v}")))
     })
 }
 
@@ -343,7 +409,8 @@ mod tests {
                 ("github.com/c/d", "v2.0.0"),
             ]
         );
-        assert_eq!(main_program(text), Some(("example.com/app".into(), None)));
+        let main = main_program(text).unwrap();
+        assert_eq!((main.module.as_str(), main.version), ("example.com/app", None));
     }
 
     #[test]
@@ -351,19 +418,54 @@ mod tests {
         let gopath = "path\tgithub.com/x/y/cmd/y\nbuild\t-ldflags=\"-s -X 'github.com/x/y/version.Version=1.4.0-rc.1'\"\n";
         assert_eq!(
             main_program(gopath),
-            Some(("github.com/x/y/cmd/y".into(), Some("v1.4.0-rc.1".into())))
+            Some(MainProgram {
+                module: "github.com/x/y".into(),
+                version: Some("v1.4.0-rc.1".into()),
+                package: Some("github.com/x/y/cmd/y".into()),
+            })
         );
         let module = "path\tex.com/a\nmod\tex.com/a\tv0.3.0\th1:z=\n";
         assert_eq!(
             main_program(module),
-            Some(("ex.com/a".into(), Some("v0.3.0".into())))
+            Some(MainProgram {
+                module: "ex.com/a".into(),
+                version: Some("v0.3.0".into()),
+                package: None,
+            })
         );
         assert_eq!(
             ldflags_version("-X main.commit=1.2.3 -X=main.version=v2.0.1"),
-            Some("v2.0.1".into())
+            Some(("main".into(), "v2.0.1".into()))
         );
         assert_eq!(ldflags_version("-X main.version=dev"), None);
         assert_eq!(main_program("build\tGOOS=linux\n"), None);
+    }
+
+    /// Issue 11: Debian builds its Go programs in GOPATH mode, so the build info names only the
+    /// main package; advisories name the module (Syft names it the same way).
+    #[test]
+    fn gopath_builds_are_named_by_their_module() {
+        let registry = "path\tgithub.com/docker/distribution/cmd/registry\nbuild\t-trimpath=true\n";
+        let main = main_program(registry).unwrap();
+        assert_eq!(main.module, "github.com/docker/distribution");
+        assert_eq!(
+            main.package.as_deref(),
+            Some("github.com/docker/distribution/cmd/registry")
+        );
+        for (path, stamped, want) in [
+            ("go.etcd.io/etcd", None, "go.etcd.io/etcd"),
+            ("k8s.io/kubernetes/cmd/kubelet", None, "k8s.io/kubernetes"),
+            ("golang.org/x/tools/cmd/goimports", None, "golang.org/x/tools"),
+            ("gopkg.in/yaml.v2/cmd", None, "gopkg.in/yaml.v2"),
+            ("gopkg.in/go-playground/validator.v9/x", None, "gopkg.in/go-playground/validator.v9"),
+            ("example.com/a/cmd/b", Some("example.com/a/version"), "example.com/a"),
+            ("example.com/a/cmd/b", Some("main"), "example.com/a/cmd/b"),
+            ("example.com/a/cmd/b", None, "example.com/a/cmd/b"),
+            ("github.com/x/y", None, "github.com/x/y"),
+            ("main", None, "main"),
+        ] {
+            assert_eq!(module_of_package(path, stamped), want, "{path}");
+        }
     }
 
     #[test]

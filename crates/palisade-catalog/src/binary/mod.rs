@@ -40,7 +40,9 @@ impl Probe for BinaryProbe {
         };
         // Only a program whose build info has no version of its own is searched for one.
         let embedded = match go::main_program(&info.modinfo) {
-            Some((_, None)) => go::embedded_version(&elf, file)?.unwrap_or_default(),
+            Some(go::MainProgram { version: None, .. }) => {
+                go::embedded_version(&elf, file)?.unwrap_or_default()
+            }
             _ => String::new(),
         };
         Ok(Some(
@@ -113,12 +115,13 @@ impl Cataloguer for Binaries {
                         false,
                     ));
                 }
-                if let Some((name, version)) = go::main_program(modinfo) {
-                    let version = version
+                if let Some(main) = go::main_program(modinfo) {
+                    let version = main
+                        .version
                         .or_else(|| (!embedded.is_empty()).then(|| embedded.to_string()))
                         .unwrap_or_else(|| "(devel)".into());
-                    let purl = crate::golang::module_purl(&name, &version);
-                    out.push(package(PackageType::Go, name, version, purl, false));
+                    let purl = crate::golang::module_purl(&main.module, &version);
+                    out.push(package(PackageType::Go, main.module, version, purl, false));
                 }
                 for m in go::dependencies(modinfo) {
                     let purl = crate::golang::module_purl(&m.path, &m.version);

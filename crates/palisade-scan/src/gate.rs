@@ -175,6 +175,8 @@ pub struct Filters {
     pub ignore_unfixed: bool,
     pub ignore: Vec<IgnoreRule>,
     pub vex: Vec<VexStatement>,
+    /// Only known exploited findings (CISA KEV) are reported and count for the gate.
+    pub exploited: bool,
     /// YYYY-MM-DD, for ignore-rule expiry.
     pub today: String,
 }
@@ -233,6 +235,8 @@ pub fn apply(
             Some(format!("--status ({})", f.status.name()))
         } else if !filters.severities.is_empty() && !filters.severities.contains(&f.severity) {
             Some(format!("--severity ({})", f.severity))
+        } else if filters.exploited && f.known_exploited.is_none() {
+            Some("--exploited (not a known exploited vulnerability)".to_string())
         } else {
             None
         };

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use palisade_catalog::Catalog;
 use palisade_core::{Package, PackageType};
-use palisade_vulndb::db::{AdvisoryRecord, Database, DbError, Entry};
+use palisade_vulndb::db::{AdvisoryRecord, Database, DbError, Entry, KnownExploited};
 use palisade_vulndb::{ecosystem, ranges, RangeKind, Status};
 use serde::Serialize;
 
@@ -119,6 +119,9 @@ pub struct Finding {
     pub cvss: Vec<Cvss>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// CISA's entry when the finding's CVE (or an alias) is a known exploited vulnerability.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_exploited: Option<KnownExploited>,
     pub basis: Vec<Basis>,
 }
 
@@ -260,6 +263,7 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
                 .push(finding(index, &version, &eco, ids, group, &records));
         }
     }
+    crate::exploited::mark(db, &mut out.findings)?;
     Ok(out)
 }
 
@@ -439,6 +443,7 @@ fn finding(
         severity_source,
         cvss,
         title: recs.iter().find_map(|r| r.summary.clone()),
+        known_exploited: None,
         basis,
     }
 }

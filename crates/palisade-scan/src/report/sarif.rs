@@ -33,7 +33,7 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
                 "defaultConfiguration": {"level": level(f.severity)},
                 "properties": {
                     "security-severity": security_severity(f),
-                    "tags": ["vulnerability", "security", f.severity.name()],
+                    "tags": tags(f),
                 },
             })
         })
@@ -45,10 +45,11 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
             let p = &r.subject.catalog.packages[f.package];
             let index = rules.get(f.id.as_str()).map_or(0, |x| x.0);
             let path = p.location.path.trim_start_matches('/');
-            json!({
+            let mut result = json!({
                 "ruleId": f.id,
                 "ruleIndex": index,
                 "level": level(f.severity),
+                "rank": rank(f),
                 "message": {"text": format!(
                     "Package: {}\nInstalled: {}\nFixed: {}\nStatus: {}\nSeverity: {}\nVulnerability: {}",
                     p.name, p.version, f.fixed.as_deref().unwrap_or("none"), f.status.name(), f.severity, f.id
@@ -61,7 +62,11 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
                     "message": {"text": format!("{}@{}", p.name, p.version)},
                 }],
                 "partialFingerprints": {"palisade/v1": format!("{}:{}:{}", f.id, p.purl, p.location.path)},
-            })
+            });
+            if let Some(k) = &f.known_exploited {
+                result["properties"] = json!({"known-exploited": k});
+            }
+            result
         })
         .collect();
     json!({
@@ -87,6 +92,26 @@ fn level(l: Level) -> &'static str {
         Level::Medium => "warning",
         _ => "note",
     }
+}
+
+fn tags(f: &Finding) -> Vec<&'static str> {
+    let mut t = vec!["vulnerability", "security", f.severity.name()];
+    if f.known_exploited.is_some() {
+        t.push("known-exploited");
+    }
+    t
+}
+
+/// SARIF's `rank` (0 to 100, higher first): known exploited findings from 90 up, the others
+/// below 90, each ordered by their score.
+fn rank(f: &Finding) -> f64 {
+    let s: f64 = security_severity(f).parse().unwrap_or(0.0);
+    let r = if f.known_exploited.is_some() {
+        90.0 + s
+    } else {
+        s * 8.9
+    };
+    (r * 10.0).round() / 10.0
 }
 
 /// The score GitHub code scanning sorts by: the CVSS score where known, else the middle of the

@@ -9,3 +9,4 @@ pub mod report;
 pub mod sbom;
 pub mod sbom_input;
 pub mod severity;
+pub mod vex;

@@ -513,6 +513,30 @@ mod tests {
     }
 
     #[test]
+    fn subcomponents_of_a_product_are_matched() {
+        let v = doc(
+            r#"{"vulnerability":{"name":"CVE-2023-1","aliases":["GHSA-a"]},
+             "products":[{"@id":"pkg:oci/app","subcomponents":[{"@id":"pkg:pypi/six@1.16.0"}]}],
+             "status":"not_affected","justification":"vulnerable_code_not_in_execute_path"},
+            {"vulnerability":"CVE-2023-2","products":["pkg:deb/debian/openssl"],"status":"not_affected","justification":"component_not_present"},
+            {"vulnerability":"CVE-2023-3","products":["pkg:oci/app"],"subcomponents":["pkg:npm/left-pad@1.3.0"],"status":"not_affected","justification":"component_not_present"}"#,
+        );
+        assert_eq!(v[0].vulnerability, ["CVE-2023-1", "GHSA-a"]);
+        assert_eq!(
+            decided(&v, "GHSA-a", "pkg:pypi/six@1.16.0"),
+            Some("not_affected")
+        );
+        assert_eq!(decided(&v, "CVE-2023-1", "pkg:pypi/six@1.15.0"), None);
+        let openssl = "pkg:deb/debian/openssl@3.0.11-1?arch=amd64&distro=debian-12";
+        assert_eq!(decided(&v, "CVE-2023-2", openssl), Some("not_affected"));
+        // v0.0.1: subcomponents beside the products.
+        assert_eq!(
+            decided(&v, "CVE-2023-3", "pkg:npm/left-pad@1.3.0"),
+            Some("not_affected")
+        );
+    }
+
+    #[test]
     fn a_versionless_fixed_product_suppresses_no_version() {
         let v = doc(
             r#"{"vulnerability":"CVE-2024-2","products":["pkg:pypi/django"],"status":"fixed"}"#,

@@ -105,7 +105,7 @@ fn tags(f: &Finding) -> Vec<&'static str> {
 /// SARIF's `rank` (0 to 100, higher first): known exploited findings from 90 up, the others
 /// below 90, each ordered by their score.
 fn rank(f: &Finding) -> f64 {
-    let s: f64 = security_severity(f).parse().unwrap_or(0.0);
+    let s = score(f);
     let r = if f.known_exploited.is_some() {
         90.0 + s
     } else {
@@ -114,15 +114,19 @@ fn rank(f: &Finding) -> f64 {
     (r * 10.0).round() / 10.0
 }
 
-/// The score GitHub code scanning sorts by: the CVSS score where known, else the middle of the
-/// level's CVSS band.
+/// The score GitHub code scanning sorts by, as SARIF's `security-severity` property.
 fn security_severity(f: &Finding) -> String {
-    let score = f
+    format!("{:.1}", score(f))
+}
+
+/// The CVSS score where known, else the middle of the level's CVSS band.
+fn score(f: &Finding) -> f64 {
+    let cvss = f
         .cvss
         .iter()
         .filter_map(|c| c.score)
         .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
-    let s = match (f.severity_source.as_deref(), score) {
+    match (f.severity_source.as_deref(), cvss) {
         (Some("cvss"), Some(s)) => s,
         _ => match f.severity {
             Level::Critical => 9.5,
@@ -131,8 +135,7 @@ fn security_severity(f: &Finding) -> String {
             Level::Low => 2.0,
             _ => 0.0,
         },
-    };
-    format!("{s:.1}")
+    }
 }
 
 fn help_uri(id: &str) -> String {

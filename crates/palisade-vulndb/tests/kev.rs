@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::path::PathBuf;
 
-use palisade_vulndb::db::{self, BuildInput, Database};
+use palisade_vulndb::db::{self, BuildInput, Database, DbError};
 use palisade_vulndb::feed;
 
 fn feeds() -> PathBuf {
@@ -154,4 +154,25 @@ fn the_newest_of_two_catalogs_is_kept() {
     assert!(db.known_exploited("CVE-2024-0002").unwrap().is_some());
     assert!(db.known_exploited("CVE-2024-0001").unwrap().is_none());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_meta_that_disagrees_with_the_table_is_refused() {
+    let inputs = feed::import_path(&feeds().join("kev")).unwrap();
+    let (mut bytes, _) = db::build(inputs, "2025-08-26T00:00:00Z".into()).unwrap();
+    assert!(Database::from_bytes("kev.db", Cow::Owned(bytes.clone())).is_ok());
+    // The meta is not under the index digest: change its count in place.
+    let at = bytes
+        .windows(13)
+        .position(|w| w == b"\"count\": 1404")
+        .unwrap();
+    bytes[at + 12] = b'5';
+    let err = Database::from_bytes("kev.db", Cow::Owned(bytes))
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&err, DbError::Corrupt { path, reason } if path == "kev.db"
+            && reason == "the meta lists 1405 known exploited CVEs, the index 1404"),
+        "{err}"
+    );
 }

@@ -118,7 +118,7 @@ pub enum DbCommand {
         /// Fetch every feed as MIRROR/<file name> instead of its upstream URL.
         #[arg(long, value_name = "URL")]
         mirror: Option<String>,
-        /// Only these feeds (comma-separated): debian, alpine, pypa, go, rustsec, ghsa.
+        /// Only these feeds (comma-separated): debian, alpine, pypa, go, rustsec, ghsa, kev.
         #[arg(long, value_delimiter = ',')]
         feeds: Vec<String>,
         /// Where to write the database (default: the cache's palisade.db).
@@ -283,6 +283,10 @@ pub struct GateArgs {
     /// Exit with this status when any finding is reported.
     #[arg(long, default_value_t = 0)]
     pub exit_code: u8,
+    /// Report only known exploited vulnerabilities (CISA KEV): only they count for
+    /// --exit-code. The database must hold the KEV catalog.
+    #[arg(long)]
+    pub exploited: bool,
     /// Ignore file: `ID [exp:YYYY-MM-DD] [# reason]` per line (default: ./.palisadeignore if present).
     #[arg(long, value_name = "FILE")]
     pub ignorefile: Option<PathBuf>,

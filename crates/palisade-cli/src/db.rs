@@ -105,8 +105,20 @@ fn build(from: &[String], out: PathBuf) -> anyhow::Result<ExitCode> {
 pub(crate) fn report_inputs(found: &[palisade_vulndb::db::BuildInput]) {
     for i in found {
         let p = &i.provenance;
+        let kev = i
+            .import
+            .known_exploited
+            .as_ref()
+            .map(|k| {
+                format!(
+                    ", {} known exploited CVEs (CISA KEV {})",
+                    k.entries.len(),
+                    k.version
+                )
+            })
+            .unwrap_or_default();
         eprintln!(
-            "palisade: {}: {} records, {} advisories{}",
+            "palisade: {}: {} records, {} advisories{kev}{}",
             p.location,
             p.records,
             i.import.advisories.len(),
@@ -155,10 +167,13 @@ fn info(args: &DbArgs, verify: bool, json: bool) -> anyhow::Result<ExitCode> {
         v["location"] = db.name().into();
         v["size"] = db.size().into();
         v["sha256"] = checksum.into();
+        if meta.known_exploited.is_none() {
+            v["known_exploited"] = serde_json::Value::Null;
+        }
         format!("{}\n", serde_json::to_string_pretty(&v)?)
     } else {
         let mut t = format!(
-            "database:   {}\nschema:     {}\nbuilt:      {} by {}\nsize:       {} bytes\nsha256:     {}{}\nadvisories: {} ({} withdrawn upstream, left out)\npackages:   {} ({} entries)\necosystems: {}\nsources:\n",
+            "database:   {}\nschema:     {}\nbuilt:      {} by {}\nsize:       {} bytes\nsha256:     {}{}\nadvisories: {} ({} withdrawn upstream, left out)\npackages:   {} ({} entries)\necosystems: {}\nexploited:  {}\nsources:\n",
             db.name(),
             meta.schema,
             meta.built,
@@ -171,6 +186,13 @@ fn info(args: &DbArgs, verify: bool, json: bool) -> anyhow::Result<ExitCode> {
             meta.packages,
             meta.entries,
             meta.ecosystems.join(", "),
+            match &meta.known_exploited {
+                Some(k) => format!(
+                    "{} CVEs, CISA KEV catalog {} (released {})",
+                    k.count, k.catalog_version, k.date_released
+                ),
+                None => "no CISA KEV catalog: no finding is flagged as known exploited".into(),
+            },
         );
         for s in &meta.sources {
             t.push_str(&format!(

@@ -119,6 +119,12 @@ const FEEDS: &[Feed] = &[
         "https://github.com/github/advisory-database/archive/refs/heads/main.tar.gz",
         "advisories/github-reviewed/",
     ),
+    feed(
+        "kev",
+        "known_exploited_vulnerabilities.json",
+        "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json",
+        "",
+    ),
 ];
 
 /// Largest download accepted per feed.
@@ -132,7 +138,9 @@ pub fn run(
 ) -> anyhow::Result<ExitCode> {
     for g in groups {
         if !FEEDS.iter().any(|f| f.group == g) {
-            bail!("--feeds: unknown feed {g:?} (known: debian, alpine, pypa, go, rustsec, ghsa)");
+            let mut known: Vec<&str> = FEEDS.iter().map(|f| f.group).collect();
+            known.dedup();
+            bail!("--feeds: unknown feed {g:?} (known: {})", known.join(", "));
         }
     }
     let chosen: Vec<&Feed> = FEEDS

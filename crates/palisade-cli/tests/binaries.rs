@@ -175,10 +175,7 @@ fn binary_packages_are_matched_against_their_ecosystems() {
     assert!(!stderr(&out).contains("(devel)"), "{}", stderr(&out));
     // Debian's GOPATH-built docker-registry is the module github.com/docker/distribution, so
     // its advisories are evaluated (2.8.2+ds1 is past GO-2022-0379's fix in 2.8.0).
-    let out = palisade(
-        &["explain", "GO-2022-0379", "fs", fx.to_str().unwrap()],
-        "",
-    );
+    let out = palisade(&["explain", "GO-2022-0379", "fs", fx.to_str().unwrap()], "");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("github.com/docker/distribution") && text.contains("v2.8.2+ds1"),

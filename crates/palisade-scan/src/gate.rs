@@ -6,6 +6,7 @@ use palisade_core::Package;
 use crate::matching::{Finding, FindingStatus};
 use crate::report::Suppressed;
 use crate::severity::Level;
+pub use crate::vex::{parse_vex, VexStatement};
 
 /// One line of an ignore file: `ID [exp:YYYY-MM-DD] [# reason]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,110 +62,6 @@ fn is_date(d: &str) -> bool {
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
-/// An OpenVEX statement reduced to what suppresses a finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VexStatement {
-    pub vulnerability: Vec<String>,
-    /// Package URLs the statement is about (products and their subcomponents).
-    pub products: Vec<String>,
-    pub status: String,
-    pub justification: Option<String>,
-}
-
-/// Reads an OpenVEX document (v0.0.1 and v0.2.0 shapes).
-pub fn parse_vex(data: &[u8], name: &str) -> Result<Vec<VexStatement>, String> {
-    let doc: serde_json::Value =
-        serde_json::from_slice(data).map_err(|e| format!("{name}: not JSON: {e}"))?;
-    let statements = doc
-        .get("statements")
-        .and_then(|s| s.as_array())
-        .ok_or_else(|| format!("{name}: not an OpenVEX document (no `statements` array)"))?;
-    let id_of = |v: &serde_json::Value| -> Vec<String> {
-        match v {
-            serde_json::Value::String(s) => vec![s.clone()],
-            serde_json::Value::Object(o) => {
-                let mut ids: Vec<String> = Vec::new();
-                for k in ["name", "@id"] {
-                    if let Some(s) = o.get(k).and_then(|x| x.as_str()) {
-                        ids.push(s.to_string());
-                    }
-                }
-                if let Some(a) = o.get("aliases").and_then(|x| x.as_array()) {
-                    ids.extend(a.iter().filter_map(|x| x.as_str().map(String::from)));
-                }
-                ids
-            }
-            _ => Vec::new(),
-        }
-    };
-    let mut out = Vec::new();
-    for (i, s) in statements.iter().enumerate() {
-        let status = s
-            .get("status")
-            .and_then(|x| x.as_str())
-            .ok_or_else(|| format!("{name}: statement {} has no status", i + 1))?;
-        let vulnerability = s.get("vulnerability").map(id_of).unwrap_or_default();
-        if vulnerability.is_empty() {
-            return Err(format!(
-                "{name}: statement {} names no vulnerability",
-                i + 1
-            ));
-        }
-        let mut products = Vec::new();
-        for p in s
-            .get("products")
-            .and_then(|x| x.as_array())
-            .into_iter()
-            .flatten()
-        {
-            products.extend(id_of(p));
-            if let Some(subs) = p.get("subcomponents").and_then(|x| x.as_array()) {
-                for sub in subs {
-                    products.extend(id_of(sub));
-                }
-            }
-            if let Some(purl) = p
-                .get("identifiers")
-                .and_then(|x| x.get("purl"))
-                .and_then(|x| x.as_str())
-            {
-                products.push(purl.to_string());
-            }
-        }
-        out.push(VexStatement {
-            vulnerability,
-            products,
-            status: status.to_string(),
-            justification: s
-                .get("justification")
-                .and_then(|x| x.as_str())
-                .map(String::from),
-        });
-    }
-    Ok(out)
-}
-
-/// Whether a VEX product names this package: same purl, ignoring qualifiers and subpath; a
-/// product purl without a version names every version.
-fn purl_matches(product: &str, package: &str) -> bool {
-    let strip = |p: &str| -> String {
-        p.split(['?', '#'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase()
-            .replace("%40", "@")
-    };
-    let (prod, pkg) = (strip(product), strip(package));
-    if prod == pkg {
-        return true;
-    }
-    let name_of = |p: &str| {
-        p.rsplit_once('@')
-            .map_or(p.to_string(), |(n, _)| n.to_string())
-    };
-    !prod.contains('@') && prod == name_of(&pkg)
-}
-
 /// The filters a user set.
 #[derive(Debug, Clone, Default)]
 pub struct Filters {
@@ -175,6 +72,8 @@ pub struct Filters {
     pub ignore_unfixed: bool,
     pub ignore: Vec<IgnoreRule>,
     pub vex: Vec<VexStatement>,
+    /// Only known exploited findings (CISA KEV) are reported and count for the gate.
+    pub exploited: bool,
     /// YYYY-MM-DD, for ignore-rule expiry.
     pub today: String,
 }
@@ -201,6 +100,10 @@ pub fn apply(
     for f in findings {
         let p = &packages[f.package];
         let names = |id: &str| f.id == id || f.aliases.iter().any(|a| a == id);
+        let ids: Vec<&str> = std::iter::once(&f.id)
+            .chain(&f.aliases)
+            .map(String::as_str)
+            .collect();
         let reason = if let Some(r) = filters
             .ignore
             .iter()
@@ -214,11 +117,7 @@ pub fn apply(
                     .map(|x| format!(": {x}"))
                     .unwrap_or_default()
             ))
-        } else if let Some(v) = filters.vex.iter().find(|v| {
-            matches!(v.status.as_str(), "not_affected" | "fixed")
-                && v.vulnerability.iter().any(|id| names(id))
-                && v.products.iter().any(|prod| purl_matches(prod, &p.purl))
-        }) {
+        } else if let Some(v) = crate::vex::suppressing(&filters.vex, &ids, &p.purl) {
             Some(format!(
                 "VEX: {}{}",
                 v.status,
@@ -233,6 +132,8 @@ pub fn apply(
             Some(format!("--status ({})", f.status.name()))
         } else if !filters.severities.is_empty() && !filters.severities.contains(&f.severity) {
             Some(format!("--severity ({})", f.severity))
+        } else if filters.exploited && f.known_exploited.is_none() {
+            Some("--exploited (not a known exploited vulnerability)".to_string())
         } else {
             None
         };
@@ -266,23 +167,5 @@ mod tests {
         assert_eq!(rules[1].line, 4);
         let err = parse_ignore("CVE-1 exp:tomorrow\n", ".palisadeignore").unwrap_err();
         assert!(err.contains(".palisadeignore:1"), "{err}");
-    }
-
-    #[test]
-    fn vex_documents() {
-        let doc = br#"{"@context":"https://openvex.dev/ns/v0.2.0","statements":[
-            {"vulnerability":{"name":"CVE-2023-1","aliases":["GHSA-a"]},
-             "products":[{"@id":"pkg:oci/app","subcomponents":[{"@id":"pkg:pypi/six@1.16.0"}]}],
-             "status":"not_affected","justification":"vulnerable_code_not_in_execute_path"},
-            {"vulnerability":"CVE-2023-2","products":["pkg:deb/debian/openssl"],"status":"fixed"}]}"#;
-        let v = parse_vex(doc, "vex.json").unwrap();
-        assert_eq!(v[0].vulnerability, ["CVE-2023-1", "GHSA-a"]);
-        assert!(v[0].products.contains(&"pkg:pypi/six@1.16.0".to_string()));
-        assert!(purl_matches(
-            &v[1].products[0],
-            "pkg:deb/debian/openssl@3.0.11-1?arch=amd64"
-        ));
-        assert!(!purl_matches("pkg:pypi/six@1.15.0", "pkg:pypi/six@1.16.0"));
-        assert!(parse_vex(b"{}", "v").unwrap_err().contains("statements"));
     }
 }

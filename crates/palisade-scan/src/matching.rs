@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use palisade_catalog::Catalog;
 use palisade_core::{Package, PackageType};
-use palisade_vulndb::db::{AdvisoryRecord, Database, DbError, Entry};
+use palisade_vulndb::db::{AdvisoryRecord, Database, DbError, Entry, KnownExploited};
 use palisade_vulndb::{ecosystem, ranges, RangeKind, Status};
 use serde::Serialize;
 
@@ -123,6 +123,9 @@ pub struct Finding {
     /// references, not findings of their own.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fixed_by: Vec<String>,
+    /// CISA's entry when the finding's CVE (or an alias) is a known exploited vulnerability.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_exploited: Option<KnownExploited>,
     pub basis: Vec<Basis>,
 }
 
@@ -294,6 +297,7 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
             db.name()
         ));
     }
+    crate::exploited::mark(db, &mut out.findings)?;
     Ok(out)
 }
 
@@ -540,6 +544,7 @@ fn finding(
         cvss,
         title: recs.iter().find_map(|r| r.summary.clone()),
         fixed_by: fixed_by.into_iter().collect(),
+        known_exploited: None,
         basis,
     }
 }

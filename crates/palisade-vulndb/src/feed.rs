@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::{BuildInput, Provenance};
 use crate::{
-    alpine, debian_oval, debian_tracker, npm_legacy, osv, pack, rustsec, FeedError, Import,
+    alpine, debian_oval, debian_tracker, kev, npm_legacy, osv, pack, rustsec, FeedError, Import,
 };
 
 /// Largest single feed file read outside a pack (the tracker's JSON is about 80 MB).
@@ -29,6 +29,8 @@ pub enum Format {
     DebianTracker,
     NpmLegacy,
     RustsecNative,
+    /// CISA's Known Exploited Vulnerabilities catalog.
+    CisaKev,
 }
 
 impl Format {
@@ -41,6 +43,7 @@ impl Format {
             Format::DebianTracker => "debian-tracker",
             Format::NpmLegacy => "nodejs-security-wg",
             Format::RustsecNative => "rustsec",
+            Format::CisaKev => "cisa-kev",
         }
     }
 }
@@ -74,7 +77,9 @@ pub fn classify(name: &str, data: &[u8]) -> Option<Format> {
     }
     let keys = top_level_keys(data)?;
     let has = |k: &str| keys.iter().any(|x| x == k);
-    if has("distroversion") && has("packages") {
+    if has("catalogVersion") && has("vulnerabilities") {
+        Some(Format::CisaKev)
+    } else if has("distroversion") && has("packages") {
         Some(Format::AlpineSecdb)
     } else if has("module_name") {
         Some(Format::NpmLegacy)
@@ -138,6 +143,7 @@ pub fn import_member(format: Format, data: &[u8], record: &str, out: &mut Import
         Format::DebianTracker => debian_tracker::import(data, record, out),
         Format::NpmLegacy => npm_legacy::import(data, record, out),
         Format::RustsecNative => rustsec::import(data, record, out),
+        Format::CisaKev => kev::import(data, record, out),
     }
 }
 
@@ -223,7 +229,9 @@ pub fn import_file_filtered(
                 let before = import.advisories.len();
                 import_member(format, data, &record, import);
                 records += 1;
-                if import.advisories.len() > before && !formats.contains(&format.name()) {
+                let read = import.advisories.len() > before
+                    || (format == Format::CisaKev && import.known_exploited.is_some());
+                if read && !formats.contains(&format.name()) {
                     formats.push(format.name());
                 }
             }

@@ -13,6 +13,7 @@ pub mod debian_tracker;
 pub mod ecosystem;
 mod error;
 pub mod feed;
+pub mod kev;
 pub mod model;
 pub mod npm_legacy;
 pub mod osv;
@@ -29,4 +30,6 @@ pub struct Import {
     pub advisories: Vec<Advisory>,
     /// One line per skipped record: which record, and why.
     pub skipped: Vec<String>,
+    /// CISA's catalog of known exploited vulnerabilities, when the input was one.
+    pub known_exploited: Option<kev::Catalog>,
 }

@@ -256,8 +256,13 @@ pub fn module_of_package(path: &str, stamped_package: Option<&str>) -> String {
         "github.com" | "gitlab.com" | "bitbucket.org" | "codeberg.org" | "golang.org" => 3,
         "gopkg.in" if segments.get(1).is_some_and(|s| has_gopkg_version(s)) => 2,
         "gopkg.in" => 3,
-        "k8s.io" | "sigs.k8s.io" | "go.etcd.io" | "go.uber.org" | "google.golang.org"
-        | "go.opentelemetry.io" | "honnef.co" => 2,
+        "k8s.io"
+        | "sigs.k8s.io"
+        | "go.etcd.io"
+        | "go.uber.org"
+        | "google.golang.org"
+        | "go.opentelemetry.io"
+        | "honnef.co" => 2,
         _ => segments.len(),
     };
     if segments.len() > root && (segments[0] != "golang.org" || segments[1] == "x") {
@@ -410,7 +415,10 @@ mod tests {
             ]
         );
         let main = main_program(text).unwrap();
-        assert_eq!((main.module.as_str(), main.version), ("example.com/app", None));
+        assert_eq!(
+            (main.module.as_str(), main.version),
+            ("example.com/app", None)
+        );
     }
 
     #[test]
@@ -455,10 +463,22 @@ mod tests {
         for (path, stamped, want) in [
             ("go.etcd.io/etcd", None, "go.etcd.io/etcd"),
             ("k8s.io/kubernetes/cmd/kubelet", None, "k8s.io/kubernetes"),
-            ("golang.org/x/tools/cmd/goimports", None, "golang.org/x/tools"),
+            (
+                "golang.org/x/tools/cmd/goimports",
+                None,
+                "golang.org/x/tools",
+            ),
             ("gopkg.in/yaml.v2/cmd", None, "gopkg.in/yaml.v2"),
-            ("gopkg.in/go-playground/validator.v9/x", None, "gopkg.in/go-playground/validator.v9"),
-            ("example.com/a/cmd/b", Some("example.com/a/version"), "example.com/a"),
+            (
+                "gopkg.in/go-playground/validator.v9/x",
+                None,
+                "gopkg.in/go-playground/validator.v9",
+            ),
+            (
+                "example.com/a/cmd/b",
+                Some("example.com/a/version"),
+                "example.com/a",
+            ),
             ("example.com/a/cmd/b", Some("main"), "example.com/a/cmd/b"),
             ("example.com/a/cmd/b", None, "example.com/a/cmd/b"),
             ("github.com/x/y", None, "github.com/x/y"),

@@ -199,8 +199,20 @@ fn filters(args: &ScanArgs) -> anyhow::Result<Filters> {
         ignore_unfixed: g.ignore_unfixed,
         ignore,
         vex,
+        exploited: g.exploited,
         today,
     })
+}
+
+/// `--exploited` against a database without the KEV catalog would pass every gate silently.
+fn require_kev(args: &ScanArgs, db: &Database) -> anyhow::Result<()> {
+    if args.gate.exploited && db.meta().known_exploited.is_none() {
+        bail!(
+            "--exploited: the database ({}) has no known exploited vulnerabilities catalog (CISA KEV); build one with it (`palisade db build --from` the catalog or a directory holding it, or `palisade db update`)",
+            db.name()
+        );
+    }
+    Ok(())
 }
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
@@ -211,6 +223,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let progress = Progress::new();
     let s = load(args.kind, &args.target, &args.db, &args.image, &progress)?;
+    require_kev(args, &s.db)?;
     // Registry images are kept in the store, for `rescan`.
     if matches!(s.image.source, SourceRef::Registry { .. }) {
         let store = store::open(&args.store)?;

@@ -57,6 +57,7 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
         .clone()
         .ok_or_else(|| anyhow::anyhow!("registry access is not configured"))?;
     let database = db::open(&args.db)?;
+    super::require_kev(args, &database)?;
     let store = store::open(&args.store)?;
     let today = palisade_core::time::today();
     let repos: Vec<String> = registry::repositories(registry_name, &registry_opts)?

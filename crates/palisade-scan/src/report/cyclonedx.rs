@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use palisade_vulndb::db::KnownExploited;
 use serde_json::{json, Value};
 
 use super::Report;
@@ -49,6 +50,11 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
             if let Some(t) = &first.title {
                 v["description"] = json!(t);
             }
+            if let Some(k) = &first.known_exploited {
+                if let Some(props) = v["properties"].as_array_mut() {
+                    props.extend(kev_properties(k));
+                }
+            }
             let fixes: Vec<String> = findings
                 .iter()
                 .filter_map(|f| {
@@ -66,6 +72,24 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
         .collect();
     bom["vulnerabilities"] = Value::Array(vulns);
     bom
+}
+
+/// CISA's KEV entry as properties (CycloneDX property values are strings).
+fn kev_properties(k: &KnownExploited) -> Vec<Value> {
+    let mut out = vec![
+        json!({"name": "palisade:known-exploited", "value": "true"}),
+        json!({"name": "palisade:known-exploited:cveID", "value": k.cve_id}),
+        json!({"name": "palisade:known-exploited:dateAdded", "value": k.date_added}),
+    ];
+    if let Some(d) = &k.due_date {
+        out.push(json!({"name": "palisade:known-exploited:dueDate", "value": d}));
+    }
+    if let Some(r) = &k.known_ransomware_campaign_use {
+        out.push(
+            json!({"name": "palisade:known-exploited:knownRansomwareCampaignUse", "value": r}),
+        );
+    }
+    out
 }
 
 fn source(id: &str) -> Value {

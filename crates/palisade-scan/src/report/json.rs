@@ -80,6 +80,20 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
         .iter()
         .map(|s| json!({"location": s.location, "formats": s.formats, "sha256": s.sha256, "commit": s.commit}))
         .collect();
+    let mut database = json!({
+        "location": r.db.location,
+        "schema": r.db.meta.schema,
+        "built": r.db.meta.built,
+        "sha256": r.db.sha256,
+        "sources": sources,
+    });
+    if let Some(k) = &r.db.meta.known_exploited {
+        database["knownExploited"] = json!({
+            "catalogVersion": k.catalog_version,
+            "dateReleased": k.date_released,
+            "count": k.count,
+        });
+    }
     json!({
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "palisade", "version": doc.tool_version},
@@ -92,13 +106,7 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
             "os": r.subject.catalog.os,
             "layers": img.layers.iter().enumerate().map(|(i, l)| json!({"index": i, "digest": l.digest, "diffID": l.diff_id})).collect::<Vec<_>>(),
         },
-        "database": {
-            "location": r.db.location,
-            "schema": r.db.meta.schema,
-            "built": r.db.meta.built,
-            "sha256": r.db.sha256,
-            "sources": sources,
-        },
+        "database": database,
         "warnings": r.warnings,
         "errors": r.subject.catalog.errors,
         "summary": {
@@ -106,6 +114,7 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
             "suppressed": r.suppressed.len(),
             "bySeverity": by_severity,
             "byStatus": by_status,
+            "knownExploited": crate::exploited::count(r.findings),
         },
         "results": results,
         "suppressed": r.suppressed,

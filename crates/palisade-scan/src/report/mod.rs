@@ -84,7 +84,8 @@ pub struct Report<'a> {
 
 impl Report<'_> {
     /// Findings grouped by target, targets in catalog order of first appearance: the OS
-    /// packages, then each language's packages.
+    /// packages, then each language's packages. In a target, known exploited findings come
+    /// first, then by package, severity (highest first) and id.
     pub fn targets(&self) -> Vec<(String, PackageType, Vec<&Finding>)> {
         let mut order: Vec<(String, PackageType)> = Vec::new();
         for p in &self.subject.catalog.packages {
@@ -102,11 +103,13 @@ impl Report<'_> {
             .into_iter()
             .map(|(name, t)| {
                 let mut list = by.remove(&name).unwrap_or_default();
+                // Known exploited first: they are the ones to fix first.
                 list.sort_by(|a, b| {
                     let pa = &self.subject.catalog.packages[a.package];
                     let pb = &self.subject.catalog.packages[b.package];
-                    pa.name
-                        .cmp(&pb.name)
+                    (b.known_exploited.is_some())
+                        .cmp(&a.known_exploited.is_some())
+                        .then_with(|| pa.name.cmp(&pb.name))
                         .then_with(|| b.severity.cmp(&a.severity))
                         .then_with(|| a.id.cmp(&b.id))
                 });

@@ -33,7 +33,7 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
                 "defaultConfiguration": {"level": level(f.severity)},
                 "properties": {
                     "security-severity": security_severity(f),
-                    "tags": ["vulnerability", "security", f.severity.name()],
+                    "tags": tags(f),
                 },
             })
         })
@@ -45,10 +45,11 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
             let p = &r.subject.catalog.packages[f.package];
             let index = rules.get(f.id.as_str()).map_or(0, |x| x.0);
             let path = p.location.path.trim_start_matches('/');
-            json!({
+            let mut result = json!({
                 "ruleId": f.id,
                 "ruleIndex": index,
                 "level": level(f.severity),
+                "rank": rank(f),
                 "message": {"text": format!(
                     "Package: {}\nInstalled: {}\nFixed: {}\nStatus: {}\nSeverity: {}\nVulnerability: {}",
                     p.name, p.version, f.fixed.as_deref().unwrap_or("none"), f.status.name(), f.severity, f.id
@@ -61,7 +62,11 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
                     "message": {"text": format!("{}@{}", p.name, p.version)},
                 }],
                 "partialFingerprints": {"palisade/v1": format!("{}:{}:{}", f.id, p.purl, p.location.path)},
-            })
+            });
+            if let Some(k) = &f.known_exploited {
+                result["properties"] = json!({"known-exploited": k});
+            }
+            result
         })
         .collect();
     json!({
@@ -89,15 +94,39 @@ fn level(l: Level) -> &'static str {
     }
 }
 
-/// The score GitHub code scanning sorts by: the CVSS score where known, else the middle of the
-/// level's CVSS band.
+fn tags(f: &Finding) -> Vec<&'static str> {
+    let mut t = vec!["vulnerability", "security", f.severity.name()];
+    if f.known_exploited.is_some() {
+        t.push("known-exploited");
+    }
+    t
+}
+
+/// SARIF's `rank` (0 to 100, higher first): known exploited findings from 90 up, the others
+/// below 90, each ordered by their score.
+fn rank(f: &Finding) -> f64 {
+    let s = score(f);
+    let r = if f.known_exploited.is_some() {
+        90.0 + s
+    } else {
+        s * 8.9
+    };
+    (r * 10.0).round() / 10.0
+}
+
+/// The score GitHub code scanning sorts by, as SARIF's `security-severity` property.
 fn security_severity(f: &Finding) -> String {
-    let score = f
+    format!("{:.1}", score(f))
+}
+
+/// The CVSS score where known, else the middle of the level's CVSS band.
+fn score(f: &Finding) -> f64 {
+    let cvss = f
         .cvss
         .iter()
         .filter_map(|c| c.score)
         .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
-    let s = match (f.severity_source.as_deref(), score) {
+    match (f.severity_source.as_deref(), cvss) {
         (Some("cvss"), Some(s)) => s,
         _ => match f.severity {
             Level::Critical => 9.5,
@@ -106,8 +135,7 @@ fn security_severity(f: &Finding) -> String {
             Level::Low => 2.0,
             _ => 0.0,
         },
-    };
-    format!("{s:.1}")
+    }
 }
 
 fn help_uri(id: &str) -> String {

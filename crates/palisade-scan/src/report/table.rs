@@ -5,12 +5,17 @@ use crate::severity::Level;
 
 pub fn render(r: &Report<'_>) -> String {
     let mut out = String::new();
+    // Known exploited findings get a column only when the database can say which they are: an
+    // empty column from a database without the catalog would read as "none exploited".
+    let kev = r.db.meta.known_exploited.as_ref();
     out.push_str(&format!(
-        "{} ({} packages; database {}, built {})\n",
+        "{} ({} packages; database {}, built {}{})\n",
         r.subject.name(),
         r.subject.catalog.packages.len(),
         r.db.location,
-        r.db.meta.built
+        r.db.meta.built,
+        kev.map(|k| format!("; CISA KEV catalog {}", k.catalog_version))
+            .unwrap_or_default()
     ));
     for w in r.warnings {
         out.push_str(&format!("WARNING: {w}\n"));
@@ -23,39 +28,51 @@ pub fn render(r: &Report<'_>) -> String {
                 counts.push(format!("{level}: {k}"));
             }
         }
+        let exploited = crate::exploited::count(findings.iter().copied());
         out.push_str(&format!(
-            "\n{name}\nTotal: {}{}\n",
+            "\n{name}\nTotal: {}{}{}\n",
             findings.len(),
             if counts.is_empty() {
                 String::new()
             } else {
                 format!(" ({})", counts.join(", "))
+            },
+            if exploited > 0 {
+                format!("; known exploited: {exploited}")
+            } else {
+                String::new()
             }
         ));
         if findings.is_empty() {
             continue;
         }
-        let mut rows: Vec<[String; 7]> = vec![[
-            "PACKAGE".into(),
-            "INSTALLED".into(),
-            "FIXED".into(),
-            "ID".into(),
-            "SEVERITY".into(),
-            "STATUS".into(),
-            "TITLE".into(),
-        ]];
+        let mut header: Vec<String> = ["PACKAGE", "INSTALLED", "FIXED", "ID", "SEVERITY"]
+            .map(String::from)
+            .to_vec();
+        if kev.is_some() {
+            header.push("EXPLOITED".into());
+        }
+        header.extend(["STATUS".into(), "TITLE".into()]);
+        let mut rows: Vec<Vec<String>> = vec![header];
         for f in findings {
             let p = &r.subject.catalog.packages[f.package];
             let title: String = f.title.as_deref().unwrap_or("").chars().take(60).collect();
-            rows.push([
+            let mut row = vec![
                 p.name.clone(),
                 p.version.clone(),
                 f.fixed.clone().unwrap_or_default(),
                 f.id.clone(),
                 f.severity.to_string(),
-                f.status.name().into(),
-                title.replace(['\n', '\r'], " "),
-            ]);
+            ];
+            if kev.is_some() {
+                row.push(match &f.known_exploited {
+                    Some(k) if k.ransomware() => "yes, ransomware".into(),
+                    Some(_) => "yes".into(),
+                    None => String::new(),
+                });
+            }
+            row.extend([f.status.name().into(), title.replace(['\n', '\r'], " ")]);
+            rows.push(row);
         }
         out.push_str(&crate::columns::render(&rows));
     }

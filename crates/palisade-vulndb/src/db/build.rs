@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
-use super::{AdvisoryRecord, Entry, Meta, Provenance, END_MAGIC, MAGIC, SCHEMA};
-use crate::{ecosystem, Import};
+use super::{AdvisoryRecord, Entry, KevInfo, Meta, Provenance, END_MAGIC, MAGIC, SCHEMA};
+use crate::{ecosystem, kev, Import};
 
 /// Uncompressed size at which a block is closed: small enough that a lookup decompresses
 /// little, large enough that zstd finds the repetition between neighbouring records.
@@ -29,7 +29,17 @@ pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>
     let mut by_key: BTreeMap<String, Vec<(u8, Entry)>> = BTreeMap::new();
     let mut withdrawn = BTreeSet::new();
     let mut sources = Vec::new();
+    // The newest KEV catalog given, and the input it came from.
+    let mut known_exploited: Option<(kev::Catalog, String)> = None;
     for input in inputs {
+        if let Some(c) = input.import.known_exploited {
+            let newer = known_exploited
+                .as_ref()
+                .is_none_or(|(k, _)| (&c.version, &c.released) > (&k.version, &k.released));
+            if newer {
+                known_exploited = Some((c, input.provenance.location.clone()));
+            }
+        }
         for adv in input.import.advisories {
             if adv.withdrawn.is_some() {
                 withdrawn.insert(adv.id);
@@ -122,6 +132,17 @@ pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>
         adv_index.push((id.as_str(), w.push(&line)?));
     }
     w.flush()?;
+    if let Some((catalog, _)) = &mut known_exploited {
+        catalog.entries.sort_by(|a, b| a.cve_id.cmp(&b.cve_id));
+    }
+    let mut kev_index = Vec::new();
+    if let Some((catalog, _)) = &known_exploited {
+        for e in &catalog.entries {
+            let line = serde_json::to_vec(e)?;
+            kev_index.push((e.cve_id.as_str(), w.push(&line)?));
+        }
+        w.flush()?;
+    }
 
     let meta = Meta {
         schema: SCHEMA,
@@ -133,6 +154,12 @@ pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>
         packages: keyed.len(),
         entries: entries_total,
         ecosystems: ecosystems.into_iter().collect(),
+        known_exploited: known_exploited.as_ref().map(|(c, source)| KevInfo {
+            catalog_version: c.version.clone(),
+            date_released: c.released.clone(),
+            count: c.entries.len(),
+            source: source.clone(),
+        }),
     };
     let meta_bytes = serde_json::to_vec_pretty(&meta)?;
     let meta_off = w.out.len() as u64;
@@ -146,6 +173,10 @@ pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>
         index.extend_from_slice(&off.to_le_bytes());
         index.extend_from_slice(&len.to_le_bytes());
         index.extend_from_slice(&raw.to_le_bytes());
+    }
+    // Only with the catalog: a database without it is laid out as before the table existed.
+    if known_exploited.is_some() {
+        put_table(&mut index, &kev_index);
     }
     let index_off = w.out.len() as u64;
     w.out.extend_from_slice(&index);

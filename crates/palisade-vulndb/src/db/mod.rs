@@ -6,9 +6,11 @@
 //! ```text
 //! "PALVDB\0\0"  u32 schema version  u32 0
 //! block*        zstd frames (with zstd's content checksum) of JSON lines:
-//!               package entries, grouped by key, then advisory records
+//!               package entries, grouped by key, then advisory records, then known
+//!               exploited CVEs (CISA KEV) when the build had the catalog
 //! meta          JSON: build time, per-source provenance, counts (`Meta`)
-//! index         keys -> (block, offset, length); advisory ids -> same; block table
+//! index         keys -> (block, offset, length); advisory ids -> same; block table;
+//!               then, only when `Meta::known_exploited` is set, CVE ids -> same
 //! trailer       meta offset/length, index offset/length (u64 each),
 //!               SHA-256 of the index, SHA-256 of every byte before this one,
 //!               "PALVDBND"
@@ -17,6 +19,10 @@
 //! Opening reads the trailer, the meta and the index (a few hundred KiB) and checks the index's
 //! digest; a lookup then reads and decompresses one block (zstd verifies its checksum). The
 //! whole-file SHA-256 is checked by `Database::verify` (`db info`, `db import`).
+//!
+//! The known-exploited table was added without a schema change: files written before it end
+//! the index at the block table and have no `known_exploited` in their meta (they flag
+//! nothing), and a reader from before it ignores both (it flags nothing either).
 
 mod build;
 mod read;
@@ -25,6 +31,8 @@ use serde::{Deserialize, Serialize};
 
 pub use build::{build, BuildInput};
 pub use read::Database;
+
+pub use crate::kev::KnownExploited;
 
 use crate::{Affected, Severity};
 
@@ -50,6 +58,22 @@ pub struct Meta {
     pub entries: usize,
     /// OSV ecosystems present (`Debian:12`, `PyPI`, ...), for "unknown release" warnings.
     pub ecosystems: Vec<String>,
+    /// CISA's known exploited vulnerabilities catalog, when the build had it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_exploited: Option<KevInfo>,
+}
+
+/// Which CISA KEV catalog a database holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KevInfo {
+    /// `catalogVersion`, e.g. `2025.08.25`.
+    pub catalog_version: String,
+    /// `dateReleased`, RFC 3339.
+    pub date_released: String,
+    /// CVE ids listed.
+    pub count: usize,
+    /// The input it came from, as the provenance names it.
+    pub source: String,
 }
 
 /// Where one input came from, and what importing it gave.

@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use sha2::{Digest, Sha256};
 
 use super::{
-    AdvisoryRecord, DbError, Entry, Meta, END_MAGIC, HEADER_LEN, MAGIC, SCHEMA, TRAILER_LEN,
+    AdvisoryRecord, DbError, Entry, KnownExploited, Meta, END_MAGIC, HEADER_LEN, MAGIC, SCHEMA,
+    TRAILER_LEN,
 };
 use crate::ecosystem;
 
@@ -55,6 +56,8 @@ pub struct Database {
     index: Vec<u8>,
     keys: Vec<u32>,
     advisories: Vec<u32>,
+    /// Known exploited CVE ids (empty in a database built without the KEV catalog).
+    exploited: Vec<u32>,
     /// (file offset, compressed length, decompressed length).
     blocks: Vec<(u64, u32, u32)>,
     cache: Mutex<HashMap<u32, Arc<Vec<u8>>>>,
@@ -159,7 +162,23 @@ impl Database {
             }
             blocks.push((off, clen, raw));
         }
-        for &at in keys.iter().chain(&advisories) {
+        // The known-exploited table follows only when the meta says the catalog is there;
+        // databases built before it existed end at the block table.
+        let exploited = match &meta.known_exploited {
+            Some(k) => {
+                let t = cur.table().map_err(bad_index)?;
+                if t.len() != k.count {
+                    return Err(corrupt(format!(
+                        "the meta lists {} known exploited CVEs, the index {}",
+                        k.count,
+                        t.len()
+                    )));
+                }
+                t
+            }
+            None => Vec::new(),
+        };
+        for &at in keys.iter().chain(&advisories).chain(&exploited) {
             let (_, (block, off, l)) = row(&index, at);
             let fits = blocks
                 .get(block as usize)
@@ -172,7 +191,7 @@ impl Database {
             t.windows(2)
                 .all(|w| row(&index, w[0]).0 < row(&index, w[1]).0)
         };
-        if !sorted(&keys) || !sorted(&advisories) {
+        if !sorted(&keys) || !sorted(&advisories) || !sorted(&exploited) {
             return Err(corrupt("index is not sorted".into()));
         }
         Ok(Database {
@@ -183,6 +202,7 @@ impl Database {
             index,
             keys,
             advisories,
+            exploited,
             blocks,
             cache: Mutex::new(HashMap::new()),
         })
@@ -222,6 +242,18 @@ impl Database {
         serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| self.corrupt(format!("advisory {id}: {e}")))
+    }
+
+    /// CISA's entry for `cve` when the database holds the known exploited vulnerabilities
+    /// catalog and lists it (`Meta::known_exploited` says whether it holds the catalog).
+    pub fn known_exploited(&self, cve: &str) -> Result<Option<KnownExploited>, DbError> {
+        let Some(slot) = self.find(&self.exploited, cve) else {
+            return Ok(None);
+        };
+        let bytes = self.record(slot)?;
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| self.corrupt(format!("known exploited {cve}: {e}")))
     }
 
     /// Every package key (`ecosystem<TAB>name`) in order, for export.

@@ -720,17 +720,24 @@ fn syft_on_an_image_of_every_ecosystem_differs_only_as_documented() {
         .collect();
     let only_syft: BTreeSet<&str> = theirs.difference(&ours).map(String::as_str).collect();
     let only_ours: BTreeSet<&str> = ours.difference(&theirs).map(String::as_str).collect();
-    // Syft: the npm project itself, and a Go module replaced by a directory under the
-    // directory's name. Palisade: the build-only crate, and that module under its own name.
+    // Syft: the npm project itself, a Go module replaced by a directory under the
+    // directory's name, and Debian's GOPATH-built docker-registry by its main package's path.
+    // Palisade: the build-only crate, that module under its own name, and docker-registry by
+    // its module (what Go advisories name).
     assert_eq!(
         only_syft,
-        BTreeSet::from(["app\t1.0.0", "./local\t(devel)"])
+        BTreeSet::from([
+            "app\t1.0.0",
+            "./local\t(devel)",
+            "github.com/docker/distribution/cmd/registry\tv2.8.2+ds1"
+        ])
     );
     assert_eq!(
         only_ours,
         BTreeSet::from([
             "autocfg\t1.1.0",
-            "example.com/local\tv0.0.0-00010101000000-000000000000"
+            "example.com/local\tv0.0.0-00010101000000-000000000000",
+            "github.com/docker/distribution\tv2.8.2+ds1"
         ])
     );
     assert!(ours.len() > 80, "{}", ours.len());

@@ -208,6 +208,7 @@ pub(crate) fn listed_package(
         },
         files: Vec::new(),
         dev,
+        declared: false,
     }
 }
 

@@ -151,6 +151,7 @@ impl Cataloguer for Apk {
                 },
                 files: r.files,
                 dev: false,
+                declared: false,
             });
         }
     }

@@ -102,3 +102,45 @@ fn pom_xml_dependencies_are_declared_packages() {
         c.errors
     );
 }
+
+/// Issue 11: a corrupt go.mod gave no packages and no message; a local replacement kept the
+/// required version (which advisories were matched against); `exclude` was ignored.
+#[test]
+fn go_mod_exclusions_local_replacements_and_corrupt_files() {
+    let root = Root::new("gomod");
+    root.write(
+        "src/app/go.mod",
+        b"module example.com/app\n\ngo 1.22\n\nrequire (\n\tgithub.com/CycloneDX/cyclonedx-go v0.9.0\n\tgolang.org/x/net v0.17.0\n\texample.com/local v0.1.0\n)\n\nexclude golang.org/x/net v0.17.0\n\nreplace example.com/local => ../local\n",
+    )
+    .write(
+        "src/broken/go.mod",
+        b"module example.com/broken\n\x00\x13 ]]} not go.mod\nrequire golang.org/x/text v0.3.0\n",
+    );
+    let c = root.catalog();
+    let got: Vec<(&str, &str, &str)> = c
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str(), p.purl.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "example.com/local",
+                "(devel)",
+                "pkg:golang/example.com/local"
+            ),
+            (
+                "github.com/CycloneDX/cyclonedx-go",
+                "v0.9.0",
+                "pkg:golang/github.com/CycloneDX/cyclonedx-go@v0.9.0"
+            ),
+        ]
+    );
+    assert_eq!(
+        c.errors,
+        [
+            "/src/broken/go.mod: not a go.mod this version reads: line 2: unknown directive \"\\0\\u{13}\""
+        ]
+    );
+}

@@ -144,3 +144,30 @@ fn go_mod_exclusions_local_replacements_and_corrupt_files() {
         ]
     );
 }
+
+/// Issue 11: one junk line made the whole Alpine database unreadable; the stanza holding it is
+/// skipped, with the line named, and every other package is listed.
+#[test]
+fn a_junk_line_in_the_alpine_database_skips_only_its_record() {
+    let root = Root::new("apk");
+    root.write("etc/os-release", b"ID=alpine\nVERSION_ID=3.19.1\n")
+        .write(
+            "lib/apk/db/installed",
+            b"P:musl\nV:1.2.4-r2\nA:x86_64\no:musl\n\nP:busybox\nV:1.36.1-r15\n\x1b[31m junk\nR:bin/busybox\n\nP:zlib\nV:1.3.1-r0\n",
+        );
+    let c = root.catalog();
+    let got: Vec<(&str, &str)> = c
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str()))
+        .collect();
+    assert_eq!(got, [("musl", "1.2.4-r2"), ("zlib", "1.3.1-r0")]);
+    assert_eq!(
+        c.packages[0].purl,
+        "pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64&distro=alpine-3.19.1&upstream=musl"
+    );
+    assert_eq!(
+        c.errors,
+        ["/lib/apk/db/installed: line 8: expected \"X:value\"; the package record holding it is skipped"]
+    );
+}

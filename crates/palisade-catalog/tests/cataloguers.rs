@@ -171,3 +171,55 @@ fn a_junk_line_in_the_alpine_database_skips_only_its_record() {
         ["/lib/apk/db/installed: line 8: expected \"X:value\"; the package record holding it is skipped"]
     );
 }
+
+/// Issue 11: what Composer installed (`vendor/composer/installed.json`) was not read.
+#[test]
+fn composer_installed_json_lists_installed_packages() {
+    let root = Root::new("composer");
+    root.write(
+        "var/www/vendor/composer/installed.json",
+        include_bytes!("../src/testdata/composer_2/installed.json"),
+    )
+    .write(
+        "srv/old/vendor/composer/installed.json",
+        include_bytes!("../src/testdata/composer_1/installed.json"),
+    )
+    .write(
+        "srv/bad/vendor/composer/installed.json",
+        b"{\"packages\": 7}",
+    );
+    let c = root.catalog();
+    let v2 = "/var/www/vendor/composer/installed.json".to_string();
+    let v1 = "/srv/old/vendor/composer/installed.json".to_string();
+    let mut got = found(&c);
+    got.sort_by(|a, b| (&a.4, &a.0).cmp(&(&b.4, &b.0)));
+    assert_eq!(
+        got,
+        [
+            (
+                "asm89/stack-cors".into(),
+                "1.3.0".into(),
+                false,
+                false,
+                v1.clone()
+            ),
+            ("behat/mink".into(), "v1.8.1".into(), false, false, v1),
+            (
+                "asm89/stack-cors".into(),
+                "1.3.0".into(),
+                false,
+                false,
+                v2.clone()
+            ),
+            ("behat/mink".into(), "v1.8.1".into(), true, false, v2),
+        ]
+    );
+    assert!(c
+        .packages
+        .iter()
+        .any(|p| p.purl == "pkg:composer/behat/mink@v1.8.1"));
+    assert_eq!(
+        c.errors,
+        ["/srv/bad/vendor/composer/installed.json: not a Composer installed.json: neither a list of packages (Composer 1) nor {\"packages\": [...]} (Composer 2)"]
+    );
+}

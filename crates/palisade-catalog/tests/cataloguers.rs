@@ -223,3 +223,58 @@ fn composer_installed_json_lists_installed_packages() {
         ["/srv/bad/vendor/composer/installed.json: not a Composer installed.json: neither a list of packages (Composer 1) nor {\"packages\": [...]} (Composer 2)"]
     );
 }
+
+/// Issue 11: opkg's status database (OpenWrt) was not read. Syft's fixture, on an OpenWrt
+/// root filesystem, with a record of a removed package that must not count.
+#[test]
+fn opkg_status_lists_openwrt_packages() {
+    let root = Root::new("opkg");
+    let mut status = include_bytes!("../src/testdata/opkg/status").to_vec();
+    status.extend(b"Package: removed\nVersion: 1.0-r1\nStatus: deinstall ok config-files\nArchitecture: x86_64\n\n");
+    root.write(
+        "etc/os-release",
+        b"NAME=\"OpenWrt\"\nVERSION=\"23.05.3\"\nID=\"openwrt\"\nVERSION_ID=\"23.05.3\"\n",
+    )
+    .write("usr/lib/opkg/status", &status);
+    let c = root.catalog();
+    assert_eq!(c.errors, Vec::<String>::new());
+    let got: Vec<(&str, &str, &str, Vec<String>)> = c
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                p.name.as_str(),
+                p.version.as_str(),
+                p.purl.as_str(),
+                p.licenses.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "busybox",
+                "1.36.1-r3",
+                "pkg:deb/openwrt/busybox@1.36.1-r3?arch=x86_64&distro=openwrt-23.05.3",
+                vec!["GPL-2.0-only".to_string()]
+            ),
+            (
+                "dropbear",
+                "2024.85-r0",
+                "pkg:deb/openwrt/dropbear@2024.85-r0?arch=x86_64&distro=openwrt-23.05.3",
+                vec!["MIT".to_string()]
+            ),
+            (
+                "kernel-modules",
+                "6.6.0-r0",
+                "pkg:deb/openwrt/kernel-modules@6.6.0-r0?arch=x86_64&distro=openwrt-23.05.3",
+                vec!["GPL-2.0".to_string(), "BSD-3-Clause".to_string()]
+            ),
+        ]
+    );
+    assert!(c
+        .packages
+        .iter()
+        .all(|p| p.location.path == "/usr/lib/opkg/status"));
+}

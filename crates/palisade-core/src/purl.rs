@@ -233,8 +233,14 @@ pub fn parse(s: &str) -> Option<Purl> {
     let rest = rest.strip_prefix("pkg:")?.trim_start_matches('/');
     let (ty, path) = rest.split_once('/')?;
     let path = path.trim_end_matches('/');
-    let (path, version) = match path.rsplit_once('@') {
-        Some((p, v)) => (p, Some(decode(v)?).filter(|v| !v.is_empty())),
+    // The version follows the last '@' of the last segment: an unencoded npm scope
+    // (`@babel/core`) is not one.
+    let last = path.rfind('/').map_or(0, |i| i + 1);
+    let (path, version) = match path[last..].rfind('@') {
+        Some(at) => (
+            &path[..last + at],
+            Some(decode(&path[last + at + 1..])?).filter(|v| !v.is_empty()),
+        ),
         None => (path, None),
     };
     let (namespace, name) = match path.rsplit_once('/') {

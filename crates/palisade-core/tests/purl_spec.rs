@@ -213,7 +213,15 @@ fn the_purl_specification_test_suite() {
     }
 
     // The per-test format of tests/spec and tests/types.
-    for file in ["specification-test.json", "types/golang-test.json"] {
+    for file in [
+        "specification-test.json",
+        "types/golang-test.json",
+        "types/npm-test.json",
+        "types/pypi-test.json",
+        "types/deb-test.json",
+        "types/rpm-test.json",
+        "types/apk-test.json",
+    ] {
         for case in load(file)["tests"].as_array().expect("a list of tests") {
             cases += 1;
             let d = case["description"].as_str().unwrap_or_default();

@@ -221,6 +221,9 @@ fn the_purl_specification_test_suite() {
         "types/deb-test.json",
         "types/rpm-test.json",
         "types/apk-test.json",
+        "types/composer-test.json",
+        "types/nuget-test.json",
+        "types/cargo-test.json",
     ] {
         for case in load(file)["tests"].as_array().expect("a list of tests") {
             cases += 1;

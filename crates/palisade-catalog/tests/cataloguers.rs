@@ -278,3 +278,30 @@ fn opkg_status_lists_openwrt_packages() {
         .iter()
         .all(|p| p.location.path == "/usr/lib/opkg/status"));
 }
+
+/// A POM Maven embedded in an artifact, here unpacked (an exploded war), names that artifact
+/// (not declared: it is present); what its project declared is not listed.
+#[test]
+fn an_unpacked_embedded_pom_names_its_artifact() {
+    let root = Root::new("embedded-pom");
+    root.write(
+        "srv/app/WEB-INF/classes/META-INF/maven/org.anchore/example-java-app-maven/pom.xml",
+        SYFT_POM,
+    );
+    let c = root.catalog();
+    let at = "/srv/app/WEB-INF/classes/META-INF/maven/org.anchore/example-java-app-maven/pom.xml";
+    assert_eq!(
+        found(&c),
+        [(
+            "org.anchore:example-java-app-maven".into(),
+            "0.1.0".into(),
+            false,
+            false,
+            at.to_string()
+        )]
+    );
+    assert_eq!(
+        c.packages[0].purl,
+        "pkg:maven/org.anchore/example-java-app-maven@0.1.0"
+    );
+}

@@ -5,7 +5,8 @@
 //! `Bundle-SymbolicName`/`Bundle-Version`) or, failing that, by its file name (`name-1.2.jar`).
 //! Packages are named `group:artifact` where the group is known, as Maven and OSV name them.
 //! Gradle lock files (gradle.rs) list coordinates directly; a project's own `pom.xml` lists the
-//! dependencies it declares (with a version it gives), reported as declared.
+//! dependencies it declares (with a version it gives), reported as declared; a `pom.xml` under
+//! an unpacked archive's `META-INF/maven` names the artifact itself, as in the archive.
 
 pub mod gradle;
 pub mod pom;
@@ -33,10 +34,17 @@ fn is_archive(path: &str) -> bool {
         .any(|s| lower.ends_with(s))
 }
 
-/// A project's `pom.xml` (not one inside an installed package or dependency cache). Those under
-/// an archive's `META-INF/maven` are read with the archive.
-fn is_project_pom(path: &str) -> bool {
+/// A `pom.xml` in the file system (not one inside an installed package or dependency cache).
+/// Those inside archives are read with the archive.
+fn is_pom(path: &str) -> bool {
     (path == "pom.xml" || path.ends_with("/pom.xml")) && !crate::inside_installed_package(path)
+}
+
+/// A POM that Maven embedded in a built artifact (`META-INF/maven/GROUP/ARTIFACT/pom.xml`),
+/// here in an unpacked one (`WEB-INF/classes/META-INF/maven/...`): it names the artifact that
+/// is present, not what its project declared, as in an archive.
+fn is_embedded_pom(path: &str) -> bool {
+    path.starts_with("META-INF/maven/") || path.contains("/META-INF/maven/")
 }
 
 /// `key=value` lines of a `.properties` file.
@@ -163,8 +171,7 @@ pub fn archive(
         if with_properties.contains(directory(&m.name)) {
             continue;
         }
-        let pom = zip::read(data, m, 1 << 20).and_then(|b| pom::parse(&b));
-        match pom {
+        match zip::read(data, m, 1 << 20).and_then(|b| pom::parse(&b)) {
             Ok(pom::Pom {
                 group: Some(g),
                 artifact: Some(a),
@@ -213,7 +220,7 @@ impl Cataloguer for Java {
     }
 
     fn wants(&self, path: &str) -> bool {
-        is_archive(path) || gradle::is_lock(path) || is_project_pom(path)
+        is_archive(path) || gradle::is_lock(path) || is_pom(path)
     }
 
     fn catalog(
@@ -225,8 +232,9 @@ impl Cataloguer for Java {
     ) {
         for (path, entry) in files.iter() {
             let lock = gradle::is_lock(path);
-            let project_pom = is_project_pom(path);
-            if (!lock && !project_pom && !is_archive(path)) || entry.kind != FileKind::File {
+            let any_pom = is_pom(path);
+            let project_pom = any_pom && !is_embedded_pom(path);
+            if (!lock && !any_pom && !is_archive(path)) || entry.kind != FileKind::File {
                 continue;
             }
             let Some(data) = crate::database(files, path, errors) else {
@@ -234,7 +242,21 @@ impl Cataloguer for Java {
             };
             let mut found = Vec::new();
             let mut dev_only = std::collections::HashSet::new();
-            if project_pom {
+            if any_pom && !project_pom {
+                match pom::parse(data) {
+                    Ok(pom::Pom {
+                        group: Some(g),
+                        artifact: Some(a),
+                        version: Some(v),
+                        ..
+                    }) => found.push((format!("/{path}"), (Some(g), a, v))),
+                    // Coordinates left to a parent POM or the build: nothing to name.
+                    Ok(_) => {}
+                    Err(e) => {
+                        errors.push(format!("/{path}: not a Maven POM this version reads: {e}"))
+                    }
+                }
+            } else if project_pom {
                 match pom::parse(data) {
                     Ok(p) => {
                         for d in p.dependencies {

@@ -333,6 +333,53 @@ mod tests {
         );
     }
 
+    /// Syft's commons-text fixture (testdata/README.md): groupId from the parent, versions
+    /// from the POM's properties, junit-jupiter's left to the parent POM.
+    #[test]
+    fn commons_text_as_syft_reads_it() {
+        let p = parse(include_bytes!("testdata/syft-commons-text-1.10.0.pom.xml")).unwrap();
+        assert_eq!(
+            (
+                p.group.as_deref(),
+                p.artifact.as_deref(),
+                p.version.as_deref()
+            ),
+            (
+                Some("org.apache.commons"),
+                Some("commons-text"),
+                Some("1.10.0")
+            )
+        );
+        let got: Vec<String> = p
+            .dependencies
+            .iter()
+            .map(|d| {
+                let v = d.version.as_deref().unwrap_or("-");
+                format!(
+                    "{}:{} {v}{}",
+                    d.group,
+                    d.artifact,
+                    if d.test { " test" } else { "" }
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "org.apache.commons:commons-lang3 3.18.0",
+                "org.junit.jupiter:junit-jupiter - test",
+                "org.assertj:assertj-core 3.23.1 test",
+                "commons-io:commons-io 2.11.0 test",
+                "org.mockito:mockito-inline 4.8.0 test",
+                "org.graalvm.js:js 22.0.0.2 test",
+                "org.graalvm.js:js-scriptengine 22.0.0.2 test",
+                "org.apache.commons:commons-rng-simple 1.4 test",
+                "org.openjdk.jmh:jmh-core 1.35 test",
+                "org.openjdk.jmh:jmh-generator-annprocess 1.35 test",
+            ]
+        );
+    }
+
     #[test]
     fn broken_poms_are_errors() {
         assert!(parse(b"<project><groupId>x</groupId>")

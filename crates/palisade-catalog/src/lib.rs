@@ -15,6 +15,7 @@ mod error;
 pub mod golang;
 pub mod java;
 pub mod npm;
+pub mod opkg;
 pub mod os;
 pub mod php;
 pub mod python;
@@ -53,10 +54,11 @@ pub struct Catalog {
 }
 
 /// Every cataloguer, in reporting order.
-pub const CATALOGUERS: [&dyn Cataloguer; 12] = [
+pub const CATALOGUERS: [&dyn Cataloguer; 13] = [
     &dpkg::Dpkg,
     &rpm::Rpm,
     &apk::Apk,
+    &opkg::Opkg,
     &python::Python,
     &cargo::Cargo,
     &npm::Npm,
@@ -208,6 +210,7 @@ pub(crate) fn listed_package(
         },
         files: Vec::new(),
         dev,
+        declared: false,
     }
 }
 

@@ -520,23 +520,28 @@ fn go_mod_requirements_as_go_reads_them() {
             assert!(out.status.success(), "{path}: {}", stderr(&out));
             let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
             let replaces = m["Replace"].as_array().cloned().unwrap_or_default();
+            let excludes = m["Exclude"].as_array().cloned().unwrap_or_default();
             let want: BTreeSet<String> = m["Require"]
                 .as_array()
                 .unwrap()
                 .iter()
+                .filter(|r| {
+                    !excludes
+                        .iter()
+                        .any(|x| x["Path"] == r["Path"] && x["Version"] == r["Version"])
+                })
                 .map(|r| {
                     let (p, v) = (r["Path"].as_str().unwrap(), r["Version"].as_str().unwrap());
                     let rep = replaces.iter().find(|x| {
                         x["Old"]["Path"] == p
                             && (x["Old"]["Version"].is_null() || x["Old"]["Version"] == v)
-                            && x["New"]["Version"].is_string()
                     });
+                    // A local directory (no new version) is listed as `(devel)`.
                     match rep {
-                        Some(x) => format!(
-                            "{} {}",
-                            x["New"]["Path"].as_str().unwrap(),
-                            x["New"]["Version"].as_str().unwrap()
-                        ),
+                        Some(x) => match x["New"]["Version"].as_str() {
+                            Some(nv) => format!("{} {nv}", x["New"]["Path"].as_str().unwrap()),
+                            None => format!("{p} (devel)"),
+                        },
                         None => format!("{p} {v}"),
                     }
                 })

@@ -86,6 +86,10 @@ pub struct Package {
     /// A development-only dependency, where the lock file says so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dev: bool,
+    /// Named by a manifest that declares it (a `pom.xml` dependency), not found installed or
+    /// resolved by a lock file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub declared: bool,
 }
 
 /// The operating system of an image, from `/etc/os-release` or its fallbacks.

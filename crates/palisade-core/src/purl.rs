@@ -1,12 +1,15 @@
-//! Package URLs (github.com/package-url/purl-spec): the identifiers SBOM consumers and
-//! vulnerability databases match on.
+//! Package URLs (github.com/package-url/purl-spec, ECMA-427): the identifiers SBOM consumers
+//! and vulnerability databases match on. Built and parsed as the specification's own test
+//! suite says (`tests/purl_spec.rs` runs it).
 
-/// Percent-encodes everything but RFC 3986 unreserved characters (and ':' in versions, which
-/// the spec leaves as is).
-fn encode(s: &str, keep_colon: bool) -> String {
+use std::fmt;
+
+/// Percent-encodes everything but RFC 3986 unreserved characters and ':', which the
+/// specification leaves as is in every component.
+fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || (keep_colon && b == b':') {
+        if b.is_ascii_alphanumeric() || b"-._~:".contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -15,8 +18,10 @@ fn encode(s: &str, keep_colon: bool) -> String {
     out
 }
 
-/// Builds `pkg:TYPE/NAMESPACE/NAME@VERSION?QUALIFIERS` with qualifiers sorted by key and empty
-/// ones left out, as the spec's canonical form requires.
+/// Builds `pkg:TYPE/NAMESPACE/NAME@VERSION?QUALIFIERS` in the spec's canonical form: the
+/// namespace's `/`-separated segments encoded one by one (`pkg:golang/github.com/gorilla/mux`),
+/// qualifiers sorted by key with empty ones left out, and the type's own normalisation applied
+/// (lower-case Debian names, `_` as `-` in PyPI names; see `normalise`).
 pub fn build(
     ty: &str,
     namespace: Option<&str>,
@@ -24,25 +29,29 @@ pub fn build(
     version: &str,
     qualifiers: &[(&str, &str)],
 ) -> String {
-    let mut s = format!("pkg:{ty}/");
-    if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
-        s.push_str(&encode(&ns.to_lowercase(), false));
-        s.push('/');
-    }
-    s.push_str(&encode(name, false));
-    if !version.is_empty() {
-        s.push('@');
-        s.push_str(&encode(version, true));
-    }
-    let mut q: Vec<&(&str, &str)> = qualifiers.iter().filter(|(_, v)| !v.is_empty()).collect();
-    q.sort_by_key(|(k, _)| *k);
-    for (i, (k, v)) in q.iter().enumerate() {
-        s.push(if i == 0 { '?' } else { '&' });
-        s.push_str(k);
-        s.push('=');
-        s.push_str(&encode(v, true));
-    }
-    s
+    let mut purl = Purl {
+        ty: ty.to_ascii_lowercase(),
+        namespace: namespace.and_then(segments),
+        name: name.to_string(),
+        version: Some(version.to_string()).filter(|v| !v.is_empty()),
+        qualifiers: qualifiers
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+            .collect(),
+        subpath: None,
+    };
+    purl.normalise();
+    purl.to_string()
+}
+
+/// A `/`-separated path with its empty segments dropped; `None` if nothing is left.
+fn segments(path: &str) -> Option<String> {
+    let joined = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("/");
+    Some(joined).filter(|s| !s.is_empty())
 }
 
 /// A Python package name normalised by PEP 503 (`Foo__Bar.baz` is `foo-bar-baz`), as package
@@ -64,7 +73,7 @@ pub fn pep503(name: &str) -> String {
     out
 }
 
-/// A parsed package URL.
+/// A parsed package URL. Components are decoded; the namespace's segments are joined by `/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Purl {
     pub ty: String,
@@ -72,6 +81,7 @@ pub struct Purl {
     pub name: String,
     pub version: Option<String>,
     pub qualifiers: Vec<(String, String)>,
+    pub subpath: Option<String>,
 }
 
 impl Purl {
@@ -80,6 +90,99 @@ impl Purl {
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The rules every package URL follows, whatever its type: a type of ASCII letters, digits,
+    /// `.`, `+` and `-` not starting with a digit; a name; qualifier keys of letters, digits,
+    /// `.`, `-` and `_`. The reason is the rule broken.
+    pub fn validate(&self) -> Result<(), &'static str> {
+        let ty = self.ty.as_bytes();
+        if ty.is_empty() {
+            return Err("no type");
+        }
+        if ty[0].is_ascii_digit()
+            || !ty
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b".+-".contains(b))
+        {
+            return Err(
+                "a type is ASCII letters, digits, '.', '+' and '-', not starting with a digit",
+            );
+        }
+        if self.name.is_empty() {
+            return Err("no name");
+        }
+        for (k, _) in &self.qualifiers {
+            let kb = k.as_bytes();
+            if kb.is_empty()
+                || kb[0].is_ascii_digit()
+                || !kb
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-_".contains(b))
+            {
+                return Err("a qualifier key is ASCII letters, digits, '.', '-' and '_'");
+            }
+        }
+        Ok(())
+    }
+
+    /// The type's own normalisation, for the types whose definition asks for one (PURL-TYPES):
+    /// case-insensitive namespaces and names lower-cased, PyPI's `_` written `-`.
+    pub fn normalise(&mut self) {
+        let lower = |s: &mut String| *s = s.to_lowercase();
+        match self.ty.as_str() {
+            "alpm" | "apk" | "bitbucket" | "composer" | "deb" | "github" | "hex" => {
+                if let Some(ns) = &mut self.namespace {
+                    lower(ns);
+                }
+                lower(&mut self.name);
+            }
+            "rpm" => {
+                if let Some(ns) = &mut self.namespace {
+                    lower(ns);
+                }
+            }
+            "pypi" => {
+                self.name = self.name.to_lowercase().replace('_', "-");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The canonical form (`pkg:TYPE/NAMESPACE/NAME@VERSION?QUALIFIERS#SUBPATH`).
+impl fmt::Display for Purl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "pkg:{}/", self.ty)?;
+        if let Some(ns) = &self.namespace {
+            for segment in ns.split('/').filter(|s| !s.is_empty()) {
+                write!(f, "{}/", encode(segment))?;
+            }
+        }
+        f.write_str(&encode(&self.name))?;
+        if let Some(v) = self.version.as_deref().filter(|v| !v.is_empty()) {
+            write!(f, "@{}", encode(v))?;
+        }
+        let mut q: Vec<&(String, String)> = self
+            .qualifiers
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        q.sort_by(|a, b| a.0.cmp(&b.0));
+        for (i, (k, v)) in q.iter().enumerate() {
+            write!(f, "{}{k}={}", if i == 0 { '?' } else { '&' }, encode(v))?;
+        }
+        if let Some(sub) = &self.subpath {
+            let kept: Vec<String> = sub
+                .split('/')
+                .filter(|s| !matches!(*s, "" | "." | ".."))
+                .map(encode)
+                .collect();
+            if !kept.is_empty() {
+                write!(f, "#{}", kept.join("/"))?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -101,39 +204,68 @@ fn decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Parses `pkg:TYPE/NAMESPACE/NAME@VERSION?QUALIFIERS#SUBPATH`; `None` if it is not one.
+/// Decodes each `/`-separated segment of a namespace or subpath, dropping empty ones (and, in
+/// a subpath, `.` and `..`); `None` for a bad escape. A segment that decodes to a `/` is read
+/// as two: earlier Palisade builds wrote Go namespaces so (`github.com%2Fgorilla`), and
+/// stored SBOMs still hold them.
+fn decode_segments(path: &str, subpath: bool) -> Option<Option<String>> {
+    let mut out = Vec::new();
+    for s in path.split('/') {
+        if s.is_empty() || (subpath && matches!(s, "." | "..")) {
+            continue;
+        }
+        out.push(decode(s)?);
+    }
+    Some(Some(out.join("/")).filter(|s| !s.is_empty()))
+}
+
+/// Parses `pkg:TYPE/NAMESPACE/NAME@VERSION?QUALIFIERS#SUBPATH` as the spec's "how to parse"
+/// does, with the type's normalisation; `None` if it is not a valid package URL.
 pub fn parse(s: &str) -> Option<Purl> {
-    let rest = s.strip_prefix("pkg:")?.trim_start_matches('/');
-    let rest = rest.split('#').next().unwrap_or(rest);
-    let (rest, query) = match rest.split_once('?') {
+    let (rest, subpath) = match s.rsplit_once('#') {
+        Some((r, sub)) => (r, decode_segments(sub, true)?),
+        None => (s, None),
+    };
+    let (rest, query) = match rest.rsplit_once('?') {
         Some((r, q)) => (r, Some(q)),
         None => (rest, None),
     };
+    let rest = rest.strip_prefix("pkg:")?.trim_start_matches('/');
     let (ty, path) = rest.split_once('/')?;
     let path = path.trim_end_matches('/');
-    let (path, version) = match path.rsplit_once('@') {
-        Some((p, v)) => (p, Some(decode(v)?)),
+    // The version follows the last '@' of the last segment: an unencoded npm scope
+    // (`@babel/core`) is not one.
+    let last = path.rfind('/').map_or(0, |i| i + 1);
+    let (path, version) = match path[last..].rfind('@') {
+        Some(at) => (
+            &path[..last + at],
+            Some(decode(&path[last + at + 1..])?).filter(|v| !v.is_empty()),
+        ),
         None => (path, None),
     };
     let (namespace, name) = match path.rsplit_once('/') {
-        Some((ns, n)) => (Some(decode(ns)?), decode(n)?),
+        Some((ns, n)) => (decode_segments(ns, false)?, decode(n)?),
         None => (None, decode(path)?),
     };
-    if ty.is_empty() || name.is_empty() {
-        return None;
-    }
     let mut qualifiers = Vec::new();
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=')?;
-        qualifiers.push((k.to_ascii_lowercase(), decode(v)?));
+        let v = decode(v)?;
+        if !v.is_empty() {
+            qualifiers.push((k.to_ascii_lowercase(), v));
+        }
     }
-    Some(Purl {
+    let mut purl = Purl {
         ty: ty.to_ascii_lowercase(),
         namespace,
         name,
         version,
         qualifiers,
-    })
+        subpath,
+    };
+    purl.validate().ok()?;
+    purl.normalise();
+    Some(purl)
 }
 
 #[cfg(test)]

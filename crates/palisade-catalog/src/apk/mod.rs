@@ -24,47 +24,56 @@ pub struct Record {
     pub line: usize,
 }
 
-/// Parses the installed database. Records without a name or version are refused by line.
-pub fn parse(data: &[u8]) -> Result<Vec<Record>, CatalogError> {
+/// Parses the installed database: the records it holds and, for each paragraph that cannot be
+/// read (a line that is not `X:value`, a record without `P:` or `V:`), the problem at its line.
+/// A bad paragraph is skipped whole; the others are still read, as one damaged record does not
+/// make the rest of the database wrong.
+pub fn parse(data: &[u8]) -> (Vec<Record>, Vec<CatalogError>) {
     let text = String::from_utf8_lossy(data);
     let mut out = Vec::new();
+    let mut problems = Vec::new();
     let mut cur = Record::default();
     let mut dir = String::new();
     let mut started = false;
-    let finish = |cur: &mut Record, out: &mut Vec<Record>| -> Result<(), CatalogError> {
+    // The first problem of the paragraph being read: it is skipped at its end.
+    let mut bad: Option<CatalogError> = None;
+    let mut finish = |cur: &mut Record, bad: &mut Option<CatalogError>| {
         let r = std::mem::take(cur);
-        if r.name.is_empty() || r.version.is_empty() {
-            return Err(CatalogError::Line {
+        if let Some(e) = bad.take() {
+            problems.push(e);
+        } else if r.name.is_empty() || r.version.is_empty() {
+            problems.push(CatalogError::Line {
                 line: r.line,
                 reason: "package record without P: or V:",
             });
+        } else {
+            out.push(r);
         }
-        out.push(r);
-        Ok(())
     };
     for (i, line) in text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.is_empty() {
             if started {
-                finish(&mut cur, &mut out)?;
+                finish(&mut cur, &mut bad);
                 started = false;
                 dir.clear();
             }
             continue;
         }
-        let (key, value) = match line.as_bytes() {
-            [k, b':', ..] => (*k, &line[2..]),
-            _ => {
-                return Err(CatalogError::Line {
-                    line: i + 1,
-                    reason: "expected \"X:value\"",
-                })
-            }
-        };
         if !started {
             started = true;
             cur.line = i + 1;
         }
+        let (key, value) = match line.as_bytes() {
+            [k, b':', ..] => (*k, &line[2..]),
+            _ => {
+                bad.get_or_insert(CatalogError::Line {
+                    line: i + 1,
+                    reason: "expected \"X:value\"; the package record holding it is skipped",
+                });
+                continue;
+            }
+        };
         match key {
             b'P' => cur.name = value.to_string(),
             b'V' => cur.version = value.to_string(),
@@ -81,9 +90,9 @@ pub fn parse(data: &[u8]) -> Result<Vec<Record>, CatalogError> {
         }
     }
     if started {
-        finish(&mut cur, &mut out)?;
+        finish(&mut cur, &mut bad);
     }
-    Ok(out)
+    (out, problems)
 }
 
 impl Cataloguer for Apk {
@@ -105,21 +114,18 @@ impl Cataloguer for Apk {
         let Some(data) = crate::database(files, INSTALLED, errors) else {
             return;
         };
-        let records = match parse(data) {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(format!(
-                    "/{INSTALLED}: {e}; no Alpine packages read from it"
-                ));
-                return;
-            }
-        };
+        let (records, problems) = parse(data);
+        errors.extend(problems.iter().map(|e| format!("/{INSTALLED}: {e}")));
         let distro = os.map(OsRelease::distro).unwrap_or_default();
         let namespace = os.map(|o| o.id.as_str()).unwrap_or("alpine");
         let origins = Origins::new(files.history(INSTALLED), |db| {
-            parse(db)
-                .ok()
-                .map(|rs| rs.into_iter().map(|r| (r.name, r.version)).collect())
+            Some(
+                parse(db)
+                    .0
+                    .into_iter()
+                    .map(|r| (r.name, r.version))
+                    .collect(),
+            )
         });
         for r in records {
             let layer = origins
@@ -151,6 +157,7 @@ impl Cataloguer for Apk {
                 },
                 files: r.files,
                 dev: false,
+                declared: false,
             });
         }
     }
@@ -165,7 +172,8 @@ mod tests {
 
     #[test]
     fn parses_installed_db() {
-        let rs = parse(INSTALLED_DB).unwrap();
+        let (rs, problems) = parse(INSTALLED_DB);
+        assert_eq!(problems, []);
         let names: Vec<&str> = rs.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["musl", "busybox", "ssl_client"]);
         assert_eq!(rs[0].version, "1.2.4-r2");
@@ -177,19 +185,38 @@ mod tests {
         assert_eq!(rs[2].license.as_deref(), Some("GPL-2.0-only"));
     }
 
+    /// Issue 11: one junk line made the whole database unreadable (no Alpine packages at all).
     #[test]
-    fn refuses_broken_records() {
+    fn a_broken_record_is_skipped_and_the_rest_read() {
+        let (rs, problems) = parse(b"P:x\n\nV:1\n");
+        assert!(rs.is_empty());
         assert_eq!(
-            parse(b"P:x\n\nV:1\n").unwrap_err(),
-            CatalogError::Line {
-                line: 1,
-                reason: "package record without P: or V:"
-            }
+            problems,
+            [
+                CatalogError::Line {
+                    line: 1,
+                    reason: "package record without P: or V:"
+                },
+                CatalogError::Line {
+                    line: 3,
+                    reason: "package record without P: or V:"
+                }
+            ]
         );
-        assert!(matches!(
-            parse(b"P:x\nV:1\ngarbage\n").unwrap_err(),
-            CatalogError::Line { line: 3, .. }
-        ));
-        assert!(parse(b"").unwrap().is_empty());
+        // A junk line inside busybox's record: busybox is
+        // skipped, musl and ssl_client are still read.
+        let text = String::from_utf8_lossy(INSTALLED_DB);
+        let mut lines: Vec<&str> = text.split('\n').collect();
+        let at = lines.iter().position(|l| *l == "P:busybox").unwrap() + 2;
+        lines.insert(at, "garbage \u{1} line");
+        let (rs, problems) = parse(lines.join("\n").as_bytes());
+        let names: Vec<&str> = rs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["musl", "ssl_client"]);
+        assert_eq!(problems.len(), 1);
+        assert!(
+            matches!(problems[0], CatalogError::Line { line, .. } if line == at + 1),
+            "{problems:?}"
+        );
+        assert_eq!(parse(b""), (vec![], vec![]));
     }
 }

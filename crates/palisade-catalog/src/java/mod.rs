@@ -1,11 +1,15 @@
 //! Java archives (`.jar`, `.war`, `.ear`, and Jenkins' `.jpi`/`.hpi`), nested ones included up
-//! to a depth: every `META-INF/maven/GROUP/ARTIFACT/pom.properties` is a package; an archive
-//! without one is named by its `META-INF/MANIFEST.MF` (`Implementation-Title`/`-Version`, then
+//! to a depth: every `META-INF/maven/GROUP/ARTIFACT/pom.properties` is a package, and so is a
+//! `pom.xml` there with no `pom.properties` beside it (its own coordinates, pom.rs); an archive
+//! with neither is named by its `META-INF/MANIFEST.MF` (`Implementation-Title`/`-Version`, then
 //! `Bundle-SymbolicName`/`Bundle-Version`) or, failing that, by its file name (`name-1.2.jar`).
 //! Packages are named `group:artifact` where the group is known, as Maven and OSV name them.
-//! Gradle lock files (gradle.rs) list coordinates directly.
+//! Gradle lock files (gradle.rs) list coordinates directly; a project's own `pom.xml` lists the
+//! dependencies it declares (with a version it gives), reported as declared; a `pom.xml` under
+//! an unpacked archive's `META-INF/maven` names the artifact itself, as in the archive.
 
 pub mod gradle;
+pub mod pom;
 pub mod zip;
 
 use palisade_core::{purl, OsRelease, Package, PackageType};
@@ -28,6 +32,19 @@ fn is_archive(path: &str) -> bool {
     [".jar", ".war", ".ear", ".jpi", ".hpi"]
         .iter()
         .any(|s| lower.ends_with(s))
+}
+
+/// A `pom.xml` in the file system (not one inside an installed package or dependency cache).
+/// Those inside archives are read with the archive.
+fn is_pom(path: &str) -> bool {
+    (path == "pom.xml" || path.ends_with("/pom.xml")) && !crate::inside_installed_package(path)
+}
+
+/// A POM that Maven embedded in a built artifact (`META-INF/maven/GROUP/ARTIFACT/pom.xml`),
+/// here in an unpacked one (`WEB-INF/classes/META-INF/maven/...`): it names the artifact that
+/// is present, not what its project declared, as in an archive.
+fn is_embedded_pom(path: &str) -> bool {
+    path.starts_with("META-INF/maven/") || path.contains("/META-INF/maven/")
 }
 
 /// `key=value` lines of a `.properties` file.
@@ -72,6 +89,11 @@ fn from_file_name(path: &str) -> Option<(String, String)> {
     Some((stem[..i].to_string(), stem[i + 1..].to_string()))
 }
 
+/// `META-INF/maven/g/a/pom.xml` -> `META-INF/maven/g/a`.
+fn directory(member: &str) -> &str {
+    member.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
 /// A package found: (group, artifact, version).
 pub type Found = (Option<String>, String, String);
 
@@ -93,8 +115,17 @@ pub fn archive(
     };
     let mut poms = 0;
     let mut manifest_fields = None;
+    // Directories of META-INF/maven with a pom.properties, and pom.xml members to read where
+    // there is none.
+    let mut with_properties = std::collections::HashSet::new();
+    let mut pom_xmls = Vec::new();
     for m in &members {
-        let is_pom = m.name.starts_with("META-INF/maven/") && m.name.ends_with("/pom.properties");
+        let in_maven = m.name.starts_with("META-INF/maven/");
+        let is_pom = in_maven && m.name.ends_with("/pom.properties");
+        if in_maven && m.name.ends_with("/pom.xml") {
+            pom_xmls.push(m);
+            continue;
+        }
         if is_pom || m.name.eq_ignore_ascii_case("META-INF/MANIFEST.MF") {
             let bytes = match zip::read(data, m, 1 << 20) {
                 Ok(b) => b,
@@ -110,6 +141,7 @@ pub fn archive(
                     (get("groupId"), get("artifactId"), get("version"))
                 {
                     poms += 1;
+                    with_properties.insert(directory(&m.name));
                     out.push((name.to_string(), (Some(g), a, v)));
                 }
             } else {
@@ -133,6 +165,25 @@ pub fn archive(
                 ),
                 Err(e) => errors.push(format!("{name}: {e}")),
             }
+        }
+    }
+    for m in pom_xmls {
+        if with_properties.contains(directory(&m.name)) {
+            continue;
+        }
+        match zip::read(data, m, 1 << 20).and_then(|b| pom::parse(&b)) {
+            Ok(pom::Pom {
+                group: Some(g),
+                artifact: Some(a),
+                version: Some(v),
+                ..
+            }) => {
+                poms += 1;
+                out.push((name.to_string(), (Some(g), a, v)));
+            }
+            // Coordinates left to a parent POM or the build: the manifest names it instead.
+            Ok(_) => {}
+            Err(e) => errors.push(format!("{name}:{}: {e}", m.name)),
         }
     }
     if poms > 0 {
@@ -169,7 +220,7 @@ impl Cataloguer for Java {
     }
 
     fn wants(&self, path: &str) -> bool {
-        is_archive(path) || gradle::is_lock(path)
+        is_archive(path) || gradle::is_lock(path) || is_pom(path)
     }
 
     fn catalog(
@@ -181,7 +232,9 @@ impl Cataloguer for Java {
     ) {
         for (path, entry) in files.iter() {
             let lock = gradle::is_lock(path);
-            if (!lock && !is_archive(path)) || entry.kind != FileKind::File {
+            let any_pom = is_pom(path);
+            let project_pom = any_pom && !is_embedded_pom(path);
+            if (!lock && !any_pom && !is_archive(path)) || entry.kind != FileKind::File {
                 continue;
             }
             let Some(data) = crate::database(files, path, errors) else {
@@ -189,7 +242,36 @@ impl Cataloguer for Java {
             };
             let mut found = Vec::new();
             let mut dev_only = std::collections::HashSet::new();
-            if lock {
+            if any_pom && !project_pom {
+                match pom::parse(data) {
+                    Ok(pom::Pom {
+                        group: Some(g),
+                        artifact: Some(a),
+                        version: Some(v),
+                        ..
+                    }) => found.push((format!("/{path}"), (Some(g), a, v))),
+                    // Coordinates left to a parent POM or the build: nothing to name.
+                    Ok(_) => {}
+                    Err(e) => {
+                        errors.push(format!("/{path}: not a Maven POM this version reads: {e}"))
+                    }
+                }
+            } else if project_pom {
+                match pom::parse(data) {
+                    Ok(p) => {
+                        for d in p.dependencies {
+                            let Some(v) = d.version else { continue };
+                            if d.test {
+                                dev_only.insert((d.group.clone(), d.artifact.clone()));
+                            }
+                            found.push((format!("/{path}"), (Some(d.group), d.artifact, v)));
+                        }
+                    }
+                    Err(e) => {
+                        errors.push(format!("/{path}: not a Maven POM this version reads: {e}"))
+                    }
+                }
+            } else if lock {
                 match gradle::parse(data) {
                     Ok(deps) => {
                         for (g, a, v, dev) in deps {
@@ -215,7 +297,7 @@ impl Cataloguer for Java {
                 let purl = purl::build("maven", group.as_deref(), &artifact, &version, &[]);
                 // Locations already carry their leading slash (and nested archive names).
                 let location = location.strip_prefix('/').unwrap_or(&location);
-                out.push(crate::listed_package(
+                let mut package = crate::listed_package(
                     PackageType::Maven,
                     name,
                     version,
@@ -223,7 +305,9 @@ impl Cataloguer for Java {
                     location,
                     entry.layer,
                     dev,
-                ));
+                );
+                package.declared = project_pom;
+                out.push(package);
             }
         }
     }
@@ -250,6 +334,104 @@ mod tests {
             properties(b"#c\ngroupId=org.a\nversion = 1.0\n")[1].1,
             "1.0"
         );
+    }
+
+    /// A zip of stored (uncompressed) members, as `jar --no-compress` writes them.
+    fn stored_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let (mut out, mut central) = (Vec::new(), Vec::new());
+        for (name, data) in members {
+            let offset = out.len() as u32;
+            let (n, len) = (name.len() as u16, data.len() as u32);
+            out.extend(0x0403_4b50u32.to_le_bytes());
+            out.extend([20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            out.extend(len.to_le_bytes());
+            out.extend(len.to_le_bytes());
+            out.extend(n.to_le_bytes());
+            out.extend([0, 0]);
+            out.extend(name.as_bytes());
+            out.extend(*data);
+            central.extend(0x0201_4b50u32.to_le_bytes());
+            central.extend([20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            central.extend(len.to_le_bytes());
+            central.extend(len.to_le_bytes());
+            central.extend(n.to_le_bytes());
+            central.extend([0; 12]);
+            central.extend(offset.to_le_bytes());
+            central.extend(name.as_bytes());
+        }
+        let (at, size, count) = (out.len() as u32, central.len() as u32, members.len() as u16);
+        out.extend(central);
+        out.extend(0x0605_4b50u32.to_le_bytes());
+        out.extend([0, 0, 0, 0]);
+        out.extend(count.to_le_bytes());
+        out.extend(count.to_le_bytes());
+        out.extend(size.to_le_bytes());
+        out.extend(at.to_le_bytes());
+        out.extend([0, 0]);
+        out
+    }
+
+    /// Issue 11: jackson-core 2.15.2 ships `META-INF/maven/.../pom.xml` and no
+    /// `pom.properties`; it was named from its manifest (`Jackson-core`, no group).
+    #[test]
+    fn a_pom_xml_without_pom_properties_names_the_jar() {
+        let pom = b"<?xml version=\"1.0\"?>\n<project><parent><groupId>com.fasterxml.jackson</groupId><artifactId>jackson-base</artifactId><version>2.15.2</version></parent><groupId>com.fasterxml.jackson.core</groupId><artifactId>jackson-core</artifactId><name>Jackson-core</name><version>2.15.2</version></project>";
+        let mf = b"Manifest-Version: 1.0\r\nImplementation-Title: Jackson-core\r\nImplementation-Version: 2.15.2\r\n\r\n";
+        let jar = stored_zip(&[
+            ("META-INF/MANIFEST.MF", mf),
+            (
+                "META-INF/maven/com.fasterxml.jackson.core/jackson-core/pom.xml",
+                pom,
+            ),
+        ]);
+        let (mut out, mut errors) = (Vec::new(), Vec::new());
+        archive(
+            &jar,
+            "/app/jackson-core-2.15.2.jar",
+            0,
+            &mut out,
+            &mut errors,
+        );
+        assert_eq!(errors, Vec::<String>::new());
+        let group = Some("com.fasterxml.jackson.core".to_string());
+        assert_eq!(
+            out,
+            [(
+                "/app/jackson-core-2.15.2.jar".to_string(),
+                (
+                    group.clone(),
+                    "jackson-core".to_string(),
+                    "2.15.2".to_string()
+                )
+            )]
+        );
+
+        // Beside a pom.properties, the pom.xml adds nothing; a pom.xml whose coordinates are
+        // left to the build (`${revision}`) leaves the name to the manifest; a broken one is
+        // named in an error and the manifest still names the jar.
+        let props =
+            b"groupId=com.fasterxml.jackson.core\nartifactId=jackson-core\nversion=2.15.2\n";
+        let dir = "META-INF/maven/com.fasterxml.jackson.core/jackson-core";
+        let both = stored_zip(&[
+            (&format!("{dir}/pom.properties"), props),
+            (&format!("{dir}/pom.xml"), pom),
+        ]);
+        let (mut out, mut errors) = (Vec::new(), Vec::new());
+        archive(&both, "/b.jar", 0, &mut out, &mut errors);
+        assert_eq!((out.len(), errors.len()), (1, 0), "{out:?} {errors:?}");
+        for (xml, error) in [
+            (&b"<project><groupId>g</groupId><artifactId>a</artifactId><version>${revision}</version></project>"[..], false),
+            (&b"<project><groupId>g</groupId"[..], true),
+        ] {
+            let jar = stored_zip(&[("META-INF/MANIFEST.MF", mf), ("META-INF/maven/g/a/pom.xml", xml)]);
+            let (mut out, mut errors) = (Vec::new(), Vec::new());
+            archive(&jar, "/c.jar", 0, &mut out, &mut errors);
+            assert_eq!(out[0].1, (None, "Jackson-core".into(), "2.15.2".into()));
+            assert_eq!(errors.len(), usize::from(error), "{errors:?}");
+            if error {
+                assert!(errors[0].starts_with("/c.jar:META-INF/maven/g/a/pom.xml: XML error"), "{errors:?}");
+            }
+        }
     }
 
     #[test]

@@ -165,6 +165,7 @@ impl Cataloguer for Python {
                 },
                 files: files_owned,
                 dev: false,
+                declared: false,
             });
         }
     }

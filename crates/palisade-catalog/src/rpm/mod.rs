@@ -210,6 +210,7 @@ fn packages(
             },
             files: h.files(),
             dev: false,
+            declared: false,
         });
     }
 }

@@ -1,0 +1,307 @@
+//! Cataloguers run on root filesystems written to a temporary directory and read the way
+//! `palisade sbom DIR` reads them; each test names the defect it pins.
+
+#![allow(clippy::unwrap_used)] // test helpers panic on setup failure by design
+use std::path::PathBuf;
+
+use palisade_catalog::Catalog;
+use palisade_image::{read_image, Limits, ReadOptions, SourceRef};
+
+/// A fresh directory under the system's temporary directory, removed on drop.
+pub struct Root(pub PathBuf);
+
+impl Root {
+    pub fn new(name: &str) -> Root {
+        let dir =
+            std::env::temp_dir().join(format!("palisade-catalog-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Root(dir)
+    }
+
+    pub fn write(&self, path: &str, data: &[u8]) -> &Root {
+        let p = self.0.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+        self
+    }
+
+    /// Reads the directory as a root filesystem and runs every cataloguer over it.
+    pub fn catalog(&self) -> Catalog {
+        let opts = ReadOptions {
+            limits: Limits::default(),
+            platform: "linux/amd64".into(),
+            wants: &palisade_catalog::wants,
+            probe: None,
+            verify: true,
+            registry: None,
+            cache: None,
+        };
+        let image = read_image(
+            &SourceRef::Rootfs {
+                dir: self.0.clone(),
+            },
+            &opts,
+        )
+        .unwrap();
+        palisade_catalog::catalog(&image.files)
+    }
+}
+
+impl Drop for Root {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn found(c: &Catalog) -> Vec<(String, String, bool, bool, String)> {
+    c.packages
+        .iter()
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.version.clone(),
+                p.dev,
+                p.declared,
+                p.location.path.clone(),
+            )
+        })
+        .collect()
+}
+
+const SYFT_POM: &[u8] = include_bytes!("../src/java/testdata/syft-example-java-app-maven.pom.xml");
+
+/// Issue 11: a project's pom.xml was not read. Its declared dependencies are listed, marked
+/// declared (and dev for test scope), as Syft's own fixture expects (joda-time, junit).
+#[test]
+fn pom_xml_dependencies_are_declared_packages() {
+    let root = Root::new("pom");
+    root.write("srv/app/pom.xml", SYFT_POM)
+        .write("srv/broken/pom.xml", b"<project><dependencies>")
+        .write("usr/lib/node_modules/x/pom.xml", SYFT_POM);
+    let c = root.catalog();
+    let at = "/srv/app/pom.xml".to_string();
+    assert_eq!(
+        found(&c),
+        [
+            (
+                "joda:joda-time".into(),
+                "2.9.2".into(),
+                false,
+                true,
+                at.clone()
+            ),
+            ("junit:junit".into(), "4.12".into(), true, true, at),
+        ]
+    );
+    assert_eq!(c.packages[0].purl, "pkg:maven/joda/joda-time@2.9.2");
+    assert_eq!(c.errors.len(), 1, "{:?}", c.errors);
+    assert!(
+        c.errors[0].starts_with("/srv/broken/pom.xml: not a Maven POM this version reads: "),
+        "{:?}",
+        c.errors
+    );
+}
+
+/// Issue 11: a corrupt go.mod gave no packages and no message; a local replacement kept the
+/// required version (which advisories were matched against); `exclude` was ignored.
+#[test]
+fn go_mod_exclusions_local_replacements_and_corrupt_files() {
+    let root = Root::new("gomod");
+    root.write(
+        "src/app/go.mod",
+        b"module example.com/app\n\ngo 1.22\n\nrequire (\n\tgithub.com/CycloneDX/cyclonedx-go v0.9.0\n\tgolang.org/x/net v0.17.0\n\texample.com/local v0.1.0\n)\n\nexclude golang.org/x/net v0.17.0\n\nreplace example.com/local => ../local\n",
+    )
+    .write(
+        "src/broken/go.mod",
+        b"module example.com/broken\n\x00\x13 ]]} not go.mod\nrequire golang.org/x/text v0.3.0\n",
+    );
+    let c = root.catalog();
+    let got: Vec<(&str, &str, &str)> = c
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str(), p.purl.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "example.com/local",
+                "(devel)",
+                "pkg:golang/example.com/local"
+            ),
+            (
+                "github.com/CycloneDX/cyclonedx-go",
+                "v0.9.0",
+                "pkg:golang/github.com/CycloneDX/cyclonedx-go@v0.9.0"
+            ),
+        ]
+    );
+    assert_eq!(
+        c.errors,
+        [
+            "/src/broken/go.mod: not a go.mod this version reads: line 2: unknown directive \"\\0\\u{13}\""
+        ]
+    );
+}
+
+/// Issue 11: one junk line made the whole Alpine database unreadable; the stanza holding it is
+/// skipped, with the line named, and every other package is listed.
+#[test]
+fn a_junk_line_in_the_alpine_database_skips_only_its_record() {
+    let root = Root::new("apk");
+    root.write("etc/os-release", b"ID=alpine\nVERSION_ID=3.19.1\n")
+        .write(
+            "lib/apk/db/installed",
+            b"P:musl\nV:1.2.4-r2\nA:x86_64\no:musl\n\nP:busybox\nV:1.36.1-r15\n\x1b[31m junk\nR:bin/busybox\n\nP:zlib\nV:1.3.1-r0\n",
+        );
+    let c = root.catalog();
+    let got: Vec<(&str, &str)> = c
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str()))
+        .collect();
+    assert_eq!(got, [("musl", "1.2.4-r2"), ("zlib", "1.3.1-r0")]);
+    assert_eq!(
+        c.packages[0].purl,
+        "pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64&distro=alpine-3.19.1&upstream=musl"
+    );
+    assert_eq!(
+        c.errors,
+        ["/lib/apk/db/installed: line 8: expected \"X:value\"; the package record holding it is skipped"]
+    );
+}
+
+/// Issue 11: what Composer installed (`vendor/composer/installed.json`) was not read.
+#[test]
+fn composer_installed_json_lists_installed_packages() {
+    let root = Root::new("composer");
+    root.write(
+        "var/www/vendor/composer/installed.json",
+        include_bytes!("../src/testdata/composer_2/installed.json"),
+    )
+    .write(
+        "srv/old/vendor/composer/installed.json",
+        include_bytes!("../src/testdata/composer_1/installed.json"),
+    )
+    .write(
+        "srv/bad/vendor/composer/installed.json",
+        b"{\"packages\": 7}",
+    );
+    let c = root.catalog();
+    let v2 = "/var/www/vendor/composer/installed.json".to_string();
+    let v1 = "/srv/old/vendor/composer/installed.json".to_string();
+    let mut got = found(&c);
+    got.sort_by(|a, b| (&a.4, &a.0).cmp(&(&b.4, &b.0)));
+    assert_eq!(
+        got,
+        [
+            (
+                "asm89/stack-cors".into(),
+                "1.3.0".into(),
+                false,
+                false,
+                v1.clone()
+            ),
+            ("behat/mink".into(), "v1.8.1".into(), false, false, v1),
+            (
+                "asm89/stack-cors".into(),
+                "1.3.0".into(),
+                false,
+                false,
+                v2.clone()
+            ),
+            ("behat/mink".into(), "v1.8.1".into(), true, false, v2),
+        ]
+    );
+    assert!(c
+        .packages
+        .iter()
+        .any(|p| p.purl == "pkg:composer/behat/mink@v1.8.1"));
+    assert_eq!(
+        c.errors,
+        ["/srv/bad/vendor/composer/installed.json: not a Composer installed.json: neither a list of packages (Composer 1) nor {\"packages\": [...]} (Composer 2)"]
+    );
+}
+
+/// Issue 11: opkg's status database (OpenWrt) was not read. Syft's fixture, on an OpenWrt
+/// root filesystem, with a record of a removed package that must not count.
+#[test]
+fn opkg_status_lists_openwrt_packages() {
+    let root = Root::new("opkg");
+    let mut status = include_bytes!("../src/testdata/opkg/status").to_vec();
+    status.extend(b"Package: removed\nVersion: 1.0-r1\nStatus: deinstall ok config-files\nArchitecture: x86_64\n\n");
+    root.write(
+        "etc/os-release",
+        b"NAME=\"OpenWrt\"\nVERSION=\"23.05.3\"\nID=\"openwrt\"\nVERSION_ID=\"23.05.3\"\n",
+    )
+    .write("usr/lib/opkg/status", &status);
+    let c = root.catalog();
+    assert_eq!(c.errors, Vec::<String>::new());
+    let got: Vec<(&str, &str, &str, Vec<String>)> = c
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                p.name.as_str(),
+                p.version.as_str(),
+                p.purl.as_str(),
+                p.licenses.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "busybox",
+                "1.36.1-r3",
+                "pkg:deb/openwrt/busybox@1.36.1-r3?arch=x86_64&distro=openwrt-23.05.3",
+                vec!["GPL-2.0-only".to_string()]
+            ),
+            (
+                "dropbear",
+                "2024.85-r0",
+                "pkg:deb/openwrt/dropbear@2024.85-r0?arch=x86_64&distro=openwrt-23.05.3",
+                vec!["MIT".to_string()]
+            ),
+            (
+                "kernel-modules",
+                "6.6.0-r0",
+                "pkg:deb/openwrt/kernel-modules@6.6.0-r0?arch=x86_64&distro=openwrt-23.05.3",
+                vec!["GPL-2.0".to_string(), "BSD-3-Clause".to_string()]
+            ),
+        ]
+    );
+    assert!(c
+        .packages
+        .iter()
+        .all(|p| p.location.path == "/usr/lib/opkg/status"));
+}
+
+/// A POM Maven embedded in an artifact, here unpacked (an exploded war), names that artifact
+/// (not declared: it is present); what its project declared is not listed.
+#[test]
+fn an_unpacked_embedded_pom_names_its_artifact() {
+    let root = Root::new("embedded-pom");
+    root.write(
+        "srv/app/WEB-INF/classes/META-INF/maven/org.anchore/example-java-app-maven/pom.xml",
+        SYFT_POM,
+    );
+    let c = root.catalog();
+    let at = "/srv/app/WEB-INF/classes/META-INF/maven/org.anchore/example-java-app-maven/pom.xml";
+    assert_eq!(
+        found(&c),
+        [(
+            "org.anchore:example-java-app-maven".into(),
+            "0.1.0".into(),
+            false,
+            false,
+            at.to_string()
+        )]
+    );
+    assert_eq!(
+        c.packages[0].purl,
+        "pkg:maven/org.anchore/example-java-app-maven@0.1.0"
+    );
+}

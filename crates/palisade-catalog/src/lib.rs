@@ -211,6 +211,7 @@ pub(crate) fn listed_package(
         files: Vec::new(),
         dev,
         declared: false,
+        properties: Default::default(),
     }
 }
 

@@ -119,6 +119,7 @@ impl Cataloguer for Opkg {
                     files: Vec::new(),
                     dev: false,
                     declared: false,
+                    properties: Default::default(),
                 });
             }
         }

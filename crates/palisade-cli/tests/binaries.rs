@@ -182,6 +182,23 @@ fn binary_packages_are_matched_against_their_ecosystems() {
         "{text}{}",
         stderr(&out)
     );
+    // The main package's path is kept as a property.
+    let out = palisade(&["sbom", fx.to_str().unwrap(), "-f", "json"], "");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let registry = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "github.com/docker/distribution")
+        .unwrap();
+    assert_eq!(
+        registry["properties"]["go:package"],
+        "github.com/docker/distribution/cmd/registry"
+    );
+    assert_eq!(
+        registry["purl"],
+        "pkg:golang/github.com/docker/distribution@v2.8.2%2Bds1"
+    );
 }
 
 /// Syft 1.18.1 on the same directory: the same packages but for the differences

@@ -90,6 +90,10 @@ pub struct Package {
     /// resolved by a lock file.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub declared: bool,
+    /// What a cataloguer knows beyond the fields above, by name (`go:package`: the main
+    /// package of a Go program built without modules, named by its module).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub properties: std::collections::BTreeMap<String, String>,
 }
 
 /// The operating system of an image, from `/etc/os-release` or its fallbacks.

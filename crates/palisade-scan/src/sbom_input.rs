@@ -208,6 +208,7 @@ fn package(p: &Purl, raw: &str, path: String, layer: Option<usize>) -> Option<Pa
         files: Vec::new(),
         dev: false,
         declared: false,
+        properties: Default::default(),
     })
 }
 

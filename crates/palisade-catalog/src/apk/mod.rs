@@ -158,6 +158,7 @@ impl Cataloguer for Apk {
                 files: r.files,
                 dev: false,
                 declared: false,
+                properties: Default::default(),
             });
         }
     }

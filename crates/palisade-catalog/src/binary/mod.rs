@@ -121,7 +121,11 @@ impl Cataloguer for Binaries {
                         .or_else(|| (!embedded.is_empty()).then(|| embedded.to_string()))
                         .unwrap_or_else(|| "(devel)".into());
                     let purl = crate::golang::module_purl(&main.module, &version);
-                    out.push(package(PackageType::Go, main.module, version, purl, false));
+                    let mut program = package(PackageType::Go, main.module, version, purl, false);
+                    if let Some(path) = main.package {
+                        program.properties.insert("go:package".into(), path);
+                    }
+                    out.push(program);
                 }
                 for m in go::dependencies(modinfo) {
                     let purl = crate::golang::module_purl(&m.path, &m.version);

@@ -164,6 +164,7 @@ fn package(p: &Paragraph, os: Option<&OsRelease>, path: &str) -> Option<Package>
         files: Vec::new(),
         dev: false,
         declared: false,
+        properties: Default::default(),
     })
 }
 

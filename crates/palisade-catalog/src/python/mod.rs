@@ -166,6 +166,7 @@ impl Cataloguer for Python {
                 files: files_owned,
                 dev: false,
                 declared: false,
+                properties: Default::default(),
             });
         }
     }

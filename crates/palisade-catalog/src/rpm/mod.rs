@@ -211,6 +211,7 @@ fn packages(
             files: h.files(),
             dev: false,
             declared: false,
+            properties: Default::default(),
         });
     }
 }

@@ -62,6 +62,9 @@ pub fn document(s: &Subject<'_>, doc: &DocInfo) -> Value {
         if let Some(a) = &p.arch {
             props.push(json!({"name": "palisade:package:arch", "value": a}));
         }
+        for (name, value) in &p.properties {
+            props.push(json!({"name": format!("palisade:{name}"), "value": value}));
+        }
         let mut c = json!({
             "bom-ref": r,
             "type": "library",

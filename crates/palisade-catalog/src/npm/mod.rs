@@ -155,6 +155,15 @@ fn vendored(path: &str, name: &str) -> bool {
             .is_some_and(|rest| rest.ends_with('/'))
 }
 
+/// The package an npm alias installs: v1 locks key it by the alias, with the version
+/// `npm:string-width@4.2.3` or `npm:@scope/real@1.0.0`.
+fn alias_target(version: &str) -> Option<(String, String)> {
+    let spec = version.strip_prefix("npm:")?;
+    let (name, version) = spec.split_at(spec.get(1..)?.rfind('@')? + 1);
+    let version = &version[1..];
+    (!name.is_empty() && !version.is_empty()).then(|| (name.to_string(), version.to_string()))
+}
+
 /// The packages a `package-lock.json` lists.
 pub fn parse_lock(data: &[u8]) -> Result<Vec<Found>, String> {
     Ok(parse_lock_entries(data)?
@@ -191,6 +200,7 @@ pub fn parse_lock_entries(data: &[u8]) -> Result<Vec<(Found, Option<String>)>, S
         while let Some((name, d)) = stack.pop() {
             stack.extend(d.dependencies);
             if let Some(version) = d.version.filter(|v| !v.is_empty()) {
+                let (name, version) = alias_target(&version).unwrap_or((name, version));
                 out.push(((name, version, d.dev), None));
             }
         }
@@ -408,6 +418,30 @@ mod tests {
         );
         let v1 = br#"{"lockfileVersion":1,"dependencies":{"a":{"version":"1.0.0","dependencies":{"b":{"version":"2.0.0","dev":true}}}}}"#;
         assert_eq!(parse_lock(v1).unwrap().len(), 2);
+        // Aliases in v1 are keyed by the alias, the package in the version (as npm 6 writes
+        // `npm install string-width-cjs@npm:string-width@^4`).
+        let v1 = br#"{"lockfileVersion":1,"dependencies":{
+            "string-width-cjs":{"version":"npm:string-width@4.2.3","resolved":"https://registry.npmjs.org/string-width/-/string-width-4.2.3.tgz"},
+            "h":{"version":"npm:@scope/real-name@2.1.0-rc.1","dev":true},
+            "d":{"version":"git+https://example.invalid/d.git#abc"},
+            "odd":{"version":"npm:"}}}"#;
+        assert_eq!(
+            parse_lock(v1).unwrap(),
+            [
+                (
+                    "@scope/real-name".to_string(),
+                    "2.1.0-rc.1".to_string(),
+                    true
+                ),
+                (
+                    "d".to_string(),
+                    "git+https://example.invalid/d.git#abc".to_string(),
+                    false
+                ),
+                ("odd".to_string(), "npm:".to_string(), false),
+                ("string-width".to_string(), "4.2.3".to_string(), false),
+            ]
+        );
         assert!(parse_lock(b"[").is_err());
     }
 }

@@ -1,7 +1,8 @@
 //! Python lock files in source trees and images: `poetry.lock` (TOML; dev-only is
 //! `category = "dev"` before Poetry 1.5, a `groups` list without `main` from Poetry 2), `Pipfile.lock` (JSON; `default` and `develop` sections), `uv.lock`
 //! (TOML; dev-only = reachable only through the project's `dev-dependencies`), and pinned
-//! `requirements*.txt` (`name==version` lines; anything not pinned is not a resolved package).
+//! `requirements*.txt` (`name==version` and `name===version` lines; anything not pinned is
+//! not a resolved package).
 //! The project's own entry (uv's `virtual`/`editable` source) is not a dependency.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -166,7 +167,8 @@ fn uv(text: &str) -> Result<Vec<Found>, String> {
         .collect())
 }
 
-/// `name==version` lines; extras, environment markers, hashes and comments allowed.
+/// `name==version` and `name===version` lines; extras, environment markers, hashes and
+/// comments allowed.
 fn requirements(text: &str) -> Vec<Found> {
     let mut out = Vec::new();
     let mut joined = String::new();
@@ -184,13 +186,22 @@ fn requirements(text: &str) -> Vec<Found> {
             continue;
         }
         let spec = l.split(';').next().unwrap_or("").trim();
-        let Some((name, version)) = spec.split_once("==") else {
+        // `===` (arbitrary equality) pins the version string exactly, `==` one version unless
+        // it has a wildcard or a second clause.
+        let Some((name, version)) = spec.split_once("===").or_else(|| spec.split_once("==")) else {
             continue;
         };
         let name = name.split('[').next().unwrap_or("").trim();
         let version = version.split_whitespace().next().unwrap_or("");
-        // `===` (arbitrary equality) and wildcards are not one version.
-        if name.is_empty() || version.is_empty() || version.contains(['*', '=', ',']) {
+        let valid_name = |n: &str| {
+            n.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
+        };
+        if name.is_empty()
+            || !valid_name(name)
+            || version.is_empty()
+            || version.contains(['*', '=', ','])
+        {
             continue;
         }
         out.push((name.to_string(), version.to_string(), false));
@@ -212,13 +223,15 @@ mod tests {
 
     #[test]
     fn requirements_files() {
-        let txt = "# pinned\nrequests==2.19.1 \\\n    --hash=sha256:abc\nJinja2[i18n]==2.10 ; python_version >= \"3\"\nflask>=1.0\n-r other.txt\n-e .\nsix==1.16.0  # why\nweird===1.0\n";
+        let txt = "# pinned\nrequests==2.19.1 \\\n    --hash=sha256:abc\nJinja2[i18n]==2.10 ; python_version >= \"3\"\nflask>=1.0\n-r other.txt\n-e .\nsix==1.16.0  # why\nweird===1.0-local.build\nPyYAML === 6.0.1 ; python_version > \"3\"\nwild==1.*\nrange==1.0,<2\nlow>=1.0,==1.5\n";
         assert_eq!(
             requirements(txt),
             [
                 ("requests".to_string(), "2.19.1".to_string(), false),
                 ("Jinja2".to_string(), "2.10".to_string(), false),
                 ("six".to_string(), "1.16.0".to_string(), false),
+                ("weird".to_string(), "1.0-local.build".to_string(), false),
+                ("PyYAML".to_string(), "6.0.1".to_string(), false),
             ]
         );
     }

@@ -1,5 +1,7 @@
 //! Python lock files in source trees and images: `poetry.lock` (TOML; dev-only is
-//! `category = "dev"` before Poetry 1.5, a `groups` list without `main` from Poetry 2), `Pipfile.lock` (JSON; `default` and `develop` sections), `uv.lock`
+//! `category = "dev"` before Poetry 1.5, a `groups` list without `main` from Poetry 2),
+//! `pdm.lock` (TOML; dev-only is a `groups` list without `default`, so a package only in an
+//! optional group counts as dev too), `Pipfile.lock` (JSON; `default` and `develop` sections), `uv.lock`
 //! (TOML; dev-only = reachable only through the project's `dev-dependencies`), and pinned
 //! `requirements*.txt` (`name==version` and `name===version` lines; anything not pinned is
 //! not a resolved package).
@@ -18,6 +20,7 @@ pub enum Kind {
     Poetry,
     Pipfile,
     Uv,
+    Pdm,
     Requirements,
 }
 
@@ -30,6 +33,7 @@ pub fn kind(path: &str) -> Option<Kind> {
         "poetry.lock" => Some(Kind::Poetry),
         "Pipfile.lock" => Some(Kind::Pipfile),
         "uv.lock" => Some(Kind::Uv),
+        "pdm.lock" => Some(Kind::Pdm),
         n if n.starts_with("requirements") && n.ends_with(".txt") => Some(Kind::Requirements),
         _ => None,
     }
@@ -41,6 +45,7 @@ pub fn parse(kind: Kind, data: &[u8]) -> Result<Vec<Found>, String> {
         Kind::Poetry => poetry(text),
         Kind::Pipfile => pipfile(data),
         Kind::Uv => uv(text),
+        Kind::Pdm => pdm(text),
         Kind::Requirements => Ok(requirements(text)),
     }
 }
@@ -72,6 +77,39 @@ fn poetry(text: &str) -> Result<Vec<Found>, String> {
             (p.name, p.version, dev)
         })
         .collect())
+}
+
+#[derive(Deserialize)]
+struct PdmLock {
+    #[serde(default)]
+    package: Vec<PdmPackage>,
+}
+
+#[derive(Deserialize)]
+struct PdmPackage {
+    name: String,
+    version: String,
+    #[serde(default)]
+    groups: Option<Vec<String>>,
+}
+
+/// pdm writes a package once per set of extras (`coverage` and `coverage[toml]`): one package.
+fn pdm(text: &str) -> Result<Vec<Found>, String> {
+    let lock: PdmLock = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    let mut out: Vec<Found> = Vec::new();
+    for p in lock.package {
+        let dev = p
+            .groups
+            .is_some_and(|g| !g.is_empty() && !g.iter().any(|g| g == "default"));
+        match out
+            .iter_mut()
+            .find(|(n, v, _)| *n == p.name && *v == p.version)
+        {
+            Some(found) => found.2 &= dev,
+            None => out.push((p.name, p.version, dev)),
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Deserialize)]
@@ -219,6 +257,8 @@ mod tests {
         assert_eq!(kind("requirements-dev.txt"), Some(Kind::Requirements));
         assert_eq!(kind("app/requirements/base.txt"), None);
         assert_eq!(kind("uv.lock"), Some(Kind::Uv));
+        assert_eq!(kind("srv/app/pdm.lock"), Some(Kind::Pdm));
+        assert_eq!(kind("site-packages/x/pdm.lock"), None);
     }
 
     #[test]
@@ -260,6 +300,36 @@ mod tests {
                 ("pytest".to_string(), "7.0.0".to_string(), true),
             ]
         );
+    }
+
+    #[test]
+    fn pdm_groups() {
+        // Syft's fixture: every package in the dev group, coverage twice (with and without the
+        // toml extra).
+        let found = pdm(include_str!("testdata/pdm-extras.lock")).unwrap();
+        assert_eq!(
+            found,
+            [
+                ("coverage".to_string(), "7.4.1".to_string(), true),
+                ("pytest".to_string(), "8.0.1".to_string(), true),
+                ("pytest-cov".to_string(), "4.1.0".to_string(), true),
+                ("tomli".to_string(), "2.0.1".to_string(), true),
+            ]
+        );
+        // Written from pdm's format (lock_version 4.5): default and dev groups, a package in
+        // both, and an older lock with no groups per package.
+        let lock = "[metadata]\ngroups = [\"default\", \"dev\"]\nlock_version = \"4.5.0\"\n\n[[package]]\nname = \"requests\"\nversion = \"2.19.1\"\ngroups = [\"default\"]\n\n[[package]]\nname = \"idna\"\nversion = \"2.7\"\ngroups = [\"default\", \"dev\"]\n\n[[package]]\nname = \"pytest\"\nversion = \"7.0.0\"\ngroups = [\"dev\"]\n\n[[package]]\nname = \"six\"\nversion = \"1.16.0\"\n";
+        assert_eq!(
+            pdm(lock).unwrap(),
+            [
+                ("requests".to_string(), "2.19.1".to_string(), false),
+                ("idna".to_string(), "2.7".to_string(), false),
+                ("pytest".to_string(), "7.0.0".to_string(), true),
+                ("six".to_string(), "1.16.0".to_string(), false),
+            ]
+        );
+        assert!(pdm("[[package]]\nname = \"x\"\n").is_err());
+        assert!(parse(Kind::Pdm, b"[[package]\n").is_err());
     }
 
     #[test]

@@ -257,12 +257,9 @@ mod installed {
     use palisade_image::{read_image, Limits, ReadOptions, SourceRef};
 
     /// The Python packages of a root filesystem holding `files` (path, contents).
-    fn catalog(files: &[(&str, &str)]) -> (Vec<(String, String, String)>, Vec<String>) {
-        let dir = std::env::temp_dir().join(format!(
-            "palisade-python-{}-{}",
-            std::process::id(),
-            files.len()
-        ));
+    fn catalog(test: &str, files: &[(&str, &str)]) -> (Vec<(String, String, String)>, Vec<String>) {
+        let dir =
+            std::env::temp_dir().join(format!("palisade-python-{test}-{}", std::process::id()));
         for (path, data) in files {
             let p = dir.join(path);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -297,26 +294,29 @@ mod installed {
         let python = "Metadata-Version: 1.1\nName: Python\nVersion: 2.7.18\nSummary: A high-level object-oriented programming language\nLicense: PSF license\nDescription: Python is an interpreted, interactive, object-oriented programming\n        language.\nPlatform: Many\nClassifier: License :: OSI Approved :: Python Software Foundation License\n";
         // Written as easy_install unpacks an egg: NAME-VERSION-pyX.Y.egg/EGG-INFO/PKG-INFO.
         let egg = "Metadata-Version: 1.1\nName: mxnet\nVersion: 1.8.0\nLicense: UNKNOWN\n";
-        let (found, errors) = catalog(&[
-            (
-                "usr/lib/python2.7/dist-packages/Python-2.7.egg-info",
-                python,
-            ),
-            (
-                "usr/lib/python3.8/site-packages/mxnet-1.8.0-py3.8.egg/EGG-INFO/PKG-INFO",
-                egg,
-            ),
-            (
-                "usr/lib/python3.8/site-packages/mxnet-1.8.0-py3.8.egg/EGG-INFO/SOURCES.txt",
-                "setup.py\n",
-            ),
-            (
-                "usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO",
-                "Name: six\nVersion: 1.16.0\n",
-            ),
-            // Not metadata: outside a packages directory.
-            ("srv/app/build/x-1.0.egg-info", "Name: x\nVersion: 1.0\n"),
-        ]);
+        let (found, errors) = catalog(
+            "eggs",
+            &[
+                (
+                    "usr/lib/python2.7/dist-packages/Python-2.7.egg-info",
+                    python,
+                ),
+                (
+                    "usr/lib/python3.8/site-packages/mxnet-1.8.0-py3.8.egg/EGG-INFO/PKG-INFO",
+                    egg,
+                ),
+                (
+                    "usr/lib/python3.8/site-packages/mxnet-1.8.0-py3.8.egg/EGG-INFO/SOURCES.txt",
+                    "setup.py\n",
+                ),
+                (
+                    "usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO",
+                    "Name: six\nVersion: 1.16.0\n",
+                ),
+                // Not metadata: outside a packages directory.
+                ("srv/app/build/x-1.0.egg-info", "Name: x\nVersion: 1.0\n"),
+            ],
+        );
         assert_eq!(errors, Vec::<String>::new());
         assert_eq!(
             found,
@@ -338,6 +338,30 @@ mod installed {
                     "/usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO".to_string()
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn pdm_lock_files() {
+        let lock = "[metadata]\nlock_version = \"4.5.0\"\n\n[[package]]\nname = \"requests\"\nversion = \"2.19.1\"\ngroups = [\"default\"]\n";
+        let (found, errors) = catalog(
+            "pdm",
+            &[
+                ("srv/app/pdm.lock", lock),
+                ("srv/bad/pdm.lock", "[[package]\n"),
+            ],
+        );
+        assert_eq!(
+            found,
+            [(
+                "requests".to_string(),
+                "2.19.1".to_string(),
+                "/srv/app/pdm.lock".to_string()
+            )]
+        );
+        assert!(
+            errors.len() == 1 && errors[0].starts_with("/srv/bad/pdm.lock: not a Pdm lock file"),
+            "{errors:?}"
         );
     }
 }

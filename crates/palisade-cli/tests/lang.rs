@@ -201,6 +201,13 @@ fn broken_lock_files_are_named_and_the_rest_is_still_listed() {
     std::fs::create_dir_all(tmp.join("a")).unwrap();
     std::fs::write(tmp.join("a/package-lock.json"), "{\"packages\": [1,").unwrap();
     std::fs::write(tmp.join("Cargo.lock"), "[[package]]\nname = 1\n").unwrap();
+    // A pnpm lock cut off mid-line (it used to list nothing and say nothing).
+    std::fs::create_dir_all(tmp.join("b")).unwrap();
+    std::fs::write(
+        tmp.join("b/pnpm-lock.yaml"),
+        "lockfileVersion: '9.0'\n\npackages:\n\n  ms@2.0.0:\n    resolution: {integrity: sha512-Tpp",
+    )
+    .unwrap();
     std::fs::create_dir_all(tmp.join("node_modules/ok")).unwrap();
     std::fs::write(
         tmp.join("node_modules/ok/package.json"),
@@ -216,6 +223,10 @@ fn broken_lock_files_are_named_and_the_rest_is_still_listed() {
         "{errors}"
     );
     assert!(errors.contains("/Cargo.lock: not a Cargo.lock"), "{errors}");
+    assert!(
+        errors.contains("/b/pnpm-lock.yaml: not a pnpm-lock.yaml this version reads: line "),
+        "{errors}"
+    );
     assert_eq!(doc["packages"][0]["name"], "ok");
     std::fs::remove_dir_all(&tmp).unwrap();
 }

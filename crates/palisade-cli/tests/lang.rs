@@ -775,3 +775,32 @@ fn optional_packages_npm_skipped_are_not_reported_beside_an_install() {
         BTreeSet::from(["lodash\t4.17.21".to_string()])
     );
 }
+
+/// pnpm 7, 8 and 9 lock the same dependencies (peers in two contexts, a scoped peer, an alias,
+/// a dev dependency) in lockfileVersion 5.4, 6.0 and 9.0: each is read to exactly what
+/// `pnpm ls` lists, by the packages' real names and versions (issue 11: v5 peer suffixes
+/// gave `acorn-jsx/5.3.2_acorn` at version `8.19.0`), dev-only as `pnpm ls --prod` says.
+#[test]
+fn pnpm_lock_files_of_every_format_list_what_pnpm_installed() {
+    let fx = script("tests/fixtures/pnpm.sh");
+    for version in ["v5.4", "v6.0", "v9.0"] {
+        let dir = fx.join(version);
+        let all = lines(&dir.join("expected-all.tsv"));
+        let prod = lines(&dir.join("expected-prod.tsv"));
+        assert!(all.len() > 40 && all.contains("acorn-jsx\t5.3.2") && all.len() > prod.len());
+        let doc = sbom(&dir);
+        let lock = |p: &str| p == "/pnpm-lock.yaml";
+        assert_eq!(listed(&doc, lock, None), all, "{version}");
+        assert_eq!(
+            listed(&doc, lock, Some(false)),
+            prod,
+            "{version} production"
+        );
+        let count = doc["packages"].as_array().unwrap().len();
+        assert_eq!(
+            count,
+            all.len(),
+            "{version}: one package per name and version"
+        );
+    }
+}

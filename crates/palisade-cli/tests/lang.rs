@@ -804,3 +804,36 @@ fn pnpm_lock_files_of_every_format_list_what_pnpm_installed() {
         );
     }
 }
+
+/// npm aliases (`sw` = string-width, `babel-id` = a scoped package, `lp` = left-pad as a dev
+/// dependency) as npm (lock v3, v1 and node_modules), Yarn 1 and Yarn 4 install them: every
+/// file lists exactly the packages the tool put in node_modules, by their real names (issue
+/// 11: v1 locks reported `sw` at version `npm:string-width@4.2.3`, yarn.lock `sw` and
+/// `babel-id`).
+#[test]
+fn npm_aliases_are_reported_as_the_packages_installed() {
+    let fx = script("tests/fixtures/npm-aliases.sh");
+    for (tool, file) in [
+        ("npm", "/package-lock.json"),
+        ("npm-v1", "/package-lock.json"),
+        ("yarn", "/yarn.lock"),
+        ("berry", "/yarn.lock"),
+    ] {
+        let dir = fx.join(tool);
+        let expected = lines(&dir.join("expected.tsv"));
+        assert!(expected.contains("string-width\t4.2.3") && expected.contains("left-pad\t1.3.0"));
+        let doc = sbom(&dir);
+        assert_eq!(listed(&doc, |p| p == file, None), expected, "{tool}");
+        if tool.starts_with("npm") {
+            let dev = listed(&doc, |p| p == file, Some(true));
+            assert_eq!(
+                dev,
+                BTreeSet::from(["left-pad\t1.3.0".to_string()]),
+                "{tool}"
+            );
+        }
+    }
+    let doc = sbom(&fx.join("npm"));
+    let installed = listed(&doc, |p| p.contains("/node_modules/"), None);
+    assert_eq!(installed, lines(&fx.join("npm/expected.tsv")));
+}

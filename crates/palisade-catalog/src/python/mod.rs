@@ -15,17 +15,27 @@ pub mod locks;
 pub struct Python;
 
 /// `.../site-packages/NAME.dist-info/METADATA` -> the metadata directory, if the path is one;
-/// a single-file `NAME.egg-info` is its own metadata (and has no `RECORD` beside it).
+/// a single-file `NAME.egg-info` is its own metadata (and has no `RECORD` beside it). Those
+/// and eggs count only directly in a packages directory, where Python looks for them (not in a
+/// package's test data: setuptools ships `pkg_resources/tests/data/.../x.egg/EGG-INFO`).
 fn metadata_dir(path: &str) -> Option<&str> {
     let in_packages = |d: &str| d.contains("site-packages/") || d.contains("dist-packages/");
+    let top_level = |d: &str| {
+        d.rsplit_once('/').is_some_and(|(parent, _)| {
+            let parent = parent.rsplit('/').next().unwrap_or(parent);
+            parent == "site-packages" || parent == "dist-packages"
+        })
+    };
     if path.ends_with(".egg-info") {
-        return in_packages(path).then_some(path);
+        return top_level(path).then_some(path);
     }
     let dir = path
         .strip_suffix("/METADATA")
         .or_else(|| path.strip_suffix("/PKG-INFO"))?;
-    let is_meta =
-        dir.ends_with(".dist-info") || dir.ends_with(".egg-info") || dir.ends_with(".egg/EGG-INFO");
+    if let Some(egg) = dir.strip_suffix("/EGG-INFO") {
+        return (egg.ends_with(".egg") && top_level(egg)).then_some(dir);
+    }
+    let is_meta = dir.ends_with(".dist-info") || dir.ends_with(".egg-info");
     (in_packages(dir) && is_meta).then_some(dir)
 }
 
@@ -313,8 +323,16 @@ mod installed {
                     "usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO",
                     "Name: six\nVersion: 1.16.0\n",
                 ),
-                // Not metadata: outside a packages directory.
+                // Not metadata: outside a packages directory, or inside a package.
                 ("srv/app/build/x-1.0.egg-info", "Name: x\nVersion: 1.0\n"),
+                (
+                    "usr/lib/python3.12/site-packages/pkg_resources/tests/data/my-test-package_unpacked-egg/my_test_package-1.0-py3.7.egg/EGG-INFO/PKG-INFO",
+                    "Name: my-test-package\nVersion: 1.0\n",
+                ),
+                (
+                    "usr/lib/python3.12/site-packages/x/tests/y-1.0.egg-info",
+                    "Name: y\nVersion: 1.0\n",
+                ),
             ],
         );
         assert_eq!(errors, Vec::<String>::new());

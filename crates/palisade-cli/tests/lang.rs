@@ -837,3 +837,58 @@ fn npm_aliases_are_reported_as_the_packages_installed() {
     let installed = listed(&doc, |p| p.contains("/node_modules/"), None);
     assert_eq!(installed, lines(&fx.join("npm/expected.tsv")));
 }
+
+/// Every form of installed Python metadata (issue 11: single-file `*.egg-info` and unzipped
+/// `*.egg/EGG-INFO` were missed) is read as Python's own `importlib.metadata` reads it, given
+/// the packages directory and its eggs (as `easy-install.pth` puts them on `sys.path`).
+#[test]
+fn installed_python_metadata_of_every_form_as_importlib_reads_it() {
+    let tmp = tempdir("lang-python-forms");
+    let site = tmp.join("usr/lib/python3/dist-packages");
+    let files = [
+        // distutils' install_egg_info: one file (as Debian's python3-rpm ships
+        // rpm-4.18.0.egg-info).
+        (
+            "rpm-4.18.0.egg-info",
+            "Metadata-Version: 1.0\nName: rpm\nVersion: 4.18.0\nSummary: Python bindings for rpm\nLicense: GNU General Public License (GPL)\nDescription: Python bindings for rpm\nPlatform: UNKNOWN\n",
+        ),
+        // easy_install's unzipped egg; the header block of anchore/syft's test-fixtures/
+        // site-packages/uppercase/egg-name/EGG-INFO/PKG-INFO-INVALID (5af9953f): a Summary
+        // running over lines that are not headers.
+        (
+            "mxnet-1.8.0-py3.8.egg/EGG-INFO/PKG-INFO",
+            "Metadata-Version: 1.1\nName: mxnet\nVersion: 1.8.0\nSummary: <!--- Licensed to the Apache Software Foundation (ASF) under one -->\n<!--- or more contributor license agreements.  See the NOTICE file -->\n\nMXNet Python Package\nHome-page: https://github.com/apache/incubator-mxnet\n",
+        ),
+        ("six-1.16.0.egg-info/PKG-INFO", "Metadata-Version: 2.1\r\nName: six\r\nVersion: 1.16.0\r\n"),
+        ("Jinja2-2.10.dist-info/METADATA", "Metadata-Version: 2.1\nName: Jinja2\nVersion: 2.10\n"),
+    ];
+    for (path, data) in files {
+        let p = site.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    }
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import glob, sys, importlib.metadata as m\n\
+             site = sys.argv[1]\n\
+             for d in m.distributions(path=[site] + glob.glob(site + '/*.egg')):\n\
+             \x20   print(d.metadata['Name'] + '\\t' + d.version)",
+        )
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: BTreeSet<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(expected.len(), 4, "{expected:?}");
+    assert_eq!(listed(&sbom(&tmp), |_| true, None), expected);
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

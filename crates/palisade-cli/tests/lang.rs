@@ -892,3 +892,62 @@ fn installed_python_metadata_of_every_form_as_importlib_reads_it() {
     assert_eq!(listed(&sbom(&tmp), |_| true, None), expected);
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// A requirements file lists exactly the pins pip's own reader finds in it: `==` to one
+/// version and `===` (issue 11: arbitrary equality was dropped), through extras, markers,
+/// hashes on continuation lines and comments; ranges, wildcards, URLs, options and editables
+/// are not pins.
+#[test]
+fn requirements_pins_are_what_pip_reads() {
+    let tmp = tempdir("lang-requirements");
+    let requirements = "# pinned\n\
+        requests==2.19.1 \\\n    --hash=sha256:63b52e3c866428a224f97cab011de738c36aec0185aa91cfacd418b5d58911d1\n\
+        Jinja2[i18n]==2.10 ; python_version >= \"3\"\n\
+        legacy===1.0-local.build\n\
+        PyYAML === 6.0.1 ; sys_platform == \"linux\"\n\
+        six == 1.16.0  # why\n\
+        flask>=1.0\n\
+        wild==1.*\n\
+        range==1.0,<2\n\
+        low>=1.0,==1.5\n\
+        pip @ https://example.invalid/pip-23.2.1.tar.gz\n\
+        --index-url https://example.invalid/simple\n\
+        -e ./local\n\
+        zope.interface==6.0\n";
+    std::fs::write(tmp.join("requirements.txt"), requirements).unwrap();
+    let venv = script("tests/tools/pyenv.sh");
+    let out = Command::new(venv.join("bin/python"))
+        .arg("-c")
+        .arg(
+            "import sys\n\
+             from pip._internal.req.req_file import parse_requirements\n\
+             from pip._internal.network.session import PipSession\n\
+             from pip._vendor.packaging.requirements import Requirement\n\
+             for r in parse_requirements(sys.argv[1], session=PipSession()):\n\
+             \x20   if r.is_editable:\n\
+             \x20       continue\n\
+             \x20   req = Requirement(r.requirement)\n\
+             \x20   specs = list(req.specifier)\n\
+             \x20   if len(specs) == 1 and specs[0].operator in ('==', '===') and '*' not in specs[0].version:\n\
+             \x20       print(req.name + '\\t' + specs[0].version)",
+        )
+        .arg(tmp.join("requirements.txt"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: BTreeSet<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert!(
+        expected.contains("legacy\t1.0-local.build") && expected.len() == 6,
+        "{expected:?}"
+    );
+    assert_eq!(listed(&sbom(&tmp), |_| true, None), expected);
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

@@ -951,3 +951,21 @@ fn requirements_pins_are_what_pip_reads() {
     assert_eq!(listed(&sbom(&tmp), |_| true, None), expected);
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// A real `pdm lock` (tests/fixtures/pdm.sh) lists exactly what `pdm export` exports, and
+/// without its dev-only packages what `pdm export --prod` does (idna, in both the default
+/// and the dev group, is production).
+#[test]
+fn pdm_lock_lists_what_pdm_exports() {
+    let app = script("tests/fixtures/pdm.sh").join("app");
+    let doc = sbom(&app);
+    assert_eq!(
+        python_listed(&doc, "/pdm.lock", false),
+        lines(&app.join("expected-all.tsv"))
+    );
+    assert_eq!(
+        python_listed(&doc, "/pdm.lock", true),
+        lines(&app.join("expected-prod.tsv"))
+    );
+    assert!(lines(&app.join("expected-prod.tsv")).contains("idna\t2.7"));
+}

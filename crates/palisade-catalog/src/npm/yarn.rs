@@ -7,21 +7,20 @@
 
 use super::Found;
 
-/// The name in a specifier: `@babel/core@^7.0.0` -> `@babel/core`, `lodash@npm:4.17.15` ->
-/// `lodash`.
-fn name_of(spec: &str) -> Option<&str> {
-    let spec = spec.trim().trim_matches('"');
+/// A specifier's name and range: `@babel/core@^7.0.0` -> (`@babel/core`, `^7.0.0`),
+/// `lodash@npm:4.17.15` -> (`lodash`, `npm:4.17.15`).
+fn split_spec(spec: &str) -> Option<(&str, &str)> {
+    let spec = spec.trim().trim_matches('"').trim();
     let at = spec.get(1..)?.find('@')? + 1;
-    Some(&spec[..at]).filter(|n| !n.is_empty())
+    Some((&spec[..at], &spec[at + 1..])).filter(|(n, _)| !n.is_empty())
 }
 
 /// The package a specifier installs: its name, or for an alias (`string-width-cjs@npm:
 /// string-width@^4.2.0`, Yarn 1 and 2+) the package aliased.
 fn package_of(spec: &str) -> Option<&str> {
-    let spec = spec.trim().trim_matches('"');
-    let name = name_of(spec)?;
-    let target = spec[name.len() + 1..].strip_prefix("npm:");
-    Some(target.and_then(name_of).unwrap_or(name))
+    let (name, range) = split_spec(spec)?;
+    let target = range.strip_prefix("npm:").and_then(split_spec);
+    Some(target.map_or(name, |(real, _)| real))
 }
 
 /// One entry being read: the package, its version, whether it is the project's own.
@@ -117,6 +116,22 @@ mod tests {
             [("lodash".to_string(), "4.17.15".to_string(), false)]
         );
         assert!(parse(b"garbage line\n").is_err());
+    }
+
+    #[test]
+    fn specifiers_with_odd_spacing_and_characters() {
+        // Hostile keys: spaces inside quotes before multi-byte names (once a panic).
+        assert_eq!(package_of("\"  a\u{e9}@npm:b\u{e9}@1\""), Some("b\u{e9}"));
+        assert_eq!(package_of("\"  a\u{e9}@1\""), Some("a\u{e9}"));
+        assert_eq!(package_of("  \"x@npm:@s/y@^1\""), Some("@s/y"));
+        assert_eq!(package_of("\u{e9}"), None);
+        assert_eq!(package_of("@"), None);
+        assert_eq!(package_of("a@"), Some("a"));
+        // Every prefix of a real lock parses or fails, never panics.
+        let v1 = "# yarn lockfile v1\n\n\"sw@npm:string-width@^4.2.0\", \"  \u{e9}x@1\":\n  version \"4.2.3\"\n";
+        for end in 0..=v1.len() {
+            let _ = parse(&v1.as_bytes()[..end]);
+        }
     }
 
     #[test]

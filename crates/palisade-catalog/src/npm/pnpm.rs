@@ -23,6 +23,16 @@ use super::Found;
 /// Deepest nesting accepted; pnpm writes at most 5 levels.
 const MAX_DEPTH: usize = 32;
 
+/// The top-level mappings of package names and keys.
+const SECTIONS: [&str; 6] = [
+    "importers",
+    "packages",
+    "snapshots",
+    "dependencies",
+    "devDependencies",
+    "optionalDependencies",
+];
+
 /// Whether `v` is a registry version (semver: `1.0.0`, `4.0.0-beta.6+build`), not a URL, path
 /// or git reference.
 fn version_like(v: &str) -> bool {
@@ -331,6 +341,11 @@ pub fn parse(data: &[u8]) -> Result<Vec<Found>, String> {
                 if path.len() > MAX_DEPTH {
                     return Err(at(&format!("nested deeper than {MAX_DEPTH} levels")));
                 }
+                if let ([section], Event::SequenceStart(..)) = (path.as_slice(), &event) {
+                    if SECTIONS.contains(&section.as_str()) {
+                        return Err(at(&format!("{section} is a list, not a mapping")));
+                    }
+                }
                 if matches!(event, Event::MappingStart(..)) {
                     if keyed {
                         let p: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -360,6 +375,10 @@ pub fn parse(data: &[u8]) -> Result<Vec<Found>, String> {
                     }) => *key = Some(s),
                     Some(Frame::Map { key, .. }) => {
                         let k = key.take().unwrap_or_default();
+                        let null = s.is_empty() || s == "~" || s == "null";
+                        if path.is_empty() && SECTIONS.contains(&k.as_str()) && !null {
+                            return Err(at(&format!("{k} is {s:?}, not a mapping")));
+                        }
                         let mut p: Vec<&str> = path.iter().map(String::as_str).collect();
                         p.push(&k);
                         lock.value(&p, &s);
@@ -576,6 +595,36 @@ mod tests {
         ] {
             let e = parse(bad).unwrap_err();
             assert!(e.contains(why), "{:?}: {e}", String::from_utf8_lossy(bad));
+        }
+        for (bad, why) in [
+            (
+                &b"lockfileVersion: '9.0'\npackages:\n  - foo@1.0.0\n"[..],
+                "packages is a list",
+            ),
+            (
+                b"lockfileVersion: '9.0'\nsnapshots: [a]\n",
+                "snapshots is a list",
+            ),
+            (
+                b"lockfileVersion: 5.4\ndependencies: garbage\n",
+                "dependencies is \"garbage\"",
+            ),
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert!(e.contains(why), "{:?}: {e}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(
+            parse(b"lockfileVersion: '9.0'\npackages: ~\nimporters:\n").unwrap(),
+            []
+        );
+        // Every prefix of real locks parses or fails, never panics.
+        for lock in [
+            include_str!("testdata/pnpm-v5.4.yaml"),
+            include_str!("testdata/pnpm-v9.0.yaml"),
+        ] {
+            for end in 0..=lock.len() {
+                let _ = parse(&lock.as_bytes()[..end]);
+            }
         }
         let deep = format!(
             "lockfileVersion: '9.0'\nx: {}{}\n",

@@ -205,7 +205,16 @@ impl Lock {
         let mut index: HashMap<(String, String), usize> = HashMap::new();
         for e in self.entries {
             let parsed = key_parts(&e.key);
-            let name = e.name.or_else(|| parsed.as_ref().map(|p| p.0.clone()));
+            // v9 names a tarball or git package in its key: `name@https://...`.
+            let key_name = || {
+                split_name(e.key.trim_start_matches('/'))
+                    .filter(|(_, rest)| rest.starts_with('@'))
+                    .map(|(n, _)| n.to_string())
+            };
+            let name = e
+                .name
+                .or_else(|| parsed.as_ref().map(|p| p.0.clone()))
+                .or_else(key_name);
             let version = e.version.or_else(|| parsed.map(|p| p.1));
             let (Some(name), Some(version)) = (name, version) else {
                 continue;
@@ -546,6 +555,18 @@ mod tests {
                 ("string-width", "4.2.3", false),
                 ("@types/react", "18.0.0", false),
                 ("react-dom", "18.2.0", false),
+            ])
+        );
+        // A tarball dependency (v9 keys it by its URL, its entry gives the version), reached
+        // through a quoted reference.
+        let tarball = b"lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n      wrapper:\n        specifier: 1.0.0\n        version: 1.0.0\n\npackages:\n\n  wrapper@1.0.0:\n    resolution: {integrity: x}\n\n  '@whiskeysockets/libsignal-node@https://codeload.github.com/whiskeysockets/libsignal-node/tar.gz/abc123':\n    resolution: {tarball: https://codeload.github.com/whiskeysockets/libsignal-node/tar.gz/abc123}\n    version: 2.0.1\n\n  curve25519-js@0.0.4:\n    resolution: {integrity: y}\n\n  left-pad@1.3.0:\n    resolution: {integrity: z}\n\nsnapshots:\n\n  wrapper@1.0.0:\n    dependencies:\n      libsignal: '@whiskeysockets/libsignal-node@https://codeload.github.com/whiskeysockets/libsignal-node/tar.gz/abc123'\n\n  '@whiskeysockets/libsignal-node@https://codeload.github.com/whiskeysockets/libsignal-node/tar.gz/abc123':\n    dependencies:\n      curve25519-js: 0.0.4\n\n  curve25519-js@0.0.4: {}\n\n  left-pad@1.3.0: {}\n";
+        assert_eq!(
+            parse(tarball).unwrap(),
+            found(&[
+                ("wrapper", "1.0.0", false),
+                ("@whiskeysockets/libsignal-node", "2.0.1", false),
+                ("curve25519-js", "0.0.4", false),
+                ("left-pad", "1.3.0", true),
             ])
         );
         let v6 = b"lockfileVersion: '6.0'\n\npackages:\n\n  /left-pad@1.3.0:\n    resolution: {integrity: y}\n    dev: true\n\n  /lodash@4.17.15:\n    resolution: {integrity: y}\n    dev: false\n\n  /react@18.2.0(x@1.0.0):\n    resolution: {integrity: y}\n    dev: true\n\n  /react@18.2.0(x@2.0.0):\n    resolution: {integrity: y}\n";

@@ -5,6 +5,8 @@
 //! (`@workspace:`) are the project, not a dependency. The lock file does not say which
 //! dependencies are dev-only.
 
+use std::collections::HashSet;
+
 use super::Found;
 
 /// A specifier's name and range: `@babel/core@^7.0.0` -> (`@babel/core`, `^7.0.0`),
@@ -30,14 +32,18 @@ struct Current {
     workspace: bool,
 }
 
-fn flush(current: Option<Current>, out: &mut Vec<Found>) {
+/// Ends an entry. Yarn 1 may resolve an alias and a plain range of one package in separate
+/// entries (`"sw@npm:string-width@^4.2.0"`, `string-width@^4.1.0`): one package.
+fn flush(current: Option<Current>, out: &mut Vec<Found>, seen: &mut HashSet<(String, String)>) {
     if let Some(Current {
         name,
         version: Some(v),
         workspace: false,
     }) = current
     {
-        out.push((name, v, false));
+        if seen.insert((name.clone(), v.clone())) {
+            out.push((name, v, false));
+        }
     }
 }
 
@@ -45,6 +51,7 @@ pub fn parse(data: &[u8]) -> Result<Vec<Found>, String> {
     let text = std::str::from_utf8(data).map_err(|_| "not UTF-8".to_string())?;
     let mut out = Vec::new();
     let mut current: Option<Current> = None;
+    let mut seen = HashSet::new();
     let mut seen_entry = false;
     for line in text.lines() {
         if line.starts_with('#') || line.trim().is_empty() {
@@ -57,7 +64,7 @@ pub fn parse(data: &[u8]) -> Result<Vec<Found>, String> {
                 .strip_suffix(':')
                 .ok_or_else(|| format!("line {line:?}: expected an entry ending with ':'"))?;
             seen_entry = true;
-            flush(current.take(), &mut out);
+            flush(current.take(), &mut out, &mut seen);
             if key != "__metadata" {
                 // Every spec of an entry resolved to one package: named by the first.
                 let first = key.split(", ").next().unwrap_or(key);
@@ -89,7 +96,7 @@ pub fn parse(data: &[u8]) -> Result<Vec<Found>, String> {
             }
         }
     }
-    flush(current, &mut out);
+    flush(current, &mut out, &mut seen);
     if !seen_entry && !text.trim().is_empty() && !text.contains("yarn lockfile") {
         return Err("no entries".into());
     }
@@ -138,7 +145,7 @@ mod tests {
     fn aliases_are_the_package_they_install() {
         // Yarn 1.22 merges an alias and plain specs of one package into one entry, alias first
         // (as in the yarn.lock files of projects depending on @isaacs/cliui).
-        let v1 = b"# yarn lockfile v1\n\n\n\"string-width-cjs@npm:string-width@^4.2.0\", string-width@^4.1.0, string-width@^4.2.0:\n  version \"4.2.3\"\n  resolved \"https://registry.yarnpkg.com/string-width/-/string-width-4.2.3.tgz#269c7117d27b05ad2e536830a8ec895ef9c6d010\"\n  dependencies:\n    emoji-regex \"^8.0.0\"\n\n\"h@npm:@scope/real-name@^2\":\n  version \"2.1.0\"\n\nwrap-ansi@^8.1.0, \"wrap-ansi-cjs@npm:wrap-ansi@^7.0.0\":\n  version \"8.1.0\"\n";
+        let v1 = b"# yarn lockfile v1\n\n\n\"string-width-cjs@npm:string-width@^4.2.0\", string-width@^4.1.0, string-width@^4.2.0:\n  version \"4.2.3\"\n  resolved \"https://registry.yarnpkg.com/string-width/-/string-width-4.2.3.tgz#269c7117d27b05ad2e536830a8ec895ef9c6d010\"\n  dependencies:\n    emoji-regex \"^8.0.0\"\n\n\"h@npm:@scope/real-name@^2\":\n  version \"2.1.0\"\n\nwrap-ansi@^8.1.0, \"wrap-ansi-cjs@npm:wrap-ansi@^7.0.0\":\n  version \"8.1.0\"\n\nstring-width@^4.1.0:\n  version \"4.2.3\"\n";
         assert_eq!(
             parse(v1).unwrap(),
             [

@@ -76,8 +76,15 @@ pub fn lock_kind(path: &str) -> Option<Lock> {
     }
 }
 
+/// `data` without a leading UTF-8 byte order mark, which editors on Windows add and npm, pip
+/// and the YAML readers skip.
+pub(crate) fn without_bom(data: &[u8]) -> &[u8] {
+    data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data)
+}
+
 /// The packages of a lock file of `kind`.
 pub fn parse(kind: Lock, data: &[u8]) -> Result<Vec<Found>, String> {
+    let data = without_bom(data);
     match kind {
         Lock::Npm => parse_lock(data),
         Lock::Yarn => yarn::parse(data),
@@ -175,7 +182,7 @@ pub fn parse_lock(data: &[u8]) -> Result<Vec<Found>, String> {
 /// The packages a `package-lock.json` lists, each optional one (v2, v3) with its install path
 /// (`node_modules/@next/swc-darwin-x64`).
 pub fn parse_lock_entries(data: &[u8]) -> Result<Vec<(Found, Option<String>)>, String> {
-    let lock: PackageLock = serde_json::from_slice(data).map_err(|e| e.to_string())?;
+    let lock: PackageLock = serde_json::from_slice(without_bom(data)).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     if let Some(packages) = lock.packages {
         for (key, e) in packages {
@@ -219,7 +226,7 @@ struct Manifest {
 
 /// Name and version of an installed package's `package.json`.
 pub fn parse_manifest(data: &[u8]) -> Result<Option<(String, String)>, String> {
-    let m: Manifest = serde_json::from_slice(data).map_err(|e| e.to_string())?;
+    let m: Manifest = serde_json::from_slice(without_bom(data)).map_err(|e| e.to_string())?;
     Ok(match (m.name, m.version) {
         (Some(n), Some(v)) if !n.is_empty() && !v.is_empty() => Some((n, v)),
         _ => None,
@@ -443,5 +450,15 @@ mod tests {
             ]
         );
         assert!(parse_lock(b"[").is_err());
+        // A byte order mark is not JSON, YAML or a yarn.lock line.
+        let bom = |text: &str| [&b"\xef\xbb\xbf"[..], text.as_bytes()].concat();
+        let v3 = bom(r#"{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0"}}}"#);
+        assert_eq!(parse(Lock::Npm, &v3).unwrap().len(), 1);
+        let yarn = bom("# yarn lockfile v1\n\na@^1:\n  version \"1.0.0\"\n");
+        assert_eq!(parse(Lock::Yarn, &yarn).unwrap().len(), 1);
+        let pnpm = bom("lockfileVersion: '9.0'\npackages:\n  a@1.0.0: {}\n");
+        assert_eq!(parse(Lock::Pnpm, &pnpm).unwrap().len(), 1);
+        let manifest = bom(r#"{"name":"a","version":"1.0.0"}"#);
+        assert!(parse_manifest(&manifest).unwrap().is_some());
     }
 }

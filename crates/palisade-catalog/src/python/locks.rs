@@ -40,6 +40,7 @@ pub fn kind(path: &str) -> Option<Kind> {
 }
 
 pub fn parse(kind: Kind, data: &[u8]) -> Result<Vec<Found>, String> {
+    let data = crate::npm::without_bom(data);
     let text = std::str::from_utf8(data).map_err(|_| "not UTF-8".to_string())?;
     match kind {
         Kind::Poetry => poetry(text),
@@ -274,6 +275,14 @@ mod tests {
                 ("PyYAML".to_string(), "6.0.1".to_string(), false),
             ]
         );
+    }
+
+    #[test]
+    fn byte_order_marks_are_skipped() {
+        let txt = b"\xef\xbb\xbfrequests==2.19.1\n";
+        assert_eq!(parse(Kind::Requirements, txt).unwrap().len(), 1);
+        let lock = b"\xef\xbb\xbf[[package]]\nname = \"a\"\nversion = \"1.0\"\n";
+        assert_eq!(parse(Kind::Pdm, lock).unwrap().len(), 1);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! `pnpm-lock.yaml` (pnpm.rs), and installed packages, `node_modules/NAME/package.json` and
 //! `node_modules/@SCOPE/NAME/package.json` at any depth, plus copies bundled inside installed
 //! packages (`next/dist/compiled/@babel/runtime`). `dev: true` in a lock file marks a
-//! development-only dependency.
+//! development-only dependency. An alias (`"sw": "npm:string-width@^4"`) is reported as the
+//! package it installs, as every format records it: v1 locks in the version, v2/v3 entries and
+//! installed manifests in `name`.
 
 use std::collections::BTreeMap;
 

@@ -92,6 +92,12 @@ pub(crate) fn key_parts(key: &str) -> Option<(String, String)> {
 /// points at: `1.0.0_peers`/`1.0.0(peers)` is `name` at that version; an alias names another
 /// package (`/real/1.0.0`, `/real@1.0.0`, `real@1.0.0`). Links and local paths are `None`.
 fn reference(dep: &str, r: &str) -> Option<(String, String)> {
+    if ["link:", "file:", "workspace:"]
+        .iter()
+        .any(|p| r.starts_with(p))
+    {
+        return None;
+    }
     let bare = r.split('(').next().unwrap_or(r);
     let head = bare.split('_').next().unwrap_or(bare);
     if version_like(head) {
@@ -653,6 +659,9 @@ mod tests {
             "]".repeat(40)
         );
         assert!(parse(deep.as_bytes()).is_err());
+        // Workspace links are not packages, whatever their paths look like.
+        let links = b"lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      a:\n        specifier: workspace:*\n        version: link:../packages/1.0.0\n";
+        assert_eq!(parse(links).unwrap(), []);
         // An empty project is a lock file.
         assert_eq!(
             parse(b"lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n").unwrap(),

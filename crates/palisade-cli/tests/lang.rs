@@ -201,6 +201,13 @@ fn broken_lock_files_are_named_and_the_rest_is_still_listed() {
     std::fs::create_dir_all(tmp.join("a")).unwrap();
     std::fs::write(tmp.join("a/package-lock.json"), "{\"packages\": [1,").unwrap();
     std::fs::write(tmp.join("Cargo.lock"), "[[package]]\nname = 1\n").unwrap();
+    // A pnpm lock cut off mid-line (it used to list nothing and say nothing).
+    std::fs::create_dir_all(tmp.join("b")).unwrap();
+    std::fs::write(
+        tmp.join("b/pnpm-lock.yaml"),
+        "lockfileVersion: '9.0'\n\npackages:\n\n  ms@2.0.0:\n    resolution: {integrity: sha512-Tpp",
+    )
+    .unwrap();
     std::fs::create_dir_all(tmp.join("node_modules/ok")).unwrap();
     std::fs::write(
         tmp.join("node_modules/ok/package.json"),
@@ -216,6 +223,10 @@ fn broken_lock_files_are_named_and_the_rest_is_still_listed() {
         "{errors}"
     );
     assert!(errors.contains("/Cargo.lock: not a Cargo.lock"), "{errors}");
+    assert!(
+        errors.contains("/b/pnpm-lock.yaml: not a pnpm-lock.yaml this version reads: line "),
+        "{errors}"
+    );
     assert_eq!(doc["packages"][0]["name"], "ok");
     std::fs::remove_dir_all(&tmp).unwrap();
 }
@@ -775,4 +786,204 @@ fn optional_packages_npm_skipped_are_not_reported_beside_an_install() {
         listed(&sbom(&tmp), locked, None),
         BTreeSet::from(["lodash\t4.17.21".to_string()])
     );
+}
+
+/// pnpm 7, 8 and 9 lock the same dependencies (peers in two contexts, a scoped peer, an alias,
+/// a dev dependency) in lockfileVersion 5.4, 6.0 and 9.0: each is read to exactly what
+/// `pnpm ls` lists, by the packages' real names and versions (issue 11: v5 peer suffixes
+/// gave `acorn-jsx/5.3.2_acorn` at version `8.19.0`), dev-only as `pnpm ls --prod` says.
+#[test]
+fn pnpm_lock_files_of_every_format_list_what_pnpm_installed() {
+    let fx = script("tests/fixtures/pnpm.sh");
+    for version in ["v5.4", "v6.0", "v9.0"] {
+        let dir = fx.join(version);
+        let all = lines(&dir.join("expected-all.tsv"));
+        let prod = lines(&dir.join("expected-prod.tsv"));
+        assert!(all.len() > 40 && all.contains("acorn-jsx\t5.3.2") && all.len() > prod.len());
+        let doc = sbom(&dir);
+        let lock = |p: &str| p == "/pnpm-lock.yaml";
+        assert_eq!(listed(&doc, lock, None), all, "{version}");
+        assert_eq!(
+            listed(&doc, lock, Some(false)),
+            prod,
+            "{version} production"
+        );
+        let count = doc["packages"].as_array().unwrap().len();
+        assert_eq!(
+            count,
+            all.len(),
+            "{version}: one package per name and version"
+        );
+    }
+}
+
+/// npm aliases (`sw` = string-width, `babel-id` = a scoped package, `lp` = left-pad as a dev
+/// dependency) as npm (lock v3, v1 and node_modules), Yarn 1 and Yarn 4 install them: every
+/// file lists exactly the packages the tool put in node_modules, by their real names (issue
+/// 11: v1 locks reported `sw` at version `npm:string-width@4.2.3`, yarn.lock `sw` and
+/// `babel-id`).
+#[test]
+fn npm_aliases_are_reported_as_the_packages_installed() {
+    let fx = script("tests/fixtures/npm-aliases.sh");
+    for (tool, file) in [
+        ("npm", "/package-lock.json"),
+        ("npm-v1", "/package-lock.json"),
+        ("yarn", "/yarn.lock"),
+        ("berry", "/yarn.lock"),
+    ] {
+        let dir = fx.join(tool);
+        let expected = lines(&dir.join("expected.tsv"));
+        assert!(expected.contains("string-width\t4.2.3") && expected.contains("left-pad\t1.3.0"));
+        let doc = sbom(&dir);
+        assert_eq!(listed(&doc, |p| p == file, None), expected, "{tool}");
+        if tool.starts_with("npm") {
+            let dev = listed(&doc, |p| p == file, Some(true));
+            assert_eq!(
+                dev,
+                BTreeSet::from(["left-pad\t1.3.0".to_string()]),
+                "{tool}"
+            );
+        } else {
+            // One package per resolution, though Yarn 1 locks `sw` and `string-width@^4.1.0`
+            // apart.
+            let at_file = doc["packages"].as_array().unwrap().iter();
+            let count = at_file.filter(|p| p["location"]["path"] == file).count();
+            assert_eq!(count, expected.len(), "{tool}");
+        }
+    }
+    let doc = sbom(&fx.join("npm"));
+    let installed = listed(&doc, |p| p.contains("/node_modules/"), None);
+    assert_eq!(installed, lines(&fx.join("npm/expected.tsv")));
+}
+
+/// Every form of installed Python metadata (issue 11: single-file `*.egg-info` and unzipped
+/// `*.egg/EGG-INFO` were missed) is read as Python's own `importlib.metadata` reads it, given
+/// the packages directory and its eggs (as `easy-install.pth` puts them on `sys.path`).
+#[test]
+fn installed_python_metadata_of_every_form_as_importlib_reads_it() {
+    let tmp = tempdir("lang-python-forms");
+    let site = tmp.join("usr/lib/python3/dist-packages");
+    let files = [
+        // distutils' install_egg_info: one file (as Debian's python3-rpm ships
+        // rpm-4.18.0.egg-info).
+        (
+            "rpm-4.18.0.egg-info",
+            "Metadata-Version: 1.0\nName: rpm\nVersion: 4.18.0\nSummary: Python bindings for rpm\nLicense: GNU General Public License (GPL)\nDescription: Python bindings for rpm\nPlatform: UNKNOWN\n",
+        ),
+        // easy_install's unzipped egg; the header block of anchore/syft's test-fixtures/
+        // site-packages/uppercase/egg-name/EGG-INFO/PKG-INFO-INVALID (5af9953f): a Summary
+        // running over lines that are not headers.
+        (
+            "mxnet-1.8.0-py3.8.egg/EGG-INFO/PKG-INFO",
+            "Metadata-Version: 1.1\nName: mxnet\nVersion: 1.8.0\nSummary: <!--- Licensed to the Apache Software Foundation (ASF) under one -->\n<!--- or more contributor license agreements.  See the NOTICE file -->\n\nMXNet Python Package\nHome-page: https://github.com/apache/incubator-mxnet\n",
+        ),
+        ("six-1.16.0.egg-info/PKG-INFO", "Metadata-Version: 2.1\r\nName: six\r\nVersion: 1.16.0\r\n"),
+        ("Jinja2-2.10.dist-info/METADATA", "Metadata-Version: 2.1\nName: Jinja2\nVersion: 2.10\n"),
+    ];
+    for (path, data) in files {
+        let p = site.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    }
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import glob, sys, importlib.metadata as m\n\
+             site = sys.argv[1]\n\
+             for d in m.distributions(path=[site] + glob.glob(site + '/*.egg')):\n\
+             \x20   print(d.metadata['Name'] + '\\t' + d.version)",
+        )
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: BTreeSet<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(expected.len(), 4, "{expected:?}");
+    assert_eq!(listed(&sbom(&tmp), |_| true, None), expected);
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+/// A requirements file lists exactly the pins pip's own reader finds in it: `==` to one
+/// version and `===` (issue 11: arbitrary equality was dropped), through extras, markers,
+/// hashes on continuation lines and comments; ranges, wildcards, URLs, options and editables
+/// are not pins.
+#[test]
+fn requirements_pins_are_what_pip_reads() {
+    let tmp = tempdir("lang-requirements");
+    let requirements = "# pinned\n\
+        requests==2.19.1 \\\n    --hash=sha256:63b52e3c866428a224f97cab011de738c36aec0185aa91cfacd418b5d58911d1\n\
+        Jinja2[i18n]==2.10 ; python_version >= \"3\"\n\
+        legacy===1.0-local.build\n\
+        PyYAML === 6.0.1 ; sys_platform == \"linux\"\n\
+        six == 1.16.0  # why\n\
+        flask>=1.0\n\
+        wild==1.*\n\
+        range==1.0,<2\n\
+        low>=1.0,==1.5\n\
+        pip @ https://example.invalid/pip-23.2.1.tar.gz\n\
+        --index-url https://example.invalid/simple\n\
+        -e ./local\n\
+        zope.interface==6.0\n";
+    std::fs::write(tmp.join("requirements.txt"), requirements).unwrap();
+    let venv = script("tests/tools/pyenv.sh");
+    let out = Command::new(venv.join("bin/python"))
+        .arg("-c")
+        .arg(
+            "import sys\n\
+             from pip._internal.req.req_file import parse_requirements\n\
+             from pip._internal.network.session import PipSession\n\
+             from pip._vendor.packaging.requirements import Requirement\n\
+             for r in parse_requirements(sys.argv[1], session=PipSession()):\n\
+             \x20   if r.is_editable:\n\
+             \x20       continue\n\
+             \x20   req = Requirement(r.requirement)\n\
+             \x20   specs = list(req.specifier)\n\
+             \x20   if len(specs) == 1 and specs[0].operator in ('==', '===') and '*' not in specs[0].version:\n\
+             \x20       print(req.name + '\\t' + specs[0].version)",
+        )
+        .arg(tmp.join("requirements.txt"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: BTreeSet<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert!(
+        expected.contains("legacy\t1.0-local.build") && expected.len() == 6,
+        "{expected:?}"
+    );
+    assert_eq!(listed(&sbom(&tmp), |_| true, None), expected);
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+/// A real `pdm lock` (tests/fixtures/pdm.sh) lists exactly what `pdm export` exports, and
+/// without its dev-only packages what `pdm export --prod` does (idna, in both the default
+/// and the dev group, is production).
+#[test]
+fn pdm_lock_lists_what_pdm_exports() {
+    let app = script("tests/fixtures/pdm.sh").join("app");
+    let doc = sbom(&app);
+    assert_eq!(
+        python_listed(&doc, "/pdm.lock", false),
+        lines(&app.join("expected-all.tsv"))
+    );
+    assert_eq!(
+        python_listed(&doc, "/pdm.lock", true),
+        lines(&app.join("expected-prod.tsv"))
+    );
+    assert!(lines(&app.join("expected-prod.tsv")).contains("idna\t2.7"));
 }

@@ -3,7 +3,9 @@
 //! `pnpm-lock.yaml` (pnpm.rs), and installed packages, `node_modules/NAME/package.json` and
 //! `node_modules/@SCOPE/NAME/package.json` at any depth, plus copies bundled inside installed
 //! packages (`next/dist/compiled/@babel/runtime`). `dev: true` in a lock file marks a
-//! development-only dependency.
+//! development-only dependency. An alias (`"sw": "npm:string-width@^4"`) is reported as the
+//! package it installs, as every format records it: v1 locks in the version, v2/v3 entries and
+//! installed manifests in `name`.
 
 use std::collections::BTreeMap;
 
@@ -76,8 +78,15 @@ pub fn lock_kind(path: &str) -> Option<Lock> {
     }
 }
 
+/// `data` without a leading UTF-8 byte order mark, which editors on Windows add and npm, pip
+/// and the YAML readers skip.
+pub(crate) fn without_bom(data: &[u8]) -> &[u8] {
+    data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data)
+}
+
 /// The packages of a lock file of `kind`.
 pub fn parse(kind: Lock, data: &[u8]) -> Result<Vec<Found>, String> {
+    let data = without_bom(data);
     match kind {
         Lock::Npm => parse_lock(data),
         Lock::Yarn => yarn::parse(data),
@@ -155,6 +164,15 @@ fn vendored(path: &str, name: &str) -> bool {
             .is_some_and(|rest| rest.ends_with('/'))
 }
 
+/// The package an npm alias installs: v1 locks key it by the alias, with the version
+/// `npm:string-width@4.2.3` or `npm:@scope/real@1.0.0`.
+fn alias_target(version: &str) -> Option<(String, String)> {
+    let spec = version.strip_prefix("npm:")?;
+    let (name, version) = spec.split_at(spec.get(1..)?.rfind('@')? + 1);
+    let version = &version[1..];
+    (!name.is_empty() && !version.is_empty()).then(|| (name.to_string(), version.to_string()))
+}
+
 /// The packages a `package-lock.json` lists.
 pub fn parse_lock(data: &[u8]) -> Result<Vec<Found>, String> {
     Ok(parse_lock_entries(data)?
@@ -166,7 +184,7 @@ pub fn parse_lock(data: &[u8]) -> Result<Vec<Found>, String> {
 /// The packages a `package-lock.json` lists, each optional one (v2, v3) with its install path
 /// (`node_modules/@next/swc-darwin-x64`).
 pub fn parse_lock_entries(data: &[u8]) -> Result<Vec<(Found, Option<String>)>, String> {
-    let lock: PackageLock = serde_json::from_slice(data).map_err(|e| e.to_string())?;
+    let lock: PackageLock = serde_json::from_slice(without_bom(data)).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     if let Some(packages) = lock.packages {
         for (key, e) in packages {
@@ -191,6 +209,7 @@ pub fn parse_lock_entries(data: &[u8]) -> Result<Vec<(Found, Option<String>)>, S
         while let Some((name, d)) = stack.pop() {
             stack.extend(d.dependencies);
             if let Some(version) = d.version.filter(|v| !v.is_empty()) {
+                let (name, version) = alias_target(&version).unwrap_or((name, version));
                 out.push(((name, version, d.dev), None));
             }
         }
@@ -209,7 +228,7 @@ struct Manifest {
 
 /// Name and version of an installed package's `package.json`.
 pub fn parse_manifest(data: &[u8]) -> Result<Option<(String, String)>, String> {
-    let m: Manifest = serde_json::from_slice(data).map_err(|e| e.to_string())?;
+    let m: Manifest = serde_json::from_slice(without_bom(data)).map_err(|e| e.to_string())?;
     Ok(match (m.name, m.version) {
         (Some(n), Some(v)) if !n.is_empty() && !v.is_empty() => Some((n, v)),
         _ => None,
@@ -408,6 +427,40 @@ mod tests {
         );
         let v1 = br#"{"lockfileVersion":1,"dependencies":{"a":{"version":"1.0.0","dependencies":{"b":{"version":"2.0.0","dev":true}}}}}"#;
         assert_eq!(parse_lock(v1).unwrap().len(), 2);
+        // Aliases in v1 are keyed by the alias, the package in the version (as npm 6 writes
+        // `npm install string-width-cjs@npm:string-width@^4`).
+        let v1 = br#"{"lockfileVersion":1,"dependencies":{
+            "string-width-cjs":{"version":"npm:string-width@4.2.3","resolved":"https://registry.npmjs.org/string-width/-/string-width-4.2.3.tgz"},
+            "h":{"version":"npm:@scope/real-name@2.1.0-rc.1","dev":true},
+            "d":{"version":"git+https://example.invalid/d.git#abc"},
+            "odd":{"version":"npm:"}}}"#;
+        assert_eq!(
+            parse_lock(v1).unwrap(),
+            [
+                (
+                    "@scope/real-name".to_string(),
+                    "2.1.0-rc.1".to_string(),
+                    true
+                ),
+                (
+                    "d".to_string(),
+                    "git+https://example.invalid/d.git#abc".to_string(),
+                    false
+                ),
+                ("odd".to_string(), "npm:".to_string(), false),
+                ("string-width".to_string(), "4.2.3".to_string(), false),
+            ]
+        );
         assert!(parse_lock(b"[").is_err());
+        // A byte order mark is not JSON, YAML or a yarn.lock line.
+        let bom = |text: &str| [&b"\xef\xbb\xbf"[..], text.as_bytes()].concat();
+        let v3 = bom(r#"{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0"}}}"#);
+        assert_eq!(parse(Lock::Npm, &v3).unwrap().len(), 1);
+        let yarn = bom("# yarn lockfile v1\n\na@^1:\n  version \"1.0.0\"\n");
+        assert_eq!(parse(Lock::Yarn, &yarn).unwrap().len(), 1);
+        let pnpm = bom("lockfileVersion: '9.0'\npackages:\n  a@1.0.0: {}\n");
+        assert_eq!(parse(Lock::Pnpm, &pnpm).unwrap().len(), 1);
+        let manifest = bom(r#"{"name":"a","version":"1.0.0"}"#);
+        assert!(parse_manifest(&manifest).unwrap().is_some());
     }
 }

@@ -1,7 +1,10 @@
 //! Python lock files in source trees and images: `poetry.lock` (TOML; dev-only is
-//! `category = "dev"` before Poetry 1.5, a `groups` list without `main` from Poetry 2), `Pipfile.lock` (JSON; `default` and `develop` sections), `uv.lock`
+//! `category = "dev"` before Poetry 1.5, a `groups` list without `main` from Poetry 2),
+//! `pdm.lock` (TOML; dev-only is a `groups` list without `default`, so a package only in an
+//! optional group counts as dev too), `Pipfile.lock` (JSON; `default` and `develop` sections), `uv.lock`
 //! (TOML; dev-only = reachable only through the project's `dev-dependencies`), and pinned
-//! `requirements*.txt` (`name==version` lines; anything not pinned is not a resolved package).
+//! `requirements*.txt` (`name==version` and `name===version` lines; anything not pinned is
+//! not a resolved package).
 //! The project's own entry (uv's `virtual`/`editable` source) is not a dependency.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,6 +20,7 @@ pub enum Kind {
     Poetry,
     Pipfile,
     Uv,
+    Pdm,
     Requirements,
 }
 
@@ -29,17 +33,20 @@ pub fn kind(path: &str) -> Option<Kind> {
         "poetry.lock" => Some(Kind::Poetry),
         "Pipfile.lock" => Some(Kind::Pipfile),
         "uv.lock" => Some(Kind::Uv),
+        "pdm.lock" => Some(Kind::Pdm),
         n if n.starts_with("requirements") && n.ends_with(".txt") => Some(Kind::Requirements),
         _ => None,
     }
 }
 
 pub fn parse(kind: Kind, data: &[u8]) -> Result<Vec<Found>, String> {
+    let data = crate::npm::without_bom(data);
     let text = std::str::from_utf8(data).map_err(|_| "not UTF-8".to_string())?;
     match kind {
         Kind::Poetry => poetry(text),
         Kind::Pipfile => pipfile(data),
         Kind::Uv => uv(text),
+        Kind::Pdm => pdm(text),
         Kind::Requirements => Ok(requirements(text)),
     }
 }
@@ -71,6 +78,39 @@ fn poetry(text: &str) -> Result<Vec<Found>, String> {
             (p.name, p.version, dev)
         })
         .collect())
+}
+
+#[derive(Deserialize)]
+struct PdmLock {
+    #[serde(default)]
+    package: Vec<PdmPackage>,
+}
+
+#[derive(Deserialize)]
+struct PdmPackage {
+    name: String,
+    version: String,
+    #[serde(default)]
+    groups: Option<Vec<String>>,
+}
+
+/// pdm writes a package once per set of extras (`coverage` and `coverage[toml]`): one package.
+fn pdm(text: &str) -> Result<Vec<Found>, String> {
+    let lock: PdmLock = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    let mut out: Vec<Found> = Vec::new();
+    for p in lock.package {
+        let dev = p
+            .groups
+            .is_some_and(|g| !g.is_empty() && !g.iter().any(|g| g == "default"));
+        match out
+            .iter_mut()
+            .find(|(n, v, _)| *n == p.name && *v == p.version)
+        {
+            Some(found) => found.2 &= dev,
+            None => out.push((p.name, p.version, dev)),
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Deserialize)]
@@ -166,7 +206,8 @@ fn uv(text: &str) -> Result<Vec<Found>, String> {
         .collect())
 }
 
-/// `name==version` lines; extras, environment markers, hashes and comments allowed.
+/// `name==version` and `name===version` lines; extras, environment markers, hashes and
+/// comments allowed.
 fn requirements(text: &str) -> Vec<Found> {
     let mut out = Vec::new();
     let mut joined = String::new();
@@ -184,13 +225,22 @@ fn requirements(text: &str) -> Vec<Found> {
             continue;
         }
         let spec = l.split(';').next().unwrap_or("").trim();
-        let Some((name, version)) = spec.split_once("==") else {
+        // `===` (arbitrary equality) pins the version string exactly, `==` one version unless
+        // it has a wildcard or a second clause.
+        let Some((name, version)) = spec.split_once("===").or_else(|| spec.split_once("==")) else {
             continue;
         };
         let name = name.split('[').next().unwrap_or("").trim();
         let version = version.split_whitespace().next().unwrap_or("");
-        // `===` (arbitrary equality) and wildcards are not one version.
-        if name.is_empty() || version.is_empty() || version.contains(['*', '=', ',']) {
+        let valid_name = |n: &str| {
+            n.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
+        };
+        if name.is_empty()
+            || !valid_name(name)
+            || version.is_empty()
+            || version.contains(['*', '=', ','])
+        {
             continue;
         }
         out.push((name.to_string(), version.to_string(), false));
@@ -208,19 +258,31 @@ mod tests {
         assert_eq!(kind("requirements-dev.txt"), Some(Kind::Requirements));
         assert_eq!(kind("app/requirements/base.txt"), None);
         assert_eq!(kind("uv.lock"), Some(Kind::Uv));
+        assert_eq!(kind("srv/app/pdm.lock"), Some(Kind::Pdm));
+        assert_eq!(kind("site-packages/x/pdm.lock"), None);
     }
 
     #[test]
     fn requirements_files() {
-        let txt = "# pinned\nrequests==2.19.1 \\\n    --hash=sha256:abc\nJinja2[i18n]==2.10 ; python_version >= \"3\"\nflask>=1.0\n-r other.txt\n-e .\nsix==1.16.0  # why\nweird===1.0\n";
+        let txt = "# pinned\nrequests==2.19.1 \\\n    --hash=sha256:abc\nJinja2[i18n]==2.10 ; python_version >= \"3\"\nflask>=1.0\n-r other.txt\n-e .\nsix==1.16.0  # why\nweird===1.0-local.build\nPyYAML === 6.0.1 ; python_version > \"3\"\nwild==1.*\nrange==1.0,<2\nlow>=1.0,==1.5\n";
         assert_eq!(
             requirements(txt),
             [
                 ("requests".to_string(), "2.19.1".to_string(), false),
                 ("Jinja2".to_string(), "2.10".to_string(), false),
                 ("six".to_string(), "1.16.0".to_string(), false),
+                ("weird".to_string(), "1.0-local.build".to_string(), false),
+                ("PyYAML".to_string(), "6.0.1".to_string(), false),
             ]
         );
+    }
+
+    #[test]
+    fn byte_order_marks_are_skipped() {
+        let txt = b"\xef\xbb\xbfrequests==2.19.1\n";
+        assert_eq!(parse(Kind::Requirements, txt).unwrap().len(), 1);
+        let lock = b"\xef\xbb\xbf[[package]]\nname = \"a\"\nversion = \"1.0\"\n";
+        assert_eq!(parse(Kind::Pdm, lock).unwrap().len(), 1);
     }
 
     #[test]
@@ -247,6 +309,36 @@ mod tests {
                 ("pytest".to_string(), "7.0.0".to_string(), true),
             ]
         );
+    }
+
+    #[test]
+    fn pdm_groups() {
+        // Syft's fixture: every package in the dev group, coverage twice (with and without the
+        // toml extra).
+        let found = pdm(include_str!("testdata/pdm-extras.lock")).unwrap();
+        assert_eq!(
+            found,
+            [
+                ("coverage".to_string(), "7.4.1".to_string(), true),
+                ("pytest".to_string(), "8.0.1".to_string(), true),
+                ("pytest-cov".to_string(), "4.1.0".to_string(), true),
+                ("tomli".to_string(), "2.0.1".to_string(), true),
+            ]
+        );
+        // Written from pdm's format (lock_version 4.5): default and dev groups, a package in
+        // both, and an older lock with no groups per package.
+        let lock = "[metadata]\ngroups = [\"default\", \"dev\"]\nlock_version = \"4.5.0\"\n\n[[package]]\nname = \"requests\"\nversion = \"2.19.1\"\ngroups = [\"default\"]\n\n[[package]]\nname = \"idna\"\nversion = \"2.7\"\ngroups = [\"default\", \"dev\"]\n\n[[package]]\nname = \"pytest\"\nversion = \"7.0.0\"\ngroups = [\"dev\"]\n\n[[package]]\nname = \"six\"\nversion = \"1.16.0\"\n";
+        assert_eq!(
+            pdm(lock).unwrap(),
+            [
+                ("requests".to_string(), "2.19.1".to_string(), false),
+                ("idna".to_string(), "2.7".to_string(), false),
+                ("pytest".to_string(), "7.0.0".to_string(), true),
+                ("six".to_string(), "1.16.0".to_string(), false),
+            ]
+        );
+        assert!(pdm("[[package]]\nname = \"x\"\n").is_err());
+        assert!(parse(Kind::Pdm, b"[[package]\n").is_err());
     }
 
     #[test]

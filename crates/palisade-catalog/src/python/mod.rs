@@ -1,6 +1,7 @@
-//! Installed Python distributions: `*.dist-info/METADATA` (wheels, pip) and
-//! `*.egg-info/PKG-INFO` (setuptools, many Debian packages) in any `site-packages` or
-//! `dist-packages` directory, with the files `RECORD` lists. The metadata is email-header
+//! Installed Python distributions in any `site-packages` or `dist-packages` directory:
+//! `*.dist-info/METADATA` (wheels, pip), `*.egg-info/PKG-INFO` (setuptools), a single-file
+//! `*.egg-info` (distutils' `install_egg_info`, many Debian packages) and an unzipped egg's
+//! `*.egg/EGG-INFO/PKG-INFO` (easy_install), with the files `RECORD` lists. The metadata is email-header
 //! format (core metadata spec): `Name`, `Version`, `License`, `License-Expression`,
 //! `Classifier: License :: ...`; the body after the first blank line is the description.
 
@@ -13,14 +14,29 @@ pub mod locks;
 
 pub struct Python;
 
-/// `.../site-packages/NAME.dist-info/METADATA` -> the metadata directory, if the path is one.
+/// `.../site-packages/NAME.dist-info/METADATA` -> the metadata directory, if the path is one;
+/// a single-file `NAME.egg-info` is its own metadata (and has no `RECORD` beside it). Those
+/// and eggs count only directly in a packages directory, where Python looks for them (not in a
+/// package's test data: setuptools ships `pkg_resources/tests/data/.../x.egg/EGG-INFO`).
 fn metadata_dir(path: &str) -> Option<&str> {
+    let in_packages = |d: &str| d.contains("site-packages/") || d.contains("dist-packages/");
+    let top_level = |d: &str| {
+        d.rsplit_once('/').is_some_and(|(parent, _)| {
+            let parent = parent.rsplit('/').next().unwrap_or(parent);
+            parent == "site-packages" || parent == "dist-packages"
+        })
+    };
+    if path.ends_with(".egg-info") {
+        return top_level(path).then_some(path);
+    }
     let dir = path
         .strip_suffix("/METADATA")
         .or_else(|| path.strip_suffix("/PKG-INFO"))?;
-    let in_packages = dir.contains("site-packages/") || dir.contains("dist-packages/");
+    if let Some(egg) = dir.strip_suffix("/EGG-INFO") {
+        return (egg.ends_with(".egg") && top_level(egg)).then_some(dir);
+    }
     let is_meta = dir.ends_with(".dist-info") || dir.ends_with(".egg-info");
-    (in_packages && is_meta).then_some(dir)
+    (in_packages(dir) && is_meta).then_some(dir)
 }
 
 /// The header fields of a metadata file, continuation lines folded.
@@ -231,9 +247,141 @@ mod tests {
             Some("usr/lib/python3/dist-packages/six-1.16.0.egg-info")
         );
         assert_eq!(metadata_dir("opt/x.dist-info/METADATA"), None);
+        assert_eq!(metadata_dir("opt/x.egg-info"), None);
+        assert_eq!(
+            metadata_dir("usr/lib/python3/dist-packages/x.egg-info/installed-files.txt"),
+            None
+        );
+        assert_eq!(
+            metadata_dir("usr/lib/python3.11/site-packages/x.egg/EGG-INFO/SOURCES.txt"),
+            None
+        );
         assert_eq!(
             record_files(b"requests/__init__.py,sha256=x,4924\n\"a,b.py\",,\n../../../bin/normalizer,sha256=y,10\n", "usr/lib/python3.11/site-packages"),
             ["/usr/lib/python3.11/site-packages/requests/__init__.py", "/usr/lib/python3.11/site-packages/a,b.py", "/usr/bin/normalizer"]
+        );
+    }
+}
+
+#[cfg(test)]
+mod installed {
+    use super::*;
+    use palisade_image::{read_image, Limits, ReadOptions, SourceRef};
+
+    /// The Python packages of a root filesystem holding `files` (path, contents).
+    fn catalog(test: &str, files: &[(&str, &str)]) -> (Vec<(String, String, String)>, Vec<String>) {
+        let dir =
+            std::env::temp_dir().join(format!("palisade-python-{test}-{}", std::process::id()));
+        for (path, data) in files {
+            let p = dir.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, data).unwrap();
+        }
+        let wants = |p: &str| Python.wants(p);
+        let opts = ReadOptions {
+            limits: Limits::default(),
+            platform: "linux/amd64".into(),
+            wants: &wants,
+            probe: None,
+            verify: false,
+            registry: None,
+            cache: None,
+        };
+        let image = read_image(&SourceRef::Rootfs { dir: dir.clone() }, &opts).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let (mut out, mut errors) = (Vec::new(), Vec::new());
+        Python.catalog(&image.files, None, &mut out, &mut errors);
+        let mut found: Vec<_> = out
+            .into_iter()
+            .map(|p| (p.name, p.version, p.location.path))
+            .collect();
+        found.sort();
+        (found, errors)
+    }
+
+    #[test]
+    fn single_file_egg_info_and_unzipped_eggs() {
+        // anchore/syft syft/pkg/cataloger/python/test-fixtures/Python-2.7.egg-info at a19ed952
+        // (a distutils single-file egg-info), shortened.
+        let python = "Metadata-Version: 1.1\nName: Python\nVersion: 2.7.18\nSummary: A high-level object-oriented programming language\nLicense: PSF license\nDescription: Python is an interpreted, interactive, object-oriented programming\n        language.\nPlatform: Many\nClassifier: License :: OSI Approved :: Python Software Foundation License\n";
+        // Written as easy_install unpacks an egg: NAME-VERSION-pyX.Y.egg/EGG-INFO/PKG-INFO.
+        let egg = "Metadata-Version: 1.1\nName: mxnet\nVersion: 1.8.0\nLicense: UNKNOWN\n";
+        let (found, errors) = catalog(
+            "eggs",
+            &[
+                (
+                    "usr/lib/python2.7/dist-packages/Python-2.7.egg-info",
+                    python,
+                ),
+                (
+                    "usr/lib/python3.8/site-packages/mxnet-1.8.0-py3.8.egg/EGG-INFO/PKG-INFO",
+                    egg,
+                ),
+                (
+                    "usr/lib/python3.8/site-packages/mxnet-1.8.0-py3.8.egg/EGG-INFO/SOURCES.txt",
+                    "setup.py\n",
+                ),
+                (
+                    "usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO",
+                    "Name: six\nVersion: 1.16.0\n",
+                ),
+                // Not metadata: outside a packages directory, or inside a package.
+                ("srv/app/build/x-1.0.egg-info", "Name: x\nVersion: 1.0\n"),
+                (
+                    "usr/lib/python3.12/site-packages/pkg_resources/tests/data/my-test-package_unpacked-egg/my_test_package-1.0-py3.7.egg/EGG-INFO/PKG-INFO",
+                    "Name: my-test-package\nVersion: 1.0\n",
+                ),
+                (
+                    "usr/lib/python3.12/site-packages/x/tests/y-1.0.egg-info",
+                    "Name: y\nVersion: 1.0\n",
+                ),
+            ],
+        );
+        assert_eq!(errors, Vec::<String>::new());
+        assert_eq!(
+            found,
+            [
+                (
+                    "Python".to_string(),
+                    "2.7.18".to_string(),
+                    "/usr/lib/python2.7/dist-packages/Python-2.7.egg-info".to_string()
+                ),
+                (
+                    "mxnet".to_string(),
+                    "1.8.0".to_string(),
+                    "/usr/lib/python3.8/site-packages/mxnet-1.8.0-py3.8.egg/EGG-INFO/PKG-INFO"
+                        .to_string()
+                ),
+                (
+                    "six".to_string(),
+                    "1.16.0".to_string(),
+                    "/usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn pdm_lock_files() {
+        let lock = "[metadata]\nlock_version = \"4.5.0\"\n\n[[package]]\nname = \"requests\"\nversion = \"2.19.1\"\ngroups = [\"default\"]\n";
+        let (found, errors) = catalog(
+            "pdm",
+            &[
+                ("srv/app/pdm.lock", lock),
+                ("srv/bad/pdm.lock", "[[package]\n"),
+            ],
+        );
+        assert_eq!(
+            found,
+            [(
+                "requests".to_string(),
+                "2.19.1".to_string(),
+                "/srv/app/pdm.lock".to_string()
+            )]
+        );
+        assert!(
+            errors.len() == 1 && errors[0].starts_with("/srv/bad/pdm.lock: not a Pdm lock file"),
+            "{errors:?}"
         );
     }
 }

@@ -749,3 +749,38 @@ fn a_cached_read_is_not_reused_for_a_local_blob_changed_since() {
     std::fs::write(&blob, &tampered).unwrap();
     assert!(read_with(&source, &read_opts(false, Some(&cache))).is_ok());
 }
+
+#[test]
+fn a_cached_read_is_not_reused_for_an_oci_archive_changed_since() {
+    let original = gzip(&raw_tar(b"a", tar::EntryType::Regular, b"", b"original"));
+    let tampered = gzip(&raw_tar(b"a", tar::EntryType::Regular, b"", b"tampered"));
+    let (cache, work) = (tempdir(), tempdir());
+    let dir = work.join("layout");
+    std::fs::create_dir_all(&dir).unwrap();
+    let digest = layout(&dir, &original);
+    let archive = work.join("image.oci.tar");
+    let pack = || {
+        let mut b = tar::Builder::new(std::fs::File::create(&archive).unwrap());
+        b.append_dir_all(".", &dir).unwrap();
+        b.finish().unwrap();
+    };
+    pack();
+    let source = format!("oci-archive:{}:t", archive.display());
+    let opts = read_opts(true, Some(&cache));
+    assert!(read_with(&source, &opts).is_ok());
+    // The archive rewritten around a tampered blob, its modification time put back.
+    let mtime = std::fs::metadata(&archive).unwrap().modified().unwrap();
+    std::fs::write(dir.join("blobs/sha256").join(&digest[7..]), &tampered).unwrap();
+    pack();
+    let f = std::fs::File::options()
+        .append(true)
+        .open(&archive)
+        .unwrap();
+    f.set_modified(mtime).unwrap();
+    drop(f);
+    let err = read_with(&source, &opts).unwrap_err();
+    assert!(
+        matches!(&err, ImageError::Digest { expected, .. } if expected == &digest),
+        "{err}"
+    );
+}

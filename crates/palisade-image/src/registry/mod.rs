@@ -464,7 +464,8 @@ mod tests {
     use std::net::TcpListener;
 
     /// A server answering every request with `body`, with no `Content-Length` (the body ends
-    /// when the connection closes), until dropped; the bytes it managed to send are counted.
+    /// when the connection closes), for the rest of the test run; the bytes it managed to send
+    /// are counted.
     struct Server {
         addr: String,
         sent: std::sync::Arc<AtomicU64>,

@@ -7,8 +7,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
+use crate::digest::{self, Algorithm};
 use crate::ImageError;
 
 pub(crate) enum Store {
@@ -115,17 +114,19 @@ impl Store {
     }
 
     /// Reads a small metadata file (index, manifest, config) whole, capped at `cap` bytes, and
-    /// checks it against `digest` when given.
+    /// checks it against `digest` when given (sha256 or sha512). A digest of another algorithm
+    /// is refused, unless not `verify`ing, when it is taken as given.
     pub fn read_small(
         &self,
         name: &str,
         image: &str,
         cap: u64,
         digest: Option<&str>,
+        verify: bool,
     ) -> Result<Vec<u8>, ImageError> {
         let mut buf = Vec::new();
         self.open(name, image)?
-            .take(cap + 1)
+            .take(cap.saturating_add(1))
             .read_to_end(&mut buf)
             .map_err(|e| ImageError::io(self.location().join(name), e))?;
         if buf.len() as u64 > cap {
@@ -135,18 +136,72 @@ impl Store {
                 reason: format!("larger than the limit of {cap} bytes"),
             });
         }
-        if let Some(expected) = digest.filter(|d| d.starts_with("sha256:")) {
-            let actual = format!("sha256:{:x}", Sha256::digest(&buf));
-            if actual != expected {
-                return Err(ImageError::Digest {
-                    image: image.to_string(),
-                    what: name.to_string(),
-                    expected: expected.to_string(),
-                    actual,
-                });
+        let Some(expected) = digest else {
+            return Ok(buf);
+        };
+        match digest::check(&buf, expected) {
+            Ok(None) => Ok(buf),
+            Ok(Some(actual)) => Err(ImageError::Digest {
+                image: image.to_string(),
+                what: name.to_string(),
+                expected: expected.to_string(),
+                actual,
+            }),
+            Err(_) if !verify => Ok(buf),
+            Err(reason) => Err(ImageError::Metadata {
+                image: image.to_string(),
+                file: name.to_string(),
+                reason,
+            }),
+        }
+    }
+
+    /// What identifies a member's bytes on disk without reading them: the file that holds it,
+    /// its size, modification and change times and inode, and the member's place in it. A
+    /// blob rewritten (or touched, or replaced) since gets another stamp.
+    pub fn stamp(&self, name: &str) -> Option<String> {
+        use std::os::unix::fs::MetadataExt;
+        let (path, place) = match self {
+            Store::Dir(dir) => (dir.join(name), String::new()),
+            Store::Tar { file, members } => {
+                let (offset, size) = members.get(name)?;
+                (file.clone(), format!("{name}@{offset}+{size}"))
+            }
+        };
+        let path = std::fs::canonicalize(path).ok()?;
+        let m = std::fs::symlink_metadata(&path).ok()?;
+        Some(format!(
+            "{}\0{place}\0{} {}.{} {}.{} {}:{}",
+            path.display(),
+            m.len(),
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec(),
+            m.dev(),
+            m.ino()
+        ))
+    }
+
+    /// Hashes a member with the algorithm of `expected`; whether it matches (`false` also when
+    /// it cannot be read or hashed: the caller then reads it the long way and reports why).
+    pub fn matches(&self, name: &str, image: &str, expected: &str) -> bool {
+        let Ok(mut hasher) = Algorithm::of(expected).map(Algorithm::hasher) else {
+            return false;
+        };
+        let Ok(mut r) = self.open(name, image) else {
+            return false;
+        };
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match r.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => hasher.update(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return false,
             }
         }
-        Ok(buf)
+        hasher.finish() == expected
     }
 }
 

@@ -1,9 +1,11 @@
 //! The cache every scan shares, keyed by content digest: registry blobs (`blobs/sha256/`) and
 //! each layer's read result (`layers/`: its entries, the wanted files' bytes and what the probe
 //! extracted, for one `recipe` of what is wanted), so a layer seen before costs neither a
-//! download nor a decompression. Writes go through a temporary file and a rename; readers hold
-//! a shared lock on `lock` for the whole read, and eviction (least recently used first, by
-//! modification time, which every use refreshes) runs only when it can take the lock
+//! download nor a decompression; and `verified/`, the stamps (path, size, times, inode) of local
+//! blobs when they last matched their digests, so a cached read is only reused for a local blob
+//! that is unchanged or hashes right again. Writes go through a temporary file and a rename;
+//! readers hold a shared lock on `lock` for the whole read, and eviction (least recently used
+//! first, by modification time, which every use refreshes) runs only when it can take the lock
 //! exclusively, so it never removes a file a running scan needs.
 
 use std::fs::{self, File};
@@ -32,7 +34,7 @@ pub struct Cache {
 impl Cache {
     /// Opens (creating) the cache at `dir`, holding it shared until dropped.
     pub fn open(dir: &Path, limit: u64) -> Result<Cache, ImageError> {
-        for sub in ["blobs/sha256", "layers", "tmp", "images"] {
+        for sub in ["blobs/sha256", "layers", "tmp", "images", "verified"] {
             fs::create_dir_all(dir.join(sub)).map_err(|e| ImageError::io(dir.join(sub), e))?;
         }
         let lock_path = dir.join("lock");
@@ -148,6 +150,35 @@ impl Cache {
         }
     }
 
+    fn verified_path(&self, stamp: &str) -> PathBuf {
+        use sha2::Digest;
+        let key = sha2::Sha256::digest(stamp.as_bytes());
+        self.dir.join("verified").join(format!("{key:x}"))
+    }
+
+    /// Whether the blob `stamp` describes was found to hash to `digest`, stamp unchanged.
+    pub(crate) fn verified(&self, stamp: &str, digest: &str) -> bool {
+        let path = self.verified_path(stamp);
+        let mut recorded = Vec::new();
+        let read = File::open(&path)
+            .and_then(|f| f.take(64 << 10).read_to_end(&mut recorded))
+            .is_ok();
+        let same = read && recorded == format!("{stamp}\n{digest}").as_bytes();
+        if same {
+            touch(&path);
+        }
+        same
+    }
+
+    /// Records that the blob `stamp` describes hashed to `digest`; a failure only costs a
+    /// hash next time.
+    pub(crate) fn put_verified(&self, stamp: &str, digest: &str) {
+        let _ = self.write(
+            &self.verified_path(stamp),
+            format!("{stamp}\n{digest}").as_bytes(),
+        );
+    }
+
     /// Removes the least recently used blobs and layer results until the cache is under its
     /// limit. Skipped (returns `None`) while another process uses the cache; else the bytes
     /// removed.
@@ -157,7 +188,7 @@ impl Cache {
         let lock = File::options().write(true).open(dir.join("lock")).ok()?;
         lock.try_lock().ok()?;
         let mut files: Vec<(SystemTime, u64, PathBuf)> = Vec::new();
-        for sub in ["blobs/sha256", "layers"] {
+        for sub in ["blobs/sha256", "layers", "verified"] {
             for entry in fs::read_dir(dir.join(sub)).ok()?.flatten() {
                 if let Ok(m) = entry.metadata() {
                     let used = m.modified().unwrap_or(SystemTime::UNIX_EPOCH);

@@ -6,8 +6,7 @@ use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 
-use sha2::{Digest, Sha256};
-
+use crate::digest::{Algorithm, Hasher};
 use crate::probe::{self, Bytes};
 use crate::tree::{FileEntry, FileKind, LayerEntry};
 use crate::{ImageError, Limits, Probe};
@@ -18,11 +17,13 @@ pub(crate) struct LayerJob<'a> {
     /// The layer's name in messages: its digest, or its path in an archive.
     pub name: &'a str,
     pub index: usize,
-    /// Expected sha256 of the bytes as stored (`sha256:<hex>`), checked after the last byte.
+    /// Expected digest of the bytes as stored (`sha256:<hex>` or `sha512:<hex>`), checked after
+    /// the last byte.
     pub digest: Option<&'a str>,
-    /// Expected sha256 of the uncompressed tar, from the image config's `rootfs.diff_ids`.
+    /// Expected digest of the uncompressed tar, from the image config's `rootfs.diff_ids`.
     pub diff_id: Option<&'a str>,
-    /// Hash every byte and check the digests above (else report what the image claims).
+    /// Hash every byte and check the digests above (else report what the image claims); a
+    /// digest of an algorithm Palisade cannot compute is then refused.
     pub verify: bool,
     pub limits: &'a Limits,
     pub total: &'a AtomicU64,
@@ -33,7 +34,8 @@ pub(crate) struct LayerJob<'a> {
 pub(crate) struct LayerOutput {
     pub entries: Vec<LayerEntry>,
     pub diagnostics: Vec<String>,
-    /// sha256 of the uncompressed tar (the diff id), when verifying.
+    /// Digest of the uncompressed tar (the diff id), when verifying: sha256, or the algorithm of
+    /// the expected diff id.
     pub diff_id: Option<String>,
     pub compression: Compression,
 }
@@ -58,7 +60,7 @@ impl Compression {
 /// Feeds every byte read through a hasher, if there is one.
 struct Hashing<'h, R> {
     inner: R,
-    hasher: Option<&'h mut Sha256>,
+    hasher: Option<&'h mut Hasher>,
 }
 
 impl<R: Read> Read for Hashing<'_, R> {
@@ -163,7 +165,7 @@ struct Chunks<'h> {
     empty: mpsc::SyncSender<Vec<u8>>,
     current: Vec<u8>,
     pos: usize,
-    hasher: Option<&'h mut Sha256>,
+    hasher: Option<&'h mut Hasher>,
 }
 
 impl Read for Chunks<'_> {
@@ -226,8 +228,15 @@ pub(crate) fn read_layer(
         entry: entry.map(str::to_string),
         reason,
     };
-    let mut stored_hash = Sha256::new();
-    let mut diff_hash = Sha256::new();
+    // The digests are checked with their own algorithms; one that cannot be computed is
+    // refused before anything is read, rather than read unchecked.
+    let algorithm = |expected: Option<&str>, what: &str| {
+        Algorithm::of_expected(expected).map_err(|r| err(None, format!("{what}: {r}")))
+    };
+    let stored_alg = algorithm(job.digest.filter(|_| job.verify), "digest")?;
+    let diff_alg = algorithm(job.diff_id.filter(|_| job.verify), "diff id")?;
+    let mut stored_hash = stored_alg.hasher();
+    let mut diff_hash = diff_alg.hasher();
     let mut hashed = io::BufReader::with_capacity(
         1 << 18,
         Hashing {
@@ -263,13 +272,15 @@ pub(crate) fn read_layer(
             };
             produce(capped, full_tx, empty_rx);
         });
-        // An uncompressed layer's diff id is its stored digest: hash those bytes once only.
+        // An uncompressed layer's diff id is its stored digest: hash those bytes once only
+        // (unless the two digests are of different algorithms).
+        let separate = compression != Compression::None || stored_alg != diff_alg;
         let chunks = Chunks {
             full: full_rx,
             empty: empty_tx,
             current: Vec::new(),
             pos: 0,
-            hasher: (job.verify && compression != Compression::None).then_some(&mut diff_hash),
+            hasher: (job.verify && separate).then_some(&mut diff_hash),
         };
         let mut archive = tar::Archive::new(chunks);
         let (entries, diagnostics) = read_entries(&mut archive, job)
@@ -287,16 +298,16 @@ pub(crate) fn read_layer(
             compression,
         });
     }
-    let stored = format!("sha256:{:x}", stored_hash.finalize());
+    let stored = stored_hash.finish();
     let diff_id = match compression {
-        Compression::None => stored.clone(),
-        _ => format!("sha256:{:x}", diff_hash.finalize()),
+        Compression::None if stored_alg == diff_alg => stored.clone(),
+        _ => diff_hash.finish(),
     };
     for (what, expected, actual) in [
         ("layer", job.digest, &stored),
         ("uncompressed layer", job.diff_id, &diff_id),
     ] {
-        if let Some(expected) = expected.filter(|e| e.starts_with("sha256:")) {
+        if let Some(expected) = expected {
             if expected != actual {
                 return Err(ImageError::Digest {
                     image: job.image.to_string(),

@@ -8,6 +8,7 @@
 
 mod blobs;
 mod cache;
+mod digest;
 mod error;
 mod layer;
 mod manifest;
@@ -67,8 +68,8 @@ impl Default for Limits {
 pub struct LayerInfo {
     /// Digest of the layer as stored (the manifest's), or its diff id where none is recorded.
     pub digest: String,
-    /// sha256 of the uncompressed tar: computed while reading, or as the config states it
-    /// when not verifying ("" if it states none).
+    /// Digest of the uncompressed tar (sha256, or the algorithm the config uses): computed while
+    /// reading, or as the config states it when not verifying ("" if it states none).
     pub diff_id: String,
     pub media_type: Option<String>,
     pub compression: Compression,
@@ -126,17 +127,20 @@ pub fn read_image(source: &SourceRef, opts: &ReadOptions<'_>) -> Result<Image, I
         | (Some(c), SourceRef::DockerArchive { .. }) => Some(Cache::open(&c.dir, c.limit)?),
         _ => None,
     };
-    let image = read_source(source, opts, cache.as_ref());
+    let image = read_source(source, opts, cache.as_ref(), false);
     if let Some(cache) = cache {
         cache.evict();
     }
     image
 }
 
+/// `pulled`: the source is the layout of a registry pull, whose blobs the cache verified when
+/// it stored them; a local layout's blobs are re-checked before a cached read of them is used.
 fn read_source(
     source: &SourceRef,
     opts: &ReadOptions<'_>,
     cache: Option<&Cache>,
+    pulled: bool,
 ) -> Result<Image, ImageError> {
     /// How the metadata of a layered source is laid out.
     enum Format<'a> {
@@ -178,12 +182,12 @@ fn read_source(
                     reason: "registry access and a cache directory are not configured".into(),
                 });
             };
-            let pulled = registry::pull(name, &opts.platform, options, cache)?;
+            let pulled = registry::pull(name, &opts.platform, options, &opts.limits, cache)?;
             let layout = SourceRef::OciLayout {
                 dir: pulled.layout,
                 select: None,
             };
-            let mut image = read_source(&layout, opts, Some(cache))?;
+            let mut image = read_source(&layout, opts, Some(cache), true)?;
             image.source = source.clone();
             image.name = Some(shown);
             image.digest = Some(pulled.digest);
@@ -201,12 +205,13 @@ fn read_source(
             select.as_ref(),
             &opts.platform,
             &opts.limits,
+            opts.verify,
         )?,
         Format::Docker(select) => {
-            manifest::plan_docker(&store, &shown, select.as_ref(), &opts.limits)?
+            manifest::plan_docker(&store, &shown, select.as_ref(), &opts.limits, opts.verify)?
         }
     };
-    read_layers(source, &shown, &store, plan, opts, cache)
+    read_layers(source, &shown, &store, plan, opts, cache, pulled)
 }
 
 /// Reads one layer blob on its own (a tar, gzip or zstd stream) into a one-layer file view: for
@@ -242,6 +247,30 @@ pub fn read_layer(
     Ok((files, info, out.diagnostics))
 }
 
+/// Whether a local blob is still the one a cached read was made from: its stamp is the one
+/// recorded when it was last verified, or it hashes to its digest now (the new stamp is then
+/// recorded). A blob corrupted or replaced since is read again, and its digest reported.
+fn still_verified(
+    cache: &Cache,
+    store: &Store,
+    member: &str,
+    image: &str,
+    digest: &str,
+    stamp: Option<&str>,
+) -> bool {
+    let Some(stamp) = stamp else {
+        return false;
+    };
+    if cache.verified(stamp, digest) {
+        return true;
+    }
+    let same = store.matches(member, image, digest);
+    if same {
+        cache.put_verified(stamp, digest);
+    }
+    same
+}
+
 /// Reads the planned layers in parallel, then stacks them in order.
 fn read_layers(
     source: &SourceRef,
@@ -250,6 +279,7 @@ fn read_layers(
     plan: Plan,
     opts: &ReadOptions<'_>,
     cache: Option<&Cache>,
+    pulled: bool,
 ) -> Result<Image, ImageError> {
     // What was kept of a layer also depends on the read limit: a read made under another
     // limit is not reused.
@@ -287,11 +317,24 @@ fn read_layers(
             probe: opts.probe,
         };
         // A layer read before (same digest, same recipe) is taken from the cache; one read
-        // now is stored there once its digests were checked.
+        // now is stored there once its digests were checked. Verifying, a local blob must
+        // still be the one verified: unless its stamp (size, times, inode) is the one recorded
+        // then, it is hashed again first (and read again if it no longer matches).
+        let stamp = (opts.verify && !pulled && cache.is_some())
+            .then(|| store.stamp(&planned.member))
+            .flatten();
         let cached = match (cache, &planned.digest) {
-            (Some(c), Some(d)) => c.layer(d, recipe, i).filter(|hit| {
-                !opts.verify || planned.diff_id.is_none() || hit.diff_id == planned.diff_id
-            }),
+            (Some(c), Some(d)) => c
+                .layer(d, recipe, i)
+                .filter(|hit| {
+                    !opts.verify || planned.diff_id.is_none() || hit.diff_id == planned.diff_id
+                })
+                .filter(|_| {
+                    let member = &planned.member;
+                    !opts.verify
+                        || pulled
+                        || still_verified(c, store, member, shown, d, stamp.as_deref())
+                }),
             _ => None,
         };
         let result = match cached {
@@ -302,6 +345,9 @@ fn read_layers(
                 .inspect(|out| {
                     if let (Some(c), Some(d), true) = (cache, &planned.digest, opts.verify) {
                         c.put_layer(d, recipe, out);
+                        if let Some(s) = &stamp {
+                            c.put_verified(s, d);
+                        }
                     }
                 }),
         };

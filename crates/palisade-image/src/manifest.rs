@@ -110,14 +110,17 @@ fn select_err(image: &str, reason: String) -> ImageError {
 }
 
 /// Plans the reading of an OCI layout (a directory or the contents of an OCI archive).
+/// `verify` refuses digests that cannot be checked and configs without a diff id per layer.
 pub(crate) fn plan_oci(
     store: &Store,
     image: &str,
     select: Option<&Selector>,
     platform: &str,
     limits: &Limits,
+    verify: bool,
 ) -> Result<Plan, ImageError> {
-    let index_bytes = store.read_small("index.json", image, limits.max_metadata_bytes, None)?;
+    let index_bytes =
+        store.read_small("index.json", image, limits.max_metadata_bytes, None, verify)?;
     let doc: Document = parse(&index_bytes, image, "index.json")?;
     let manifests = doc.manifests.ok_or_else(|| ImageError::Metadata {
         image: image.to_string(),
@@ -174,7 +177,7 @@ pub(crate) fn plan_oci(
         }
     };
     let name = chosen.annotations.get(REF_NAME).cloned();
-    let mut plan = resolve(store, image, chosen, platform, limits, 0)?;
+    let mut plan = resolve(store, image, chosen, platform, limits, verify, 0)?;
     plan.name = name;
     Ok(plan)
 }
@@ -222,17 +225,24 @@ fn resolve(
     desc: Descriptor,
     platform: &str,
     limits: &Limits,
+    verify: bool,
     depth: usize,
 ) -> Result<Plan, ImageError> {
     if depth > 4 {
         return Err(select_err(image, "indexes nested more than 4 deep".into()));
     }
     let path = blob_path(&desc.digest, image)?;
-    let bytes = store.read_small(&path, image, limits.max_metadata_bytes, Some(&desc.digest))?;
+    let bytes = store.read_small(
+        &path,
+        image,
+        limits.max_metadata_bytes,
+        Some(&desc.digest),
+        verify,
+    )?;
     let doc: Document = parse(&bytes, image, &path)?;
     if let Some(manifests) = doc.manifests {
         let chosen = choose_platform(&manifests, platform, image)?;
-        return resolve(store, image, chosen, platform, limits, depth + 1);
+        return resolve(store, image, chosen, platform, limits, verify, depth + 1);
     }
     let (Some(config_desc), Some(layers)) = (doc.config, doc.layers) else {
         return Err(ImageError::Metadata {
@@ -248,9 +258,11 @@ fn resolve(
         image,
         limits.max_metadata_bytes,
         Some(&config_desc.digest),
+        verify,
     )?;
     let config: Config = parse(&config_bytes, image, &config_path)?;
     let diff_ids = config.rootfs.clone().unwrap_or_default().diff_ids;
+    check_diff_ids(&diff_ids, layers.len(), verify, image, &config_path)?;
     let layers = layers
         .into_iter()
         .enumerate()
@@ -268,6 +280,29 @@ fn resolve(
         digest: Some(desc.digest),
         platform: config_platform(&config),
         layers,
+    })
+}
+
+/// A config lists the diff id of every layer, in order: a count that differs leaves layers
+/// unverified (or checked against another layer's), so it is refused. Only when not verifying
+/// is a config with no diff ids at all accepted.
+fn check_diff_ids(
+    diff_ids: &[String],
+    layers: usize,
+    verify: bool,
+    image: &str,
+    config: &str,
+) -> Result<(), ImageError> {
+    if diff_ids.len() == layers || (!verify && diff_ids.is_empty()) {
+        return Ok(());
+    }
+    Err(ImageError::Metadata {
+        image: image.to_string(),
+        file: config.to_string(),
+        reason: format!(
+            "{} diff_ids for {layers} layers (rootfs.diff_ids must list every layer)",
+            diff_ids.len()
+        ),
     })
 }
 
@@ -301,8 +336,15 @@ pub(crate) fn plan_docker(
     image: &str,
     select: Option<&Selector>,
     limits: &Limits,
+    verify: bool,
 ) -> Result<Plan, ImageError> {
-    let bytes = store.read_small("manifest.json", image, limits.max_metadata_bytes, None)?;
+    let bytes = store.read_small(
+        "manifest.json",
+        image,
+        limits.max_metadata_bytes,
+        None,
+        verify,
+    )?;
     let manifests: Vec<DockerManifest> = parse(&bytes, image, "manifest.json")?;
     let tags = |m: &DockerManifest| m.repo_tags.clone().unwrap_or_default();
     let all_tags = || {
@@ -335,20 +377,24 @@ pub(crate) fn plan_docker(
             file: "manifest.json".to_string(),
             reason: format!("config path {:?}: {r}", chosen.config),
         })?;
-    let config_bytes = store.read_small(&config_member, image, limits.max_metadata_bytes, None)?;
+    let config_bytes = store.read_small(
+        &config_member,
+        image,
+        limits.max_metadata_bytes,
+        None,
+        verify,
+    )?;
     let config: Config = parse(&config_bytes, image, &config_member)?;
     let diff_ids = config.rootfs.clone().unwrap_or_default().diff_ids;
-    if !diff_ids.is_empty() && diff_ids.len() != chosen.layers.len() {
-        return Err(ImageError::Metadata {
-            image: image.to_string(),
-            file: config_member,
-            reason: format!(
-                "{} diff_ids for {} layers",
-                diff_ids.len(),
-                chosen.layers.len()
-            ),
-        });
-    }
+    // The layers of a docker archive have no digest of their own: the diff ids are all that
+    // verifies them.
+    check_diff_ids(
+        &diff_ids,
+        chosen.layers.len(),
+        verify,
+        image,
+        &config_member,
+    )?;
     let layers = chosen
         .layers
         .iter()

@@ -105,22 +105,60 @@ fn merged_view_matches_umoci_unpack_for_every_source() {
     }
 }
 
+/// The diff id of a layer blob: the sha256 of its tar, decompressed (or of the blob itself when
+/// it does not decompress: a hostile layer fails before its diff id is checked).
+fn diff_id(layer: &[u8]) -> String {
+    use std::io::Read;
+    let tar = match layer {
+        [0x1f, 0x8b, ..] => {
+            let mut out = Vec::new();
+            flate2::read::MultiGzDecoder::new(layer)
+                .read_to_end(&mut out)
+                .ok()
+                .map(|_| out)
+        }
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => zstd::decode_all(layer).ok(),
+        _ => None,
+    };
+    format!(
+        "sha256:{:x}",
+        Sha256::digest(tar.as_deref().unwrap_or(layer))
+    )
+}
+
+/// The digest of `bytes` in `alg` (sha256, sha512; any other name gets a made-up hex).
+fn digest_as(alg: &str, bytes: &[u8]) -> String {
+    match alg {
+        "sha256" => format!("sha256:{:x}", Sha256::digest(bytes)),
+        "sha512" => format!("sha512:{:x}", sha2::Sha512::digest(bytes)),
+        other => format!("{other}:{:x}", Sha256::digest(bytes))[..other.len() + 33].to_string(),
+    }
+}
+
 /// A one-layer OCI layout around the given layer blob.
 fn layout(dir: &Path, layer: &[u8]) -> String {
-    let blobs = dir.join("blobs/sha256");
-    std::fs::create_dir_all(&blobs).unwrap();
-    let put = |bytes: &[u8]| {
-        let d = format!("{:x}", Sha256::digest(bytes));
-        std::fs::write(blobs.join(&d), bytes).unwrap();
-        format!("sha256:{d}")
+    layout_as(dir, layer, "sha256", &[diff_id(layer)])
+}
+
+/// A one-layer OCI layout whose layer blob is stored under its `alg` digest, with the config's
+/// `diff_ids` as given.
+fn layout_as(dir: &Path, layer: &[u8], alg: &str, diff_ids: &[String]) -> String {
+    let put = |alg: &str, bytes: &[u8]| {
+        let d = digest_as(alg, bytes);
+        let (alg, hex) = d.split_once(':').unwrap();
+        let blobs = dir.join("blobs").join(alg);
+        std::fs::create_dir_all(&blobs).unwrap();
+        std::fs::write(blobs.join(hex), bytes).unwrap();
+        d
     };
-    let layer_digest = put(layer);
-    let config =
-        put(br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#);
+    let layer_digest = put(alg, layer);
+    let config = serde_json::json!({"architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": diff_ids}});
+    let config = put("sha256", config.to_string().as_bytes());
     let manifest = format!(
         r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config}","size":1}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{layer_digest}","size":1}}]}}"#
     );
-    let manifest = put(manifest.as_bytes());
+    let manifest = put("sha256", manifest.as_bytes());
     std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
     std::fs::write(
         dir.join("index.json"),
@@ -470,5 +508,279 @@ fn refuses_corrupt_zstd() {
     assert!(
         msg.contains("corrupt") || msg.contains("truncated") || msg.contains("zstd"),
         "{msg}"
+    );
+}
+
+fn read_opts(verify: bool, cache: Option<&Path>) -> ReadOptions<'static> {
+    ReadOptions {
+        limits: Limits::default(),
+        platform: "linux/amd64".into(),
+        wants: &|_: &str| true,
+        probe: None,
+        registry: None,
+        cache: cache.map(|dir| palisade_image::CacheConfig {
+            dir: dir.to_path_buf(),
+            limit: 1 << 30,
+            recipe: "test".into(),
+        }),
+        verify,
+    }
+}
+
+fn read_with(source: &str, opts: &ReadOptions<'_>) -> Result<palisade_image::Image, ImageError> {
+    read_image(&source.parse::<SourceRef>()?, opts)
+}
+
+#[test]
+fn verifies_sha512_digests_and_refuses_tampered_sha512_blobs() {
+    let tar = raw_tar(b"a", tar::EntryType::Regular, b"", b"original");
+    let layer = gzip(&tar);
+    let dir = tempdir();
+    let sha512_diff_id = format!("sha512:{:x}", sha2::Sha512::digest(&tar));
+    let digest = layout_as(
+        &dir,
+        &layer,
+        "sha512",
+        std::slice::from_ref(&sha512_diff_id),
+    );
+    assert!(digest.starts_with("sha512:") && digest.len() == 7 + 128);
+    let source = format!("oci:{}:t", dir.display());
+    let image = read_with(&source, &read_opts(true, None)).unwrap();
+    assert_eq!(image.layers[0].digest, digest);
+    assert_eq!(image.layers[0].diff_id, sha512_diff_id);
+    assert_eq!(image.files.read("a"), Some(&b"original"[..]));
+
+    // An uncompressed layer stored under sha512 with a sha256 diff id: both are computed.
+    let dir = tempdir();
+    layout_as(&dir, &tar, "sha512", &[diff_id(&tar)]);
+    let image = read_with(&format!("oci:{}:t", dir.display()), &read_opts(true, None)).unwrap();
+    assert_eq!(image.layers[0].diff_id, diff_id(&tar));
+
+    // The sha512 blob rewritten: refused, naming the layer and both digests.
+    let dir = tempdir();
+    let digest = layout_as(&dir, &layer, "sha512", &[sha512_diff_id]);
+    let blob = dir.join("blobs/sha512").join(&digest[7..]);
+    let tampered = gzip(&raw_tar(b"a", tar::EntryType::Regular, b"", b"tampered"));
+    std::fs::write(&blob, &tampered).unwrap();
+    let source = format!("oci:{}:t", dir.display());
+    let err = read_with(&source, &read_opts(true, None)).unwrap_err();
+    assert!(
+        matches!(&err, ImageError::Digest { what, expected, actual, .. }
+            if what.contains(&digest) && expected == &digest
+                && actual == &digest_as("sha512", &tampered)),
+        "{err}"
+    );
+}
+
+#[test]
+fn refuses_digests_of_unknown_algorithms_unless_told_to_skip_verification() {
+    let layer = gzip(&raw_tar(b"a", tar::EntryType::Regular, b"", b"x"));
+    let dir = tempdir();
+    let digest = layout_as(&dir, &layer, "md5", &[diff_id(&layer)]);
+    let source = format!("oci:{}:t", dir.display());
+    let err = read_with(&source, &read_opts(true, None)).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&source)
+            && msg.contains(&format!("layer {digest}"))
+            && msg.contains("algorithm \"md5\" cannot be verified")
+            && msg.contains("--skip-verify"),
+        "{msg}"
+    );
+    // --skip-verify reads it, reporting the digest the manifest claims.
+    let image = read_with(&source, &read_opts(false, None)).unwrap();
+    assert_eq!(image.layers[0].digest, digest);
+    assert_eq!(image.files.read("a"), Some(&b"x"[..]));
+
+    // A diff id of an unknown algorithm.
+    let dir = tempdir();
+    layout_as(&dir, &layer, "sha256", &["sha1:0123456789abcdef".into()]);
+    let source = format!("oci:{}:t", dir.display());
+    let msg = read_with(&source, &read_opts(true, None))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("diff id") && msg.contains("algorithm \"sha1\" cannot be verified"),
+        "{msg}"
+    );
+
+    // A manifest known by an unknown algorithm's digest.
+    let dir = tempdir();
+    layout(&dir, &layer);
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let manifest = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let renamed = format!("blake3:{}", &manifest[7..]);
+    std::fs::create_dir_all(dir.join("blobs/blake3")).unwrap();
+    std::fs::rename(
+        dir.join("blobs/sha256").join(&manifest[7..]),
+        dir.join("blobs/blake3").join(&manifest[7..]),
+    )
+    .unwrap();
+    index["manifests"][0]["digest"] = renamed.clone().into();
+    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+    let source = format!("oci:{}:t", dir.display());
+    let msg = read_with(&source, &read_opts(true, None))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains(&format!("blobs/blake3/{}", &manifest[7..]))
+            && msg.contains("algorithm \"blake3\" cannot be verified"),
+        "{msg}"
+    );
+    assert!(read_with(&source, &read_opts(false, None)).is_ok());
+}
+
+#[test]
+fn an_oci_config_must_list_one_diff_id_per_layer() {
+    let layer = gzip(&raw_tar(b"a", tar::EntryType::Regular, b"", b"x"));
+    for diff_ids in [vec![], vec![diff_id(&layer), diff_id(&layer)]] {
+        let dir = tempdir();
+        layout_as(&dir, &layer, "sha256", &diff_ids);
+        let source = format!("oci:{}:t", dir.display());
+        let err = read_with(&source, &read_opts(true, None)).unwrap_err();
+        assert!(
+            matches!(&err, ImageError::Metadata { reason, .. }
+                if reason.starts_with(&format!("{} diff_ids for 1 layers", diff_ids.len()))),
+            "{err}"
+        );
+        // Unverified, only a config with no diff ids at all is read.
+        assert_eq!(
+            read_with(&source, &read_opts(false, None)).is_ok(),
+            diff_ids.is_empty()
+        );
+    }
+}
+
+/// A `docker save` archive of one uncompressed layer, with the config's `diff_ids` as given.
+fn docker_archive(path: &Path, layer: &[u8], diff_ids: &[String]) {
+    let config = serde_json::json!({"architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": diff_ids}});
+    let manifest = serde_json::json!([{"Config": "config.json", "RepoTags": ["t:1"], "Layers": ["layer.tar"]}]);
+    let mut b = tar::Builder::new(std::fs::File::create(path).unwrap());
+    for (name, data) in [
+        ("manifest.json", manifest.to_string().into_bytes()),
+        ("config.json", config.to_string().into_bytes()),
+        ("layer.tar", layer.to_vec()),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, name, &data[..]).unwrap();
+    }
+    b.finish().unwrap();
+}
+
+#[test]
+fn a_docker_archive_must_list_one_diff_id_per_layer() {
+    let layer = raw_tar(b"a", tar::EntryType::Regular, b"", b"original");
+    let dir = tempdir();
+    let file = dir.join("image.tar");
+    let source = format!("docker-archive:{}", file.display());
+
+    docker_archive(&file, &layer, &[diff_id(&layer)]);
+    let image = read_with(&source, &read_opts(true, None)).unwrap();
+    assert_eq!(image.layers[0].diff_id, diff_id(&layer));
+
+    // No diff ids: nothing would verify the layer (a tampered one once read unchecked).
+    let tampered = raw_tar(b"a", tar::EntryType::Regular, b"", b"tampered");
+    docker_archive(&file, &tampered, &[]);
+    let err = read_with(&source, &read_opts(true, None)).unwrap_err();
+    assert!(
+        matches!(&err, ImageError::Metadata { file, reason, .. }
+            if file == "config.json" && reason.starts_with("0 diff_ids for 1 layers")),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&source), "{err}");
+    assert!(read_with(&source, &read_opts(false, None)).is_ok());
+
+    docker_archive(&file, &tampered, &[diff_id(&layer)]);
+    let err = read_with(&source, &read_opts(true, None)).unwrap_err();
+    assert!(matches!(err, ImageError::Digest { .. }), "{err}");
+}
+
+#[test]
+fn a_cached_read_is_not_reused_for_a_local_blob_changed_since() {
+    let tar = raw_tar(b"a", tar::EntryType::Regular, b"", b"original");
+    let layer = gzip(&tar);
+    let cache = tempdir();
+    let dir = tempdir();
+    let digest = layout(&dir, &layer);
+    let blob = dir.join("blobs/sha256").join(&digest[7..]);
+    let source = format!("oci:{}:t", dir.display());
+    let opts = read_opts(true, Some(&cache));
+    let first = read_with(&source, &opts).unwrap();
+    assert_eq!(first.files.read("a"), Some(&b"original"[..]));
+    let layers = || std::fs::read_dir(cache.join("layers")).unwrap().count();
+    assert_eq!(layers(), 1, "the verified read is cached");
+
+    // Touched only: hashed again, still right, and the cached read is used.
+    let f = std::fs::File::options().append(true).open(&blob).unwrap();
+    f.set_modified(std::time::SystemTime::now()).unwrap();
+    drop(f);
+    assert!(read_with(&source, &opts).is_ok());
+    let stamps = std::fs::read_dir(cache.join("verified")).unwrap().count();
+    assert_eq!(stamps, 2, "the touched blob's new stamp is recorded");
+
+    // Rewritten with other content of the same size, its modification time put back: the
+    // cached read of the original must not stand for it.
+    let tampered = gzip(&raw_tar(b"a", tar::EntryType::Regular, b"", b"tampered"));
+    assert_eq!(tampered.len(), layer.len());
+    let mtime = std::fs::metadata(&blob).unwrap().modified().unwrap();
+    std::fs::write(&blob, &tampered).unwrap();
+    let f = std::fs::File::options().append(true).open(&blob).unwrap();
+    f.set_modified(mtime).unwrap();
+    drop(f);
+    let err = read_with(&source, &opts).unwrap_err();
+    assert!(
+        matches!(&err, ImageError::Digest { what, expected, .. }
+            if what.contains(&digest) && expected == &digest),
+        "{err}"
+    );
+
+    // Put right again: read, from the cache or not, as at first.
+    std::fs::write(&blob, &layer).unwrap();
+    let again = read_with(&source, &opts).unwrap();
+    assert_eq!(again.files.read("a"), Some(&b"original"[..]));
+    // Unverified, the cached read is taken as it is.
+    std::fs::write(&blob, &tampered).unwrap();
+    assert!(read_with(&source, &read_opts(false, Some(&cache))).is_ok());
+}
+
+#[test]
+fn a_cached_read_is_not_reused_for_an_oci_archive_changed_since() {
+    let original = gzip(&raw_tar(b"a", tar::EntryType::Regular, b"", b"original"));
+    let tampered = gzip(&raw_tar(b"a", tar::EntryType::Regular, b"", b"tampered"));
+    let (cache, work) = (tempdir(), tempdir());
+    let dir = work.join("layout");
+    std::fs::create_dir_all(&dir).unwrap();
+    let digest = layout(&dir, &original);
+    let archive = work.join("image.oci.tar");
+    let pack = || {
+        let mut b = tar::Builder::new(std::fs::File::create(&archive).unwrap());
+        b.append_dir_all(".", &dir).unwrap();
+        b.finish().unwrap();
+    };
+    pack();
+    let source = format!("oci-archive:{}:t", archive.display());
+    let opts = read_opts(true, Some(&cache));
+    assert!(read_with(&source, &opts).is_ok());
+    // The archive rewritten around a tampered blob, its modification time put back.
+    let mtime = std::fs::metadata(&archive).unwrap().modified().unwrap();
+    std::fs::write(dir.join("blobs/sha256").join(&digest[7..]), &tampered).unwrap();
+    pack();
+    let f = std::fs::File::options()
+        .append(true)
+        .open(&archive)
+        .unwrap();
+    f.set_modified(mtime).unwrap();
+    drop(f);
+    let err = read_with(&source, &opts).unwrap_err();
+    assert!(
+        matches!(&err, ImageError::Digest { expected, .. } if expected == &digest),
+        "{err}"
     );
 }

@@ -128,6 +128,10 @@ pub fn parse_challenge(header: &str) -> Option<Challenge> {
     }
 }
 
+/// The longest a token is kept, in seconds: `expires_in` comes from the token service and is
+/// not trusted (a huge value once overflowed the clock and ended the whole registry walk).
+const MAX_TOKEN_LIFE: u64 = 24 * 60 * 60;
+
 /// Bearer tokens by scope, until they expire.
 #[derive(Default)]
 pub struct TokenCache {
@@ -147,15 +151,17 @@ impl TokenCache {
     }
 
     /// Keeps a token for `expires_in` seconds (60 when the service gives none, as the spec
-    /// says), less a margin so a token is not used as it expires. An expired token is not
-    /// sent: the registry's 401 then draws a new one.
+    /// says; at most a day, whatever the service claims), less a margin so a token is not used
+    /// as it expires. An expired token is not sent: the registry's 401 then draws a new one.
     pub fn put(&mut self, scope: &str, token: String, expires_in: Option<u64>) {
         self.put_at(scope, token, expires_in, Instant::now());
     }
 
     fn put_at(&mut self, scope: &str, token: String, expires_in: Option<u64>, now: Instant) {
-        let life = Duration::from_secs(expires_in.unwrap_or(60).max(10) - 5);
-        self.tokens.insert(scope.to_string(), (token, now + life));
+        let life = Duration::from_secs(expires_in.unwrap_or(60).clamp(10, MAX_TOKEN_LIFE) - 5);
+        // `now + life` could still overflow on a platform whose clock starts near its end.
+        let until = now.checked_add(life).unwrap_or(now);
+        self.tokens.insert(scope.to_string(), (token, until));
     }
 
     pub fn forget(&mut self, scope: &str) {
@@ -258,6 +264,17 @@ mod tests {
         assert_eq!(cache.get_at("s", t0 + Duration::from_secs(56)), None);
         cache.forget("s");
         assert_eq!(cache.get_at("s", t0), None);
+    }
+
+    #[test]
+    fn a_huge_expires_in_is_clamped_to_a_day() {
+        let mut cache = TokenCache::default();
+        let t0 = Instant::now();
+        for huge in [u64::MAX, u64::MAX / 2, 1 << 40] {
+            cache.put_at("s", "t".into(), Some(huge), t0);
+            assert_eq!(cache.get_at("s", t0 + Duration::from_secs(3600)), Some("t"));
+            assert_eq!(cache.get_at("s", t0 + Duration::from_secs(86_400)), None);
+        }
     }
 
     #[test]

@@ -65,7 +65,7 @@ impl Client {
             .timeout_connect(Some(t))
             .timeout_send_request(Some(t))
             .timeout_recv_response(Some(t))
-            .timeout_recv_body(Some(t * 60))
+            .timeout_recv_body(Some(t.saturating_mul(60)))
             .tls_config(tls.build())
             .user_agent(concat!("palisade/", env!("CARGO_PKG_VERSION")))
             .build()

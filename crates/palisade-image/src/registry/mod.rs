@@ -10,7 +10,7 @@ mod name;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -19,8 +19,9 @@ use sha2::{Digest, Sha256};
 pub use auth::{docker_config, Credentials};
 pub use name::ImageName;
 
+use crate::digest::{self, Algorithm};
 use crate::manifest::{choose_platform, Document};
-use crate::{Cache, ImageError};
+use crate::{Cache, ImageError, Limits};
 use client::Client;
 
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -56,11 +57,14 @@ pub struct Pulled {
     pub digest: String,
 }
 
-/// Pulls `name` for `platform` (`linux/amd64`) into the cache.
+/// Pulls `name` for `platform` (`linux/amd64`) into the cache. No blob is downloaded past the
+/// caps of `limits`: a layer past `max_layer_bytes`, all of them past `max_image_bytes`, the
+/// config past `max_metadata_bytes`, whether or not the manifest declares their sizes.
 pub fn pull(
     name: &ImageName,
     platform: &str,
     opts: &RegistryOptions,
+    limits: &Limits,
     cache: &Cache,
 ) -> Result<Pulled, ImageError> {
     let shown = name.to_string();
@@ -89,22 +93,38 @@ pub fn pull(
     let media_type = doc.media_type.unwrap_or_else(|| OCI_MANIFEST.to_string());
 
     // The config and the layers, each only if the cache lacks it.
-    let mut wanted = vec![(config.clone(), "config".to_string())];
+    let config_cap = Cap {
+        bytes: limits.max_metadata_bytes,
+        flag: "",
+    };
+    let layer_cap = Cap {
+        bytes: limits.max_layer_bytes,
+        flag: " (--max-layer-bytes)",
+    };
+    let mut wanted = vec![(config.clone(), "config".to_string(), config_cap)];
     for (i, l) in layers.iter().enumerate() {
-        wanted.push((l.clone(), format!("layer {} ({})", i + 1, l.digest)));
+        wanted.push((
+            l.clone(),
+            format!("layer {} ({})", i + 1, l.digest),
+            layer_cap,
+        ));
     }
     let missing: Vec<_> = wanted
         .into_iter()
-        .filter(|(d, _)| !cache.has_blob(&d.digest))
+        .filter(|(d, _, _)| !cache.has_blob(&d.digest))
         .collect();
     let next = AtomicUsize::new(0);
+    let total = Total {
+        bytes: AtomicU64::new(0),
+        cap: limits.max_image_bytes,
+    };
     let failure: Mutex<Option<ImageError>> = Mutex::new(None);
     let work = || loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some((d, step)) = missing.get(i) else {
+        let Some((d, step, cap)) = missing.get(i) else {
             break;
         };
-        if let Err(e) = download(cache, &client, &d.digest, d.size, step) {
+        if let Err(e) = download(cache, &client, &d.digest, d.size, *cap, &total, step) {
             if let Ok(mut f) = failure.lock() {
                 f.get_or_insert(e);
             }
@@ -234,13 +254,21 @@ fn fetch_manifest(
         return Err(client.error(step, format!("over {MAX_METADATA} bytes")));
     }
     let digest = format!("sha256:{:x}", Sha256::digest(&bytes));
-    if reference.starts_with("sha256:") && reference != digest {
-        return Err(ImageError::Digest {
-            image: client.image().to_string(),
-            what: step.to_string(),
-            expected: reference.to_string(),
-            actual: digest,
-        });
+    // A reference with a colon is a digest (tags have none): the manifest must hash to it, in
+    // whatever algorithm it names; one Palisade cannot compute is refused, not trusted.
+    if reference.contains(':') {
+        match digest::check(&bytes, reference) {
+            Ok(None) => {}
+            Ok(Some(actual)) => {
+                return Err(ImageError::Digest {
+                    image: client.image().to_string(),
+                    what: step.to_string(),
+                    expected: reference.to_string(),
+                    actual,
+                })
+            }
+            Err(reason) => return Err(client.error(step, reason)),
+        }
     }
     Ok((bytes, digest))
 }
@@ -297,34 +325,82 @@ fn put_bytes(cache: &Cache, bytes: &[u8], digest: &str) -> Result<(), ImageError
     cache.write(&to, bytes)
 }
 
-/// Streams a blob to a temporary file, hashing it; stored only if the digest matches.
+/// The most one blob may hold, and the flag that raises it ("" for none).
+#[derive(Debug, Clone, Copy)]
+struct Cap {
+    bytes: u64,
+    flag: &'static str,
+}
+
+/// The bytes downloaded for one image, against `--max-image-bytes`.
+struct Total {
+    bytes: AtomicU64,
+    cap: u64,
+}
+
+/// Streams a blob to a temporary file, hashing it; stored only if the digest matches. Neither
+/// a declared size nor the body may pass `cap`, nor all downloads together `total.cap`.
 fn download(
     cache: &Cache,
     client: &Client,
     digest: &str,
     size: Option<u64>,
+    cap: Cap,
+    total: &Total,
     step: &str,
 ) -> Result<(), ImageError> {
     let Some(to) = cache.blob_path(digest) else {
-        return Err(client.error(step, format!("unsupported digest {digest:?}")));
+        let reason = match Algorithm::of(digest) {
+            Ok(_) => format!("digest {digest:?}: only sha256 blobs are cached"),
+            Err(reason) => reason,
+        };
+        return Err(client.error(step, reason));
     };
+    let over = |what: String| {
+        client.error(
+            step,
+            format!("{what} the limit of {} bytes{}", cap.bytes, cap.flag),
+        )
+    };
+    if let Some(s) = size.filter(|&s| s > cap.bytes) {
+        return Err(over(format!("the manifest declares {s} bytes, over")));
+    }
     let mut response = client.get(&format!("blobs/{digest}"), "", step)?;
     let (file, temp) = cache.temp()?;
     let result = (|| {
         let mut out = std::io::BufWriter::new(file);
         let mut hasher = Sha256::new();
-        // The manifest gives the size: a longer body is cut there and fails the digest.
+        // The manifest gives the size: a longer body is cut there and fails the digest. With
+        // no size, the cap: a body past it is refused.
         let mut reader = response
             .body_mut()
             .as_reader()
-            .take(size.map_or(u64::MAX, |s| s + 1));
+            .take(size.unwrap_or(cap.bytes).saturating_add(1));
         let mut buf = vec![0u8; 1 << 16];
+        let mut read: u64 = 0;
         loop {
             let n = reader
                 .read(&mut buf)
                 .map_err(|e| client.error(step, format!("download interrupted: {e}")))?;
             if n == 0 {
                 break;
+            }
+            read = read.saturating_add(n as u64);
+            if read > cap.bytes {
+                return Err(over("the download passes".to_string()));
+            }
+            let all = total
+                .bytes
+                .fetch_add(n as u64, Ordering::Relaxed)
+                .saturating_add(n as u64);
+            if all > total.cap {
+                return Err(client.error(
+                    step,
+                    format!(
+                        "the image's blobs pass the limit of {} bytes (--max-image-bytes)",
+                        total.cap
+                    ),
+                ));
             }
             hasher.update(&buf[..n]);
             out.write_all(&buf[..n])
@@ -379,4 +455,181 @@ fn layout(
     )?;
     cache.write(&dir.join("index.json"), index.to_string().as_bytes())?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::BufRead;
+    use std::net::TcpListener;
+
+    /// A server answering every request with `body`, with no `Content-Length` (the body ends
+    /// when the connection closes), for the rest of the test run; the bytes it managed to send
+    /// are counted.
+    struct Server {
+        addr: String,
+        sent: std::sync::Arc<AtomicU64>,
+    }
+
+    fn serve(body: Vec<u8>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let sent = std::sync::Arc::new(AtomicU64::new(0));
+        let counter = sent.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+                for chunk in body.chunks(1 << 16) {
+                    if stream.write_all(chunk).is_err() {
+                        break;
+                    }
+                    counter.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                }
+            }
+        });
+        Server { addr, sent }
+    }
+
+    fn client(addr: &str) -> Client {
+        let opts = RegistryOptions {
+            credentials: None,
+            docker_config: None,
+            insecure: true,
+            ca_file: None,
+            timeout: Duration::from_secs(10),
+            retries: 0,
+            concurrency: 1,
+        };
+        Client::new(addr, "team/app", &format!("{addr}/team/app:1"), None, &opts).unwrap()
+    }
+
+    fn temp_cache() -> (PathBuf, Cache) {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "palisade-download-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let cache = Cache::open(&dir, u64::MAX).unwrap();
+        (dir, cache)
+    }
+
+    const MIB: u64 = 1 << 20;
+
+    /// A blob the manifest gives no size for was once downloaded whatever its length: a
+    /// registry could fill the disk. It is cut at the layer cap.
+    #[test]
+    fn a_blob_with_no_declared_size_is_cut_at_the_cap() {
+        let body = vec![7u8; 8 << 20];
+        let digest = format!("sha256:{:x}", Sha256::digest(&body));
+        let server = serve(body);
+        let (dir, cache) = temp_cache();
+        let cap = Cap {
+            bytes: MIB,
+            flag: " (--max-layer-bytes)",
+        };
+        let total = Total {
+            bytes: AtomicU64::new(0),
+            cap: u64::MAX,
+        };
+        let client = client(&server.addr);
+        let err = download(&cache, &client, &digest, None, cap, &total, "layer 1")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("team/app:1: layer 1: the download passes the limit of 1048576 bytes (--max-layer-bytes)"),
+            "{err}"
+        );
+        assert!(!cache.has_blob(&digest));
+        assert!(total.bytes.load(Ordering::Relaxed) <= MIB + (1 << 16));
+        // Within the cap, the same blob is stored.
+        let cap = Cap {
+            bytes: 16 * MIB,
+            ..cap
+        };
+        download(&cache, &client, &digest, None, cap, &total, "layer 1").unwrap();
+        assert!(cache.has_blob(&digest));
+        assert!(server.sent.load(Ordering::Relaxed) >= 8 * MIB);
+        drop(cache);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A manifest pulled by a sha512 digest was stored without being checked against it.
+    #[test]
+    fn a_manifest_pulled_by_digest_must_hash_to_it_in_its_algorithm() {
+        let body = br#"{"schemaVersion":2,"layers":[]}"#.to_vec();
+        let server = serve(body.clone());
+        let client = client(&server.addr);
+        let sha512 = |b: &[u8]| format!("sha512:{:x}", sha2::Sha512::digest(b));
+        let (_, digest) = fetch_manifest(&client, &sha512(&body), "", "manifest").unwrap();
+        assert_eq!(digest, format!("sha256:{:x}", Sha256::digest(&body)));
+        let err = fetch_manifest(&client, &sha512(b"other"), "", "manifest").unwrap_err();
+        assert!(
+            matches!(&err, ImageError::Digest { expected, actual, .. }
+                if expected == &sha512(b"other") && actual == &sha512(&body)),
+            "{err}"
+        );
+        let err = fetch_manifest(&client, "md5:0123", "", "manifest")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("manifest: digest \"md5:0123\": algorithm \"md5\" cannot be verified"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn declared_sizes_and_the_image_total_are_capped() {
+        let body = vec![1u8; 3 << 20];
+        let digest = format!("sha256:{:x}", Sha256::digest(&body));
+        let server = serve(body);
+        let (dir, cache) = temp_cache();
+        let client = client(&server.addr);
+        let cap = Cap {
+            bytes: MIB,
+            flag: " (--max-layer-bytes)",
+        };
+        let total = Total {
+            bytes: AtomicU64::new(0),
+            cap: u64::MAX,
+        };
+        // A declared size over the cap is refused before any request.
+        let err = download(
+            &cache,
+            &client,
+            &digest,
+            Some(1 << 40),
+            cap,
+            &total,
+            "layer 2",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("layer 2: the manifest declares 1099511627776 bytes, over the limit of 1048576 bytes (--max-layer-bytes)"),
+            "{err}"
+        );
+        assert_eq!(server.sent.load(Ordering::Relaxed), 0);
+        // Each layer under its cap, but all of them over the image's.
+        let cap = Cap {
+            bytes: 16 * MIB,
+            ..cap
+        };
+        let total = Total {
+            bytes: AtomicU64::new(0),
+            cap: 2 * MIB,
+        };
+        let err = download(&cache, &client, &digest, None, cap, &total, "layer 3")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--max-image-bytes"), "{err}");
+        drop(cache);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -156,7 +156,8 @@ pub struct ImageArgs {
     /// Platform to pick from a multi-platform index, as os/arch[/variant].
     #[arg(long, default_value = "linux/amd64")]
     pub platform: String,
-    /// Largest decompressed size of one layer, in bytes.
+    /// Largest decompressed size of one layer, in bytes (also caps a layer's registry
+    /// download).
     #[arg(long, value_name = "BYTES")]
     pub max_layer_bytes: Option<u64>,
     /// Largest decompressed size of all layers together, in bytes.

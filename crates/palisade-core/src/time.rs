@@ -20,6 +20,17 @@ pub fn stamp_secs() -> u64 {
         .unwrap_or_else(now_secs)
 }
 
+/// Whether `s` has the shape `YYYY-MM-DD` (digits and dashes only; ranges not checked).
+pub fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
 /// Today (UTC) as `YYYY-MM-DD`.
 pub fn today() -> String {
     date(now_secs())

@@ -33,7 +33,7 @@ pub fn parse_ignore(text: &str, name: &str) -> Result<Vec<IgnoreRule>, String> {
         let mut expires = None;
         for w in words {
             match w.strip_prefix("exp:") {
-                Some(d) if is_date(d) => expires = Some(d.to_string()),
+                Some(d) if palisade_core::time::is_date(d) => expires = Some(d.to_string()),
                 _ => {
                     return Err(format!(
                         "{name}:{}: unexpected {w:?} (expected `ID [exp:YYYY-MM-DD] [# reason]`)",
@@ -50,16 +50,6 @@ pub fn parse_ignore(text: &str, name: &str) -> Result<Vec<IgnoreRule>, String> {
         });
     }
     Ok(rules)
-}
-
-fn is_date(d: &str) -> bool {
-    let b = d.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// The filters a user set.

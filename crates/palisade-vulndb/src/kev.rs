@@ -70,16 +70,6 @@ fn is_cve(s: &str) -> bool {
         && year.bytes().chain(n.bytes()).all(|b| b.is_ascii_digit())
 }
 
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-}
-
 /// Reads one catalog file; `source` names it in messages. An entry that does not parse is
 /// skipped and named; a second entry for a CVE already read is skipped too.
 pub fn import(data: &[u8], source: &str, out: &mut Import) {
@@ -108,9 +98,13 @@ pub fn import(data: &[u8], source: &str, out: &mut Import) {
         };
         let reason = if !is_cve(&e.cve_id) {
             Some("not a CVE id".to_string())
-        } else if !is_date(&e.date_added) {
+        } else if !palisade_core::time::is_date(&e.date_added) {
             Some(format!("dateAdded {:?} is not YYYY-MM-DD", e.date_added))
-        } else if e.due_date.as_deref().is_some_and(|d| !is_date(d)) {
+        } else if e
+            .due_date
+            .as_deref()
+            .is_some_and(|d| !palisade_core::time::is_date(d))
+        {
             Some(format!("dueDate {:?} is not YYYY-MM-DD", e.due_date))
         } else if [&e.known_ransomware_campaign_use, &e.vulnerability_name]
             .into_iter()

@@ -3,23 +3,14 @@
 
 #![allow(clippy::unwrap_used)] // test setup panics on failure by design
 
-use std::path::PathBuf;
+mod common;
+
+use common::feeds;
+
 
 use palisade_vulndb::{
     alpine, debian_oval, npm_legacy, osv, pack, Event, Import, RangeKind, Status,
 };
-
-fn feeds() -> PathBuf {
-    let dir = std::env::var_os("PALISADE_FEEDS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../feeds"));
-    assert!(
-        dir.join("README.md").is_file(),
-        "advisory packs not found at {} (set PALISADE_FEEDS)",
-        dir.display()
-    );
-    dir
-}
 
 #[test]
 fn alpine_secdb_pack() {

@@ -4,23 +4,15 @@
 
 #![allow(clippy::unwrap_used)] // test setup panics on failure by design
 
+mod common;
+
+use common::feeds;
+
 use std::borrow::Cow;
 use std::path::PathBuf;
 
 use palisade_vulndb::db::{self, BuildInput, Database, DbError};
 use palisade_vulndb::feed;
-
-fn feeds() -> PathBuf {
-    let dir = std::env::var_os("PALISADE_FEEDS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../feeds"));
-    assert!(
-        dir.join("README.md").is_file(),
-        "advisory packs not found at {} (set PALISADE_FEEDS)",
-        dir.display()
-    );
-    dir
-}
 
 /// One OSV advisory (Go's GO-2025-3459, whose CVE is in the catalog), as an input.
 fn osv_input() -> BuildInput {

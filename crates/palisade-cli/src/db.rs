@@ -233,7 +233,7 @@ fn export(args: &DbArgs, out: Option<&Path>) -> anyhow::Result<ExitCode> {
         let mut sources: Vec<String> = entries.iter().map(|e| e.record.clone()).collect();
         sources.dedup();
         let adv = Advisory {
-            upstream: Vec::new(),
+            upstream: rec.upstream,
             id: rec.id,
             aliases: rec.aliases,
             summary: rec.summary,

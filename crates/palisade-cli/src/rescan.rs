@@ -4,8 +4,9 @@
 //!
 //! A finding whose package the new database has no advisories for (its ecosystem or OS
 //! release is missing, as after `db update --feeds go`) is "not checked", never "fixed"; a
-//! database that covers less than the stored match did is said per image, does not replace
-//! the stored match, and makes the exit status 2.
+//! database that covers less than the stored match did (an ecosystem, or an advisory source of
+//! one: `PyPI/GHSA`) is said per image, does not replace the stored match, and makes the exit
+//! status 2. A bundle (a DSA) now reported as its CVEs is "superseded", not fixed.
 
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -37,13 +38,34 @@ fn describe(k: &FindingKey) -> String {
 struct Change {
     new: Vec<FindingKey>,
     gone: Vec<FindingKey>,
-    /// Findings of the last match whose package nothing was consulted for this time.
+    /// Findings of the last match that nothing decided this time: their package was not
+    /// read back, or its ecosystem (or an advisory source of it) is missing from the database.
     not_checked: Vec<FindingKey>,
-    /// Ecosystems the last match consulted that this database lacks.
+    /// Findings of the last match named by a bundle (a DSA) that are now reported as the
+    /// bundle's CVEs: renamed, not fixed.
+    superseded: Vec<FindingKey>,
+    /// What the last match consulted that this database lacks (`Debian:12`, `PyPI/GHSA`).
     lost: Vec<String>,
     warnings: Vec<String>,
     total: usize,
     digest: Option<String>,
+}
+
+/// What the last match consulted that this one did not. A namespace entry (`PyPI/GHSA`)
+/// counts only when this database records namespaces for that ecosystem (databases built
+/// before it did know only ecosystems).
+fn lost_coverage(before: &[String], now: &BTreeSet<String>) -> BTreeSet<String> {
+    before
+        .iter()
+        .filter(|e| !now.contains(*e))
+        .filter(|e| match e.split_once('/') {
+            Some((eco, _)) => {
+                !now.contains(eco) || now.iter().any(|n| n.starts_with(&format!("{eco}/")))
+            }
+            None => true,
+        })
+        .cloned()
+        .collect()
 }
 
 /// Matches a stored image's SBOM again, stores the result, and compares it with the last.
@@ -71,31 +93,44 @@ fn rematch(
     let matches = matching::match_catalog(database, &catalog, today)?;
     warnings.extend(matches.warnings.iter().cloned());
     let now = store::keys(&matches.findings, &catalog);
-    // What nothing was consulted for, as the store names packages (name and compared version).
-    let unchecked: BTreeSet<(String, String)> = matches
-        .unchecked
+    let lost = match &record.checked {
+        Some(before) => lost_coverage(before, &matches.checked),
+        None => BTreeSet::new(),
+    };
+    let lost_ecosystems: BTreeSet<&str> = lost
         .iter()
-        .filter_map(|(i, _)| catalog.packages.get(*i))
-        .flat_map(|p| {
+        .map(|e| e.split_once('/').map_or(e.as_str(), |(eco, _)| eco))
+        .collect();
+    // Packages (as the store names them: name and compared version) that nothing, or less
+    // than before, was consulted for; and every package read back.
+    let mut undecided: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut present: BTreeSet<String> = BTreeSet::new();
+    let os_eco = catalog
+        .os
+        .as_ref()
+        .and_then(palisade_scan::releases::ecosystem);
+    for (i, p) in catalog.packages.iter().enumerate() {
+        present.insert(p.name.clone());
+        let eco = matching::query(p, os_eco.as_deref()).map(|q| q.0);
+        let less = eco.as_deref().is_some_and(|e| lost_ecosystems.contains(e));
+        if less || matches.unchecked.iter().any(|u| u.package == i) {
             let compared = p
                 .source_version
                 .clone()
                 .unwrap_or_else(|| p.version.clone());
-            [
-                (p.name.clone(), compared),
-                (p.name.clone(), p.version.clone()),
-            ]
+            undecided.insert((p.name.clone(), compared));
+            undecided.insert((p.name.clone(), p.version.clone()));
+        }
+    }
+    // Bundles now reported as their CVEs, by package.
+    let bundles: BTreeSet<(String, String)> = matches
+        .findings
+        .iter()
+        .flat_map(|f| {
+            let package = catalog.packages[f.package].name.clone();
+            f.fixed_by.iter().map(move |b| (b.clone(), package.clone()))
         })
         .collect();
-    let mut lost: BTreeSet<String> = match &record.checked {
-        Some(before) => before
-            .iter()
-            .filter(|e| !matches.checked.contains(*e))
-            .filter(|e| matches.unchecked.iter().any(|(_, u)| u == *e))
-            .cloned()
-            .collect(),
-        None => BTreeSet::new(),
-    };
     // Compared by vulnerability and package: a new severity alone is not a new finding.
     let ident = |k: &FindingKey| (k.id.clone(), k.package.clone(), k.version.clone());
     let before: BTreeSet<_> = record.findings.iter().map(ident).collect();
@@ -105,30 +140,25 @@ fn rematch(
         .filter(|k| !before.contains(&ident(k)))
         .cloned()
         .collect();
-    let (not_checked, gone): (Vec<FindingKey>, Vec<FindingKey>) = record
+    let (mut not_checked, mut superseded, mut gone) = (Vec::new(), Vec::new(), Vec::new());
+    for k in record
         .findings
         .iter()
         .filter(|k| !after.contains(&ident(k)))
-        .cloned()
-        .partition(|k| unchecked.contains(&(k.package.clone(), k.version.clone())));
-    if !not_checked.is_empty() && record.checked.is_none() {
-        // A store from before coverage was kept: the lost findings tell what is missing.
-        lost.extend(
-            matches
-                .unchecked
-                .iter()
-                .filter(|(i, _)| {
-                    catalog
-                        .packages
-                        .get(*i)
-                        .is_some_and(|p| not_checked.iter().any(|k| k.package == p.name))
-                })
-                .map(|(_, e)| e.clone()),
-        );
+    {
+        if !present.contains(&k.package)
+            || undecided.contains(&(k.package.clone(), k.version.clone()))
+        {
+            not_checked.push(k.clone());
+        } else if bundles.contains(&(k.id.clone(), k.package.clone())) {
+            superseded.push(k.clone());
+        } else {
+            gone.push(k.clone());
+        }
     }
-    // A match that checked less than the stored one does not replace it: the next rescan
+    // A match that decided less than the stored one does not replace it: the next rescan
     // against a complete database compares with what was really known.
-    if lost.is_empty() {
+    if lost.is_empty() && not_checked.is_empty() {
         let checked: Vec<String> = matches.checked.iter().cloned().collect();
         store.set_findings(name, &now, &checked, &output::now_rfc3339(), built)?;
     }
@@ -136,6 +166,7 @@ fn rematch(
         new,
         gone,
         not_checked,
+        superseded,
         lost: lost.into_iter().collect(),
         warnings,
         total: now.len(),
@@ -144,7 +175,8 @@ fn rematch(
 }
 
 fn table(out: &mut String, name: &str, c: &Change) {
-    if c.new.is_empty() && c.gone.is_empty() && c.not_checked.is_empty() {
+    if c.new.is_empty() && c.gone.is_empty() && c.not_checked.is_empty() && c.superseded.is_empty()
+    {
         out.push_str(&format!("{name}: unchanged, {} findings\n", c.total));
     } else {
         out.push_str(&format!(
@@ -157,9 +189,13 @@ fn table(out: &mut String, name: &str, c: &Change) {
     }
     if !c.lost.is_empty() {
         out.push_str(&format!(
-            "  ! the database has no advisories for {}, which the last match checked: findings there are not checked, not fixed\n",
+            "  ! the database lacks advisories the last match consulted ({}): findings there are not checked, not fixed; the stored match is kept\n",
             c.lost.join(", ")
         ));
+    } else if !c.not_checked.is_empty() {
+        out.push_str(
+            "  ! some findings of the last match could not be decided: the stored match is kept\n",
+        );
     }
     for w in &c.warnings {
         out.push_str(&format!("  warning: {w}\n"));
@@ -172,6 +208,9 @@ fn table(out: &mut String, name: &str, c: &Change) {
     }
     for k in &c.not_checked {
         out.push_str(&format!("  ? {} (not checked)\n", describe(k)));
+    }
+    for k in &c.superseded {
+        out.push_str(&format!("  ~ {} (now reported as its CVEs)\n", describe(k)));
     }
 }
 
@@ -186,10 +225,14 @@ pub fn run(args: &RescanArgs) -> anyhow::Result<ExitCode> {
     for name in &names {
         match rematch(&store, &database, name, &today, &built) {
             Ok(c) => {
-                if !c.new.is_empty() || !c.gone.is_empty() || !c.not_checked.is_empty() {
+                if !c.new.is_empty()
+                    || !c.gone.is_empty()
+                    || !c.not_checked.is_empty()
+                    || !c.superseded.is_empty()
+                {
                     changed += 1;
                 }
-                if !c.lost.is_empty() {
+                if !c.lost.is_empty() || !c.not_checked.is_empty() {
                     short += 1;
                 }
                 match args.format {
@@ -197,7 +240,8 @@ pub fn run(args: &RescanArgs) -> anyhow::Result<ExitCode> {
                         let line = serde_json::json!({
                             "image": name, "digest": c.digest, "findings": c.total,
                             "new": c.new, "fixed": c.gone, "not_checked": c.not_checked,
-                            "coverage_lost": c.lost, "warnings": c.warnings,
+                            "superseded": c.superseded, "coverage_lost": c.lost,
+                            "warnings": c.warnings,
                         });
                         out.push_str(&format!("{line}\n"));
                     }

@@ -724,3 +724,90 @@ fn bundle_advisories_are_references_not_extra_findings() {
     assert_eq!(rows(&report), oracle(&rootfs));
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// The two edges of the bundle rule, on a database built from OSV records with `upstream`: a
+/// CVE known only through its bundle is reported with the bundle's fix (the stand-in), and a
+/// CVE whose own statement says the version is not affected stays unreported.
+#[test]
+fn bundle_cves_without_their_own_statement_take_the_bundles_fix() {
+    let tmp = tempdir("scan-bundle-edges");
+    let osv = tmp.join("osv");
+    std::fs::create_dir_all(&osv).unwrap();
+    let record = |id: &str, upstream: &str, fixed: &str| {
+        format!(
+            r#"{{"id":"{id}","modified":"2026-01-01T00:00:00Z","upstream":[{upstream}],
+                "affected":[{{"package":{{"ecosystem":"Debian:11","name":"foo"}},
+                "ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"{fixed}"}}]}}]}}]}}"#
+        )
+    };
+    std::fs::write(
+        osv.join("DSA-9999-1.json"),
+        record("DSA-9999-1", r#""CVE-2099-0001","CVE-2099-0002""#, "2.0-1"),
+    )
+    .unwrap();
+    std::fs::write(
+        osv.join("CVE-2099-0001.json"),
+        record("CVE-2099-0001", "", "1.5-1"),
+    )
+    .unwrap();
+    let db = tmp.join("b.db");
+    let out = palisade(
+        &[
+            "db",
+            "build",
+            "--from",
+            osv.to_str().unwrap(),
+            "-o",
+            db.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let found = |version: &str| -> BTreeSet<String> {
+        let rootfs = tmp.join(format!("root-{version}"));
+        std::fs::create_dir_all(rootfs.join("var/lib/dpkg")).unwrap();
+        std::fs::create_dir_all(rootfs.join("etc")).unwrap();
+        std::fs::write(
+            rootfs.join("etc/os-release"),
+            "ID=debian\nVERSION_ID=\"11\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            rootfs.join("var/lib/dpkg/status"),
+            format!("Package: foo\nStatus: install ok installed\nVersion: {version}\n\n"),
+        )
+        .unwrap();
+        let (out, report) = scan(&[
+            "rootfs",
+            rootfs.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        rows(&report)
+            .into_iter()
+            .map(|r| r.split('\t').skip(2).collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    assert_eq!(
+        found("1.0-1"),
+        BTreeSet::from([
+            "CVE-2099-0001 1.5-1".to_string(),
+            "CVE-2099-0002 2.0-1".to_string()
+        ])
+    );
+    assert_eq!(
+        found("1.8-1"),
+        BTreeSet::from(["CVE-2099-0002 2.0-1".to_string()])
+    );
+    assert!(found("2.1-1").is_empty());
+    // `db export` keeps what the bundle covers.
+    let out = palisade(&["db", "export", "--db", db.to_str().unwrap()], "");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let dsa = text.lines().find(|l| l.contains("\"DSA-9999-1\"")).unwrap();
+    assert!(
+        dsa.contains(r#""upstream":["CVE-2099-0001","CVE-2099-0002"]"#),
+        "{dsa}"
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

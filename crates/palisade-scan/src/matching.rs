@@ -136,12 +136,26 @@ pub struct Matches {
     /// Every statement evaluated, matched or not, by package index.
     pub evaluations: Vec<(usize, Basis)>,
     pub warnings: Vec<String>,
-    /// Ecosystems whose advisories were consulted (`Debian:12`, `PyPI`).
+    /// What was consulted: each ecosystem (`PyPI`), and with it each id namespace the
+    /// database holds for it (`PyPI/GHSA`, `PyPI/PYSEC`; `coverage` in the database meta),
+    /// so a later match can tell that it consulted less.
     pub checked: BTreeSet<String>,
-    /// Packages nothing was consulted for, by package index, with the ecosystem the database
-    /// lacks (or the OS it does not know). A finding cannot appear for them: their absence
+    /// Packages nothing was consulted for. A finding cannot appear for them: their absence
     /// means "not checked", never "not affected".
-    pub unchecked: Vec<(usize, String)>,
+    pub unchecked: Vec<Unchecked>,
+}
+
+/// A package no advisory was consulted for, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unchecked {
+    /// Index into the catalog's packages.
+    pub package: usize,
+    /// The ecosystem it belongs to (`Debian:11`, `Maven`), or `unknown OS`.
+    pub ecosystem: String,
+    /// The database has advisories for the ecosystem, but the package has no name or
+    /// version to look up or compare (a Maven archive without a group id, a Go module built
+    /// from a checkout). Otherwise the database has no advisories for the ecosystem.
+    pub unidentified: bool,
 }
 
 /// Where a package is looked up: ecosystem, name and the version to compare.
@@ -174,6 +188,21 @@ pub fn query(pkg: &Package, os_ecosystem: Option<&str>) -> Option<(String, Strin
         }
         _ => None,
     }
+}
+
+/// The ecosystem a language package type is matched in, whatever its name and version.
+fn ecosystem_of(t: PackageType) -> Option<&'static str> {
+    Some(match t {
+        PackageType::Python => "PyPI",
+        PackageType::Cargo => "crates.io",
+        PackageType::Npm => "npm",
+        PackageType::Go => "Go",
+        PackageType::Gem => "RubyGems",
+        PackageType::Composer => "Packagist",
+        PackageType::Nuget => "NuGet",
+        PackageType::Maven => "Maven",
+        _ => return None,
+    })
 }
 
 /// A Go release (`go1.21.3`, `1.21`, `go1.21rc2`) as the module version the Go vulnerability
@@ -243,17 +272,36 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
     let mut statements: BTreeMap<(String, String), Vec<Entry>> = BTreeMap::new();
     for (index, pkg) in catalog.packages.iter().enumerate() {
         if is_os(pkg.package_type) && os_eco.is_none() {
-            out.unchecked.push((index, "unknown OS".into()));
+            out.unchecked.push(Unchecked {
+                package: index,
+                ecosystem: "unknown OS".into(),
+                unidentified: false,
+            });
             continue;
         }
         let Some((eco, name, version)) = query(pkg, os_eco.as_deref()) else {
+            if let Some(eco) = ecosystem_of(pkg.package_type) {
+                out.unchecked.push(Unchecked {
+                    package: index,
+                    ecosystem: eco.into(),
+                    unidentified: true,
+                });
+            }
             continue;
         };
         if !known.contains(eco.as_str()) {
-            out.unchecked.push((index, eco));
+            out.unchecked.push(Unchecked {
+                package: index,
+                ecosystem: eco,
+                unidentified: false,
+            });
             continue;
         }
-        out.checked.insert(eco.clone());
+        if out.checked.insert(eco.clone()) {
+            for space in db.meta().coverage.get(&eco).into_iter().flatten() {
+                out.checked.insert(format!("{eco}/{space}"));
+            }
+        }
         // A version the ecosystem cannot order (a git URL in a lock file, a local path) is
         // said once, not once per advisory statement.
         if let Some(scheme) = ecosystem::scheme(&eco) {
@@ -284,18 +332,28 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
                 .push(finding(index, &version, &eco, g, &records));
         }
     }
-    // Language ecosystems the database lacks (the OS is said above, with its release).
-    let mut lacking: BTreeMap<&str, usize> = BTreeMap::new();
-    for (index, eco) in &out.unchecked {
-        if !is_os(catalog.packages[*index].package_type) {
-            *lacking.entry(eco.as_str()).or_default() += 1;
+    // Language ecosystems the database lacks (the OS is said above, with its release), and
+    // packages with nothing to look up.
+    let mut lacking: BTreeMap<(&str, bool), usize> = BTreeMap::new();
+    for u in &out.unchecked {
+        if !is_os(catalog.packages[u.package].package_type) {
+            *lacking
+                .entry((u.ecosystem.as_str(), u.unidentified))
+                .or_default() += 1;
         }
     }
-    for (eco, n) in lacking {
-        out.warnings.push(format!(
-            "the database ({}) has no advisories for {eco}; {n} {eco} packages were not checked",
-            db.name()
-        ));
+    for ((eco, unidentified), n) in lacking {
+        out.warnings.push(if unidentified {
+            format!(
+                "{n} {eco} packages were not checked: no {} to look up or compare",
+                if eco == "Maven" { "group id" } else { "version" }
+            )
+        } else {
+            format!(
+                "the database ({}) has no advisories for {eco}; {n} {eco} packages were not checked",
+                db.name()
+            )
+        });
     }
     crate::exploited::mark(db, &mut out.findings)?;
     Ok(out)

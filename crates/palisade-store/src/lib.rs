@@ -109,16 +109,23 @@ impl Store {
             });
         }
         if found < SCHEMA_VERSION {
-            // Version 1 stores gain the `checked` column.
-            let migrate = if found == 1 {
-                "ALTER TABLE images ADD COLUMN checked TEXT;"
-            } else {
-                SCHEMA
-            };
-            tx.execute_batch(&format!(
-                "{migrate} PRAGMA user_version = {SCHEMA_VERSION};"
-            ))
-            .map_err(err)?;
+            // Version 1 stores gain the `checked` column. Asked of the table itself, not of
+            // `user_version`: a version 1 binary opening a newer store writes 1 back.
+            tx.execute_batch(SCHEMA).map_err(err)?;
+            let has_checked: bool = tx
+                .query_row(
+                    "SELECT COUNT(*) FROM pragma_table_info('images') WHERE name = 'checked'",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map_err(err)?
+                > 0;
+            if !has_checked {
+                tx.execute_batch("ALTER TABLE images ADD COLUMN checked TEXT;")
+                    .map_err(err)?;
+            }
+            tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
+                .map_err(err)?;
         }
         tx.commit().map_err(err)?;
         Ok(Store {
@@ -344,6 +351,13 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
+        drop(store);
+        // A version 1 binary opening it writes user_version 1 back: it still opens.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA user_version = 1;").unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        assert!(store.get("r/x:1").unwrap().unwrap().checked.is_some());
         drop(store);
         // A newer store is refused, not rewritten.
         let conn = Connection::open(&path).unwrap();

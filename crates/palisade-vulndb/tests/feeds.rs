@@ -7,7 +7,6 @@ mod common;
 
 use common::feeds;
 
-
 use palisade_vulndb::{
     alpine, debian_oval, npm_legacy, osv, pack, Event, Import, RangeKind, Status,
 };

@@ -241,34 +241,37 @@ pub fn main_program(modinfo: &str) -> Option<MainProgram> {
 /// else the package path itself.
 pub fn module_of_package(path: &str, stamped_package: Option<&str>) -> String {
     let segments: Vec<&str> = path.split('/').collect();
-    if let Some(other) = stamped_package {
-        let shared = segments
-            .iter()
-            .zip(other.split('/'))
-            .take_while(|(a, b)| *a == b)
-            .count();
-        // More than a host: the version variable lives in the program's own repository.
-        if shared >= 2 && segments[0].contains('.') {
-            return segments[..shared].join("/");
-        }
-    }
     let root = match segments[0] {
-        "github.com" | "gitlab.com" | "bitbucket.org" | "codeberg.org" | "golang.org" => 3,
-        "gopkg.in" if segments.get(1).is_some_and(|s| has_gopkg_version(s)) => 2,
-        "gopkg.in" => 3,
+        "github.com" | "gitlab.com" | "bitbucket.org" | "codeberg.org" => Some(3),
+        "golang.org" if segments.get(1) == Some(&"x") => Some(3),
+        "gopkg.in" if segments.get(1).is_some_and(|s| has_gopkg_version(s)) => Some(2),
+        "gopkg.in" => Some(3),
         "k8s.io"
         | "sigs.k8s.io"
         | "go.etcd.io"
         | "go.uber.org"
         | "google.golang.org"
         | "go.opentelemetry.io"
-        | "honnef.co" => 2,
-        _ => segments.len(),
+        | "honnef.co" => Some(2),
+        _ => None,
     };
-    if segments.len() > root && (segments[0] != "golang.org" || segments[1] == "x") {
-        segments[..root].join("/")
-    } else {
-        path.to_string()
+    if let Some(other) = stamped_package {
+        let shared = segments
+            .iter()
+            .zip(other.split('/'))
+            .take_while(|(a, b)| *a == b)
+            .count();
+        // The version variable lives in the program's own repository only when the paths
+        // share at least that repository's root: Prometheus' exporters stamp
+        // github.com/prometheus/common/version, which shares only the owner.
+        let least = root.unwrap_or(2);
+        if shared >= least && shared < segments.len() && segments[0].contains('.') {
+            return segments[..shared].join("/");
+        }
+    }
+    match root {
+        Some(n) if segments.len() > n => segments[..n].join("/"),
+        _ => path.to_string(),
     }
 }
 
@@ -482,6 +485,18 @@ mod tests {
             ("example.com/a/cmd/b", Some("main"), "example.com/a/cmd/b"),
             ("example.com/a/cmd/b", None, "example.com/a/cmd/b"),
             ("github.com/x/y", None, "github.com/x/y"),
+            // A dependency's version package shares only the owner: the repository decides.
+            (
+                "github.com/prometheus/prometheus/cmd/prometheus",
+                Some("github.com/prometheus/common/version"),
+                "github.com/prometheus/prometheus",
+            ),
+            (
+                "github.com/prometheus/node_exporter",
+                Some("github.com/prometheus/common/version"),
+                "github.com/prometheus/node_exporter",
+            ),
+            ("golang.org/dl/go1.21", None, "golang.org/dl/go1.21"),
             ("main", None, "main"),
         ] {
             assert_eq!(module_of_package(path, stamped), want, "{path}");

@@ -23,6 +23,18 @@ pub struct BuildInput {
     pub priority: u8,
 }
 
+/// The namespace of an advisory id: its letters before the first dash (`GHSA`, `PYSEC`,
+/// `DSA`, `CVE`), or `#` for a bare number (the legacy npm advisories).
+pub fn namespace(id: &str) -> &str {
+    match id.split_once('-') {
+        Some((head, _)) if !head.is_empty() && head.bytes().all(|b| b.is_ascii_alphabetic()) => {
+            head
+        }
+        _ if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => "#",
+        _ => "other",
+    }
+}
+
 /// Builds the database image in memory (feeds are tens of MB; the result a few MB).
 pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>, Meta)> {
     let mut records: BTreeMap<String, AdvisoryRecord> = BTreeMap::new();
@@ -91,6 +103,7 @@ pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>
     // Per key and advisory, keep only the statements of the highest-priority input, once each.
     let mut entries_total = 0;
     let mut ecosystems = BTreeSet::new();
+    let mut coverage: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let keyed: Vec<(String, Vec<Entry>)> = by_key
         .into_iter()
         .map(|(key, list)| {
@@ -111,6 +124,12 @@ pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>
             entries_total += kept.len();
             if let Some(e) = kept.first() {
                 ecosystems.insert(e.affected.ecosystem.clone());
+            }
+            for e in &kept {
+                coverage
+                    .entry(e.affected.ecosystem.clone())
+                    .or_default()
+                    .insert(namespace(&e.id).to_string());
             }
             (key, kept)
         })
@@ -154,6 +173,10 @@ pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>
         packages: keyed.len(),
         entries: entries_total,
         ecosystems: ecosystems.into_iter().collect(),
+        coverage: coverage
+            .into_iter()
+            .map(|(eco, spaces)| (eco, spaces.into_iter().collect()))
+            .collect(),
         known_exploited: known_exploited.as_ref().map(|(c, source)| KevInfo {
             catalog_version: c.version.clone(),
             date_released: c.released.clone(),

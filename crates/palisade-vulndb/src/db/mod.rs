@@ -27,6 +27,8 @@
 mod build;
 mod read;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 pub use build::{build, BuildInput};
@@ -58,6 +60,12 @@ pub struct Meta {
     pub entries: usize,
     /// OSV ecosystems present (`Debian:12`, `PyPI`, ...), for "unknown release" warnings.
     pub ecosystems: Vec<String>,
+    /// Per ecosystem, the id namespaces of the advisories it holds (`PyPI` -> `GHSA`,
+    /// `PYSEC`): each feed names advisories in its own, so a later database that lacks one
+    /// covers less than this one did even where the ecosystem is still there. Empty in
+    /// databases built before it was kept.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub coverage: BTreeMap<String, Vec<String>>,
     /// CISA's known exploited vulnerabilities catalog, when the build had it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known_exploited: Option<KevInfo>,

@@ -11,7 +11,7 @@ use palisade_core::PackageType;
 use palisade_image::{Image, SourceRef};
 use palisade_scan::gate::{self, Filters};
 use palisade_scan::matching::{self, Matches};
-use palisade_scan::report::{self, DbInfo, Report};
+use palisade_scan::report::{self, files_not_read, DbInfo, Diagnostic, Report};
 use palisade_scan::sbom::{DocInfo, Subject};
 use palisade_vulndb::db::Database;
 
@@ -229,18 +229,29 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         let store = store::open(&args.store)?;
         store::save(&store, &s.image, &s.catalog, &s.matches, &s.db)?;
     }
-    let (findings, suppressed, mut warnings) =
+    let (findings, suppressed, gate_warnings) =
         gate::apply(&filters, s.matches.findings, &s.catalog.packages);
-    warnings.splice(0..0, s.image.diagnostics.iter().cloned());
-    warnings.splice(0..0, s.matches.warnings.iter().cloned());
+    let mut diagnostics = diagnostics(args, &s.image, &s.catalog);
+    diagnostics.extend(
+        s.matches
+            .warnings
+            .iter()
+            .chain(&gate_warnings)
+            .map(Diagnostic::warning),
+    );
     if !args.gate.offline {
-        warnings.extend(staleness(&s.db));
+        diagnostics.extend(staleness(&s.db).map(Diagnostic::warning));
     }
-    for w in &warnings {
-        eprintln!("palisade: warning: {w}");
+    // Files not read are in the report; they fail the scan only when asked to.
+    let failed = args.gate.strict && diagnostics.iter().any(Diagnostic::is_file_not_read);
+    for d in &diagnostics {
+        eprintln!("palisade: {}: {}", d.gravity.name(), d.text);
     }
-    for e in &s.catalog.errors {
-        eprintln!("palisade: error: {e}");
+    if failed {
+        eprintln!(
+            "palisade: error: {} not read (--strict)",
+            plural(files_not_read(&diagnostics), "file", "files")
+        );
     }
     let db_info = DbInfo {
         location: s.db.name().to_string(),
@@ -266,7 +277,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         },
         findings: &findings,
         suppressed: &suppressed,
-        warnings: &warnings,
+        diagnostics: &diagnostics,
+        failed,
         db: &db_info,
     };
     let doc = DocInfo {
@@ -276,13 +288,44 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     };
     let text = report::render(args.format, &report, &doc);
     output::write(args.output.as_deref(), text.as_bytes())?;
-    Ok(if !s.catalog.errors.is_empty() {
+    Ok(if failed {
         ExitCode::from(2)
     } else if !findings.is_empty() && args.gate.exit_code != 0 {
         ExitCode::from(args.gate.exit_code)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Files the scan could not read, errors first, each named inside the target as given
+/// (`TARGET:/sub/package-lock.json`).
+fn diagnostics(args: &ScanArgs, image: &Image, catalog: &Catalog) -> Vec<Diagnostic> {
+    let target = args.target.as_str();
+    let mut out: Vec<Diagnostic> = catalog
+        .errors
+        .iter()
+        .map(|e| Diagnostic::catalog_error(target, e))
+        .collect();
+    // An SBOM's notes are about its components, not about files.
+    if args.kind == ScanKind::Sbom {
+        out.extend(image.diagnostics.iter().map(Diagnostic::warning));
+        return out;
+    }
+    let root = match &image.source {
+        SourceRef::Rootfs { dir } => Some(dir.display().to_string()),
+        _ => None,
+    };
+    out.extend(
+        image
+            .diagnostics
+            .iter()
+            .map(|d| Diagnostic::read_problem(target, root.as_deref(), d)),
+    );
+    out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 pub fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {

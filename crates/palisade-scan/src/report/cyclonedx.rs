@@ -71,6 +71,16 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
         })
         .collect();
     bom["vulnerabilities"] = Value::Array(vulns);
+    // Files not read and warnings, as the document's own properties: `palisade:error` (a file
+    // whose packages are missing) and `palisade:warning`.
+    let said: Vec<Value> = r
+        .diagnostics
+        .iter()
+        .map(|d| json!({"name": format!("palisade:{}", d.gravity.name()), "value": d.text}))
+        .collect();
+    if !said.is_empty() {
+        bom["metadata"]["properties"] = Value::Array(said);
+    }
     bom
 }
 

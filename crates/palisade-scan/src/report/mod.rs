@@ -2,6 +2,7 @@
 //! (docs/scan-json.md), SARIF 2.1.0 or CycloneDX 1.5 with vulnerabilities.
 
 mod cyclonedx;
+mod diagnostics;
 mod json;
 mod sarif;
 mod table;
@@ -16,6 +17,8 @@ use palisade_vulndb::db::Meta;
 use crate::matching::Finding;
 use crate::sbom::{DocInfo, Subject};
 use crate::severity::Level;
+
+pub use diagnostics::{files_not_read, Diagnostic, Gravity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -78,7 +81,11 @@ pub struct Report<'a> {
     pub reference: String,
     pub findings: &'a [Finding],
     pub suppressed: &'a [Suppressed],
-    pub warnings: &'a [String],
+    /// Files not read and warnings, errors first.
+    pub diagnostics: &'a [Diagnostic],
+    /// The scan fails because of its diagnostics (files not read are fatal): its results are
+    /// not to be taken as complete.
+    pub failed: bool,
     pub db: &'a DbInfo,
 }
 
@@ -173,6 +180,15 @@ impl Report<'_> {
             },
             _ => format!("{} packages", t.name()),
         }
+    }
+
+    /// The texts of the diagnostics of one gravity.
+    pub fn said(&self, gravity: Gravity) -> Vec<&str> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.gravity == gravity)
+            .map(|d| d.text.as_str())
+            .collect()
     }
 
     /// Counts per severity, most severe first.

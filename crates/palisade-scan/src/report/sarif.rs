@@ -80,10 +80,37 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
                 "rules": rule_values,
             }},
             "originalUriBaseIds": {"ROOTPATH": {"uri": "file:///"}},
+            "invocations": [{
+                "executionSuccessful": !r.failed,
+                "toolExecutionNotifications": notifications(r),
+            }],
             "results": results,
             "properties": {"target": r.subject.name(), "database": r.db.location},
         }],
     })
+}
+
+/// Files not read and warnings, as the run's notifications: an `error` says the results may
+/// be incomplete (SARIF appendix I), and `executionSuccessful` is false only when they failed
+/// the scan.
+fn notifications(r: &Report<'_>) -> Vec<Value> {
+    r.diagnostics
+        .iter()
+        .map(|d| {
+            let mut n = json!({
+                "level": d.gravity.name(),
+                "message": {"text": d.text},
+            });
+            if let Some(path) = d.file_path() {
+                n["locations"] = json!([{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": path.trim_start_matches('/'), "uriBaseId": "ROOTPATH"},
+                    },
+                }]);
+            }
+            n
+        })
+        .collect()
 }
 
 fn level(l: Level) -> &'static str {

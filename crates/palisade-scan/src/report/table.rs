@@ -17,9 +17,6 @@ pub fn render(r: &Report<'_>) -> String {
         kev.map(|k| format!("; CISA KEV catalog {}", k.catalog_version))
             .unwrap_or_default()
     ));
-    for w in r.warnings {
-        out.push_str(&format!("WARNING: {w}\n"));
-    }
     for (name, _, findings) in r.targets() {
         let mut counts: Vec<String> = Vec::new();
         for level in Level::ALL.iter().rev() {
@@ -80,6 +77,17 @@ pub fn render(r: &Report<'_>) -> String {
         out.push_str(&format!(
             "\n{} finding(s) suppressed (ignore file, VEX or filters)\n",
             r.suppressed.len()
+        ));
+    }
+    // What the scan could not do, last, where a terminal leaves it in view.
+    if !r.diagnostics.is_empty() {
+        out.push('\n');
+    }
+    for d in r.diagnostics {
+        out.push_str(&format!(
+            "{}: {}\n",
+            d.gravity.name().to_uppercase(),
+            d.text
         ));
     }
     out

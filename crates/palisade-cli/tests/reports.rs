@@ -1,0 +1,158 @@
+//! What `palisade scan` reports besides findings, in every format: files it could not read,
+//! warnings, the summary line, findings nobody rated. Each test names the defect it pins.
+
+#![allow(clippy::unwrap_used)] // test helpers panic on setup failure by design
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{palisade, root, script, stderr, tempdir};
+
+/// A source tree with 27 findings (Django 3.2 and requests 2.19.0 pinned, PyPI advisories
+/// only, none rated) and a package-lock.json that does not parse.
+fn broken_tree(name: &str) -> PathBuf {
+    let dir = tempdir(name);
+    std::fs::write(
+        dir.join("requirements.txt"),
+        "django==3.2\nrequests==2.19.0\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("sub/package-lock.json"), "{\"packages\": [1,").unwrap();
+    dir
+}
+
+fn scan(target: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["scan", "fs", target.to_str().unwrap(), "--offline"];
+    args.extend_from_slice(extra);
+    palisade(&args, "")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stderr(out)))
+}
+
+/// A file that did not parse used to make the exit status 2 whatever the gate said, and was
+/// said only on stderr, as `/sub/package-lock.json`.
+#[test]
+fn files_not_read_are_in_every_report_and_do_not_override_the_gate() {
+    let dir = broken_tree("reports-unread");
+    let t = dir.to_str().unwrap();
+    let named = format!("{t}:/sub/package-lock.json: not a package-lock.json");
+
+    let out = scan(&dir, &["--exit-code", "3"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains(&format!("ERROR: {named}")), "{table}");
+    let out = scan(&dir, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let out = scan(&dir, &["--exit-code", "3", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let v = json(&out);
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].as_str().unwrap().starts_with(&named),
+        "{errors:?}"
+    );
+    assert_eq!(v["summary"]["filesNotRead"], 1);
+    assert_eq!(v["summary"]["findings"], 27);
+
+    // SARIF: a notification located at the file; the run completed.
+    let sarif = dir.join("report.sarif");
+    let out = scan(
+        &dir,
+        &[
+            "--exit-code",
+            "3",
+            "-f",
+            "sarif",
+            "-o",
+            sarif.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let check = Command::new("bash")
+        .arg(root().join("tests/tools/sarif-validate.sh"))
+        .arg(&sarif)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "SARIF invalid: {}", stderr(&check));
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    let invocation = &doc["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], true);
+    let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["level"], "error");
+    assert!(notes[0]["message"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with(&named));
+    assert_eq!(
+        notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "sub/package-lock.json"
+    );
+
+    // CycloneDX: a `palisade:error` property of the document, valid for the official schema.
+    let cdx = dir.join("report.cdx.json");
+    let out = scan(&dir, &["-f", "cyclonedx", "-o", cdx.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let venv = script("tests/tools/pyenv.sh");
+    let check = Command::new(venv.join("bin/python"))
+        .arg(root().join("tests/tools/validate-sbom.py"))
+        .arg("cyclonedx")
+        .arg(&cdx)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "CycloneDX invalid: {}",
+        stderr(&check)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&cdx).unwrap()).unwrap();
+    let props = doc["metadata"]["properties"].as_array().unwrap();
+    assert_eq!(props.len(), 1, "{props:?}");
+    assert_eq!(props[0]["name"], "palisade:error");
+    assert!(props[0]["value"].as_str().unwrap().starts_with(&named));
+
+    // --strict: fatal, as before, and the SARIF run says it did not complete.
+    let out = scan(
+        &dir,
+        &["--strict", "-f", "sarif", "-o", sarif.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 file not read (--strict)"),
+        "{}",
+        stderr(&out)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    assert_eq!(
+        doc["runs"][0]["invocations"][0]["executionSuccessful"],
+        false
+    );
+    let out = scan(&dir, &["--strict", "--exit-code", "3"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A file over the read limit is said by the reader (a path relative to the root) and by its
+/// cataloguer: one file not read, named inside the target both times.
+#[test]
+fn a_file_over_the_read_limit_is_one_file_not_read() {
+    let dir = broken_tree("reports-limit");
+    std::fs::remove_dir_all(dir.join("sub")).unwrap();
+    let t = dir.to_str().unwrap();
+    let out = scan(&dir, &["-f", "json", "--max-read-bytes", "8"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["summary"]["filesNotRead"], 1, "{v}");
+    let said = format!("{}{}", v["errors"], v["warnings"]);
+    assert!(said.contains(&format!("{t}:/requirements.txt: ")), "{said}");
+    assert!(!said.contains(&format!("{t}/requirements.txt")), "{said}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

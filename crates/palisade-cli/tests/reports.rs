@@ -156,3 +156,36 @@ fn a_file_over_the_read_limit_is_one_file_not_read() {
     assert!(!said.contains(&format!("{t}/requirements.txt")), "{said}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// On a terminal, warnings and files not read were printed twice: in the table and on stderr.
+#[test]
+fn a_table_on_a_terminal_says_each_diagnostic_once() {
+    let dir = broken_tree("reports-tty");
+    let t = dir.to_str().unwrap();
+    let said = format!("{t}:/sub/package-lock.json: not a package-lock.json");
+    // `script` gives the command a terminal for standard output and standard error.
+    let cmd = format!("{} scan fs {t} --offline", env!("CARGO_BIN_EXE_palisade"));
+    // The same cache and store as every other run of the binary here.
+    let mut script = Command::new("script");
+    for (k, v) in common::command().get_envs() {
+        if let Some(v) = v {
+            script.env(k, v);
+        }
+    }
+    let out = script
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(screen.matches(&said).count(), 1, "{screen}");
+    // Piped (CI logs, a report file): stderr still says it, beside the report.
+    let out = scan(&dir, &[]);
+    assert_eq!(stderr(&out).matches(&said).count(), 1, "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).matches(&said).count(),
+        1
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -244,8 +244,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     }
     // Files not read are in the report; they fail the scan only when asked to.
     let failed = args.gate.strict && diagnostics.iter().any(Diagnostic::is_file_not_read);
-    for d in &diagnostics {
-        eprintln!("palisade: {}: {}", d.gravity.name(), d.text);
+    // A table on the terminal already ends with them: said once, not twice.
+    let shown = args.format == report::Format::Table
+        && args.output.is_none()
+        && std::io::stdout().is_terminal();
+    if !shown {
+        for d in &diagnostics {
+            eprintln!("palisade: {}: {}", d.gravity.name(), d.text);
+        }
     }
     if failed {
         eprintln!(

@@ -189,3 +189,92 @@ fn a_table_on_a_terminal_says_each_diagnostic_once() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// OSV records (written from the OSV schema) rated every way a finding can be: a CVSS v3.1
+/// vector (CRITICAL for Django, MEDIUM for requests), only a CVSS v2 vector (not scored), and
+/// nothing at all. Returns the database built from them.
+fn rated_db(dir: &Path) -> PathBuf {
+    let osv = dir.join("osv");
+    std::fs::create_dir_all(&osv).unwrap();
+    let record = |id: &str, cve: &str, name: &str, fixed: &str, severity: &str| {
+        let text = format!(
+            r#"{{"id":"{id}","modified":"2024-01-01T00:00:00Z","aliases":["{cve}"],"summary":"{id}",{severity}
+ "affected":[{{"package":{{"ecosystem":"PyPI","name":"{name}"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"{fixed}"}}]}}]}}]}}"#
+        );
+        std::fs::write(osv.join(format!("{id}.json")), text).unwrap();
+    };
+    record(
+        "PYSEC-9999-1",
+        "CVE-2099-0001",
+        "django",
+        "3.2.1",
+        r#""severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],"#,
+    );
+    record(
+        "PYSEC-9999-2",
+        "CVE-2099-0002",
+        "django",
+        "3.2.2",
+        r#""severity":[{"type":"CVSS_V2","score":"AV:N/AC:L/Au:N/C:P/I:P/A:P"}],"#,
+    );
+    record("PYSEC-9999-3", "CVE-2099-0003", "django", "3.2.3", "");
+    record(
+        "PYSEC-9999-4",
+        "CVE-2099-0004",
+        "requests",
+        "2.20.0",
+        r#""severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N"}],"#,
+    );
+    let db = dir.join("rated.db");
+    let out = palisade(
+        &[
+            "db",
+            "build",
+            "--from",
+            osv.to_str().unwrap(),
+            "-o",
+            db.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    db
+}
+
+/// A table report ended with its last target's findings: nothing said how many targets,
+/// packages and findings of each severity there were, or what was left out.
+#[test]
+fn a_table_ends_with_a_summary_line() {
+    let dir = broken_tree("reports-summary");
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    std::fs::write(dir.join("app/requirements.txt"), "requests==2.19.0\n").unwrap();
+    let ignore = dir.join("ignore");
+    std::fs::write(&ignore, "CVE-2099-0003\n").unwrap();
+    let db = rated_db(&dir.join("db"));
+    let base = [
+        "--db",
+        db.to_str().unwrap(),
+        "--ignorefile",
+        ignore.to_str().unwrap(),
+    ];
+    let out = scan(&dir, &base);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        table.lines().last().unwrap(),
+        "2 targets, 3 packages, 4 findings (1 CRITICAL, 2 MEDIUM, 1 not rated), 1 suppressed, 1 file not read",
+        "{table}"
+    );
+    // Singular, and nothing found.
+    std::fs::remove_dir_all(dir.join("sub")).unwrap();
+    std::fs::remove_dir_all(dir.join("app")).unwrap();
+    std::fs::write(dir.join("requirements.txt"), "requests==2.31.0\n").unwrap();
+    let out = scan(&dir, &base);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        table.lines().last().unwrap(),
+        "1 target, 1 package, 0 findings, 0 suppressed, 0 files not read",
+        "{table}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -90,5 +90,47 @@ pub fn render(r: &Report<'_>) -> String {
             d.text
         ));
     }
+    out.push('\n');
+    out.push_str(&summary(r));
+    out.push('\n');
     out
+}
+
+/// The last line: `3 targets, 412 packages, 64 findings (2 CRITICAL, 5 HIGH, 40 not rated),
+/// 2 suppressed, 1 file not read`.
+pub(super) fn summary(r: &Report<'_>) -> String {
+    let by: Vec<String> = r
+        .by_severity()
+        .into_iter()
+        .map(|(level, n)| format!("{n} {}", label(level)))
+        .collect();
+    format!(
+        "{}, {}, {}{}, {} suppressed, {}",
+        count(r.targets().len(), "target", "targets"),
+        count(r.subject.catalog.packages.len(), "package", "packages"),
+        count(r.findings.len(), "finding", "findings"),
+        if by.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", by.join(", "))
+        },
+        r.suppressed.len(),
+        count(
+            super::files_not_read(r.diagnostics),
+            "file not read",
+            "files not read"
+        ),
+    )
+}
+
+/// A level as the table says it: findings no one rated are "not rated", not an UNKNOWN level.
+fn label(level: Level) -> &'static str {
+    match level {
+        Level::Unknown => "not rated",
+        l => l.name(),
+    }
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

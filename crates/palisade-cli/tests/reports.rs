@@ -278,3 +278,63 @@ fn a_table_ends_with_a_summary_line() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Most Go and Python findings here have no severity: the table said `UNKNOWN`, as if it were a
+/// level, and nothing said why.
+#[test]
+fn unrated_findings_say_why() {
+    let dir = broken_tree("reports-unrated");
+    let db = rated_db(&dir.join("db"));
+    let out = scan(&dir, &["--db", db.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("Total: 4 (CRITICAL: 1, MEDIUM: 1, not rated: 2)"),
+        "{table}"
+    );
+    let severity = |id: &str| -> String {
+        let row = table.lines().find(|l| l.contains(id)).unwrap();
+        let cols: Vec<&str> = row.split("  ").filter(|c| !c.is_empty()).collect();
+        cols[4].trim().to_string()
+    };
+    assert_eq!(severity("CVE-2099-0001"), "CRITICAL");
+    assert_eq!(severity("CVE-2099-0002"), "not rated");
+    assert_eq!(severity("CVE-2099-0003"), "not rated");
+    assert!(!table.contains("UNKNOWN"), "{table}");
+    for line in [
+        "not rated (only a CVSS v2 vector, which is not scored): 1",
+        "not rated (no CVSS or vendor severity in the advisories): 1",
+    ] {
+        assert!(table.lines().any(|l| l == line), "{line}: {table}");
+    }
+
+    // JSON keeps UNKNOWN and says why beside it.
+    let out = scan(&dir, &["--db", db.to_str().unwrap(), "-f", "json"]);
+    let v = json(&out);
+    let findings = v["results"][0]["findings"].as_array().unwrap();
+    let reason = |id: &str| {
+        let f = findings.iter().find(|f| f["id"] == id).unwrap();
+        (f["severity"].clone(), f.get("severity_reason").cloned())
+    };
+    assert_eq!(
+        reason("CVE-2099-0001"),
+        (serde_json::json!("CRITICAL"), None)
+    );
+    assert_eq!(
+        reason("CVE-2099-0002"),
+        (
+            serde_json::json!("UNKNOWN"),
+            Some(serde_json::json!(
+                "only a CVSS v2 vector, which is not scored"
+            ))
+        )
+    );
+    assert_eq!(
+        reason("CVE-2099-0003").1,
+        Some(serde_json::json!(
+            "no CVSS or vendor severity in the advisories"
+        ))
+    );
+    assert_eq!(v["summary"]["bySeverity"]["UNKNOWN"], 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -134,7 +134,11 @@ fn ratings(f: &Finding) -> Vec<Value> {
         out.push(rating);
     }
     if out.is_empty() {
-        out.push(json!({"severity": severity(f.severity), "method": "other"}));
+        let mut rating = json!({"severity": severity(f.severity), "method": "other"});
+        if let Some(why) = super::unrated_reason(f) {
+            rating["justification"] = json!(format!("not rated: {why}"));
+        }
+        out.push(rating);
     }
     out
 }

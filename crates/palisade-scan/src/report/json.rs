@@ -28,6 +28,9 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
                 .map(|f| {
                     let p = &r.subject.catalog.packages[f.package];
                     let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
+                    if let Some(why) = super::unrated_reason(f) {
+                        v["severity_reason"] = json!(why);
+                    }
                     let mut pkg = json!({
                         "name": p.name,
                         "version": p.version,

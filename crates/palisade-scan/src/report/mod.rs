@@ -208,6 +208,21 @@ impl Report<'_> {
     }
 }
 
+/// Why a finding has no severity (`UNKNOWN`), as reports say it: `not rated (REASON)`. `None`
+/// for a rated finding.
+pub fn unrated_reason(f: &Finding) -> Option<&'static str> {
+    if f.severity != Level::Unknown {
+        return None;
+    }
+    Some(if f.cvss.is_empty() {
+        "no CVSS or vendor severity in the advisories"
+    } else if f.cvss.iter().all(|c| c.version == "2") {
+        "only a CVSS v2 vector, which is not scored"
+    } else {
+        "no CVSS vector in the advisories could be scored"
+    })
+}
+
 /// Renders the report in `format`.
 pub fn render(format: Format, report: &Report<'_>, doc: &DocInfo) -> String {
     let pretty = |v: &serde_json::Value| {

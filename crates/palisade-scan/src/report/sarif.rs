@@ -52,7 +52,9 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
                 "rank": rank(f),
                 "message": {"text": format!(
                     "Package: {}\nInstalled: {}\nFixed: {}\nStatus: {}\nSeverity: {}\nVulnerability: {}",
-                    p.name, p.version, f.fixed.as_deref().unwrap_or("none"), f.status.name(), f.severity, f.id
+                    p.name, p.version, f.fixed.as_deref().unwrap_or("none"), f.status.name(),
+                    super::unrated_reason(f).map_or_else(|| f.severity.to_string(), |why| format!("not rated ({why})")),
+                    f.id
                 )},
                 "locations": [{
                     "physicalLocation": {

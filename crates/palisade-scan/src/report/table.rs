@@ -22,7 +22,7 @@ pub fn render(r: &Report<'_>) -> String {
         for level in Level::ALL.iter().rev() {
             let k = findings.iter().filter(|f| f.severity == *level).count();
             if k > 0 {
-                counts.push(format!("{level}: {k}"));
+                counts.push(format!("{}: {k}", label(*level)));
             }
         }
         let exploited = crate::exploited::count(findings.iter().copied());
@@ -51,7 +51,7 @@ pub fn render(r: &Report<'_>) -> String {
         }
         header.extend(["STATUS".into(), "TITLE".into()]);
         let mut rows: Vec<Vec<String>> = vec![header];
-        for f in findings {
+        for f in &findings {
             let p = &r.subject.catalog.packages[f.package];
             let title: String = f.title.as_deref().unwrap_or("").chars().take(60).collect();
             let mut row = vec![
@@ -59,7 +59,7 @@ pub fn render(r: &Report<'_>) -> String {
                 p.version.clone(),
                 f.fixed.clone().unwrap_or_default(),
                 f.id.clone(),
-                f.severity.to_string(),
+                label(f.severity).to_string(),
             ];
             if kev.is_some() {
                 row.push(match &f.known_exploited {
@@ -72,6 +72,17 @@ pub fn render(r: &Report<'_>) -> String {
             rows.push(row);
         }
         out.push_str(&crate::columns::render(&rows));
+        // Why the unrated are, once per reason.
+        let mut reasons: Vec<(&str, usize)> = Vec::new();
+        for why in findings.iter().filter_map(|f| super::unrated_reason(f)) {
+            match reasons.iter_mut().find(|(r, _)| *r == why) {
+                Some((_, n)) => *n += 1,
+                None => reasons.push((why, 1)),
+            }
+        }
+        for (why, n) in reasons {
+            out.push_str(&format!("not rated ({why}): {n}\n"));
+        }
     }
     if !r.suppressed.is_empty() {
         out.push_str(&format!(

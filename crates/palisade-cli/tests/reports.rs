@@ -338,3 +338,102 @@ fn unrated_findings_say_why() {
     assert_eq!(v["summary"]["bySeverity"]["UNKNOWN"], 2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The only age warning was the database's build time: a database built today from a 2023
+/// Debian OVAL pack said nothing, and a current bookworm showed no findings without a reason.
+#[test]
+fn each_feed_says_how_old_its_data_is() {
+    let dir = broken_tree("reports-feed-age");
+    // A pack as GitHub's archives are: every member dated by the upstream commit (2020-01-02).
+    let pack = dir.join("advisories.tar.gz");
+    let st = Command::new("python3")
+        .args([
+            "-c",
+            r#"
+import io, sys, tarfile
+record = b'{"id":"PYSEC-9999-5","modified":"2020-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"django"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.2.5"}]}]}]}'
+with tarfile.open(sys.argv[1], 'w:gz') as t:
+    for name in ['db-main/', 'db-main/PYSEC-9999-5.json']:
+        info = tarfile.TarInfo(name)
+        info.mtime = 1577923200  # 2020-01-02T00:00:00Z
+        if name.endswith('/'):
+            info.type = tarfile.DIRTYPE
+            t.addfile(info)
+        else:
+            info.size = len(record)
+            t.addfile(info, io.BytesIO(record))
+"#,
+            pack.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let db = dir.join("pack.db");
+    let out = palisade(
+        &[
+            "db",
+            "build",
+            "--from",
+            pack.to_str().unwrap(),
+            "-o",
+            db.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (out, v) = {
+        let out = palisade(
+            &[
+                "scan",
+                "fs",
+                dir.to_str().unwrap(),
+                "--db",
+                db.to_str().unwrap(),
+                "-f",
+                "json",
+            ],
+            "",
+        );
+        let v = json(&out);
+        (out, v)
+    };
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(v["database"]["sources"][0]["dataDate"], "2020-01-02");
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    // One warning for the feed (the database itself was built just now).
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("the advisories feed's data is from 2020-01-02 ("),
+        "{warnings:?}"
+    );
+    // --offline accepts it; the table still says the date.
+    let out = scan(&dir, &["--db", db.to_str().unwrap()]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("\nFeed data: advisories 2020-01-02\n"),
+        "{table}"
+    );
+    assert!(!table.contains("WARNING"), "{table}");
+
+    // The built-in snapshot: its Debian OVAL pack is from 2023-07-14, said once.
+    let out = palisade(&["scan", "fs", dir.to_str().unwrap(), "-f", "json"], "");
+    let v = json(&out);
+    let sources = v["database"]["sources"].as_array().unwrap();
+    let oval = sources
+        .iter()
+        .find(|s| s["formats"][0] == "debian-oval")
+        .unwrap();
+    assert_eq!(oval["dataDate"], "2023-07-14");
+    let said = v["warnings"].to_string();
+    assert_eq!(
+        said.matches("feed's data is from 2023-07-14").count(),
+        1,
+        "{said}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

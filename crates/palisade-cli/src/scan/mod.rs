@@ -111,20 +111,46 @@ fn matched(
     })
 }
 
-/// A database older than this many days gets a warning: advisories published since are
-/// missing, and a clean result means less.
+/// A database, or a feed's data, older than this many days gets a warning: advisories
+/// published since are missing, and a clean result means less.
 const STALE_DAYS: i64 = 7;
 
-fn staleness(db: &Database) -> Option<String> {
+/// One warning per feed whose data is older than `STALE_DAYS` (a database built today from a
+/// 2023 pack still misses everything since 2023); for a database that records no feed's data
+/// date, one about when it was built.
+fn staleness(db: &Database) -> Vec<String> {
+    let now = palisade_core::time::now_secs();
+    let dated: Vec<(String, &str)> = db
+        .meta()
+        .sources
+        .iter()
+        .filter_map(|s| Some((report::feed_name(&s.location), s.data_date.as_deref()?)))
+        .collect();
+    if !dated.is_empty() {
+        return dated
+            .into_iter()
+            .filter_map(|(feed, date)| {
+                let days = palisade_core::time::days_since(date, now)?;
+                (days > STALE_DAYS).then(|| {
+                    format!(
+                        "the {feed} feed's data is from {date} ({days} days ago): its advisories published since then are missing; run `palisade db update`, or pass --offline to accept it"
+                    )
+                })
+            })
+            .collect();
+    }
     let built = &db.meta().built;
-    let days = palisade_core::time::days_since(built, palisade_core::time::now_secs())?;
-    (days > STALE_DAYS).then(|| {
-        format!(
-            "the vulnerability database ({}) was built {} days ago ({built}): advisories published since then are missing; run `palisade db update`, or pass --offline to accept it",
-            db.name(),
-            days
-        )
-    })
+    let Some(days) = palisade_core::time::days_since(built, now) else {
+        return Vec::new();
+    };
+    if days <= STALE_DAYS {
+        return Vec::new();
+    }
+    vec![format!(
+        "the vulnerability database ({}) was built {} days ago ({built}): advisories published since then are missing; run `palisade db update`, or pass --offline to accept it",
+        db.name(),
+        days
+    )]
 }
 
 /// Largest SBOM document read.
@@ -240,7 +266,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             .map(Diagnostic::warning),
     );
     if !args.gate.offline {
-        diagnostics.extend(staleness(&s.db).map(Diagnostic::warning));
+        diagnostics.extend(staleness(&s.db).into_iter().map(Diagnostic::warning));
     }
     // Files not read are in the report; they fail the scan only when asked to.
     let failed = args.gate.strict && diagnostics.iter().any(Diagnostic::is_file_not_read);

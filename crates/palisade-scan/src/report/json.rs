@@ -81,7 +81,13 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
         .meta
         .sources
         .iter()
-        .map(|s| json!({"location": s.location, "formats": s.formats, "sha256": s.sha256, "commit": s.commit}))
+        .map(|s| {
+            let mut v = json!({"location": s.location, "formats": s.formats, "sha256": s.sha256, "commit": s.commit});
+            if let Some(d) = &s.data_date {
+                v["dataDate"] = json!(d);
+            }
+            v
+        })
         .collect();
     let mut database = json!({
         "location": r.db.location,

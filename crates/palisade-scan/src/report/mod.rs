@@ -208,6 +208,21 @@ impl Report<'_> {
     }
 }
 
+/// A feed as reports name it: its input's file name without the archive suffix
+/// (`feeds/pypa/pypa-advisory-database.tar.zst` is `pypa-advisory-database`).
+pub fn feed_name(location: &str) -> String {
+    let file = location
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(location);
+    [".tar.zst", ".tar.gz", ".tgz"]
+        .iter()
+        .find_map(|s| file.strip_suffix(s))
+        .unwrap_or(file)
+        .to_string()
+}
+
 /// Why a finding has no severity (`UNKNOWN`), as reports say it: `not rated (REASON)`. `None`
 /// for a rated finding.
 pub fn unrated_reason(f: &Finding) -> Option<&'static str> {

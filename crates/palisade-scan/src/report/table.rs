@@ -17,6 +17,19 @@ pub fn render(r: &Report<'_>) -> String {
         kev.map(|k| format!("; CISA KEV catalog {}", k.catalog_version))
             .unwrap_or_default()
     ));
+    // How old each feed's data is: a database built today can hold a feed from years ago.
+    let dated: Vec<String> =
+        r.db.meta
+            .sources
+            .iter()
+            .filter_map(|s| {
+                let date = s.data_date.as_ref()?;
+                Some(format!("{} {date}", super::feed_name(&s.location)))
+            })
+            .collect();
+    if !dated.is_empty() {
+        out.push_str(&format!("Feed data: {}\n", dated.join(", ")));
+    }
     for (name, _, findings) in r.targets() {
         let mut counts: Vec<String> = Vec::new();
         for level in Level::ALL.iter().rev() {

@@ -67,9 +67,14 @@ impl Diagnostic {
                 text: format!("{target}: {message}"),
             };
         };
-        let inside = match root {
-            Some(r) if layer.is_none() => path.strip_prefix(r).unwrap_or(path),
-            _ => path,
+        // The root joined to the path (`ROOT/sub`), or the path alone; never a name that
+        // merely begins like the root (`application.lock` under the root `app`).
+        let inside = match root.filter(|_| layer.is_none()) {
+            Some(r) => match path.strip_prefix(r) {
+                Some(rest) if r.ends_with('/') || rest.starts_with('/') => rest,
+                _ => path,
+            },
+            None => path,
         };
         let path = format!("/{}", inside.trim_start_matches('/'));
         let reason = match layer {
@@ -170,6 +175,8 @@ mod tests {
                 format!("{root}:/etc/secret: Permission denied; skipped")
             );
         }
+        let d = Diagnostic::read_problem("app", Some("app"), "application.lock: 9 bytes; not read");
+        assert_eq!(d.path.as_deref(), Some("/application.lock"));
         let d = Diagnostic::read_problem("/", Some("/"), "/proc/1: Permission denied; skipped");
         assert_eq!(d.text, "/:/proc/1: Permission denied; skipped");
     }

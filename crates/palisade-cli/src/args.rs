@@ -294,6 +294,11 @@ pub struct GateArgs {
     /// OpenVEX document; not_affected and fixed statements suppress findings. Repeatable.
     #[arg(long, value_name = "FILE")]
     pub vex: Vec<PathBuf>,
+    /// Files that could not be read (a broken lock file, an unreadable package database) fail
+    /// the scan with status 2. Without it they are reported in the output and the exit status
+    /// is the gate's.
+    #[arg(long)]
+    pub strict: bool,
     /// Working offline: no warning that the database is more than a week old. (Scans never
     /// download; the database in use is local or built in.)
     #[arg(long)]

@@ -949,3 +949,79 @@ fn concurrent_scans_share_the_cache_safely() {
         3
     );
 }
+
+/// A registry walk failed an image (exit 2, its findings unreported) for one lock file that
+/// did not parse, whatever the gate said.
+#[test]
+fn a_registry_walk_reports_files_not_read_and_keeps_the_gate() {
+    let tmp = tempdir("registry-unread");
+    let layout = tmp.join("layout");
+    // One layer: Django 3.2 pinned (findings) and a package-lock.json that does not parse.
+    let st = Command::new("python3")
+        .args([
+            "-c",
+            r#"
+import hashlib, io, json, os, sys, tarfile
+out = sys.argv[1]
+os.makedirs(out + '/blobs/sha256')
+def blob(data):
+    d = hashlib.sha256(data).hexdigest()
+    open(out + '/blobs/sha256/' + d, 'wb').write(data)
+    return 'sha256:' + d, len(data)
+layer = io.BytesIO()
+with tarfile.open(fileobj=layer, mode='w') as t:
+    for name, data in [('app/requirements.txt', b'django==3.2\n'), ('app/package-lock.json', b'{"packages": [1,')]:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+layer_digest, layer_size = blob(layer.getvalue())
+config = json.dumps({'architecture': 'amd64', 'os': 'linux', 'rootfs': {'type': 'layers', 'diff_ids': [layer_digest]}}).encode()
+config_digest, config_size = blob(config)
+manifest = json.dumps({'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.manifest.v1+json',
+    'config': {'mediaType': 'application/vnd.oci.image.config.v1+json', 'digest': config_digest, 'size': config_size},
+    'layers': [{'mediaType': 'application/vnd.oci.image.layer.v1.tar', 'digest': layer_digest, 'size': layer_size}]}).encode()
+manifest_digest, manifest_size = blob(manifest)
+json.dump({'schemaVersion': 2, 'manifests': [{'mediaType': 'application/vnd.oci.image.manifest.v1+json',
+    'digest': manifest_digest, 'size': manifest_size, 'annotations': {'org.opencontainers.image.ref.name': 'test'}}]},
+    open(out + '/index.json', 'w'))
+json.dump({'imageLayoutVersion': '1.0.0'}, open(out + '/oci-layout', 'w'))
+"#,
+            layout.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let registry = Registry::start(&tmp, "");
+    let r = registry.addr.clone();
+    push(&layout, &format!("{r}/apps/lock:latest"), None);
+    let cache = tmp.join("cache");
+    let store = tmp.join("store.db");
+    let env = [
+        ("PALISADE_CACHE_DIR", cache.to_str().unwrap()),
+        ("PALISADE_STORE", store.to_str().unwrap()),
+    ];
+    let walk = |extra: &[&str]| {
+        let mut args = vec!["scan", "registry", r.as_str(), "--insecure", "--offline"];
+        args.extend_from_slice(extra);
+        palisade_with(&args, &tmp, &env)
+    };
+    let said = format!("{r}/apps/lock:latest:/app/package-lock.json: not a package-lock.json");
+    let out = walk(&["-f", "json", "--exit-code", "3"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(line["error"].is_null(), "{line}");
+    assert!(line["findings"].as_u64().unwrap() > 10, "{line}");
+    let errors = line["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{line}");
+    assert!(errors[0].as_str().unwrap().starts_with(&said), "{line}");
+    let out = walk(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(", 1 file not read\n"), "{text}");
+    assert!(stderr(&out).contains(&said), "{}", stderr(&out));
+    // --strict: fatal.
+    let out = walk(&["--strict", "--exit-code", "3"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    drop(registry);
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

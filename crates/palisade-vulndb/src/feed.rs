@@ -237,12 +237,15 @@ pub fn import_file_filtered(
             }
             None => unknown.push(name.to_string()),
         };
-    let commit = if pack::is_pack(&shown) {
+    let (commit, data_date) = if pack::is_pack(&shown) {
         let wanted = |name: &str| feed_like_member(name) && member(name);
-        pack::for_each_member(path, wanted, |name, data| {
+        let newest = pack::read_members(path, wanted, |name, data| {
             seen(name, format!("{file_name}:{name}"), data, &mut import)
         })?;
-        pack::commit(path)
+        (
+            pack::commit(path),
+            (newest > 0).then(|| palisade_core::time::date(newest)),
+        )
     } else {
         let mut data = Vec::new();
         std::fs::File::open(path)
@@ -256,7 +259,8 @@ pub fn import_file_filtered(
             });
         }
         seen(&file_name, file_name.clone(), &data, &mut import);
-        None
+        // A lone file's modification time says when it was copied, not how old its data is.
+        (None, None)
     };
     // Files the importers do not read are reported in bulk: a pack of Markdown advisories
     // (RustSec's native format) should not become a thousand lines.
@@ -289,6 +293,7 @@ pub fn import_file_filtered(
             sha256,
             bytes,
             commit,
+            data_date,
             records,
             skipped,
             skipped_examples: import.skipped.iter().take(20).cloned().collect(),

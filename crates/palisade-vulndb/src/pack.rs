@@ -33,19 +33,32 @@ fn open(pack: &Path) -> std::io::Result<Box<dyn Read>> {
 pub fn for_each_member(
     pack: &Path,
     wanted: impl Fn(&str) -> bool,
-    mut f: impl FnMut(&str, &[u8]),
+    f: impl FnMut(&str, &[u8]),
 ) -> Result<(), FeedError> {
+    read_members(pack, wanted, f).map(|_| ())
+}
+
+/// `for_each_member`, returning the newest modification time of the pack's regular members
+/// (seconds since the epoch; 0 when none has one): for `git archive` packs and GitHub's
+/// archives, the upstream commit's time, which is how old the feed's data is.
+pub fn read_members(
+    pack: &Path,
+    wanted: impl Fn(&str) -> bool,
+    mut f: impl FnMut(&str, &[u8]),
+) -> Result<u64, FeedError> {
     let shown = pack.display().to_string();
     let io = |source| FeedError::Io {
         path: shown.clone(),
         source,
     };
     let mut archive = tar::Archive::new(open(pack).map_err(io)?);
+    let mut newest = 0;
     for entry in archive.entries().map_err(io)? {
         let mut entry = entry.map_err(io)?;
         if !entry.header().entry_type().is_file() {
             continue;
         }
+        newest = newest.max(entry.header().mtime().unwrap_or(0));
         let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         if !wanted(&path) {
             continue;
@@ -64,7 +77,7 @@ pub fn for_each_member(
             .map_err(io)?;
         f(&path, &buf);
     }
-    Ok(())
+    Ok(newest)
 }
 
 /// The upstream commit a `git archive` pack records in its pax global header (what

@@ -11,7 +11,7 @@ use palisade_core::PackageType;
 use palisade_image::{Image, SourceRef};
 use palisade_scan::gate::{self, Filters};
 use palisade_scan::matching::{self, Matches};
-use palisade_scan::report::{self, DbInfo, Report};
+use palisade_scan::report::{self, files_not_read, DbInfo, Diagnostic, Report};
 use palisade_scan::sbom::{DocInfo, Subject};
 use palisade_vulndb::db::Database;
 
@@ -111,20 +111,46 @@ fn matched(
     })
 }
 
-/// A database older than this many days gets a warning: advisories published since are
-/// missing, and a clean result means less.
+/// A database, or a feed's data, older than this many days gets a warning: advisories
+/// published since are missing, and a clean result means less.
 const STALE_DAYS: i64 = 7;
 
-fn staleness(db: &Database) -> Option<String> {
+/// One warning per feed whose data is older than `STALE_DAYS` (a database built today from a
+/// 2023 pack still misses everything since 2023); for a database that records no feed's data
+/// date, one about when it was built.
+fn staleness(db: &Database) -> Vec<String> {
+    let now = palisade_core::time::now_secs();
+    let dated: Vec<(String, &str)> = db
+        .meta()
+        .sources
+        .iter()
+        .filter_map(|s| Some((report::feed_name(&s.location), s.data_date.as_deref()?)))
+        .collect();
+    if !dated.is_empty() {
+        return dated
+            .into_iter()
+            .filter_map(|(feed, date)| {
+                let days = palisade_core::time::days_since(date, now)?;
+                (days > STALE_DAYS).then(|| {
+                    format!(
+                        "the {feed} feed's data is from {date} ({days} days ago): its advisories published since then are missing; run `palisade db update`, or pass --offline to accept it"
+                    )
+                })
+            })
+            .collect();
+    }
     let built = &db.meta().built;
-    let days = palisade_core::time::days_since(built, palisade_core::time::now_secs())?;
-    (days > STALE_DAYS).then(|| {
-        format!(
-            "the vulnerability database ({}) was built {} days ago ({built}): advisories published since then are missing; run `palisade db update`, or pass --offline to accept it",
-            db.name(),
-            days
-        )
-    })
+    let Some(days) = palisade_core::time::days_since(built, now) else {
+        return Vec::new();
+    };
+    if days <= STALE_DAYS {
+        return Vec::new();
+    }
+    vec![format!(
+        "the vulnerability database ({}) was built {} days ago ({built}): advisories published since then are missing; run `palisade db update`, or pass --offline to accept it",
+        db.name(),
+        days
+    )]
 }
 
 /// Largest SBOM document read.
@@ -229,18 +255,35 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         let store = store::open(&args.store)?;
         store::save(&store, &s.image, &s.catalog, &s.matches, &s.db)?;
     }
-    let (findings, suppressed, mut warnings) =
+    let (findings, suppressed, gate_warnings) =
         gate::apply(&filters, s.matches.findings, &s.catalog.packages);
-    warnings.splice(0..0, s.image.diagnostics.iter().cloned());
-    warnings.splice(0..0, s.matches.warnings.iter().cloned());
+    let mut diagnostics = diagnostics(args, &s.image, &s.catalog);
+    diagnostics.extend(
+        s.matches
+            .warnings
+            .iter()
+            .chain(&gate_warnings)
+            .map(Diagnostic::warning),
+    );
     if !args.gate.offline {
-        warnings.extend(staleness(&s.db));
+        diagnostics.extend(staleness(&s.db).into_iter().map(Diagnostic::warning));
     }
-    for w in &warnings {
-        eprintln!("palisade: warning: {w}");
+    // Files not read are in the report; they fail the scan only when asked to.
+    let failed = args.gate.strict && diagnostics.iter().any(Diagnostic::is_file_not_read);
+    // A table on the terminal already ends with them: said once, not twice.
+    let shown = args.format == report::Format::Table
+        && args.output.is_none()
+        && std::io::stdout().is_terminal();
+    if !shown {
+        for d in &diagnostics {
+            eprintln!("palisade: {}: {}", d.gravity.name(), d.text);
+        }
     }
-    for e in &s.catalog.errors {
-        eprintln!("palisade: error: {e}");
+    if failed {
+        eprintln!(
+            "palisade: error: {} not read (--strict)",
+            plural(files_not_read(&diagnostics), "file", "files")
+        );
     }
     let db_info = DbInfo {
         location: s.db.name().to_string(),
@@ -266,7 +309,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         },
         findings: &findings,
         suppressed: &suppressed,
-        warnings: &warnings,
+        diagnostics: &diagnostics,
+        failed,
         db: &db_info,
     };
     let doc = DocInfo {
@@ -276,13 +320,44 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     };
     let text = report::render(args.format, &report, &doc);
     output::write(args.output.as_deref(), text.as_bytes())?;
-    Ok(if !s.catalog.errors.is_empty() {
+    Ok(if failed {
         ExitCode::from(2)
     } else if !findings.is_empty() && args.gate.exit_code != 0 {
         ExitCode::from(args.gate.exit_code)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Files the scan could not read, errors first, each named inside the target as given
+/// (`TARGET:/sub/package-lock.json`).
+fn diagnostics(args: &ScanArgs, image: &Image, catalog: &Catalog) -> Vec<Diagnostic> {
+    let target = args.target.as_str();
+    let mut out: Vec<Diagnostic> = catalog
+        .errors
+        .iter()
+        .map(|e| Diagnostic::catalog_error(target, e))
+        .collect();
+    // An SBOM's notes are about its components, not about files.
+    if args.kind == ScanKind::Sbom {
+        out.extend(image.diagnostics.iter().map(Diagnostic::warning));
+        return out;
+    }
+    let root = match &image.source {
+        SourceRef::Rootfs { dir } => Some(dir.display().to_string()),
+        _ => None,
+    };
+    out.extend(
+        image
+            .diagnostics
+            .iter()
+            .map(|d| Diagnostic::read_problem(target, root.as_deref(), d)),
+    );
+    out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 pub fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {

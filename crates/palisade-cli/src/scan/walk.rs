@@ -8,6 +8,7 @@ use palisade_image::registry::{self, ImageName};
 use palisade_image::SourceRef;
 use palisade_scan::gate::{self, Filters};
 use palisade_scan::matching;
+use palisade_scan::report::Diagnostic;
 use palisade_scan::severity::Level;
 
 use crate::args::ScanArgs;
@@ -43,6 +44,11 @@ struct Outcome {
     packages: usize,
     /// Reported findings (after the filters) by severity, highest first.
     counts: Vec<(Level, usize)>,
+    /// Files of the image that could not be read, named inside it: reported, fatal only with
+    /// --strict.
+    unread: Vec<String>,
+    /// Distinct files among them.
+    unread_files: usize,
     error: Option<String>,
 }
 
@@ -74,6 +80,8 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
                     digest: None,
                     packages: 0,
                     counts: Vec::new(),
+                    unread: Vec::new(),
+                    unread_files: 0,
                     error: Some(e.to_string()),
                 });
                 continue;
@@ -94,8 +102,22 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
                 let image = palisade_image::read_image(&SourceRef::Registry { name }, &opts)?;
                 let catalog = palisade_catalog::catalog(&image.files);
                 let matches = matching::match_catalog(&database, &catalog, &today)?;
-                for w in image.diagnostics.iter().chain(&matches.warnings) {
+                for w in &matches.warnings {
                     eprintln!("palisade: warning: {shown}: {w}");
+                }
+                let unread: Vec<Diagnostic> = catalog
+                    .errors
+                    .iter()
+                    .map(|e| Diagnostic::catalog_error(&shown, e))
+                    .chain(
+                        image
+                            .diagnostics
+                            .iter()
+                            .map(|d| Diagnostic::read_problem(&shown, None, d)),
+                    )
+                    .collect();
+                for d in &unread {
+                    eprintln!("palisade: {}: {}", d.gravity.name(), d.text);
                 }
                 store::save(&store, &image, &catalog, &matches, &database)?;
                 let (reported, _, _) = gate::apply(filters, matches.findings, &catalog.packages);
@@ -112,7 +134,9 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
                     digest: image.digest.clone(),
                     packages: catalog.packages.len(),
                     counts,
-                    error: catalog.errors.first().cloned(),
+                    unread_files: palisade_scan::report::files_not_read(&unread),
+                    unread: unread.into_iter().map(|d| d.text).collect(),
+                    error: None,
                 })
             })()
             .unwrap_or_else(|e| Outcome {
@@ -120,6 +144,8 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
                 digest: None,
                 packages: 0,
                 counts: Vec::new(),
+                unread: Vec::new(),
+                unread_files: 0,
                 error: Some(format!("{e:#}")),
             });
             outcomes.push(outcome);
@@ -144,7 +170,7 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
                 .collect();
             let line = serde_json::json!({
                 "image": o.image, "digest": o.digest, "packages": o.packages,
-                "findings": total, "bySeverity": by, "error": o.error,
+                "findings": total, "bySeverity": by, "errors": o.unread, "error": o.error,
             });
             text.push_str(&format!("{line}\n"));
         } else {
@@ -157,12 +183,16 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
                         .map(|(l, n)| format!("{}: {n}", l.name()))
                         .collect();
                     format!(
-                        "{} packages, {total} findings{}",
+                        "{} packages, {total} findings{}{}",
                         o.packages,
                         if by.is_empty() {
                             String::new()
                         } else {
                             format!(" ({})", by.join(", "))
+                        },
+                        match o.unread_files {
+                            0 => String::new(),
+                            n => format!(", {} not read", super::plural(n, "file", "files")),
                         }
                     )
                 }
@@ -171,7 +201,9 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
         }
     }
     crate::output::write(args.output.as_deref(), text.as_bytes())?;
-    let failed = outcomes.iter().any(|o| o.error.is_some());
+    let failed = outcomes
+        .iter()
+        .any(|o| o.error.is_some() || (args.gate.strict && !o.unread.is_empty()));
     let found = outcomes.iter().any(|o| !o.counts.is_empty());
     Ok(if failed {
         ExitCode::from(2)

@@ -71,6 +71,16 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
         })
         .collect();
     bom["vulnerabilities"] = Value::Array(vulns);
+    // Files not read and warnings, as the document's own properties: `palisade:error` (a file
+    // whose packages are missing) and `palisade:warning`.
+    let said: Vec<Value> = r
+        .diagnostics
+        .iter()
+        .map(|d| json!({"name": format!("palisade:{}", d.gravity.name()), "value": d.text}))
+        .collect();
+    if !said.is_empty() {
+        bom["metadata"]["properties"] = Value::Array(said);
+    }
     bom
 }
 
@@ -124,7 +134,11 @@ fn ratings(f: &Finding) -> Vec<Value> {
         out.push(rating);
     }
     if out.is_empty() {
-        out.push(json!({"severity": severity(f.severity), "method": "other"}));
+        let mut rating = json!({"severity": severity(f.severity), "method": "other"});
+        if let Some(why) = super::unrated_reason(f) {
+            rating["justification"] = json!(format!("not rated: {why}"));
+        }
+        out.push(rating);
     }
     out
 }

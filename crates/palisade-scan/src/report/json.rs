@@ -28,6 +28,9 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
                 .map(|f| {
                     let p = &r.subject.catalog.packages[f.package];
                     let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
+                    if let Some(why) = super::unrated_reason(f) {
+                        v["severity_reason"] = json!(why);
+                    }
                     let mut pkg = json!({
                         "name": p.name,
                         "version": p.version,
@@ -78,7 +81,13 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
         .meta
         .sources
         .iter()
-        .map(|s| json!({"location": s.location, "formats": s.formats, "sha256": s.sha256, "commit": s.commit}))
+        .map(|s| {
+            let mut v = json!({"location": s.location, "formats": s.formats, "sha256": s.sha256, "commit": s.commit});
+            if let Some(d) = &s.data_date {
+                v["dataDate"] = json!(d);
+            }
+            v
+        })
         .collect();
     let mut database = json!({
         "location": r.db.location,
@@ -107,11 +116,12 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
             "layers": img.layers.iter().enumerate().map(|(i, l)| json!({"index": i, "digest": l.digest, "diffID": l.diff_id})).collect::<Vec<_>>(),
         },
         "database": database,
-        "warnings": r.warnings,
-        "errors": r.subject.catalog.errors,
+        "warnings": r.said(super::Gravity::Warning),
+        "errors": r.said(super::Gravity::Error),
         "summary": {
             "findings": r.findings.len(),
             "suppressed": r.suppressed.len(),
+            "filesNotRead": super::files_not_read(r.diagnostics),
             "bySeverity": by_severity,
             "byStatus": by_status,
             "knownExploited": crate::exploited::count(r.findings),

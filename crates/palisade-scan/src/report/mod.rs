@@ -2,6 +2,7 @@
 //! (docs/scan-json.md), SARIF 2.1.0 or CycloneDX 1.5 with vulnerabilities.
 
 mod cyclonedx;
+mod diagnostics;
 mod json;
 mod sarif;
 mod table;
@@ -16,6 +17,8 @@ use palisade_vulndb::db::Meta;
 use crate::matching::Finding;
 use crate::sbom::{DocInfo, Subject};
 use crate::severity::Level;
+
+pub use diagnostics::{files_not_read, Diagnostic, Gravity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -78,7 +81,11 @@ pub struct Report<'a> {
     pub reference: String,
     pub findings: &'a [Finding],
     pub suppressed: &'a [Suppressed],
-    pub warnings: &'a [String],
+    /// Files not read and warnings, errors first.
+    pub diagnostics: &'a [Diagnostic],
+    /// The scan fails because of its diagnostics (files not read are fatal): its results are
+    /// not to be taken as complete.
+    pub failed: bool,
     pub db: &'a DbInfo,
 }
 
@@ -175,6 +182,15 @@ impl Report<'_> {
         }
     }
 
+    /// The texts of the diagnostics of one gravity.
+    pub fn said(&self, gravity: Gravity) -> Vec<&str> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.gravity == gravity)
+            .map(|d| d.text.as_str())
+            .collect()
+    }
+
     /// Counts per severity, most severe first.
     pub fn by_severity(&self) -> Vec<(Level, usize)> {
         let mut v: Vec<(Level, usize)> = Level::ALL
@@ -190,6 +206,36 @@ impl Report<'_> {
         v.retain(|(_, n)| *n > 0);
         v
     }
+}
+
+/// A feed as reports name it: its input's file name without the archive suffix
+/// (`feeds/pypa/pypa-advisory-database.tar.zst` is `pypa-advisory-database`).
+pub fn feed_name(location: &str) -> String {
+    let file = location
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(location);
+    [".tar.zst", ".tar.gz", ".tgz"]
+        .iter()
+        .find_map(|s| file.strip_suffix(s))
+        .unwrap_or(file)
+        .to_string()
+}
+
+/// Why a finding has no severity (`UNKNOWN`), as reports say it: `not rated (REASON)`. `None`
+/// for a rated finding.
+pub fn unrated_reason(f: &Finding) -> Option<&'static str> {
+    if f.severity != Level::Unknown {
+        return None;
+    }
+    Some(if f.cvss.is_empty() {
+        "no CVSS or vendor severity in the advisories"
+    } else if f.cvss.iter().all(|c| c.version == "2") {
+        "only a CVSS v2 vector, which is not scored"
+    } else {
+        "no CVSS vector in the advisories could be scored"
+    })
 }
 
 /// Renders the report in `format`.

@@ -52,7 +52,9 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
                 "rank": rank(f),
                 "message": {"text": format!(
                     "Package: {}\nInstalled: {}\nFixed: {}\nStatus: {}\nSeverity: {}\nVulnerability: {}",
-                    p.name, p.version, f.fixed.as_deref().unwrap_or("none"), f.status.name(), f.severity, f.id
+                    p.name, p.version, f.fixed.as_deref().unwrap_or("none"), f.status.name(),
+                    super::unrated_reason(f).map_or_else(|| f.severity.to_string(), |why| format!("not rated ({why})")),
+                    f.id
                 )},
                 "locations": [{
                     "physicalLocation": {
@@ -80,10 +82,37 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
                 "rules": rule_values,
             }},
             "originalUriBaseIds": {"ROOTPATH": {"uri": "file:///"}},
+            "invocations": [{
+                "executionSuccessful": !r.failed,
+                "toolExecutionNotifications": notifications(r),
+            }],
             "results": results,
             "properties": {"target": r.subject.name(), "database": r.db.location},
         }],
     })
+}
+
+/// Files not read and warnings, as the run's notifications: an `error` says the results may
+/// be incomplete (SARIF appendix I), and `executionSuccessful` is false only when they failed
+/// the scan.
+fn notifications(r: &Report<'_>) -> Vec<Value> {
+    r.diagnostics
+        .iter()
+        .map(|d| {
+            let mut n = json!({
+                "level": d.gravity.name(),
+                "message": {"text": d.text},
+            });
+            if let Some(path) = d.file_path() {
+                n["locations"] = json!([{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": path.trim_start_matches('/'), "uriBaseId": "ROOTPATH"},
+                    },
+                }]);
+            }
+            n
+        })
+        .collect()
 }
 
 fn level(l: Level) -> &'static str {

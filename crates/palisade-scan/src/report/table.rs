@@ -17,15 +17,25 @@ pub fn render(r: &Report<'_>) -> String {
         kev.map(|k| format!("; CISA KEV catalog {}", k.catalog_version))
             .unwrap_or_default()
     ));
-    for w in r.warnings {
-        out.push_str(&format!("WARNING: {w}\n"));
+    // How old each feed's data is: a database built today can hold a feed from years ago.
+    let dated: Vec<String> =
+        r.db.meta
+            .sources
+            .iter()
+            .filter_map(|s| {
+                let date = s.data_date.as_ref()?;
+                Some(format!("{} {date}", super::feed_name(&s.location)))
+            })
+            .collect();
+    if !dated.is_empty() {
+        out.push_str(&format!("Feed data: {}\n", dated.join(", ")));
     }
     for (name, _, findings) in r.targets() {
         let mut counts: Vec<String> = Vec::new();
         for level in Level::ALL.iter().rev() {
             let k = findings.iter().filter(|f| f.severity == *level).count();
             if k > 0 {
-                counts.push(format!("{level}: {k}"));
+                counts.push(format!("{}: {k}", label(*level)));
             }
         }
         let exploited = crate::exploited::count(findings.iter().copied());
@@ -54,7 +64,7 @@ pub fn render(r: &Report<'_>) -> String {
         }
         header.extend(["STATUS".into(), "TITLE".into()]);
         let mut rows: Vec<Vec<String>> = vec![header];
-        for f in findings {
+        for f in &findings {
             let p = &r.subject.catalog.packages[f.package];
             let title: String = f.title.as_deref().unwrap_or("").chars().take(60).collect();
             let mut row = vec![
@@ -62,7 +72,7 @@ pub fn render(r: &Report<'_>) -> String {
                 p.version.clone(),
                 f.fixed.clone().unwrap_or_default(),
                 f.id.clone(),
-                f.severity.to_string(),
+                label(f.severity).to_string(),
             ];
             if kev.is_some() {
                 row.push(match &f.known_exploited {
@@ -75,6 +85,17 @@ pub fn render(r: &Report<'_>) -> String {
             rows.push(row);
         }
         out.push_str(&crate::columns::render(&rows));
+        // Why the unrated are, once per reason.
+        let mut reasons: Vec<(&str, usize)> = Vec::new();
+        for why in findings.iter().filter_map(|f| super::unrated_reason(f)) {
+            match reasons.iter_mut().find(|(r, _)| *r == why) {
+                Some((_, n)) => *n += 1,
+                None => reasons.push((why, 1)),
+            }
+        }
+        for (why, n) in reasons {
+            out.push_str(&format!("not rated ({why}): {n}\n"));
+        }
     }
     if !r.suppressed.is_empty() {
         out.push_str(&format!(
@@ -82,5 +103,58 @@ pub fn render(r: &Report<'_>) -> String {
             r.suppressed.len()
         ));
     }
+    // What the scan could not do, last, where a terminal leaves it in view.
+    if !r.diagnostics.is_empty() {
+        out.push('\n');
+    }
+    for d in r.diagnostics {
+        out.push_str(&format!(
+            "{}: {}\n",
+            d.gravity.name().to_uppercase(),
+            d.text
+        ));
+    }
+    out.push('\n');
+    out.push_str(&summary(r));
+    out.push('\n');
     out
+}
+
+/// The last line: `3 targets, 412 packages, 64 findings (2 CRITICAL, 5 HIGH, 40 not rated),
+/// 2 suppressed, 1 file not read`.
+pub(super) fn summary(r: &Report<'_>) -> String {
+    let by: Vec<String> = r
+        .by_severity()
+        .into_iter()
+        .map(|(level, n)| format!("{n} {}", label(level)))
+        .collect();
+    format!(
+        "{}, {}, {}{}, {} suppressed, {}",
+        count(r.targets().len(), "target", "targets"),
+        count(r.subject.catalog.packages.len(), "package", "packages"),
+        count(r.findings.len(), "finding", "findings"),
+        if by.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", by.join(", "))
+        },
+        r.suppressed.len(),
+        count(
+            super::files_not_read(r.diagnostics),
+            "file not read",
+            "files not read"
+        ),
+    )
+}
+
+/// A level as the table says it: findings no one rated are "not rated", not an UNKNOWN level.
+fn label(level: Level) -> &'static str {
+    match level {
+        Level::Unknown => "not rated",
+        l => l.name(),
+    }
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

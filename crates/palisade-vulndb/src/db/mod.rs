@@ -96,6 +96,10 @@ pub struct Provenance {
     /// The upstream commit, when the input is a `git archive` pack that records it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+    /// How old the input's data is (`YYYY-MM-DD`): for a pack, its newest member's time (a
+    /// `git archive` pack's commit time). Absent for single files and in older databases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_date: Option<String>,
     pub records: usize,
     pub skipped: usize,
     /// The first skipped records, each with its reason.

@@ -156,7 +156,7 @@ fn a_file_that_is_no_archive_is_described_not_printed() {
             format!("docker-archive:{}", p(&junk)),
             "not a tar archive (it looks like data starting with bytes 00 0d 1a 27",
         ),
-        (p(&elf), "a file needs a transport"),
+        (p(&elf), "no image archive: it looks like an ELF executable"),
     ] {
         let err = refused(&palisade(&["sbom", &source], ""));
         assert!(err.contains(says), "{source}: {err}");

@@ -274,7 +274,7 @@ fn truncated(len: u64, last: &str, end: u64) -> String {
 
 /// Whether a 512-byte block is a tar header: its checksum field (octal, at 148) is the sum of
 /// its bytes with that field read as spaces.
-fn tar_checksum_ok(block: &[u8]) -> bool {
+pub(crate) fn tar_checksum_ok(block: &[u8]) -> bool {
     let field = &block[148..156];
     let digits: String = field
         .iter()

@@ -107,9 +107,14 @@ impl FromStr for SourceRef {
             // A bare layout with an image named: DIR:NAME, DIR:@N or DIR@N.
             SourceRef::OciLayout { dir, select }
         } else if Path::new(s).is_file() {
-            return Err(err(
-                "a file needs a transport: docker-archive:FILE or oci-archive:FILE",
-            ));
+            return Err(err(&format!(
+                "a file needs a transport: docker-archive:FILE or oci-archive:FILE{}",
+                not_a_tar(Path::new(s))
+                    .map(|what| format!(
+                        " (and this one is no image archive: it looks like {what})"
+                    ))
+                    .unwrap_or_default()
+            )));
         } else if let Some(name) = bare_name(s) {
             return Ok(SourceRef::Registry { name });
         } else {
@@ -127,6 +132,18 @@ impl FromStr for SourceRef {
         }
         Ok(source)
     }
+}
+
+/// What a file seems to be when its first block is no tar header (`None` for a tar, or a file
+/// that cannot be read: reading it says why).
+fn not_a_tar(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(512);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(512).read_to_end(&mut head))
+        .ok()?;
+    (head.len() < 512 || !crate::blobs::tar_checksum_ok(&head))
+        .then(|| crate::error::describe(&head))
 }
 
 /// A bare argument that names a registry image rather than a missing file: it parses as an
@@ -209,5 +226,20 @@ mod tests {
             SourceRef::Registry { name } if name.to_string() == "docker.io/library/alpine:latest"
         ));
         assert!("oci:".parse::<SourceRef>().is_err());
+        // `FILE@N`, as skopeo's `FILE:@N`, for a file not named so.
+        assert_eq!(
+            "docker-archive:missing.tar@2".parse::<SourceRef>().unwrap(),
+            SourceRef::DockerArchive {
+                file: "missing.tar".into(),
+                select: Some(Selector::Index(2))
+            }
+        );
+        assert_eq!(
+            "oci:/no/such/layout@0".parse::<SourceRef>().unwrap(),
+            SourceRef::OciLayout {
+                dir: "/no/such/layout".into(),
+                select: Some(Selector::Index(0))
+            }
+        );
     }
 }

@@ -127,6 +127,37 @@ fn a_short_name_finds_the_image_tagged_with_its_registry() {
 }
 
 #[test]
+fn a_short_name_finds_the_image_a_layout_names_in_full() {
+    // containerd and `docker save` (containerd store) record the full name in
+    // io.containerd.image.name and only the tag in org.opencontainers.image.ref.name.
+    let from = images().join("debian/oci");
+    let tmp = tempdir("inputs-containerd");
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(from.join("index.json")).unwrap()).unwrap();
+    index["manifests"][0]["annotations"] = serde_json::json!({
+        "io.containerd.image.name": "docker.io/library/debian:test",
+        "org.opencontainers.image.ref.name": "test",
+    });
+    std::fs::write(tmp.join("index.json"), index.to_string()).unwrap();
+    std::fs::copy(from.join("oci-layout"), tmp.join("oci-layout")).unwrap();
+    std::os::unix::fs::symlink(from.join("blobs"), tmp.join("blobs")).unwrap();
+    let want = sbom_names(&format!("oci:{}", from.display()), &[]);
+    for name in ["debian:test", "library/debian:test", "test"] {
+        assert_eq!(
+            sbom_names(&format!("oci:{}:{name}", tmp.display()), &[]),
+            want,
+            "{name}"
+        );
+    }
+    let err = refused(&palisade(
+        &["sbom", &format!("oci:{}:debian:other", tmp.display())],
+        "",
+    ));
+    assert!(err.contains("no image named \"debian:other\""), "{err}");
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+#[test]
 fn a_file_that_is_no_archive_is_described_not_printed() {
     let tmp = tempdir("inputs-binary");
     let elf = tmp.join("program");

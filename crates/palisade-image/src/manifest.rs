@@ -554,7 +554,35 @@ pub(crate) fn plan_docker(
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_platform;
+    use super::{find_named, normalize_platform};
+
+    #[test]
+    fn names_match_as_written_then_as_docker_normalises_them() {
+        let images = [
+            vec!["docker.io/palisade/debian:test".to_string()],
+            vec!["alpine:latest".to_string(), "alpine:3".to_string()],
+            vec!["localhost:5000/x:1".to_string()],
+        ];
+        let find =
+            |name: &str| find_named(&images, name, |names| names.clone()).map(|n| n[0].as_str());
+        assert_eq!(
+            find("palisade/debian:test"),
+            Some("docker.io/palisade/debian:test")
+        );
+        assert_eq!(
+            find("index.docker.io/palisade/debian:test"),
+            Some("docker.io/palisade/debian:test")
+        );
+        assert_eq!(find("alpine"), Some("alpine:latest"));
+        assert_eq!(find("docker.io/library/alpine:3"), Some("alpine:latest"));
+        assert_eq!(find("localhost:5000/x:1"), Some("localhost:5000/x:1"));
+        assert_eq!(find("palisade/debian:other"), None);
+        assert_eq!(
+            find("x:1"),
+            None,
+            "localhost:5000 is a registry, not Docker Hub"
+        );
+    }
 
     #[test]
     fn platforms_are_checked_and_normalised() {

@@ -258,7 +258,11 @@ pub(crate) fn plan_oci(
     let names = |ms: &[Descriptor]| -> String {
         let names: Vec<&str> = ms
             .iter()
-            .filter_map(|m| m.annotations.get(REF_NAME).map(String::as_str))
+            .flat_map(|m| {
+                [REF_NAME, CONTAINERD_NAME]
+                    .into_iter()
+                    .filter_map(|k| m.annotations.get(k).map(String::as_str))
+            })
             .collect();
         if names.is_empty() {
             "none".to_string()

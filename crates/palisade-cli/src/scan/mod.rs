@@ -62,6 +62,7 @@ fn load(
     let single = kind == ScanKind::Fs && Path::new(target).is_file();
     let source: SourceRef = match kind {
         ScanKind::Image => target.parse()?,
+        // Only named here: the file is read on its own below.
         ScanKind::Fs if single => SourceRef::Rootfs { dir: target.into() },
         ScanKind::Rootfs | ScanKind::Fs => {
             if !Path::new(target).exists() {

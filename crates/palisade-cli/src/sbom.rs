@@ -17,7 +17,7 @@ use crate::output;
 pub fn read_options(args: &ImageArgs) -> anyhow::Result<ReadOptions<'static>> {
     Ok(ReadOptions {
         limits: limits(args),
-        platform: args.platform.clone(),
+        platform: palisade_image::normalize_platform(&args.platform)?,
         wants: &palisade_catalog::wants,
         probe: Some(&palisade_catalog::binary::PROBE),
         verify: !args.skip_verify,

@@ -16,6 +16,8 @@ pub(crate) enum Store {
         file: PathBuf,
         /// Member path (normalised) -> (offset of its data, size).
         members: HashMap<String, (u64, u64)>,
+        /// Why the archive seems cut off (no end-of-archive marker), if it does.
+        cut: Option<String>,
     },
 }
 
@@ -24,19 +26,36 @@ impl Store {
         Store::Dir(path.to_path_buf())
     }
 
-    /// Indexes a tar archive's regular members by reading only their headers.
+    /// Indexes a tar archive's regular members by reading only their headers. A file that is
+    /// no tar is described, never quoted; one cut off is called truncated, with the offset.
     pub fn tar(path: &Path, image: &str) -> Result<Self, ImageError> {
         let f = File::open(path).map_err(|e| ImageError::io(path, e))?;
+        let len = f.metadata().map_err(|e| ImageError::io(path, e))?.len();
         let bad = |reason: String| ImageError::Metadata {
             image: image.to_string(),
             file: path.display().to_string(),
             reason,
         };
-        let mut head = [0u8; 2];
-        if (&f).read(&mut head).map_err(|e| ImageError::io(path, e))? == 2 && head == [0x1f, 0x8b] {
+        let mut head = Vec::with_capacity(512);
+        (&f).take(512)
+            .read_to_end(&mut head)
+            .map_err(|e| ImageError::io(path, e))?;
+        if head.starts_with(&[0x1f, 0x8b]) {
             return Err(bad(
                 "the archive is gzip-compressed; decompress it first (gunzip)".into(),
             ));
+        }
+        if head.len() < 512 {
+            return Err(bad(format!(
+                "not a tar archive, or one truncated at offset {len} (shorter than a tar header; it looks like {})",
+                crate::error::describe(&head)
+            )));
+        }
+        if !tar_checksum_ok(&head) {
+            return Err(bad(format!(
+                "not a tar archive (it looks like {})",
+                crate::error::describe(&head)
+            )));
         }
         (&f).seek(SeekFrom::Start(0))
             .map_err(|e| ImageError::io(path, e))?;
@@ -44,25 +63,47 @@ impl Store {
         let mut members = HashMap::new();
         let entries = archive
             .entries_with_seek()
-            .map_err(|e| bad(format!("not a tar archive: {e}")))?;
+            .map_err(|e| bad(format!("not a tar archive: {}", printable(&e.to_string()))))?;
+        // Where the last member read ends (its data padded to 512 bytes), and its name.
+        let mut end = 0u64;
+        let mut last = String::new();
         for entry in entries {
-            let entry = entry.map_err(|e| bad(format!("corrupt tar archive: {e}")))?;
-            if entry.header().entry_type().is_file() {
-                let name = crate::layer::clean_path(&entry.path_bytes()).map_err(|r| {
+            let entry = entry.map_err(|e| {
+                if end.saturating_add(512) > len {
+                    bad(truncated(len, &last, end))
+                } else {
                     bad(format!(
-                        "member {:?}: {r}",
-                        String::from_utf8_lossy(&entry.path_bytes())
+                        "corrupt tar archive after offset {end}: {}",
+                        printable(&e.to_string())
                     ))
-                })?;
-                members.insert(name, (entry.raw_file_position(), entry.size()));
+                }
+            })?;
+            let shown = printable(&String::from_utf8_lossy(&entry.path_bytes()));
+            let (start, size) = (entry.raw_file_position(), entry.size());
+            let data_end = start.saturating_add(size);
+            if data_end > len {
+                return Err(bad(format!(
+                    "truncated at offset {len}: member \"{shown}\" (data at offset {start}) needs {size} bytes"
+                )));
+            }
+            end = data_end.div_ceil(512).saturating_mul(512);
+            last = shown;
+            if entry.header().entry_type().is_file() {
+                let name = crate::layer::clean_path(&entry.path_bytes())
+                    .map_err(|r| bad(format!("member \"{last}\": {r}")))?;
+                members.insert(name, (start, size));
             }
         }
         if members.is_empty() {
             return Err(bad("not a tar archive, or an empty one".into()));
         }
+        // Every writer ends an archive with two zero blocks: without them it was cut off
+        // between members, and a member looked for and missing is reported as such.
+        let cut = (len < end.saturating_add(1024)).then(|| truncated(len, &last, end));
         Ok(Store::Tar {
             file: path.to_path_buf(),
             members,
+            cut,
         })
     }
 
@@ -82,10 +123,21 @@ impl Store {
 
     /// Opens a member for streaming.
     pub fn open(&self, name: &str, image: &str) -> Result<Box<dyn Read + Send>, ImageError> {
-        let missing = || ImageError::Metadata {
-            image: image.to_string(),
-            file: name.to_string(),
-            reason: "missing from the image".to_string(),
+        let missing = || match self {
+            Store::Tar {
+                file,
+                cut: Some(cut),
+                ..
+            } => ImageError::Metadata {
+                image: image.to_string(),
+                file: file.display().to_string(),
+                reason: format!("{cut}, so {name} is missing"),
+            },
+            _ => ImageError::Metadata {
+                image: image.to_string(),
+                file: name.to_string(),
+                reason: "missing from the image".to_string(),
+            },
         };
         match self {
             Store::Dir(dir) => {
@@ -103,7 +155,7 @@ impl Store {
                     File::open(&path).map_err(|e| ImageError::io(&path, e))?,
                 ))
             }
-            Store::Tar { file, members } => {
+            Store::Tar { file, members, .. } => {
                 let (offset, size) = *members.get(name).ok_or_else(missing)?;
                 let mut f = File::open(file).map_err(|e| ImageError::io(file, e))?;
                 f.seek(SeekFrom::Start(offset))
@@ -163,7 +215,7 @@ impl Store {
         use std::os::unix::fs::MetadataExt;
         let (path, place) = match self {
             Store::Dir(dir) => (dir.join(name), String::new()),
-            Store::Tar { file, members } => {
+            Store::Tar { file, members, .. } => {
                 let (offset, size) = members.get(name)?;
                 (file.clone(), format!("{name}@{offset}+{size}"))
             }
@@ -203,6 +255,47 @@ impl Store {
         }
         hasher.finish() == expected
     }
+}
+
+fn printable(text: &str) -> String {
+    crate::error::printable(text, 200)
+}
+
+/// The reason for an archive that ends at `len`, after member `last` ended at `end`.
+fn truncated(len: u64, last: &str, end: u64) -> String {
+    if last.is_empty() {
+        format!("truncated at offset {len}: the archive ends inside its first member")
+    } else {
+        format!(
+            "truncated at offset {len}: the archive ends after member \"{last}\" (at offset {end}) without an end-of-archive marker"
+        )
+    }
+}
+
+/// Whether a 512-byte block is a tar header: its checksum field (octal, at 148) is the sum of
+/// its bytes with that field read as spaces.
+pub(crate) fn tar_checksum_ok(block: &[u8]) -> bool {
+    let field = &block[148..156];
+    let digits: String = field
+        .iter()
+        .map(|&b| b as char)
+        .filter(|c| c.is_digit(8))
+        .collect();
+    let Ok(stored) = u32::from_str_radix(&digits, 8) else {
+        return false;
+    };
+    let sum: u32 = block
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u32::from(b)
+            }
+        })
+        .sum();
+    sum == stored
 }
 
 /// The path of a blob in an OCI layout, refusing digests that could name another file.

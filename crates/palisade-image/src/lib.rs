@@ -24,8 +24,9 @@ use std::sync::Mutex;
 pub use cache::{decode_untrusted as decode_cached_layer, Cache};
 pub use error::ImageError;
 pub use layer::Compression;
+pub use manifest::normalize_platform;
 pub use probe::{Bytes, Probe, ReadAt};
-pub use reference::{Selector, SourceRef};
+pub use reference::{is_oci_layout, Selector, SourceRef};
 pub use tree::{FileEntry, FileKind, FileTree, Version};
 
 use blobs::Store;
@@ -120,6 +121,7 @@ pub struct CacheConfig {
 /// Reads an image from any source into its merged file view. Layered sources use the cache,
 /// when one is configured, and leave it under its size limit.
 pub fn read_image(source: &SourceRef, opts: &ReadOptions<'_>) -> Result<Image, ImageError> {
+    normalize_platform(&opts.platform)?;
     let cache = match (&opts.cache, source) {
         (Some(c), SourceRef::Registry { .. })
         | (Some(c), SourceRef::OciLayout { .. })
@@ -132,6 +134,72 @@ pub fn read_image(source: &SourceRef, opts: &ReadOptions<'_>) -> Result<Image, I
         cache.evict();
     }
     image
+}
+
+/// Reads one file as if its directory held only it (a lock file or manifest given on its own):
+/// the view has that one file, at the top, read when a cataloguer wants it. The source is
+/// its directory, as a root filesystem.
+pub fn read_file(path: &std::path::Path, opts: &ReadOptions<'_>) -> Result<Image, ImageError> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| ImageError::io(path, e))?;
+    let bad = |reason: String| ImageError::Reference {
+        reference: path.display().to_string(),
+        reason,
+    };
+    if !meta.is_file() {
+        return Err(bad("not a regular file".into()));
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| bad("the file name is not UTF-8".into()))?
+        .to_string();
+    let mut diagnostics = Vec::new();
+    let content = if !(opts.wants)(&name) {
+        diagnostics.push(format!(
+            "{name}: no cataloguer reads a file of this name; nothing to list"
+        ));
+        None
+    } else if meta.len() > opts.limits.max_read_bytes {
+        diagnostics.push(format!(
+            "{name}: {} bytes is over the read limit of {} bytes; not read",
+            meta.len(),
+            opts.limits.max_read_bytes
+        ));
+        None
+    } else {
+        let mut buf = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(opts.limits.max_read_bytes).read_to_end(&mut buf))
+            .map_err(|e| ImageError::io(path, e))?;
+        Some(std::sync::Arc::from(buf))
+    };
+    let mut files = FileTree::default();
+    files.insert(
+        name,
+        FileEntry {
+            kind: FileKind::File,
+            size: meta.len(),
+            mode: std::os::unix::fs::PermissionsExt::mode(&meta.permissions()),
+            layer: None,
+            link: None,
+            content,
+            probed: None,
+        },
+    );
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    Ok(Image {
+        source: SourceRef::Rootfs { dir },
+        name: None,
+        digest: None,
+        platform: None,
+        layers: Vec::new(),
+        files,
+        diagnostics,
+    })
 }
 
 /// `pulled`: the source is the layout of a registry pull, whose blobs the cache verified when
@@ -150,6 +218,15 @@ fn read_source(
     let shown = source.to_string();
     let (store, format) = match source {
         SourceRef::Rootfs { dir } => {
+            if is_oci_layout(dir) {
+                return Err(ImageError::Reference {
+                    reference: shown,
+                    reason: format!(
+                        "{} is an OCI image layout (oci-layout, index.json), not a root filesystem; read it as the image oci:{0}",
+                        dir.display()
+                    ),
+                });
+            }
             let mut files = FileTree::default();
             let mut diagnostics = Vec::new();
             rootfs::walk(dir, opts, &mut files, &mut diagnostics)?;

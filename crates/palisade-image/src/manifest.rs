@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::blobs::{blob_path, Store};
+use crate::registry::ImageName;
 use crate::{ImageError, Limits, Selector};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -36,6 +37,113 @@ impl Platform {
             None => format!("{}/{}", self.os, self.architecture),
         }
     }
+}
+
+/// Operating systems an image may name: Go's GOOS values, as OCI platforms use them.
+const KNOWN_OS: &[&str] = &[
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "hurd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "nacl",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "wasip1",
+    "windows",
+    "zos",
+];
+
+/// Architectures: Go's GOARCH values.
+const KNOWN_ARCH: &[&str] = &[
+    "386",
+    "amd64",
+    "amd64p32",
+    "arm",
+    "arm64",
+    "arm64be",
+    "armbe",
+    "loong64",
+    "mips",
+    "mips64",
+    "mips64le",
+    "mips64p32",
+    "mips64p32le",
+    "mipsle",
+    "ppc",
+    "ppc64",
+    "ppc64le",
+    "riscv",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sparc",
+    "sparc64",
+    "wasm",
+];
+
+/// Checks `os/arch[/variant]` and writes it as images do, as containerd normalises it:
+/// lowercase, `x86_64` is `amd64`, `aarch64` is `arm64`, `i386` is `386`, `armhf` is `arm/v7`,
+/// `armel` is `arm/v6`, a bare number variant gets its `v`.
+pub fn normalize_platform(platform: &str) -> Result<String, ImageError> {
+    let bad = |reason: String| ImageError::Platform {
+        platform: platform.to_string(),
+        reason,
+    };
+    let lower = platform.to_ascii_lowercase();
+    let parts: Vec<&str> = lower.split('/').collect();
+    let (os, arch, variant) = match parts[..] {
+        [os, arch] => (os, arch, None),
+        [os, arch, variant] => (os, arch, Some(variant)),
+        _ => {
+            return Err(bad(
+                "expected os/arch[/variant], such as linux/amd64 or linux/arm/v7".into(),
+            ))
+        }
+    };
+    let os = if os == "macos" { "darwin" } else { os };
+    if !KNOWN_OS.contains(&os) {
+        return Err(bad(format!(
+            "unknown operating system {os:?} (known: {})",
+            KNOWN_OS.join(", ")
+        )));
+    }
+    let (arch, implied) = match arch {
+        "x86_64" | "x86-64" => ("amd64", None),
+        "aarch64" => ("arm64", None),
+        "i386" | "i686" => ("386", None),
+        "armhf" => ("arm", Some("v7")),
+        "armel" => ("arm", Some("v6")),
+        a => (a, None),
+    };
+    if !KNOWN_ARCH.contains(&arch) {
+        return Err(bad(format!(
+            "unknown architecture {arch:?} (known: {})",
+            KNOWN_ARCH.join(", ")
+        )));
+    }
+    let variant = match variant.or(implied) {
+        None => None,
+        Some("") => return Err(bad("the variant is empty".into())),
+        Some(v) if v.bytes().all(|c| c.is_ascii_digit()) => Some(format!("v{v}")),
+        Some(v) if v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'.') => Some(v.to_string()),
+        Some(v) => {
+            return Err(bad(format!(
+                "invalid variant {v:?} (letters, digits and dots, such as v7 or v8)"
+            )))
+        }
+    };
+    Ok(match variant {
+        Some(v) => format!("{os}/{arch}/{v}"),
+        None => format!("{os}/{arch}"),
+    })
 }
 
 /// An index or a manifest: the union of their fields, told apart by which are present.
@@ -89,6 +197,26 @@ pub(crate) struct Plan {
 }
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
+/// The full image name containerd and `docker save` (with the containerd store) record.
+const CONTAINERD_NAME: &str = "io.containerd.image.name";
+
+/// The first of `candidates` whose names include `wanted` as written, else the first whose
+/// names include it once normalised as Docker does (`example/app:1` is
+/// `docker.io/example/app:1`, `alpine` is `docker.io/library/alpine:latest`).
+fn find_named<'a, T>(
+    candidates: &'a [T],
+    wanted: &str,
+    names: impl Fn(&T) -> Vec<String>,
+) -> Option<&'a T> {
+    candidates
+        .iter()
+        .find(|c| names(c).iter().any(|n| n == wanted))
+        .or_else(|| {
+            candidates
+                .iter()
+                .find(|c| names(c).iter().any(|n| ImageName::same(n, wanted)))
+        })
+}
 
 fn parse<T: for<'de> Deserialize<'de>>(
     bytes: &[u8],
@@ -130,7 +258,11 @@ pub(crate) fn plan_oci(
     let names = |ms: &[Descriptor]| -> String {
         let names: Vec<&str> = ms
             .iter()
-            .filter_map(|m| m.annotations.get(REF_NAME).map(String::as_str))
+            .flat_map(|m| {
+                [REF_NAME, CONTAINERD_NAME]
+                    .into_iter()
+                    .filter_map(|k| m.annotations.get(k).map(String::as_str))
+            })
             .collect();
         if names.is_empty() {
             "none".to_string()
@@ -139,19 +271,22 @@ pub(crate) fn plan_oci(
         }
     };
     let chosen: Descriptor = match select {
-        Some(Selector::Name(name)) => manifests
-            .iter()
-            .find(|m| m.annotations.get(REF_NAME) == Some(name))
-            .cloned()
-            .ok_or_else(|| {
-                select_err(
-                    image,
-                    format!(
-                        "no image named {name:?} in the layout (names: {})",
-                        names(&manifests)
-                    ),
-                )
-            })?,
+        Some(Selector::Name(name)) => find_named(&manifests, name, |m| {
+            [REF_NAME, CONTAINERD_NAME]
+                .iter()
+                .filter_map(|k| m.annotations.get(*k).cloned())
+                .collect()
+        })
+        .cloned()
+        .ok_or_else(|| {
+            select_err(
+                image,
+                format!(
+                    "no image named {name:?} in the layout (names: {})",
+                    names(&manifests)
+                ),
+            )
+        })?,
         Some(Selector::Index(i)) => manifests.get(*i).cloned().ok_or_else(|| {
             select_err(
                 image,
@@ -187,7 +322,8 @@ pub(crate) fn choose_platform(
     wanted: &str,
     image: &str,
 ) -> Result<Descriptor, ImageError> {
-    let mut parts = wanted.split('/');
+    let normal = normalize_platform(wanted).ok();
+    let mut parts = normal.as_deref().unwrap_or(wanted).split('/');
     let (os, arch, variant) = (
         parts.next().unwrap_or(""),
         parts.next().unwrap_or(""),
@@ -355,9 +491,7 @@ pub(crate) fn plan_docker(
             .join(", ")
     };
     let chosen = match select {
-        Some(Selector::Name(name)) => manifests
-            .iter()
-            .find(|m| tags(m).iter().any(|t| t == name))
+        Some(Selector::Name(name)) => find_named(&manifests, name, tags)
             .ok_or_else(|| select_err(image, format!("no image tagged {name:?} in the archive (tags: {})", all_tags())))?,
         Some(Selector::Index(i)) => manifests
             .get(*i)
@@ -420,4 +554,69 @@ pub(crate) fn plan_docker(
         platform: config_platform(&config),
         layers,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{find_named, normalize_platform};
+
+    #[test]
+    fn names_match_as_written_then_as_docker_normalises_them() {
+        let images = [
+            vec!["docker.io/palisade/debian:test".to_string()],
+            vec!["alpine:latest".to_string(), "alpine:3".to_string()],
+            vec!["localhost:5000/x:1".to_string()],
+        ];
+        let find =
+            |name: &str| find_named(&images, name, |names| names.clone()).map(|n| n[0].as_str());
+        assert_eq!(
+            find("palisade/debian:test"),
+            Some("docker.io/palisade/debian:test")
+        );
+        assert_eq!(
+            find("index.docker.io/palisade/debian:test"),
+            Some("docker.io/palisade/debian:test")
+        );
+        assert_eq!(find("alpine"), Some("alpine:latest"));
+        assert_eq!(find("docker.io/library/alpine:3"), Some("alpine:latest"));
+        assert_eq!(find("localhost:5000/x:1"), Some("localhost:5000/x:1"));
+        assert_eq!(find("palisade/debian:other"), None);
+        assert_eq!(
+            find("x:1"),
+            None,
+            "localhost:5000 is a registry, not Docker Hub"
+        );
+    }
+
+    #[test]
+    fn platforms_are_checked_and_normalised() {
+        for (given, want) in [
+            ("linux/amd64", "linux/amd64"),
+            ("linux/arm64/v8", "linux/arm64/v8"),
+            ("Linux/X86_64", "linux/amd64"),
+            ("linux/aarch64", "linux/arm64"),
+            ("linux/armhf", "linux/arm/v7"),
+            ("linux/arm/7", "linux/arm/v7"),
+            ("windows/amd64", "windows/amd64"),
+            ("linux/riscv64", "linux/riscv64"),
+        ] {
+            assert_eq!(normalize_platform(given).unwrap(), want, "{given}");
+        }
+        for (given, says) in [
+            ("banana", "expected os/arch[/variant]"),
+            ("", "expected os/arch[/variant]"),
+            ("linux/amd64/v2/x", "expected os/arch[/variant]"),
+            ("banana/amd64", "unknown operating system \"banana\""),
+            ("linux/banana", "unknown architecture \"banana\""),
+            ("linux/arm/", "the variant is empty"),
+            ("linux/arm/v 7", "invalid variant"),
+        ] {
+            let err = normalize_platform(given).unwrap_err().to_string();
+            assert!(err.contains(says), "{given}: {err}");
+            assert!(
+                err.starts_with(&format!("invalid platform {given:?}")),
+                "{err}"
+            );
+        }
+    }
 }

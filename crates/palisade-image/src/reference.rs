@@ -1,7 +1,9 @@
 //! Image references in the transport syntax of skopeo and podman, so users learn nothing new:
 //! `oci:DIR[:REF]`, `oci-archive:FILE[:REF]`, `docker-archive:FILE[:REF|@N]`, `rootfs:DIR`,
-//! `docker://NAME`, a bare existing directory, which means `rootfs:DIR`, and a bare image name
-//! (`registry.example/team/app:1.0`), which means `docker://`.
+//! `docker://NAME`, a bare existing directory, which means `oci:DIR` when it holds an OCI image
+//! layout (`oci-layout` and `index.json`) and `rootfs:DIR` otherwise, and a bare image name
+//! (`registry.example/team/app:1.0`), which means `docker://`. As skopeo writes it, an image is
+//! chosen in an archive or layout by `:NAME` or `:@N`; `@N` right after the path works too.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -40,8 +42,21 @@ pub enum SourceRef {
     },
 }
 
+/// Whether `dir` is an OCI image layout rather than a root filesystem.
+pub fn is_oci_layout(dir: &Path) -> bool {
+    dir.join("oci-layout").is_file() && dir.join("index.json").is_file()
+}
+
 fn split_path(rest: &str) -> (PathBuf, Option<Selector>) {
-    // As in skopeo, the path ends at the first ':'; what follows names the image.
+    // As in skopeo, the path ends at the first ':'; what follows names the image. `PATH@N`
+    // (no ':') is the image at position N, unless a file is really named so.
+    if !rest.contains(':') && !Path::new(rest).exists() {
+        if let Some((path, n)) = rest.rsplit_once('@') {
+            if let (false, Ok(n)) = (path.is_empty(), n.parse::<usize>()) {
+                return (PathBuf::from(path), Some(Selector::Index(n)));
+            }
+        }
+    }
     match rest.split_once(':') {
         Some((path, sel)) if !sel.is_empty() => {
             let select = match sel.strip_prefix('@').map(str::parse::<usize>) {
@@ -80,18 +95,31 @@ impl FromStr for SourceRef {
                 dir: PathBuf::from(rest),
             }
         } else if Path::new(s).is_dir() {
-            SourceRef::Rootfs {
-                dir: PathBuf::from(s),
+            let dir = PathBuf::from(s);
+            if is_oci_layout(&dir) {
+                SourceRef::OciLayout { dir, select: None }
+            } else {
+                SourceRef::Rootfs { dir }
             }
+        } else if let Some((dir, select)) =
+            Some(split_path(s)).filter(|(dir, select)| select.is_some() && is_oci_layout(dir))
+        {
+            // A bare layout with an image named: DIR:NAME, DIR:@N or DIR@N.
+            SourceRef::OciLayout { dir, select }
         } else if Path::new(s).is_file() {
-            return Err(err(
-                "a file needs a transport: docker-archive:FILE or oci-archive:FILE",
-            ));
+            return Err(err(&format!(
+                "a file needs a transport: docker-archive:FILE or oci-archive:FILE{}",
+                not_a_tar(Path::new(s))
+                    .map(|what| format!(
+                        " (and this one is no image archive: it looks like {what})"
+                    ))
+                    .unwrap_or_default()
+            )));
         } else if let Some(name) = bare_name(s) {
             return Ok(SourceRef::Registry { name });
         } else {
             return Err(err(
-                "expected oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REF], rootfs:DIR, docker://NAME, an image name or an existing directory",
+                "expected oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REF|:@N], rootfs:DIR, docker://NAME, an image name or an existing directory",
             ));
         };
         let path = match &source {
@@ -104,6 +132,18 @@ impl FromStr for SourceRef {
         }
         Ok(source)
     }
+}
+
+/// What a file seems to be when its first block is no tar header (`None` for a tar, or a file
+/// that cannot be read: reading it says why).
+fn not_a_tar(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(512);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(512).read_to_end(&mut head))
+        .ok()?;
+    (head.len() < 512 || !crate::blobs::tar_checksum_ok(&head))
+        .then(|| crate::error::describe(&head))
 }
 
 /// A bare argument that names a registry image rather than a missing file: it parses as an
@@ -186,5 +226,20 @@ mod tests {
             SourceRef::Registry { name } if name.to_string() == "docker.io/library/alpine:latest"
         ));
         assert!("oci:".parse::<SourceRef>().is_err());
+        // `FILE@N`, as skopeo's `FILE:@N`, for a file not named so.
+        assert_eq!(
+            "docker-archive:missing.tar@2".parse::<SourceRef>().unwrap(),
+            SourceRef::DockerArchive {
+                file: "missing.tar".into(),
+                select: Some(Selector::Index(2))
+            }
+        );
+        assert_eq!(
+            "oci:/no/such/layout@0".parse::<SourceRef>().unwrap(),
+            SourceRef::OciLayout {
+                dir: "/no/such/layout".into(),
+                select: Some(Selector::Index(0))
+            }
+        );
     }
 }

@@ -58,9 +58,16 @@ fn load(
 ) -> anyhow::Result<Scanned> {
     progress.step("opening the vulnerability database");
     let db = db::open(db_args)?;
+    // `fs` takes a single file too (a lock file), as if its directory held only it.
+    let single = kind == ScanKind::Fs && Path::new(target).is_file();
     let source: SourceRef = match kind {
         ScanKind::Image => target.parse()?,
+        // Only named here: the file is read on its own below.
+        ScanKind::Fs if single => SourceRef::Rootfs { dir: target.into() },
         ScanKind::Rootfs | ScanKind::Fs => {
+            if !Path::new(target).exists() {
+                bail!("{target}: no such file or directory");
+            }
             if !Path::new(target).is_dir() {
                 bail!("{target}: not a directory");
             }
@@ -72,7 +79,16 @@ fn load(
         }
     };
     progress.step(&format!("reading {target}"));
-    let image = palisade_image::read_image(&source, &sbom::read_options(image_args)?)?;
+    let options = sbom::read_options(image_args)?;
+    let mut image = if single {
+        palisade_image::read_file(Path::new(target), &options)?
+    } else {
+        palisade_image::read_image(&source, &options)?
+    };
+    if kind == ScanKind::Fs {
+        // A source tree is named by its path, as given.
+        image.name = Some(target.to_string());
+    }
     progress.step("cataloguing packages");
     let mut catalog = palisade_catalog::catalog(&image.files);
     if kind == ScanKind::Fs {
@@ -305,6 +321,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         kind,
         reference: match args.kind {
             ScanKind::Sbom => format!("sbom:{}", args.target),
+            ScanKind::Fs => format!("fs:{}", args.target),
             _ => s.image.source.to_string(),
         },
         findings: &findings,

@@ -126,9 +126,18 @@ impl Report<'_> {
     }
 
     /// OS packages are one target; language packages one per directory they are installed in
-    /// (each site-packages), as a user fixes them there.
+    /// (each site-packages), as a user fixes them there. A package whose location is not
+    /// recorded (an SBOM read back that says none) groups under its language alone.
     pub fn target_name(&self, p: &Package) -> String {
         let t = p.package_type;
+        let path = p.location.path.as_str();
+        let titled = |language: &str, place: &str| {
+            if place.is_empty() || place == "/" {
+                language.to_string()
+            } else {
+                format!("{language} ({place})")
+            }
+        };
         match t {
             PackageType::Deb | PackageType::Rpm | PackageType::Apk => {
                 let os = self
@@ -139,44 +148,30 @@ impl Report<'_> {
                     .map_or_else(|| "unknown OS".to_string(), |o| o.distro());
                 format!("{os} ({})", t.name())
             }
-            PackageType::Python
-                if palisade_catalog::python::locks::kind(&p.location.path).is_some() =>
-            {
-                format!("Python ({})", p.location.path)
+            PackageType::Python if palisade_catalog::python::locks::kind(path).is_some() => {
+                titled("Python", path)
             }
-            PackageType::Python => {
-                // /usr/lib/python3/dist-packages/idna-3.3.dist-info/METADATA
-                let dir = p.location.path.rsplitn(3, '/').nth(2).unwrap_or("/");
-                format!("Python ({dir})")
-            }
+            // /usr/lib/python3/dist-packages/idna-3.3.dist-info/METADATA
+            PackageType::Python => titled("Python", path.rsplitn(3, '/').nth(2).unwrap_or("")),
             // Each lock file is a target; installed node modules group by their top
             // node_modules directory.
-            PackageType::Cargo => format!("Rust ({})", p.location.path),
+            PackageType::Cargo => titled("Rust", path),
             // Each archive (nested ones by their outermost file) is a target.
-            PackageType::Maven => format!(
-                "Java ({})",
-                p.location
-                    .path
-                    .split(':')
-                    .next()
-                    .unwrap_or(&p.location.path)
-            ),
-            PackageType::Go => format!("Go ({})", p.location.path),
-            PackageType::Composer => format!("PHP ({})", p.location.path),
-            PackageType::Nuget => format!(".NET ({})", p.location.path),
+            PackageType::Maven => titled("Java", path.split(':').next().unwrap_or(path)),
+            PackageType::Go => titled("Go", path),
+            PackageType::Composer => titled("PHP", path),
+            PackageType::Nuget => titled(".NET", path),
             // Installed gems group by their specifications directory.
-            PackageType::Gem => format!(
-                "Ruby ({})",
-                p.location
-                    .path
-                    .rsplit_once("/specifications/")
-                    .map_or(p.location.path.as_str(), |(d, _)| d)
+            PackageType::Gem => titled(
+                "Ruby",
+                path.rsplit_once("/specifications/")
+                    .map_or(path, |(d, _)| d),
             ),
-            PackageType::Npm => match p.location.path.find("/node_modules/") {
-                Some(i) if !p.location.path.ends_with("package-lock.json") => {
-                    format!("Node.js ({}/node_modules)", &p.location.path[..i])
+            PackageType::Npm => match path.find("/node_modules/") {
+                Some(i) if !path.ends_with("package-lock.json") => {
+                    format!("Node.js ({}/node_modules)", &path[..i])
                 }
-                _ => format!("Node.js ({})", p.location.path),
+                _ => titled("Node.js", path),
             },
             _ => format!("{} packages", t.name()),
         }

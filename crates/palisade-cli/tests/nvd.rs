@@ -7,9 +7,13 @@
 
 mod common;
 
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use common::{feeds, palisade, stderr, tempdir};
+use common::{feeds, palisade, palisade_with, stderr, tempdir};
 
 /// Babel 2.8.0 (PYSEC-2021-421, CVE-2021-42771) and Wazuh 4.7.0 (GO-2025-3459,
 /// CVE-2025-24016): neither advisory carries a severity.
@@ -168,5 +172,167 @@ fn nvd_data_rates_pypi_and_go_findings_no_feed_rates() {
     );
     let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(info["nvd"], serde_json::Value::Null);
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+/// One request the loopback API saw: when, the path with its query, the `apiKey` header.
+type Seen = Arc<Mutex<Vec<(Instant, String, Option<String>)>>>;
+
+/// A page of `ids` (CVE-2024-000N) out of `total`, each modified at `modified`.
+fn api_page(ids: &[u32], total: u32, modified: &str) -> String {
+    let items: Vec<String> = ids
+        .iter()
+        .map(|n| {
+            format!(
+                r#"{{"cve":{{"id":"CVE-2024-000{n}","published":"2024-01-01T00:00:00.000","lastModified":"{modified}",
+                "descriptions":[{{"lang":"en","value":"x"}}],"references":[],"metrics":{{"cvssMetricV31":[
+                {{"source":"nvd@nist.gov","type":"Primary","cvssData":{{"version":"3.1",
+                "vectorString":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H","baseScore":9.8}}}}]}}}}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"resultsPerPage":{},"startIndex":0,"totalResults":{total},"format":"NVD_CVE","version":"2.0",
+        "timestamp":"2026-11-30T00:00:00.000","vulnerabilities":[{}]}}"#,
+        ids.len(),
+        items.join(",")
+    )
+}
+
+/// NVD's API on loopback: five CVEs in pages of two (NVD may return fewer than asked), a 503
+/// the first time the second page is asked for, and one CVE modified since, for a request with
+/// `lastModStartDate`.
+fn serve(listener: TcpListener, seen: Seen) {
+    let mut busy_once = true;
+    for conn in listener.incoming() {
+        let Ok(mut conn) = conn else { return };
+        let mut reader = BufReader::new(conn.try_clone().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let path = line.split(' ').nth(1).unwrap_or_default().to_string();
+        let mut key = None;
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap() == 0 || h == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = h.split_once(':') {
+                if name.eq_ignore_ascii_case("apikey") {
+                    key = Some(value.trim().to_string());
+                }
+            }
+        }
+        seen.lock()
+            .unwrap()
+            .push((Instant::now(), path.clone(), key));
+        let start = path
+            .split(['?', '&'])
+            .find_map(|p| p.strip_prefix("startIndex="))
+            .unwrap_or("0");
+        let (status, body) = if !path.starts_with("/rest/json/cves/2.0?") {
+            ("404 Not Found", String::new())
+        } else if path.contains("lastModStartDate=") {
+            ("200 OK", api_page(&[1], 1, "2026-11-30T00:00:00.000"))
+        } else if start == "2" && busy_once {
+            busy_once = false;
+            ("503 Service Unavailable", String::new())
+        } else {
+            let ids: &[u32] = match start {
+                "0" => &[1, 2],
+                "2" => &[3, 4],
+                _ => &[5],
+            };
+            ("200 OK", api_page(ids, 5, "2024-01-01T00:00:00.000"))
+        };
+        let _ = write!(
+            conn,
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    }
+}
+
+#[test]
+fn update_pages_through_the_nvd_api_within_its_rate_limit_then_only_asks_for_changes() {
+    let tmp = tempdir("nvd-update");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen: Seen = Arc::default();
+    let log = seen.clone();
+    std::thread::spawn(move || serve(listener, log));
+    let db = tmp.join("cache/db/palisade.db");
+    let update = || {
+        let out = palisade_with(
+            &[
+                "db",
+                "update",
+                "--mirror",
+                &url,
+                "--feeds",
+                "nvd",
+                "-o",
+                db.to_str().unwrap(),
+            ],
+            &tmp,
+            &[("NVD_API_KEY", "test-key")],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out)
+    };
+    let info = || -> serde_json::Value {
+        let out = palisade(&["db", "info", "--json", "--db", db.to_str().unwrap()], "");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+
+    let log = update();
+    assert!(
+        log.contains("NVD answered 503 (rate limit or busy); retrying in 3 s"),
+        "{log}"
+    );
+    assert!(log.contains("NVD: page 3 (5 of 5 CVEs)"), "{log}");
+    let requests = seen.lock().unwrap().clone();
+    let paths: Vec<&str> = requests.iter().map(|r| r.1.as_str()).collect();
+    let page = |start: u32| format!("/rest/json/cves/2.0?resultsPerPage=2000&startIndex={start}");
+    assert_eq!(paths, [page(0), page(2), page(2), page(4)]);
+    assert!(requests.iter().all(|r| r.2.as_deref() == Some("test-key")));
+    // 0.6 s between requests with a key (50 in 30 s), 3 s before a retry.
+    let gaps: Vec<Duration> = requests.windows(2).map(|w| w[1].0 - w[0].0).collect();
+    let least = [600, 3_000, 600].map(Duration::from_millis);
+    assert!(gaps.iter().zip(least).all(|(g, l)| *g >= l), "{gaps:?}");
+    // No advisory names these CVEs: read, none kept; the pages are kept for the next update.
+    let v = info();
+    assert_eq!(
+        (v["nvd"]["read"].as_u64(), v["nvd"]["count"].as_u64()),
+        (Some(5), Some(0))
+    );
+    assert_eq!(
+        v["sources"][0]["location"],
+        format!("{url}/rest/json/cves/2.0")
+    );
+    assert_eq!(
+        v["sources"][0]["formats"],
+        serde_json::json!(["nvd-cve-api"])
+    );
+    let kept = tmp.join("cache/db/feeds/nvd-cve-api.tar.gz");
+    assert!(kept.is_file());
+
+    // The next update asks only for what changed since, and keeps the earlier pages.
+    seen.lock().unwrap().clear();
+    let log = update();
+    assert!(log.contains("NVD: CVEs modified since "), "{log}");
+    let requests = seen.lock().unwrap().clone();
+    assert_eq!(requests.len(), 1);
+    let q = &requests[0].1;
+    assert!(
+        q.starts_with("/rest/json/cves/2.0?resultsPerPage=2000&startIndex=0&lastModStartDate=")
+            && q.contains(".000%2B00:00&lastModEndDate="),
+        "{q}"
+    );
+    let v = info();
+    assert_eq!(v["nvd"]["read"], 5);
+    assert_eq!(v["nvd"]["last_modified"], "2026-11-30T00:00:00.000");
+    // The kept pack is an input like any other.
+    let rebuilt = tmp.join("rebuilt.db");
+    build(&rebuilt, &[&tmp.join("cache/db/feeds/nvd-cve-api.tar.gz")]);
     std::fs::remove_dir_all(&tmp).unwrap();
 }

@@ -310,6 +310,18 @@ impl<'de> Visitor<'de> for Records<'_, '_> {
     }
 }
 
+/// What paging needs from a response: `totalResults` and how many CVEs the page holds.
+pub fn page_counts(data: &[u8]) -> Result<(u64, u64), serde_json::Error> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Head {
+        total_results: u64,
+        vulnerabilities: Vec<IgnoredAny>,
+    }
+    let head: Head = serde_json::from_slice(data)?;
+    Ok((head.total_results, head.vulnerabilities.len() as u64))
+}
+
 /// Keeps one record per CVE, the latest by `lastModified` (an incremental download repeats
 /// the CVEs it updates), sorted by id.
 pub fn latest(mut records: Vec<CveRecord>) -> Vec<CveRecord> {
@@ -519,6 +531,13 @@ mod tests {
             out.skipped.last().map(String::as_str),
             Some("big.json: 202 more record(s) skipped")
         );
+    }
+
+    #[test]
+    fn pages_are_counted() {
+        assert_eq!(page_counts(&page("{},{}")).ok(), Some((3, 2)));
+        let e = page_counts(b"{\"vulnerabilities\":[]}").err();
+        assert!(e.is_some_and(|e| e.to_string().contains("missing field `totalResults`")));
     }
 
     #[test]

@@ -48,7 +48,28 @@ pub fn download(
         .ok()
         .map(|k| k.trim().to_string())
         .filter(|k| !k.is_empty());
-    let pause = interval(key.is_some());
+    let limits = Limits {
+        pause: interval(key.is_some()),
+        page_bytes: pack::MAX_MEMBER,
+    };
+    download_with(agent, api, to, previous, key.as_deref(), &limits)
+}
+
+/// The pause between requests, and the largest page kept (a pack member's limit).
+struct Limits {
+    pause: Duration,
+    page_bytes: u64,
+}
+
+fn download_with(
+    agent: &ureq::Agent,
+    api: &str,
+    to: &Path,
+    previous: Option<&Path>,
+    key: Option<&str>,
+    limits: &Limits,
+) -> anyhow::Result<()> {
+    let pause = limits.pause;
     let now = time::now_secs();
     let since = previous
         .and_then(fetched_at)
@@ -80,15 +101,29 @@ pub fn download(
         );
     }
     let mut start = 0u64;
+    let mut per_page = PER_PAGE;
+    // Requests, not pages: a page asked again smaller counts too.
     for page in 0.. {
         if page == MAX_PAGES {
-            bail!("NVD: more than {MAX_PAGES} pages of {PER_PAGE}; stopped");
+            bail!("NVD: more than {MAX_PAGES} requests; stopped");
         }
         if page > 0 {
             std::thread::sleep(pause);
         }
-        let url = format!("{api}?resultsPerPage={PER_PAGE}&startIndex={start}{window}");
-        let body = get(agent, &url, key.as_deref(), pause)?;
+        let url = format!("{api}?resultsPerPage={per_page}&startIndex={start}{window}");
+        let Some(body) = get(agent, &url, key, pause, limits.page_bytes)? else {
+            // CVEs with huge configurations can make a page larger than a pack member may
+            // be: ask for half as many.
+            if per_page == 1 {
+                bail!("{url}: one CVE is larger than {} bytes", limits.page_bytes);
+            }
+            per_page /= 2;
+            eprintln!(
+                "palisade: NVD: a page over {} bytes; asking for {per_page} CVEs a page",
+                limits.page_bytes
+            );
+            continue;
+        };
         let (total, n) = palisade_vulndb::nvd::page_counts(&body)
             .with_context(|| format!("{url}: not an NVD CVE API 2.0 response"))?;
         out.add(&format!("nvd/{now}-{page:06}.json"), &body)
@@ -112,13 +147,15 @@ pub fn download(
     Ok(())
 }
 
-/// One page, retried when NVD says it is busy or rate-limited (403, 429, 503).
+/// One page, retried when NVD says it is busy or rate-limited (403, 429, 503); `None` when it
+/// is larger than `max` bytes.
 fn get(
     agent: &ureq::Agent,
     url: &str,
     key: Option<&str>,
     pause: Duration,
-) -> anyhow::Result<Vec<u8>> {
+    max: u64,
+) -> anyhow::Result<Option<Vec<u8>>> {
     let mut tries = 0;
     loop {
         let mut req = agent.get(url);
@@ -131,13 +168,10 @@ fn get(
                 response
                     .body_mut()
                     .as_reader()
-                    .take(pack::MAX_MEMBER + 1)
+                    .take(max + 1)
                     .read_to_end(&mut body)
                     .with_context(|| format!("{url}: reading the response"))?;
-                if body.len() as u64 > pack::MAX_MEMBER {
-                    bail!("{url}: a page larger than {} bytes", pack::MAX_MEMBER);
-                }
-                return Ok(body);
+                return Ok((body.len() as u64 <= max).then_some(body));
             }
             Err(ureq::Error::StatusCode(code @ (403 | 429 | 503))) if tries < RETRIES => {
                 tries += 1;
@@ -173,4 +207,110 @@ fn fetched_at(pack: &Path) -> Option<u64> {
 fn nvd_date(secs: u64) -> String {
     let t = time::rfc3339(secs);
     format!("{}.000%2B00:00", t.trim_end_matches('Z'))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test setup panics on failure by design
+
+    use super::*;
+    use std::io::{BufRead, BufReader, Write};
+
+    /// Three CVEs; a page of more than one is padded past the test's limit.
+    fn serve(listener: std::net::TcpListener, seen: std::sync::mpsc::Sender<String>) {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let path = line.split(' ').nth(1).unwrap_or_default().to_string();
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap() == 0 || h == "\r\n" {
+                    break;
+                }
+            }
+            let arg = |k: &str| -> u64 {
+                path.split(['?', '&'])
+                    .find_map(|p| p.strip_prefix(k))
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0)
+            };
+            let (per, start) = (arg("resultsPerPage="), arg("startIndex="));
+            let ids: Vec<String> = (start..3.min(start + per))
+                .map(|n| format!(r#"{{"cve":{{"id":"CVE-2024-000{n}","lastModified":"x"}}}}"#))
+                .collect();
+            let pad = if per > 1 {
+                "x".repeat(4096)
+            } else {
+                String::new()
+            };
+            let body = format!(
+                r#"{{"resultsPerPage":{per},"startIndex":{start},"totalResults":3,"pad":"{pad}","vulnerabilities":[{}]}}"#,
+                ids.join(",")
+            );
+            seen.send(path).unwrap();
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    }
+
+    #[test]
+    fn a_page_over_the_limit_is_asked_for_again_smaller() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let api = format!(
+            "http://{}/rest/json/cves/2.0",
+            listener.local_addr().unwrap()
+        );
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || serve(listener, tx));
+        let dir = std::env::temp_dir().join(format!("palisade-nvd-get-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let to = dir.join("nvd.tar.gz");
+        let limits = Limits {
+            pause: Duration::ZERO,
+            page_bytes: 1024,
+        };
+        download_with(&crate::update::agent(5), &api, &to, None, None, &limits).unwrap();
+        let asked: Vec<String> = rx.try_iter().collect();
+        let q = |per: u64, start: u64| {
+            format!("/rest/json/cves/2.0?resultsPerPage={per}&startIndex={start}")
+        };
+        // 2000, 1000, ... 2 are each too large; then one CVE a page.
+        let mut want: Vec<String> = [2000, 1000, 500, 250, 125, 62, 31, 15, 7, 3, 1]
+            .iter()
+            .map(|&p| q(p, 0))
+            .collect();
+        want.extend([q(1, 1), q(1, 2)]);
+        assert_eq!(asked, want);
+        // Only the pages that fit are kept: three of one CVE each.
+        let mut kept = Vec::new();
+        pack::for_each_member(
+            &to,
+            |n| n.ends_with(".json"),
+            |_, d| {
+                kept.push(palisade_vulndb::nvd::page_counts(d).unwrap());
+            },
+        )
+        .unwrap();
+        assert_eq!(kept, [(3, 1), (3, 1), (3, 1)]);
+
+        // A single CVE over the limit stops the download, naming the request.
+        let tiny = Limits {
+            pause: Duration::ZERO,
+            page_bytes: 10,
+        };
+        let err = download_with(&crate::update::agent(5), &api, &to, None, None, &tiny)
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string()
+                .ends_with("resultsPerPage=1&startIndex=0: one CVE is larger than 10 bytes"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

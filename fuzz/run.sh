@@ -8,10 +8,10 @@ cd "$(dirname "$0")"
 secs="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks java_archive other_locks binary_probe registry_responses)
+[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record nvd_page alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks java_archive other_locks binary_probe registry_responses)
 fx=$(bash ../tests/fixtures/build.sh)
 seeds=corpus
-mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks,java_archive,other_locks,binary_probe,registry_responses}
+mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,nvd_page,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks,java_archive,other_locks,binary_probe,registry_responses}
 
 # Seeds: real files from the fixture images.
 dl="$fx/distroless/oci"
@@ -59,6 +59,7 @@ tar -I zstd -xOf "$feeds/debian-oval/debian-oval-bookworm-bullseye-2023-07-14.ta
   | bzip2 -dc | head -c 200000 > "$seeds/debian_oval/bookworm-head.xml" || true  # head closes the pipe early
 tar -I zstd -xOf "$feeds/pypa/pypa-advisory-database.tar.zst" vulns/accesscontrol/PYSEC-2021-335.yaml > "$seeds/osv_yaml/PYSEC-2021-335.yaml"
 cp ../crates/palisade-vulndb/src/testdata/debian-tracker.json "$seeds/debian_tracker/"
+cp ../crates/palisade-vulndb/src/testdata/nvd-CVE-2022-1576.json "$seeds/nvd_page/"
 cp "$fx/python/rootfs/usr/local/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA" "$seeds/python_metadata/requests-METADATA"
 tar -I zstd -xOf "$feeds/nodejs-security-wg/nodejs-security-wg-npm.tar.zst" vuln/npm/1.json > "$seeds/npm_legacy/1.json"
 # A small real database (the npm pack), and real ranges, ignore files and VEX documents.

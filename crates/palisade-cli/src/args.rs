@@ -115,10 +115,12 @@ pub enum DbCommand {
         /// 60 times that).
         #[arg(long, default_value_t = 30)]
         timeout: u64,
-        /// Fetch every feed as MIRROR/<file name> instead of its upstream URL.
+        /// Fetch every feed as MIRROR/<file name> instead of its upstream URL (NVD's API as
+        /// MIRROR/rest/json/cves/2.0).
         #[arg(long, value_name = "URL")]
         mirror: Option<String>,
-        /// Only these feeds (comma-separated): debian, alpine, pypa, go, rustsec, ghsa, kev.
+        /// Only these feeds (comma-separated): debian, alpine, pypa, go, rustsec, ghsa, kev, nvd
+        /// (NVD's CVSS data; $NVD_API_KEY makes it ten times faster).
         #[arg(long, value_delimiter = ',')]
         feeds: Vec<String>,
         /// Where to write the database (default: the cache's palisade.db).

@@ -117,8 +117,12 @@ pub(crate) fn report_inputs(found: &[palisade_vulndb::db::BuildInput]) {
                 )
             })
             .unwrap_or_default();
+        let nvd = match i.import.nvd.len() {
+            0 => String::new(),
+            n => format!(", {n} CVEs with NVD CVSS data"),
+        };
         eprintln!(
-            "palisade: {}: {} records, {} advisories{kev}{}",
+            "palisade: {}: {} records, {} advisories{kev}{nvd}{}",
             p.location,
             p.records,
             i.import.advisories.len(),
@@ -170,6 +174,9 @@ fn info(args: &DbArgs, verify: bool, json: bool) -> anyhow::Result<ExitCode> {
         if meta.known_exploited.is_none() {
             v["known_exploited"] = serde_json::Value::Null;
         }
+        if meta.nvd.is_none() {
+            v["nvd"] = serde_json::Value::Null;
+        }
         format!("{}\n", serde_json::to_string_pretty(&v)?)
     } else {
         let mut t = format!(
@@ -194,6 +201,15 @@ fn info(args: &DbArgs, verify: bool, json: bool) -> anyhow::Result<ExitCode> {
                 None => "no CISA KEV catalog: no finding is flagged as known exploited".into(),
             },
         );
+        // Inserted before the sources: NVD's CVSS data, or why findings lack it.
+        let nvd = match &meta.nvd {
+            Some(n) => format!(
+                "nvd:        CVSS data of {} CVEs advisories name ({} read, last modified {})\n",
+                n.count, n.read, n.last_modified
+            ),
+            None => "nvd:        no NVD data: findings no feed rates stay UNKNOWN\n".into(),
+        };
+        t.insert_str(t.len() - "sources:\n".len(), &nvd);
         for s in &meta.sources {
             t.push_str(&format!(
                 "  {} [{}]\n    sha256 {}, {} bytes{}\n    {} records, {} skipped\n",

@@ -11,6 +11,8 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use palisade_vulndb::feed;
 
+mod nvd;
+
 /// One downloadable feed: its group (for `--feeds`), the file name it is stored (and mirrored)
 /// under, its upstream URL, and the part of an archive that holds the advisories.
 struct Feed {
@@ -125,6 +127,9 @@ const FEEDS: &[Feed] = &[
         "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json",
         "",
     ),
+    // Not a file but an API, paged and rate-limited (update/nvd.rs); its pages are kept as
+    // this pack. A mirror serves the API's path.
+    feed("nvd", "nvd-cve-api.tar.gz", nvd::API, ""),
 ];
 
 /// Largest download accepted per feed.
@@ -154,7 +159,7 @@ pub fn run(
         .join("feeds");
     let staging = dir.with_extension(format!("tmp-{}", std::process::id()));
     std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
-    let result = download_all(&chosen, mirror, timeout, &staging).and_then(|()| {
+    let result = download_all(&chosen, mirror, timeout, &staging, &dir).and_then(|()| {
         let mut inputs = Vec::new();
         for f in &chosen {
             let prefix = f.members;
@@ -182,17 +187,26 @@ pub fn run(
     }
 }
 
+/// Downloads every feed into `dir`; `kept` holds the previous update's downloads.
 fn download_all(
     feeds: &[&Feed],
     mirror: Option<&str>,
     timeout: u64,
     dir: &Path,
+    kept: &Path,
 ) -> anyhow::Result<()> {
     let agent = agent(timeout);
     for f in feeds {
         let url = source_url(f, mirror);
         eprintln!("palisade: downloading {url}");
-        download(&agent, &url, &dir.join(f.file)).with_context(|| {
+        let to = dir.join(f.file);
+        let done = if f.group == "nvd" {
+            let previous = Some(kept.join(f.file)).filter(|p| p.is_file());
+            nvd::download(&agent, &url, &to, previous.as_deref())
+        } else {
+            download(&agent, &url, &to)
+        };
+        done.with_context(|| {
             format!(
                 "db update: {} from {url}; no database was changed. Offline? Copy a database \
                  built elsewhere with `palisade db import FILE`, or build from local feed \
@@ -240,6 +254,7 @@ pub fn fetch(url: &str, dir: &Path, timeout: u64) -> anyhow::Result<PathBuf> {
 
 fn source_url(f: &Feed, mirror: Option<&str>) -> String {
     match mirror {
+        Some(m) if f.group == "nvd" => format!("{}{}", m.trim_end_matches('/'), nvd::API_PATH),
         Some(m) => format!("{}/{}", m.trim_end_matches('/'), f.file),
         None => f.url.to_string(),
     }

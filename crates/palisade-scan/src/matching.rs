@@ -88,7 +88,8 @@ pub struct Basis {
     pub note: Option<String>,
 }
 
-/// A CVSS vector and its base score, with the advisory that gave it.
+/// A CVSS vector and its base score, with the advisory that gave it (or, for NVD's data, who
+/// rated it: `nvd@nist.gov` or a CNA, and NVD's `type`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cvss {
     pub version: String,
@@ -96,6 +97,9 @@ pub struct Cvss {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
     pub source: String,
+    /// NVD's ratings only: `Primary` (NVD's own analysis) or `Secondary` (a CNA's).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
 }
 
 /// A vulnerability in one package: advisories that share an id or alias are one finding.
@@ -112,7 +116,8 @@ pub struct Finding {
     pub fixed: Option<String>,
     pub status: FindingStatus,
     pub severity: Level,
-    /// Where the severity came from: `debian-urgency`, `ghsa`, `cvss-v3`.
+    /// Where the severity came from: `debian-urgency`, `ghsa`, `cvss` (an advisory's vector),
+    /// `nvd` (NVD's own rating), `nvd-cna` (a CNA's rating as NVD publishes it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub severity_source: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -356,6 +361,7 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
         });
     }
     crate::exploited::mark(db, &mut out.findings)?;
+    crate::severity::rate_from_nvd(db, &mut out.findings)?;
     Ok(out)
 }
 
@@ -608,7 +614,8 @@ fn finding(
 }
 
 /// Vendor severity first (the distribution's urgency for this release, GitHub's rating), then
-/// the highest CVSS base score (v4.0 or v3).
+/// the highest CVSS base score (v4.0 or v3) of the advisories; NVD's rating comes after both
+/// (`severity::rate_from_nvd`).
 fn severity(recs: &[&AdvisoryRecord], eco: &str) -> (Level, Option<String>, Vec<Cvss>) {
     let mut cvss = Vec::new();
     for r in recs {
@@ -624,6 +631,7 @@ fn severity(recs: &[&AdvisoryRecord], eco: &str) -> (Level, Option<String>, Vec<
                 vector: s.score.clone(),
                 score: cvss_base(&s.score),
                 source: r.id.clone(),
+                kind: None,
             };
             if !cvss.contains(&c) {
                 cvss.push(c);

@@ -13,7 +13,8 @@ use sha2::{Digest, Sha256};
 
 use crate::db::{BuildInput, Provenance};
 use crate::{
-    alpine, debian_oval, debian_tracker, kev, npm_legacy, osv, pack, rustsec, FeedError, Import,
+    alpine, debian_oval, debian_tracker, kev, npm_legacy, nvd, osv, pack, rustsec, FeedError,
+    Import,
 };
 
 /// Largest single feed file read outside a pack (the tracker's JSON is about 80 MB).
@@ -31,6 +32,8 @@ pub enum Format {
     RustsecNative,
     /// CISA's Known Exploited Vulnerabilities catalog.
     CisaKev,
+    /// NVD's CVE API 2.0 responses (CVSS data per CVE).
+    NvdCve,
 }
 
 impl Format {
@@ -44,20 +47,57 @@ impl Format {
             Format::NpmLegacy => "nodejs-security-wg",
             Format::RustsecNative => "rustsec",
             Format::CisaKev => "cisa-kev",
+            Format::NvdCve => "nvd-cve-api",
         }
     }
 }
 
 /// Files worth opening, by name.
 fn feed_like(name: &str) -> bool {
+    let name = compression(name).map_or(name, |(inner, _)| inner);
     [".json", ".yaml", ".yml", ".xml", ".xml.bz2", ".md"]
         .iter()
         .any(|s| name.ends_with(s))
         || name == "json"
 }
 
+/// A single JSON feed file compressed whole (`nvd.json.gz`, `page.json.zst`; not a pack):
+/// its name without the suffix, and whether it is zstd (else gzip).
+fn compression(name: &str) -> Option<(&str, bool)> {
+    [(".json.gz", false), (".json.zst", true)]
+        .into_iter()
+        .find(|(s, _)| name.ends_with(s))
+        .map(|(s, zstd)| (&name[..name.len() - s.len() + 5], zstd))
+}
+
+/// The bytes of a feed file, decompressed when its name says it is compressed, capped at
+/// `limit` bytes decompressed.
+fn decompress<'a>(
+    name: &str,
+    data: &'a [u8],
+    limit: u64,
+) -> Result<std::borrow::Cow<'a, [u8]>, String> {
+    let Some((_, zstd)) = compression(name) else {
+        return Ok(std::borrow::Cow::Borrowed(data));
+    };
+    let mut out = Vec::new();
+    let read = if zstd {
+        zstd::stream::read::Decoder::new(data).and_then(|d| d.take(limit + 1).read_to_end(&mut out))
+    } else {
+        flate2::read::GzDecoder::new(data)
+            .take(limit + 1)
+            .read_to_end(&mut out)
+    };
+    match read {
+        Err(e) => Err(format!("cannot decompress: {e}")),
+        Ok(_) if out.len() as u64 > limit => Err(format!("larger than {limit} bytes decompressed")),
+        Ok(_) => Ok(std::borrow::Cow::Owned(out)),
+    }
+}
+
 /// The format of a feed file, from its name and a look at its content.
 pub fn classify(name: &str, data: &[u8]) -> Option<Format> {
+    let name = compression(name).map_or(name, |(inner, _)| inner);
     if name.ends_with(".xml") || name.ends_with(".xml.bz2") {
         return Some(Format::DebianOval);
     }
@@ -79,6 +119,10 @@ pub fn classify(name: &str, data: &[u8]) -> Option<Format> {
     let has = |k: &str| keys.iter().any(|x| x == k);
     if has("catalogVersion") && has("vulnerabilities") {
         Some(Format::CisaKev)
+    } else if has("vulnerabilities")
+        && (has("resultsPerPage") || has("totalResults") || has("format"))
+    {
+        Some(Format::NvdCve)
     } else if has("distroversion") && has("packages") {
         Some(Format::AlpineSecdb)
     } else if has("module_name") {
@@ -144,6 +188,7 @@ pub fn import_member(format: Format, data: &[u8], record: &str, out: &mut Import
         Format::NpmLegacy => npm_legacy::import(data, record, out),
         Format::RustsecNative => rustsec::import(data, record, out),
         Format::CisaKev => kev::import(data, record, out),
+        Format::NvdCve => nvd::import(data, record, out),
     }
 }
 
@@ -223,20 +268,26 @@ pub fn import_file_filtered(
     let mut unknown = Vec::new();
     let mut records = 0;
     // `name` is the member's path in a pack, or the file's own name.
-    let mut seen =
-        |name: &str, record: String, data: &[u8], import: &mut Import| match classify(name, data) {
+    let mut seen = |name: &str, record: String, data: &[u8], import: &mut Import| {
+        let data = match decompress(name, data, MAX_FILE) {
+            Ok(d) => d,
+            Err(e) => return import.skipped.push(format!("{record}: {e}")),
+        };
+        match classify(name, &data) {
             Some(format) => {
-                let before = import.advisories.len();
-                import_member(format, data, &record, import);
+                let before = (import.advisories.len(), import.nvd.len());
+                import_member(format, &data, &record, import);
                 records += 1;
-                let read = import.advisories.len() > before
+                let read = import.advisories.len() > before.0
+                    || import.nvd.len() > before.1
                     || (format == Format::CisaKev && import.known_exploited.is_some());
                 if read && !formats.contains(&format.name()) {
                     formats.push(format.name());
                 }
             }
             None => unknown.push(name.to_string()),
-        };
+        }
+    };
     let (commit, data_date) = if pack::is_pack(&shown) {
         let wanted = |name: &str| feed_like_member(name) && member(name);
         let newest = pack::read_members(path, wanted, |name, data| {

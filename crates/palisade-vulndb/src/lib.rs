@@ -16,6 +16,7 @@ pub mod feed;
 pub mod kev;
 pub mod model;
 pub mod npm_legacy;
+pub mod nvd;
 pub mod osv;
 pub mod pack;
 pub mod ranges;
@@ -32,4 +33,6 @@ pub struct Import {
     pub skipped: Vec<String>,
     /// CISA's catalog of known exploited vulnerabilities, when the input was one.
     pub known_exploited: Option<kev::Catalog>,
+    /// CVSS data of CVEs, when the input was an NVD CVE API response.
+    pub nvd: Vec<nvd::CveRecord>,
 }

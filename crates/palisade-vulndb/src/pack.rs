@@ -96,3 +96,64 @@ pub fn commit(pack: &Path) -> Option<String> {
         .find_map(|l| l.split_once(" comment=").map(|(_, c)| c.trim().to_string()))
         .filter(|c| c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit()))
 }
+
+/// Writes a pack as `tar.gz` (how `db update` keeps NVD's response pages): members are added
+/// in order, then `finish` completes the file.
+pub struct Writer {
+    tar: tar::Builder<flate2::write::GzEncoder<std::fs::File>>,
+}
+
+impl Writer {
+    pub fn create(path: &Path) -> std::io::Result<Writer> {
+        let file = std::fs::File::create(path)?;
+        let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+        Ok(Writer {
+            tar: tar::Builder::new(gz),
+        })
+    }
+
+    /// Adds a regular file `name` (a relative path) holding `data`.
+    pub fn add(&mut self, name: &str, data: &[u8]) -> std::io::Result<()> {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        self.tar.append_data(&mut h, name, data)
+    }
+
+    pub fn finish(self) -> std::io::Result<()> {
+        self.tar.into_inner()?.finish()?.sync_all()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_packs_read_back() {
+        let dir = std::env::temp_dir().join(format!("palisade-pack-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_default();
+        let path = dir.join("p.tar.gz");
+        let mut w = Writer::create(&path).unwrap_or_else(|e| panic!("{e}"));
+        for (name, data) in [("a/page-0.json", &b"{}"[..]), ("MARKER", b"x")] {
+            w.add(name, data).unwrap_or_else(|e| panic!("{e}"));
+        }
+        w.finish().unwrap_or_else(|e| panic!("{e}"));
+        let mut got = Vec::new();
+        for_each_member(
+            &path,
+            |_| true,
+            |n, d| got.push((n.to_string(), d.to_vec())),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            got,
+            [
+                ("a/page-0.json".to_string(), b"{}".to_vec()),
+                ("MARKER".to_string(), b"x".to_vec())
+            ]
+        );
+        std::fs::remove_dir_all(&dir).unwrap_or_default();
+    }
+}

@@ -148,16 +148,25 @@ fn security_severity(f: &Finding) -> String {
     format!("{:.1}", score(f))
 }
 
-/// The CVSS score where known, else the middle of the level's CVSS band.
+/// The CVSS score that decided the severity where there is one (the advisories' for `cvss`,
+/// NVD's own for `nvd`, a CNA's for `nvd-cna`), else the middle of the level's CVSS band.
 fn score(f: &Finding) -> f64 {
+    let decided = |c: &&crate::matching::Cvss| match f.severity_source.as_deref() {
+        Some("cvss") => c.kind.is_none(),
+        Some("nvd") => c.kind.as_deref() == Some("Primary"),
+        Some("nvd-cna") => c.kind.as_deref() == Some("Secondary"),
+        _ => false,
+    };
     let cvss = f
         .cvss
         .iter()
+        .filter(decided)
         .filter_map(|c| c.score)
+        .filter(|&s| Level::from_score(s) == f.severity)
         .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
-    match (f.severity_source.as_deref(), cvss) {
-        (Some("cvss"), Some(s)) => s,
-        _ => match f.severity {
+    match cvss {
+        Some(s) => s,
+        None => match f.severity {
             Level::Critical => 9.5,
             Level::High => 8.0,
             Level::Medium => 5.5,
@@ -172,5 +181,55 @@ fn help_uri(id: &str) -> String {
         format!("https://nvd.nist.gov/vuln/detail/{id}")
     } else {
         format!("https://osv.dev/vulnerability/{id}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matching::{Cvss, FindingStatus};
+
+    fn cvss(score: f64, kind: Option<&str>) -> Cvss {
+        Cvss {
+            version: "3".into(),
+            vector: String::new(),
+            score: Some(score),
+            source: "x".into(),
+            kind: kind.map(String::from),
+        }
+    }
+
+    #[test]
+    fn the_score_is_the_rating_that_decided() {
+        let f = |severity, source: Option<&str>, cvss: Vec<Cvss>| Finding {
+            id: "CVE-2024-0001".into(),
+            aliases: Vec::new(),
+            package: 0,
+            installed: "1".into(),
+            fixed: None,
+            status: FindingStatus::Unfixed,
+            severity,
+            severity_source: source.map(String::from),
+            cvss,
+            title: None,
+            fixed_by: Vec::new(),
+            known_exploited: None,
+            basis: Vec::new(),
+        };
+        let all = || {
+            vec![
+                cvss(7.5, None),
+                cvss(9.8, Some("Secondary")),
+                cvss(5.3, Some("Primary")),
+                cvss(6.1, Some("Primary")),
+            ]
+        };
+        // An advisory's score decided: NVD's listed vectors do not change it.
+        assert_eq!(score(&f(Level::High, Some("cvss"), all())), 7.5);
+        assert_eq!(score(&f(Level::Medium, Some("nvd"), all())), 6.1);
+        assert_eq!(score(&f(Level::Critical, Some("nvd-cna"), all())), 9.8);
+        // A vendor's word: the middle of its band.
+        assert_eq!(score(&f(Level::High, Some("ghsa"), all())), 8.0);
+        assert_eq!(score(&f(Level::Unknown, None, Vec::new())), 0.0);
     }
 }

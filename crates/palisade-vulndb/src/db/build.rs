@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
-use super::{AdvisoryRecord, Entry, KevInfo, Meta, Provenance, END_MAGIC, MAGIC, SCHEMA};
-use crate::{ecosystem, kev, Import};
+use super::{AdvisoryRecord, Entry, KevInfo, Meta, NvdInfo, Provenance, END_MAGIC, MAGIC, SCHEMA};
+use crate::{ecosystem, kev, nvd, Import};
 
 /// Uncompressed size at which a block is closed: small enough that a lookup decompresses
 /// little, large enough that zstd finds the repetition between neighbouring records.
@@ -43,7 +43,13 @@ pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>
     let mut sources = Vec::new();
     // The newest KEV catalog given, and the input it came from.
     let mut known_exploited: Option<(kev::Catalog, String)> = None;
-    for input in inputs {
+    let mut nvd_records = Vec::new();
+    let mut nvd_sources = Vec::new();
+    for mut input in inputs {
+        if !input.import.nvd.is_empty() {
+            nvd_sources.push(input.provenance.location.clone());
+            nvd_records.append(&mut input.import.nvd);
+        }
         if let Some(c) = input.import.known_exploited {
             let newer = known_exploited
                 .as_ref()
@@ -162,6 +168,46 @@ pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>
         }
         w.flush()?;
     }
+    // NVD's records, only for CVEs an advisory names: NVD lists every CVE ever published,
+    // most of them in no package ecosystem, and only named ones can rate a finding.
+    let nvd_info = (!nvd_sources.is_empty()).then(|| {
+        let all = nvd::latest(std::mem::take(&mut nvd_records));
+        let read = all.len();
+        let last_modified = all
+            .iter()
+            .map(|r| r.last_modified.as_str())
+            .max()
+            .unwrap_or_default()
+            .to_string();
+        let named: BTreeSet<&str> = records
+            .values()
+            .flat_map(|r| {
+                std::iter::once(&r.id)
+                    .chain(&r.aliases)
+                    .chain(&r.upstream)
+                    .map(String::as_str)
+            })
+            .filter(|id| id.starts_with("CVE-"))
+            .collect();
+        nvd_records = all
+            .into_iter()
+            .filter(|r| named.contains(r.id.as_str()))
+            .collect();
+        NvdInfo {
+            count: nvd_records.len(),
+            read,
+            last_modified,
+            sources: nvd_sources,
+        }
+    });
+    let mut nvd_index = Vec::new();
+    if nvd_info.is_some() {
+        for r in &nvd_records {
+            let line = serde_json::to_vec(r)?;
+            nvd_index.push((r.id.as_str(), w.push(&line)?));
+        }
+        w.flush()?;
+    }
 
     let meta = Meta {
         schema: SCHEMA,
@@ -183,6 +229,7 @@ pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>
             count: c.entries.len(),
             source: source.clone(),
         }),
+        nvd: nvd_info.clone(),
     };
     let meta_bytes = serde_json::to_vec_pretty(&meta)?;
     let meta_off = w.out.len() as u64;
@@ -200,6 +247,10 @@ pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>
     // Only with the catalog: a database without it is laid out as before the table existed.
     if known_exploited.is_some() {
         put_table(&mut index, &kev_index);
+    }
+    // Likewise the NVD table, after it.
+    if nvd_info.is_some() {
+        put_table(&mut index, &nvd_index);
     }
     let index_off = w.out.len() as u64;
     w.out.extend_from_slice(&index);

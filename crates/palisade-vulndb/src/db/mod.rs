@@ -7,10 +7,12 @@
 //! "PALVDB\0\0"  u32 schema version  u32 0
 //! block*        zstd frames (with zstd's content checksum) of JSON lines:
 //!               package entries, grouped by key, then advisory records, then known
-//!               exploited CVEs (CISA KEV) when the build had the catalog
+//!               exploited CVEs (CISA KEV) when the build had the catalog, then NVD's
+//!               CVSS records of the CVEs advisories name, when the build had NVD data
 //! meta          JSON: build time, per-source provenance, counts (`Meta`)
 //! index         keys -> (block, offset, length); advisory ids -> same; block table;
-//!               then, only when `Meta::known_exploited` is set, CVE ids -> same
+//!               then, only when `Meta::known_exploited` is set, CVE ids -> same;
+//!               then, only when `Meta::nvd` is set, CVE ids -> NVD records
 //! trailer       meta offset/length, index offset/length (u64 each),
 //!               SHA-256 of the index, SHA-256 of every byte before this one,
 //!               "PALVDBND"
@@ -22,7 +24,9 @@
 //!
 //! The known-exploited table was added without a schema change: files written before it end
 //! the index at the block table and have no `known_exploited` in their meta (they flag
-//! nothing), and a reader from before it ignores both (it flags nothing either).
+//! nothing), and a reader from before it ignores both (it flags nothing either). The NVD table
+//! was added after it the same way: files without it have no `nvd` in their meta and rate
+//! nothing from NVD; earlier readers stop before it.
 
 mod build;
 mod read;
@@ -35,6 +39,7 @@ pub use build::{build, BuildInput};
 pub use read::Database;
 
 pub use crate::kev::KnownExploited;
+pub use crate::nvd::CveRecord;
 
 use crate::{Affected, Severity};
 
@@ -69,6 +74,23 @@ pub struct Meta {
     /// CISA's known exploited vulnerabilities catalog, when the build had it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known_exploited: Option<KevInfo>,
+    /// NVD's CVSS data, when the build had an NVD CVE API response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nvd: Option<NvdInfo>,
+}
+
+/// What NVD data a database holds: only CVEs some advisory names (as its id, an alias or
+/// a CVE it bundles) are kept, since only they can rate a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NvdInfo {
+    /// CVEs kept (the rows of the table).
+    pub count: usize,
+    /// CVEs with CVSS data in the inputs.
+    pub read: usize,
+    /// The newest `lastModified` of the records read: how current the data is.
+    pub last_modified: String,
+    /// The inputs it came from, as the provenance names them.
+    pub sources: Vec<String>,
 }
 
 /// Which CISA KEV catalog a database holds.

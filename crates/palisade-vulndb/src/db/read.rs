@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use sha2::{Digest, Sha256};
 
 use super::{
-    AdvisoryRecord, DbError, Entry, KnownExploited, Meta, END_MAGIC, HEADER_LEN, MAGIC, SCHEMA,
-    TRAILER_LEN,
+    AdvisoryRecord, CveRecord, DbError, Entry, KnownExploited, Meta, END_MAGIC, HEADER_LEN, MAGIC,
+    SCHEMA, TRAILER_LEN,
 };
 use crate::ecosystem;
 
@@ -58,6 +58,8 @@ pub struct Database {
     advisories: Vec<u32>,
     /// Known exploited CVE ids (empty in a database built without the KEV catalog).
     exploited: Vec<u32>,
+    /// CVE ids with NVD records (empty in a database built without NVD data).
+    nvd: Vec<u32>,
     /// (file offset, compressed length, decompressed length).
     blocks: Vec<(u64, u32, u32)>,
     cache: Mutex<HashMap<u32, Arc<Vec<u8>>>>,
@@ -178,7 +180,22 @@ impl Database {
             }
             None => Vec::new(),
         };
-        for &at in keys.iter().chain(&advisories).chain(&exploited) {
+        // The NVD table follows likewise, only when the meta says NVD data is there.
+        let nvd = match &meta.nvd {
+            Some(n) => {
+                let t = cur.table().map_err(bad_index)?;
+                if t.len() != n.count {
+                    return Err(corrupt(format!(
+                        "the meta lists {} NVD CVEs, the index {}",
+                        n.count,
+                        t.len()
+                    )));
+                }
+                t
+            }
+            None => Vec::new(),
+        };
+        for &at in keys.iter().chain(&advisories).chain(&exploited).chain(&nvd) {
             let (_, (block, off, l)) = row(&index, at);
             let fits = blocks
                 .get(block as usize)
@@ -191,7 +208,7 @@ impl Database {
             t.windows(2)
                 .all(|w| row(&index, w[0]).0 < row(&index, w[1]).0)
         };
-        if !sorted(&keys) || !sorted(&advisories) || !sorted(&exploited) {
+        if !sorted(&keys) || !sorted(&advisories) || !sorted(&exploited) || !sorted(&nvd) {
             return Err(corrupt("index is not sorted".into()));
         }
         Ok(Database {
@@ -203,6 +220,7 @@ impl Database {
             keys,
             advisories,
             exploited,
+            nvd,
             blocks,
             cache: Mutex::new(HashMap::new()),
         })
@@ -254,6 +272,18 @@ impl Database {
         serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| self.corrupt(format!("known exploited {cve}: {e}")))
+    }
+
+    /// NVD's CVSS record for `cve` when the database holds NVD data for it
+    /// (`Meta::nvd` says whether it holds any).
+    pub fn nvd(&self, cve: &str) -> Result<Option<CveRecord>, DbError> {
+        let Some(slot) = self.find(&self.nvd, cve) else {
+            return Ok(None);
+        };
+        let bytes = self.record(slot)?;
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| self.corrupt(format!("NVD record {cve}: {e}")))
     }
 
     /// Every package key (`ecosystem<TAB>name`) in order, for export.

@@ -210,6 +210,7 @@ pub(crate) fn listed_package(
         },
         files: Vec::new(),
         dev,
+        other_locations: Vec::new(),
         declared: false,
         properties: Default::default(),
     }

@@ -87,11 +87,6 @@ fn dir(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
-fn under(path: &str, dir: &str) -> bool {
-    path.strip_prefix(dir)
-        .is_some_and(|rest| rest.starts_with('/'))
-}
-
 /// Merges the entries that are one package; the others are returned unchanged, in order (a
 /// merged package takes the place of its installed copy, or of its first entry).
 pub(crate) fn merge(packages: Vec<Package>) -> Vec<Package> {
@@ -116,12 +111,15 @@ pub(crate) fn merge(packages: Vec<Package>) -> Vec<Package> {
     }
     // The project an installed copy belongs to: the deepest one it lies in.
     let owner = |p: &Package| -> Option<&str> {
-        projects
-            .get(&p.package_type)?
-            .iter()
-            .filter(|d| under(&p.location.path, d))
-            .max_by_key(|d| d.len())
-            .map(String::as_str)
+        let dirs = projects.get(&p.package_type)?;
+        let mut path = p.location.path.as_str();
+        while let Some((parent, _)) = path.rsplit_once('/') {
+            if let Some(d) = dirs.get(parent) {
+                return Some(d.as_str());
+            }
+            path = parent;
+        }
+        None
     };
     let mut groups: HashMap<Key, Vec<usize>> = HashMap::new();
     for (i, p) in packages.iter().enumerate() {
@@ -137,6 +135,7 @@ pub(crate) fn merge(packages: Vec<Package>) -> Vec<Package> {
         }
         // Installed copies, one per path, and lock entries, one group per project.
         let mut copies: Vec<usize> = Vec::new();
+        let mut by_path: HashMap<&str, usize> = HashMap::new();
         let mut lists: Vec<(&str, Vec<usize>)> = Vec::new();
         for &i in members {
             let path = packages[i].location.path.as_str();
@@ -146,9 +145,12 @@ pub(crate) fn merge(packages: Vec<Package>) -> Vec<Package> {
                     None => lists.push((dir(path), vec![i])),
                 }
             } else {
-                match copies.iter().find(|&&c| packages[c].location.path == path) {
+                match by_path.get(path) {
                     Some(&c) => into[i] = c,
-                    None => copies.push(i),
+                    None => {
+                        by_path.insert(path, i);
+                        copies.push(i);
+                    }
                 }
             }
         }
@@ -325,6 +327,22 @@ mod tests {
                 "/c/node_modules/lodash/package.json",
                 false,
             ),
+            // A copy in a nested project with a lock file of its own is that project's.
+            pkg(Npm, "ms", "2.0.0", "/m/package-lock.json", false),
+            pkg(
+                Npm,
+                "other",
+                "1.0.0",
+                "/m/packages/p/package-lock.json",
+                false,
+            ),
+            pkg(
+                Npm,
+                "ms",
+                "2.0.0",
+                "/m/packages/p/node_modules/ms/package.json",
+                false,
+            ),
         ]);
         let got: Vec<(Vec<&str>, bool)> = got.iter().map(|p| (paths(p), p.dev)).collect();
         assert_eq!(
@@ -360,6 +378,9 @@ mod tests {
                     false
                 ),
                 (vec!["/c/node_modules/lodash/package.json"], false),
+                (vec!["/m/package-lock.json"], false),
+                (vec!["/m/packages/p/package-lock.json"], false),
+                (vec!["/m/packages/p/node_modules/ms/package.json"], false),
             ]
         );
     }

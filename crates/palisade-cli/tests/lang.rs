@@ -1133,6 +1133,54 @@ fn go_mod_and_the_program_built_from_it_are_one_package() {
     std::fs::remove_dir_all(&tmp).unwrap();
 }
 
+/// A Cargo.lock beside the program `cargo auditable` built from it: each crate is one package,
+/// at the program, with the lock file as a further location; `autocfg`, which the program's
+/// audit data marks build-only, stays dev, since a Cargo.lock does not say either way. The lock
+/// is written from what `rust-audit-info` reads from the program.
+#[test]
+fn cargo_lock_and_the_program_built_from_it_are_one_package() {
+    let bins = script("tests/fixtures/binaries.sh");
+    let audit: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bins.join("rust/app.json")).unwrap()).unwrap();
+    let tmp = tempdir("lang-rust-program");
+    std::fs::create_dir_all(tmp.join("src")).unwrap();
+    std::fs::copy(bins.join("rust/app"), tmp.join("src/app")).unwrap();
+    let mut lock = String::from("version = 3\n");
+    let mut want = BTreeSet::new();
+    for p in audit["packages"].as_array().unwrap() {
+        let (name, version) = (p["name"].as_str().unwrap(), p["version"].as_str().unwrap());
+        lock.push_str(&format!(
+            "\n[[package]]\nname = \"{name}\"\nversion = \"{version}\"\n"
+        ));
+        if p["source"] == "crates.io" {
+            lock.push_str("source = \"registry+https://github.com/rust-lang/crates.io-index\"\n");
+        }
+        let dev = p["kind"] == "build";
+        want.insert(format!(
+            r#"{name} {version} {dev} ["/src/app", "/src/Cargo.lock"]"#
+        ));
+    }
+    std::fs::write(tmp.join("src/Cargo.lock"), lock).unwrap();
+    let doc = sbom(&tmp);
+    let got: BTreeSet<String> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {} {} {:?}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap(),
+                p["dev"].as_bool().unwrap_or(false),
+                paths(p)
+            )
+        })
+        .collect();
+    assert!(want.len() == 6 && want.iter().any(|w| w.starts_with("autocfg 1.1.0 true")));
+    assert_eq!(got, want);
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
 /// An optional package npm did not install (another platform's build, such as `fsevents` on
 /// Linux) is in the lock file but not reported when the install is there; without one (a
 /// checkout), every locked package is. Written from npm's lockfileVersion 3.

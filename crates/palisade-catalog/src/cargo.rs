@@ -23,7 +23,7 @@ struct Entry {
 }
 
 /// A project's lock file (not one that came with crate sources in Cargo's download cache).
-fn is_lock(path: &str) -> bool {
+pub(crate) fn is_lock(path: &str) -> bool {
     (path == "Cargo.lock" || path.ends_with("/Cargo.lock"))
         && !crate::inside_installed_package(path)
 }

@@ -38,7 +38,7 @@ struct Library {
     kind: String,
 }
 
-fn kind(path: &str) -> Option<bool> {
+pub(crate) fn kind(path: &str) -> Option<bool> {
     if crate::inside_installed_package(path) {
         return None;
     }

@@ -19,7 +19,7 @@ pub struct GoMod;
 /// The version given to a module replaced by a local directory.
 pub const LOCAL: &str = "(devel)";
 
-fn is_go_mod(path: &str) -> bool {
+pub(crate) fn is_go_mod(path: &str) -> bool {
     (path == "go.mod" || path.ends_with("/go.mod")) && !crate::inside_installed_package(path)
 }
 

@@ -14,6 +14,7 @@ pub mod dpkg;
 mod error;
 pub mod golang;
 pub mod java;
+mod merge;
 pub mod npm;
 pub mod opkg;
 pub mod os;
@@ -116,6 +117,8 @@ pub fn catalog(files: &FileTree) -> Catalog {
         catalog.packages.extend(packages);
         catalog.errors.extend(errors);
     }
+    // A lock file and the copy it installed are one package with both locations.
+    catalog.packages = merge::merge(std::mem::take(&mut catalog.packages));
     catalog.packages.sort_by(|a, b| {
         (a.package_type, &a.name, &a.version, &a.arch).cmp(&(
             b.package_type,
@@ -210,6 +213,7 @@ pub(crate) fn listed_package(
         },
         files: Vec::new(),
         dev,
+        other_locations: Vec::new(),
         declared: false,
         properties: Default::default(),
     }

@@ -118,6 +118,7 @@ impl Cataloguer for Opkg {
                     },
                     files: Vec::new(),
                     dev: false,
+                    other_locations: Vec::new(),
                     declared: false,
                     properties: Default::default(),
                 });

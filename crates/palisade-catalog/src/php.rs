@@ -36,7 +36,7 @@ enum Installed {
     V1(Vec<Entry>),
 }
 
-fn is_lock(path: &str) -> bool {
+pub(crate) fn is_lock(path: &str) -> bool {
     (path == "composer.lock" || path.ends_with("/composer.lock"))
         && !crate::inside_installed_package(path)
 }

@@ -10,7 +10,7 @@ use crate::Cataloguer;
 
 pub struct Ruby;
 
-fn is_lock(path: &str) -> bool {
+pub(crate) fn is_lock(path: &str) -> bool {
     (path == "Gemfile.lock" || path.ends_with("/Gemfile.lock"))
         && !crate::inside_installed_package(path)
 }

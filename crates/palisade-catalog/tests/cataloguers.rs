@@ -305,3 +305,96 @@ fn an_unpacked_embedded_pom_names_its_artifact() {
         "pkg:maven/org.anchore/example-java-app-maven@0.1.0"
     );
 }
+
+/// Every path a package was found at, its location first.
+fn paths(p: &palisade_core::Package) -> Vec<&str> {
+    std::iter::once(&p.location)
+        .chain(&p.other_locations)
+        .map(|l| l.path.as_str())
+        .collect()
+}
+
+/// Issue 11: a package found by a lock file and by its installed copy was two packages (and
+/// its findings reported twice). Composer's lock and `vendor/composer/installed.json`, a
+/// Gemfile.lock and the system's installed gems, NuGet's lock and an app's deps.json (ids
+/// compared ignoring case, as NuGet does): one package each, at the installed copy, with the
+/// lock file as a further location; dev-only when the files that mark dev agree.
+#[test]
+fn a_lock_file_and_its_installed_copy_are_one_package() {
+    let root = Root::new("merge");
+    root.write(
+        "var/www/composer.lock",
+        br#"{"packages":[{"name":"symfony/http-kernel","version":"v5.4.19"}],"packages-dev":[{"name":"phpunit/phpunit","version":"9.5.10"}]}"#,
+    )
+    .write(
+        "var/www/vendor/composer/installed.json",
+        br#"{"packages":[{"name":"symfony/http-kernel","version":"v5.4.19"},{"name":"phpunit/phpunit","version":"9.5.10"}],"dev-package-names":["phpunit/phpunit"]}"#,
+    )
+    // Another site's vendor without a lock is its own installation.
+    .write(
+        "srv/other/vendor/composer/installed.json",
+        br#"{"packages":[{"name":"symfony/http-kernel","version":"v5.4.19"}]}"#,
+    )
+    .write(
+        "app/Gemfile.lock",
+        b"GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (2.2.3)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  rack\n",
+    )
+    .write("usr/local/bundle/specifications/rack-2.2.3.gemspec", b"")
+    .write(
+        "src/api/packages.lock.json",
+        br#"{"version":1,"dependencies":{"net8.0":{"newtonsoft.json":{"type":"Direct","resolved":"13.0.1"}}}}"#,
+    )
+    .write(
+        "src/api/bin/Release/net8.0/api.deps.json",
+        br#"{"libraries":{"Newtonsoft.Json/13.0.1":{"type":"package"},"api/1.0.0":{"type":"project"}}}"#,
+    );
+    let c = root.catalog();
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+    let got: Vec<(&str, Vec<&str>, bool)> = c
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), paths(p), p.dev))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "rack",
+                vec![
+                    "/usr/local/bundle/specifications/rack-2.2.3.gemspec",
+                    "/app/Gemfile.lock"
+                ],
+                false
+            ),
+            (
+                "phpunit/phpunit",
+                vec![
+                    "/var/www/vendor/composer/installed.json",
+                    "/var/www/composer.lock"
+                ],
+                true
+            ),
+            (
+                "symfony/http-kernel",
+                vec!["/srv/other/vendor/composer/installed.json"],
+                false
+            ),
+            (
+                "symfony/http-kernel",
+                vec![
+                    "/var/www/vendor/composer/installed.json",
+                    "/var/www/composer.lock"
+                ],
+                false
+            ),
+            (
+                "Newtonsoft.Json",
+                vec![
+                    "/src/api/bin/Release/net8.0/api.deps.json",
+                    "/src/api/packages.lock.json"
+                ],
+                false
+            ),
+        ]
+    );
+}

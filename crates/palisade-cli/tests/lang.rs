@@ -22,7 +22,17 @@ fn sbom_of(source: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// (name, version) of the packages whose location satisfies `at`.
+/// Every path a package was found at: its location, then the others (a lock file listing an
+/// installed copy).
+fn paths(p: &serde_json::Value) -> Vec<&str> {
+    let others = p["other_locations"].as_array().into_iter().flatten();
+    std::iter::once(&p["location"])
+        .chain(others)
+        .map(|l| l["path"].as_str().unwrap())
+        .collect()
+}
+
+/// (name, version) of the packages found at a path that satisfies `at`.
 fn listed(
     sbom: &serde_json::Value,
     at: impl Fn(&str) -> bool,
@@ -32,7 +42,7 @@ fn listed(
         .as_array()
         .unwrap()
         .iter()
-        .filter(|p| at(p["location"]["path"].as_str().unwrap()))
+        .filter(|p| paths(p).into_iter().any(&at))
         .filter(|p| dev.is_none_or(|d| p["dev"].as_bool().unwrap_or(false) == d))
         .map(|p| {
             format!(
@@ -114,12 +124,223 @@ fn npm_lock_files_and_node_modules_list_what_npm_installed() {
         "pkg:npm/%40babel/helper-validator-identifier@7.22.5"
     );
 
-    // A vulnerable lodash is found through both the lock file and node_modules.
+    // Issue 11: one package per installed copy, with the lock file that lists it, not a
+    // package from each (the lock file's findings were reported a second time).
+    let packages = app["packages"].as_array().unwrap();
+    assert_eq!(packages.len(), all.len(), "every package once");
+    for p in packages {
+        let at = paths(p);
+        assert!(
+            at.len() == 2
+                && at[0].starts_with("/node_modules/")
+                && at[0].ends_with("/package.json")
+                && at[1] == "/package-lock.json",
+            "{p}"
+        );
+    }
+    let report = scan_fs(&npm.join("app"));
+    assert_eq!(report["results"].as_array().unwrap().len(), 1, "one target");
+    assert_eq!(report["results"][0]["target"], "Node.js (/node_modules)");
+    let lodash = findings_of(&report, "lodash");
+    assert!(!lodash.is_empty());
+    for f in &lodash {
+        assert_eq!(f["package"]["path"], "/node_modules/lodash/package.json");
+        assert_eq!(
+            f["package"]["otherPaths"],
+            serde_json::json!(["/package-lock.json"])
+        );
+    }
+    assert_findings_once(&report);
+}
+
+/// `scan fs DIR --offline` (the built-in database) as JSON.
+fn scan_fs(dir: &Path) -> serde_json::Value {
+    let dir = dir.to_str().unwrap();
+    let out = palisade(&["scan", "fs", dir, "-f", "json", "--offline"], "");
+    assert!(out.status.code() != Some(2), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The findings on packages named `name`, in every target.
+fn findings_of<'a>(report: &'a serde_json::Value, name: &str) -> Vec<&'a serde_json::Value> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["findings"].as_array().unwrap())
+        .filter(|f| f["package"]["name"] == name)
+        .collect()
+}
+
+/// No advisory is reported twice for one package at one path, and the summary counts each
+/// finding once.
+fn assert_findings_once(report: &serde_json::Value) {
+    let all = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["findings"].as_array().unwrap());
+    let mut seen = BTreeSet::new();
+    let mut count = 0;
+    for f in all {
+        let p = &f["package"];
+        let key = format!("{} {} {} {}", f["id"], p["name"], p["version"], p["path"]);
+        assert!(seen.insert(key.clone()), "reported twice: {key}");
+        count += 1;
+    }
+    assert_eq!(report["summary"]["findings"], count);
+}
+
+/// Two projects with the same lodash installed are two installations: two packages, each with
+/// its own lock file, and a finding on each (a user fixing one needs both paths).
+#[test]
+fn the_same_package_in_two_projects_is_two_packages() {
+    let fx = script("tests/fixtures/lang.sh");
+    let app = fx.join("npm/app");
+    let all = lines(&fx.join("npm/expected-all.tsv"));
+    let tmp = tempdir("lang-two-projects");
+    for project in ["a", "b"] {
+        let st = Command::new("cp")
+            .args(["-a", app.to_str().unwrap()])
+            .arg(tmp.join(project))
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    let doc = sbom(&tmp);
+    let packages = doc["packages"].as_array().unwrap();
+    assert_eq!(packages.len(), 2 * all.len());
+    for project in ["/a", "/b"] {
+        let here: Vec<&serde_json::Value> = packages
+            .iter()
+            .filter(|p| paths(p)[0].starts_with(&format!("{project}/")))
+            .collect();
+        assert_eq!(here.len(), all.len(), "{project}");
+        for p in here {
+            assert_eq!(
+                paths(p)[1..],
+                [format!("{project}/package-lock.json")],
+                "{p}"
+            );
+        }
+    }
+    let report = scan_fs(&tmp);
+    let lodash = findings_of(&report, "lodash");
+    let mut at: Vec<(&str, String)> = lodash
+        .iter()
+        .map(|f| {
+            (
+                f["package"]["path"].as_str().unwrap(),
+                f["package"]["otherPaths"].to_string(),
+            )
+        })
+        .collect();
+    at.dedup();
+    assert_eq!(
+        at,
+        [
+            (
+                "/a/node_modules/lodash/package.json",
+                r#"["/a/package-lock.json"]"#.to_string()
+            ),
+            (
+                "/b/node_modules/lodash/package.json",
+                r#"["/b/package-lock.json"]"#.to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        lodash.len(),
+        2 * findings_of(&scan_fs(&app), "lodash").len()
+    );
+    assert_findings_once(&report);
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+/// A package found at several paths is one CycloneDX component with every path
+/// (`palisade:location:N:path` after `palisade:location:path`, as Syft numbers
+/// `syft:location:N:path`) and one SPDX package naming them all; both stay valid for their
+/// owners' validators, and a scan of the CycloneDX reports the package's findings once.
+#[test]
+fn cyclonedx_and_spdx_name_every_location_of_a_package_once() {
+    let fx = script("tests/fixtures/lang-image.sh");
+    let venv = script("tests/tools/pyenv.sh");
+    let source = format!("oci:{}:test", fx.join("oci").display());
+    let tmp = tempdir("lang-formats-locations");
+    let write = |format: &str| -> (std::path::PathBuf, serde_json::Value) {
+        let file = tmp.join(format!("sbom.{format}.json"));
+        let out = palisade(
+            &["sbom", &source, "-f", format, "-o", file.to_str().unwrap()],
+            "",
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let kind = format.trim_end_matches("-json");
+        let v = Command::new(venv.join("bin/python"))
+            .arg(root().join("tests/tools/validate-sbom.py"))
+            .arg(kind)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(v.status.success(), "{format} invalid: {}", stderr(&v));
+        let doc = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        (file, doc)
+    };
+    let (cdx_file, cdx) = write("cyclonedx");
+    let lodash: Vec<&serde_json::Value> = cdx["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["name"] == "lodash")
+        .collect();
+    assert_eq!(lodash.len(), 1, "{lodash:?}");
+    let props: Vec<(&str, &str)> = lodash[0]["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["value"].as_str().unwrap()))
+        .filter(|(n, _)| n.starts_with("palisade:location:") && !n.ends_with("diffID"))
+        .map(|(n, v)| {
+            (
+                n,
+                if v.starts_with("sha256:") {
+                    "sha256"
+                } else {
+                    v
+                },
+            )
+        })
+        .collect();
+    assert_eq!(
+        props,
+        [
+            (
+                "palisade:location:path",
+                "/srv/app/node_modules/lodash/package.json"
+            ),
+            ("palisade:location:layer:digest", "sha256"),
+            ("palisade:location:1:path", "/srv/app/package-lock.json"),
+            ("palisade:location:1:layer:digest", "sha256"),
+        ]
+    );
+    let (_, spdx) = write("spdx-json");
+    let lodash: Vec<&serde_json::Value> = spdx["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] == "lodash")
+        .collect();
+    assert_eq!(lodash.len(), 1, "{lodash:?}");
+    let info = lodash[0]["sourceInfo"].as_str().unwrap();
+    assert!(
+        info.starts_with("acquired package info from npm database: /srv/app/node_modules/lodash/package.json (layer sha256:")
+            && info.contains("), /srv/app/package-lock.json (layer sha256:"),
+        "{info}"
+    );
     let out = palisade(
         &[
             "scan",
-            "fs",
-            npm.join("app").to_str().unwrap(),
+            "sbom",
+            cdx_file.to_str().unwrap(),
             "-f",
             "json",
             "--offline",
@@ -127,20 +348,15 @@ fn npm_lock_files_and_node_modules_list_what_npm_installed() {
         "",
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let targets: Vec<&str> = report["results"]
-        .as_array()
-        .unwrap()
+    assert!(!findings_of(&report, "lodash").is_empty());
+    assert_findings_once(&report);
+    let ids: Vec<&str> = findings_of(&report, "lodash")
         .iter()
-        .filter(|t| {
-            t["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|f| f["package"]["name"] == "lodash" && f["fixed"] == "4.17.19")
-        })
-        .map(|t| t["target"].as_str().unwrap())
+        .map(|f| f["id"].as_str().unwrap())
         .collect();
-    assert_eq!(targets.len(), 2, "{targets:?}");
+    let unique: BTreeSet<&&str> = ids.iter().collect();
+    assert_eq!(ids.len(), unique.len(), "{ids:?}");
+    std::fs::remove_dir_all(&tmp).unwrap();
 }
 
 #[test]
@@ -237,7 +453,7 @@ fn python_listed(sbom: &serde_json::Value, file: &str, prod_only: bool) -> BTree
         .as_array()
         .unwrap()
         .iter()
-        .filter(|p| p["location"]["path"].as_str().unwrap().ends_with(file))
+        .filter(|p| paths(p).iter().any(|path| path.ends_with(file)))
         .filter(|p| !prod_only || !p["dev"].as_bool().unwrap_or(false))
         .map(|p| {
             format!(
@@ -261,10 +477,13 @@ fn python_lock_files_list_what_uv_and_pipenv_resolved() {
     let doc = sbom(&uv);
     assert_eq!(python_listed(&doc, "/uv.lock", false), uv_all);
     assert_eq!(python_listed(&doc, "/uv.lock", true), uv_prod, "dev group");
-    // The requirements file uv exported (with hashes on continuation lines) says nothing of
-    // dev, so every package is listed as such.
+    // The requirements file uv exported (with hashes on continuation lines) lists the same
+    // packages; it says nothing of dev, so each is one package with uv.lock's dev flag.
     assert_eq!(python_listed(&doc, "/requirements.txt", false), uv_all);
-    assert_eq!(python_listed(&doc, "/requirements.txt", true), uv_all);
+    assert_eq!(python_listed(&doc, "/requirements.txt", true), uv_prod);
+    for p in doc["packages"].as_array().unwrap() {
+        assert_eq!(paths(p), ["/requirements.txt", "/uv.lock"], "{p}");
+    }
     let doc = sbom(&pipenv);
     assert_eq!(
         python_listed(&doc, "/Pipfile.lock", false),
@@ -303,6 +522,99 @@ fn python_lock_files_list_what_uv_and_pipenv_resolved() {
         "{}",
         report["summary"]
     );
+}
+
+/// A project's pins beside the virtual environment they were installed into are one package
+/// each, at the installed copy (issue 11: each was reported twice); another environment with
+/// the same releases and no lock file of its own is another installation.
+#[test]
+fn python_pins_and_the_environment_they_describe_are_one_package() {
+    let acc = script("tests/fixtures/accuracy.sh");
+    let site = acc.join("python-vuln/rootfs/usr/local/lib/python3.11/site-packages");
+    let tmp = tempdir("lang-python-venv");
+    for env in ["proj/.venv", "other/venv"] {
+        let dest = tmp.join(env).join("lib/python3.11");
+        std::fs::create_dir_all(&dest).unwrap();
+        let st = Command::new("cp")
+            .arg("-a")
+            .arg(&site)
+            .arg(&dest)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    // The pins, as pip writes them for the environment.
+    let out = Command::new("python3")
+        .args(["-m", "pip", "freeze", "--all", "--path"])
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::write(tmp.join("proj/requirements.txt"), &out.stdout).unwrap();
+    let pins: BTreeSet<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once("=="))
+        .map(|(n, v)| format!("{}\t{v}", n.to_lowercase()))
+        .collect();
+    assert!(
+        pins.len() > 10 && pins.contains("pygments\t2.7.0"),
+        "{pins:?}"
+    );
+    let doc = sbom(&tmp);
+    let packages = doc["packages"].as_array().unwrap();
+    assert_eq!(python_listed(&doc, "/proj/requirements.txt", false), pins);
+    // Both environments hold the same distributions (and two that `py` vendors, which pip
+    // does not list); every pin is a copy in the project's own environment.
+    let under = |dir: &str| {
+        packages
+            .iter()
+            .filter(|p| paths(p)[0].starts_with(dir))
+            .count()
+    };
+    let each = under("/other/venv/lib/python3.11/site-packages/");
+    assert_eq!(each, pins.len() + 2);
+    assert_eq!(under("/proj/.venv/lib/python3.11/site-packages/"), each);
+    assert_eq!(packages.len(), 2 * each, "no package of the pins alone");
+    for p in packages {
+        let at = paths(p);
+        let pinned = format!(
+            "{}\t{}",
+            p["name"].as_str().unwrap().to_lowercase(),
+            p["version"].as_str().unwrap()
+        );
+        if at[0].starts_with("/proj/") && pins.contains(&pinned) {
+            assert_eq!(at[1..], ["/proj/requirements.txt"], "{p}");
+        } else {
+            assert_eq!(at.len(), 1, "{p}");
+        }
+    }
+    let report = scan_fs(&tmp);
+    let pygments = findings_of(&report, "Pygments");
+    let other: Vec<_> = pygments
+        .iter()
+        .filter(|f| f["package"]["otherPaths"].is_null())
+        .collect();
+    assert!(!other.is_empty());
+    assert_eq!(pygments.len(), 2 * other.len());
+    for f in &pygments {
+        let (path, others) = (
+            f["package"]["path"].as_str().unwrap(),
+            &f["package"]["otherPaths"],
+        );
+        if path.starts_with("/proj/") {
+            assert!(path.starts_with("/proj/.venv/"), "{f}");
+            assert_eq!(
+                *others,
+                serde_json::json!(["/proj/requirements.txt"]),
+                "{f}"
+            );
+        } else {
+            assert!(path.starts_with("/other/venv/") && others.is_null(), "{f}");
+        }
+    }
+    assert_findings_once(&report);
+    std::fs::remove_dir_all(&tmp).unwrap();
 }
 
 /// (group:artifact, version, path) of every pom.properties in the jars under `dir` (not
@@ -708,17 +1020,35 @@ fn syft_on_an_image_of_every_ecosystem_differs_only_as_documented() {
     let ours_doc = sbom_of(&format!("oci:{}:test", fx.join("oci").display()));
     let packages = ours_doc["packages"].as_array().unwrap();
     // Lock files shipped in the image are read (Syft reads only installed packages from
-    // images): the uv project's are compared with uv elsewhere, and left out here.
-    let locked = packages
+    // images): the uv project's are compared with uv elsewhere, and left out here. Its
+    // uv.lock and requirements.txt list 16 packages, each one package with both files; the
+    // two also installed in the image's only site-packages are those copies, with the two
+    // files as further locations (issue 11: each was listed three times).
+    let locked: Vec<&serde_json::Value> = packages
         .iter()
-        .filter(|p| {
-            p["location"]["path"]
-                .as_str()
-                .unwrap()
-                .starts_with("/srv/py/")
-        })
-        .count();
-    assert_eq!(locked, 32); // uv.lock and requirements.txt, 16 each
+        .filter(|p| paths(p).iter().any(|at| at.starts_with("/srv/py/")))
+        .collect();
+    assert_eq!(locked.len(), 16);
+    let mut installed = BTreeSet::new();
+    for p in &locked {
+        let at = paths(p);
+        assert_eq!(
+            at[at.len() - 2..],
+            ["/srv/py/requirements.txt", "/srv/py/uv.lock"],
+            "{p}"
+        );
+        if at.len() == 3 {
+            assert!(at[0].starts_with("/usr/local/lib/python3.11/site-packages/"));
+            installed.insert(format!("{} {}", p["name"], p["version"]));
+        }
+    }
+    assert_eq!(
+        installed,
+        BTreeSet::from([
+            r#""Jinja2" "2.10""#.to_string(),
+            r#""requests" "2.19.1""#.to_string()
+        ])
+    );
     let ours: BTreeSet<String> = packages
         .iter()
         .filter(|p| {
@@ -757,6 +1087,98 @@ fn syft_on_an_image_of_every_ecosystem_differs_only_as_documented() {
         ])
     );
     assert!(ours.len() > 80, "{}", ours.len());
+}
+
+/// A go.mod beside the program built from it: the module both name at one version is one
+/// package, at the program; a requirement the program records at another version (a local
+/// replacement: `(devel)` in go.mod, the required pseudo-version in the build info, as
+/// `go version -m` prints it) is two.
+#[test]
+fn go_mod_and_the_program_built_from_it_are_one_package() {
+    let bins = script("tests/fixtures/binaries.sh");
+    let built = std::fs::read_to_string(bins.join("go/app.txt")).unwrap();
+    assert!(built.contains("dep\tgolang.org/x/mod\tv0.7.0"), "{built}");
+    let tmp = tempdir("lang-go-program");
+    std::fs::create_dir_all(tmp.join("src")).unwrap();
+    std::fs::copy(bins.join("go/app"), tmp.join("src/app")).unwrap();
+    std::fs::write(
+        tmp.join("src/go.mod"),
+        "module example.com/app\n\ngo 1.19\n\nrequire (\n\texample.com/local v0.0.0-00010101000000-000000000000\n\tgolang.org/x/mod v0.7.0\n)\n\nreplace example.com/local => ./local\n",
+    )
+    .unwrap();
+    let doc = sbom(&tmp);
+    let found: BTreeSet<String> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] != "stdlib")
+        .map(|p| {
+            format!(
+                "{} {} {:?}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap(),
+                paths(p)
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        BTreeSet::from([
+            r#"example.com/app (devel) ["/src/app"]"#.to_string(),
+            r#"example.com/local (devel) ["/src/go.mod"]"#.to_string(),
+            r#"example.com/local v0.0.0-00010101000000-000000000000 ["/src/app"]"#.to_string(),
+            r#"golang.org/x/mod v0.7.0 ["/src/app", "/src/go.mod"]"#.to_string(),
+        ])
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+/// A Cargo.lock beside the program `cargo auditable` built from it: each crate is one package,
+/// at the program, with the lock file as a further location; `autocfg`, which the program's
+/// audit data marks build-only, stays dev, since a Cargo.lock does not say either way. The lock
+/// is written from what `rust-audit-info` reads from the program.
+#[test]
+fn cargo_lock_and_the_program_built_from_it_are_one_package() {
+    let bins = script("tests/fixtures/binaries.sh");
+    let audit: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bins.join("rust/app.json")).unwrap()).unwrap();
+    let tmp = tempdir("lang-rust-program");
+    std::fs::create_dir_all(tmp.join("src")).unwrap();
+    std::fs::copy(bins.join("rust/app"), tmp.join("src/app")).unwrap();
+    let mut lock = String::from("version = 3\n");
+    let mut want = BTreeSet::new();
+    for p in audit["packages"].as_array().unwrap() {
+        let (name, version) = (p["name"].as_str().unwrap(), p["version"].as_str().unwrap());
+        lock.push_str(&format!(
+            "\n[[package]]\nname = \"{name}\"\nversion = \"{version}\"\n"
+        ));
+        if p["source"] == "crates.io" {
+            lock.push_str("source = \"registry+https://github.com/rust-lang/crates.io-index\"\n");
+        }
+        let dev = p["kind"] == "build";
+        want.insert(format!(
+            r#"{name} {version} {dev} ["/src/app", "/src/Cargo.lock"]"#
+        ));
+    }
+    std::fs::write(tmp.join("src/Cargo.lock"), lock).unwrap();
+    let doc = sbom(&tmp);
+    let got: BTreeSet<String> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {} {} {:?}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap(),
+                p["dev"].as_bool().unwrap_or(false),
+                paths(p)
+            )
+        })
+        .collect();
+    assert!(want.len() == 6 && want.iter().any(|w| w.starts_with("autocfg 1.1.0 true")));
+    assert_eq!(got, want);
+    std::fs::remove_dir_all(&tmp).unwrap();
 }
 
 /// An optional package npm did not install (another platform's build, such as `fsevents` on

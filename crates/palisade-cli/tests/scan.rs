@@ -622,6 +622,8 @@ fn palisade_json_reads_back_into_the_packages_it_was_written_from() {
         format!("rootfs:{}", bins.display()),
     ];
     let mut types = BTreeSet::new();
+    // Packages found at several paths (a lock file and its installed copy).
+    let mut merged = 0;
     for source in &sources {
         let file = tmp.join("sbom.json");
         let out = palisade(
@@ -638,11 +640,26 @@ fn palisade_json_reads_back_into_the_packages_it_was_written_from() {
         assert_eq!(input.packages.len(), want.len(), "{source}");
         for (got, want) in input.packages.iter().zip(want) {
             let mut want = want.clone();
-            // Layer digests are the image's, written beside each package for readers.
-            let loc = want["location"].as_object_mut().unwrap();
-            loc.remove("layerDigest");
-            loc.remove("layerDiffID");
+            // Layer digests are the image's, written beside each location for readers.
+            let mut locations = vec![want["location"].clone()];
+            locations.extend(
+                want["other_locations"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+            );
+            for loc in &mut locations {
+                let loc = loc.as_object_mut().unwrap();
+                loc.remove("layerDigest");
+                loc.remove("layerDiffID");
+            }
+            want["location"] = locations.remove(0);
+            if !locations.is_empty() {
+                want["other_locations"] = serde_json::Value::Array(locations);
+            }
             assert_eq!(serde_json::to_value(got).unwrap(), want, "{source}");
+            merged += usize::from(!got.other_locations.is_empty());
             types.insert(got.package_type.name());
         }
         assert_eq!(
@@ -676,6 +693,10 @@ fn palisade_json_reads_back_into_the_packages_it_was_written_from() {
             "no {t} package in the fixtures: {types:?}"
         );
     }
+    assert!(
+        merged > 50,
+        "{merged} packages read back with several locations"
+    );
     std::fs::remove_dir_all(&tmp).unwrap();
 }
 

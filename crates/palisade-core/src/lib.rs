@@ -79,7 +79,14 @@ pub struct Package {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licenses: Vec<String>,
     pub purl: String,
+    /// Where the package is: the installed copy where there is one, else the lock file or
+    /// manifest that lists it.
     pub location: Location,
+    /// Where else the same package was found in the same installation: the lock files and
+    /// manifests that list the installed copy at `location` (docs/sbom-json.md, "One package,
+    /// several locations").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_locations: Vec<Location>,
     /// Files the package owns, as its database lists them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,

@@ -207,6 +207,7 @@ fn package(p: &Purl, raw: &str, path: String, layer: Option<usize>) -> Option<Pa
         location: Location { path, layer },
         files: Vec::new(),
         dev: false,
+        other_locations: Vec::new(),
         declared: false,
         properties: Default::default(),
     })

@@ -157,6 +157,7 @@ impl Cataloguer for Apk {
                 },
                 files: r.files,
                 dev: false,
+                other_locations: Vec::new(),
                 declared: false,
                 properties: Default::default(),
             });

@@ -163,6 +163,7 @@ fn package(p: &Paragraph, os: Option<&OsRelease>, path: &str) -> Option<Package>
         },
         files: Vec::new(),
         dev: false,
+        other_locations: Vec::new(),
         declared: false,
         properties: Default::default(),
     })

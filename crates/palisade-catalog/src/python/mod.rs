@@ -181,6 +181,7 @@ impl Cataloguer for Python {
                 },
                 files: files_owned,
                 dev: false,
+                other_locations: Vec::new(),
                 declared: false,
                 properties: Default::default(),
             });

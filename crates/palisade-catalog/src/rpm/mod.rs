@@ -210,6 +210,7 @@ fn packages(
             },
             files: h.files(),
             dev: false,
+            other_locations: Vec::new(),
             declared: false,
             properties: Default::default(),
         });

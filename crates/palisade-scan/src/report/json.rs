@@ -47,6 +47,11 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
                             pkg[k] = json!(val);
                         }
                     }
+                    if !p.other_locations.is_empty() {
+                        let paths: Vec<&str> =
+                            p.other_locations.iter().map(|l| l.path.as_str()).collect();
+                        pkg["otherPaths"] = json!(paths);
+                    }
                     if let Some(i) = p.location.layer {
                         let mut layer = json!({"index": i});
                         if let Some(l) = r.subject.layer(Some(i)) {

@@ -53,6 +53,14 @@ pub fn document(s: &Subject<'_>, doc: &DocInfo) -> Value {
             props.push(json!({"name": "palisade:location:layer:digest", "value": layer.digest}));
             props.push(json!({"name": "palisade:location:layer:diffID", "value": layer.diff_id}));
         }
+        // Where else it was found (the lock files listing an installed copy), numbered from 1
+        // after the location above, as Syft numbers `syft:location:N:path`.
+        for (n, l) in (1..).zip(&p.other_locations) {
+            props.push(json!({"name": format!("palisade:location:{n}:path"), "value": l.path}));
+            if let Some(layer) = s.layer(l.layer) {
+                props.push(json!({"name": format!("palisade:location:{n}:layer:digest"), "value": layer.digest}));
+            }
+        }
         if let Some(src) = &p.source_name {
             props.push(json!({"name": "palisade:package:source:name", "value": src}));
         }

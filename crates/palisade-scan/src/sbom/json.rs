@@ -26,6 +26,13 @@ pub fn document(s: &Subject<'_>, doc: &DocInfo) -> Value {
                 v["location"]["layerDigest"] = json!(layer.digest);
                 v["location"]["layerDiffID"] = json!(layer.diff_id);
             }
+            for (i, l) in p.other_locations.iter().enumerate() {
+                let written = v.get_mut("other_locations").and_then(|a| a.get_mut(i));
+                if let (Some(layer), Some(w)) = (s.layer(l.layer), written) {
+                    w["layerDigest"] = json!(layer.digest);
+                    w["layerDiffID"] = json!(layer.diff_id);
+                }
+            }
             v
         })
         .collect();

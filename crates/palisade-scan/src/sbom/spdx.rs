@@ -83,6 +83,12 @@ pub fn document(s: &Subject<'_>, doc: &DocInfo) -> Value {
         if let Some(layer) = s.layer(p.location.layer) {
             source_info.push_str(&format!(" (layer {})", layer.digest));
         }
+        for l in &p.other_locations {
+            source_info.push_str(&format!(", {}", l.path));
+            if let Some(layer) = s.layer(l.layer) {
+                source_info.push_str(&format!(" (layer {})", layer.digest));
+            }
+        }
         let mut pkg = json!({
             "SPDXID": id,
             "name": p.name,

@@ -116,6 +116,7 @@ pub fn catalog(files: &FileTree) -> Catalog {
         catalog.packages.extend(packages);
         catalog.errors.extend(errors);
     }
+    binary::drop_owned(files, &mut catalog.packages);
     catalog.packages.sort_by(|a, b| {
         (a.package_type, &a.name, &a.version, &a.arch).cmp(&(
             b.package_type,

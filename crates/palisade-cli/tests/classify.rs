@@ -79,6 +79,32 @@ fn classifiers_name_debian_binaries_with_their_packages_versions() {
     assert_eq!(classified(&packages, &fx), under("", &want));
     // Nothing else: these files hold no other package metadata.
     assert_eq!(packages.len(), want.len());
+    // No advisory feed covers them: the scan says they were not checked.
+    let out = palisade(
+        &[
+            "scan",
+            "fs",
+            fx.join("plain").to_str().unwrap(),
+            "-f",
+            "json",
+            "--offline",
+        ],
+        "",
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warned = format!(
+        "has no advisories for binary; {} binary packages were not checked",
+        want.len()
+    );
+    assert!(
+        doc["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().ends_with(&warned)),
+        "{}",
+        doc["warnings"]
+    );
 }
 
 /// The same programs unpacked where their packages put them, with a dpkg database that lists

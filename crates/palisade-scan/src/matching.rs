@@ -247,6 +247,11 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
             continue;
         }
         let Some((eco, name, version)) = query(pkg, os_eco.as_deref()) else {
+            // Programs named by their version strings (`pkg:generic`): no feed has advisories
+            // for them, and saying nothing would read as "not affected".
+            if pkg.package_type == PackageType::Binary {
+                out.unchecked.push((index, "binary".into()));
+            }
             continue;
         };
         if !known.contains(eco.as_str()) {

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use common::{palisade, script, stderr};
+use common::{palisade, palisade_with, script, stderr, tempdir};
 
 /// (file, package, version) from expected.tsv.
 fn expected(fx: &Path) -> BTreeSet<(String, String, String)> {
@@ -26,7 +26,25 @@ fn expected(fx: &Path) -> BTreeSet<(String, String, String)> {
 }
 
 fn sbom(source: &str) -> Vec<serde_json::Value> {
-    let out = palisade(&["sbom", source, "-f", "json"], "");
+    sbom_with(source, &[])
+}
+
+/// With `extra` arguments and a cache of its own (`cache`), so no earlier read is reused.
+fn sbom_with(source: &str, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["sbom", source, "-f", "json"];
+    args.extend_from_slice(extra);
+    let out = if extra.is_empty() {
+        palisade(&args, "")
+    } else {
+        let cache = tempdir("classify-cache");
+        let out = palisade_with(
+            &args,
+            &cache,
+            &[("PALISADE_CACHE_DIR", cache.to_str().unwrap())],
+        );
+        std::fs::remove_dir_all(&cache).unwrap();
+        out
+    };
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -124,8 +142,16 @@ fn files_dpkg_owns_are_not_listed_twice() {
         })
         .collect();
     let image = format!("oci:{}:test", fx.join("oci").display());
-    for source in [fx.join("rootfs").to_str().unwrap(), image.as_str()] {
-        let packages = sbom(source);
+    // The image read again, with a cache of its own, and a small read limit: the larger
+    // binaries (node, postgres, python, libcrypto) are spilled to a temporary file and
+    // classified there.
+    let spilled: &[&str] = &["--max-read-bytes", "4000000"];
+    for (source, extra) in [
+        (fx.join("rootfs").to_str().unwrap(), &[][..]),
+        (image.as_str(), &[][..]),
+        (image.as_str(), spilled),
+    ] {
+        let packages = sbom_with(source, extra);
         let debs: BTreeSet<(String, String)> = packages
             .iter()
             .filter(|p| p["type"] == "deb")

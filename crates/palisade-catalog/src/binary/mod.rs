@@ -23,7 +23,8 @@ use elf::Elf;
 /// The property naming the classifier that recognised a package (`redis-binary`).
 pub const CLASSIFIER: &str = "binary:classifier";
 
-/// Looks inside ELF files for Go build info and cargo-auditable dependency lists.
+/// Looks inside ELF files for Go build info, cargo-auditable dependency lists and, in programs
+/// a classifier names, their version strings.
 pub struct BinaryProbe;
 
 pub static PROBE: BinaryProbe = BinaryProbe;

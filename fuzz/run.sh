@@ -96,6 +96,11 @@ gcc -Os -s -o "$seeds/tiny" "$seeds/tiny.c"
 python3 -c 'import sys, zlib; sys.stdout.buffer.write(zlib.compress(open(sys.argv[1], "rb").read()))' "$bin/rust/app.json" > "$seeds/dep-v0"
 objcopy --add-section .dep-v0="$seeds/dep-v0" "$seeds/tiny" "$seeds/binary_probe/auditable"
 rm -f "$seeds/tiny" "$seeds/tiny.c" "$seeds/dep-v0"
+# The classifiers' snippets of real binaries (each classifier's evidence around a version).
+find ../crates/palisade-catalog/src/binary/testdata/classifiers -mindepth 2 -type f | while read -r f; do
+  rel=${f#*/classifiers/}
+  cp "$f" "$seeds/binary_probe/classifier-${rel//\//_}"
+done
 python3 - "$seeds/binary_probe" <<'PY'
 import struct, sys
 BASE = 0x10000

@@ -117,6 +117,7 @@ pub fn catalog(files: &FileTree) -> Catalog {
         catalog.packages.extend(packages);
         catalog.errors.extend(errors);
     }
+    binary::drop_owned(files, &mut catalog.packages);
     // A lock file and the copy it installed are one package with both locations.
     catalog.packages = merge::merge(std::mem::take(&mut catalog.packages));
     catalog.packages.sort_by(|a, b| {

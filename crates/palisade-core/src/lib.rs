@@ -41,6 +41,9 @@ pub enum PackageType {
     Composer,
     /// .NET packages (`packages.lock.json`, `*.deps.json`).
     Nuget,
+    /// Programs and libraries without package metadata, recognised by their version strings
+    /// (binary classifiers) or a JDK's `release` file; `pkg:generic` URLs, as Syft writes them.
+    Binary,
 }
 
 impl PackageType {
@@ -57,6 +60,7 @@ impl PackageType {
             PackageType::Gem => "gem",
             PackageType::Composer => "composer",
             PackageType::Nuget => "nuget",
+            PackageType::Binary => "binary",
         }
     }
 }

@@ -343,6 +343,7 @@ fn describe(e: &io::Error) -> String {
 /// itself; `Ok(Some(Err))` a problem with this one file, reported and skipped.
 fn probe_entry(
     probe: &dyn Probe,
+    path: &str,
     entry: &mut impl Read,
     size: u64,
     limits: &Limits,
@@ -360,22 +361,23 @@ fn probe_entry(
     if size > limits.max_read_bytes {
         // Too large to hold in memory: spilled to a temporary file and probed there by offset,
         // as a root filesystem's files are.
-        return Ok(Some(probe_spilled(probe, entry, magic)));
+        return Ok(Some(probe_spilled(probe, path, entry, magic)));
     }
     entry.take(size - magic.len() as u64).read_to_end(scratch)?;
-    Ok(Some(probe.probe(&Bytes(scratch))))
+    Ok(Some(probe.probe(path, &Bytes(scratch))))
 }
 
 /// Copies an entry (its `head` already read) to a temporary file, unlinked at once, and probes
 /// that. A failure to spill is this file's problem, not the layer's.
 fn probe_spilled(
     probe: &dyn Probe,
+    path: &str,
     entry: &mut impl Read,
     head: &[u8],
 ) -> Result<Option<Vec<u8>>, String> {
     use std::sync::atomic::AtomicUsize;
     static SEQ: AtomicUsize = AtomicUsize::new(0);
-    let path = std::env::temp_dir().join(format!(
+    let spill = std::env::temp_dir().join(format!(
         "palisade-probe-{}-{}",
         std::process::id(),
         SEQ.fetch_add(1, Ordering::Relaxed)
@@ -384,14 +386,14 @@ fn probe_spilled(
         .create_new(true)
         .read(true)
         .write(true)
-        .open(&path)
-        .map_err(|e| format!("spilling to {}: {e}", path.display()))?;
+        .open(&spill)
+        .map_err(|e| format!("spilling to {}: {e}", spill.display()))?;
     // Unlinked at once: nothing is left behind however the read ends.
-    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(&spill);
     io::Write::write_all(&mut file, head).map_err(|e| format!("spilling: {e}"))?;
     let size =
         io::copy(entry, &mut file).map_err(|e| format!("spilling: {e}"))? + head.len() as u64;
-    probe.probe(&crate::probe::DiskFile { file, size })
+    probe.probe(path, &crate::probe::DiskFile { file, size })
 }
 
 type EntryError = (Option<String>, String);
@@ -499,10 +501,11 @@ fn read_entries<R: Read>(
             }
         }
         let mut probed = None;
-        if let (Some(probe), FileKind::File, None, true) =
-            (job.probe, kind, &content, probe::offered(mode))
+        let offered = |p: &dyn Probe| probe::offered(mode) || p.named(&path);
+        if let (Some(probe), FileKind::File, None) =
+            (job.probe.filter(|p| offered(*p)), kind, &content)
         {
-            probed = probe_entry(probe, &mut entry, size, limits, &mut scratch)
+            probed = probe_entry(probe, &path, &mut entry, size, limits, &mut scratch)
                 .map_err(|e| (Some(shown.clone()), describe(&e)))?
                 .and_then(|found| match found {
                     Ok(bytes) => bytes.map(Arc::from),

@@ -61,7 +61,13 @@ pub(crate) fn offered(mode: u32) -> bool {
 pub trait Probe: Sync {
     /// The leading bytes of the files worth probing (an ELF header's `\x7fELF`).
     fn magic(&self) -> &'static [u8];
-    /// What the cataloguers need from `file`: `Ok(None)` when it holds nothing of interest,
-    /// `Err` with what is wrong when it should and cannot be read (a truncated binary).
-    fn probe(&self, file: &dyn ReadAt) -> Result<Option<Vec<u8>>, String>;
+    /// What the cataloguers need from `file` (at `path`, normalised, no leading slash):
+    /// `Ok(None)` when it holds nothing of interest, `Err` with what is wrong when it should and
+    /// cannot be read (a truncated binary).
+    fn probe(&self, path: &str, file: &dyn ReadAt) -> Result<Option<Vec<u8>>, String>;
+    /// Whether `path` is offered even without an execute bit (shared libraries named by a
+    /// binary classifier, `libcrypto.so.3`). Cheap: called for every file.
+    fn named(&self, _path: &str) -> bool {
+        false
+    }
 }

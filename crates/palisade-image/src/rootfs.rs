@@ -113,10 +113,11 @@ pub(crate) fn walk(
                 }
             }
             let mut probed = None;
-            if let (Some(probe), FileKind::File, None, true) =
-                (opts.probe, kind, &content, probe::offered(meta.mode()))
+            let offered = |p: &dyn Probe| probe::offered(meta.mode()) || p.named(&path);
+            if let (Some(probe), FileKind::File, None) =
+                (opts.probe.filter(|p| offered(*p)), kind, &content)
             {
-                match probe_file(probe, &entry.path(), meta.len()) {
+                match probe_file(probe, &path, &entry.path(), meta.len()) {
                     Ok(found) => probed = found.map(Arc::from),
                     Err(reason) => {
                         diagnostics.push(format!("{}: {reason}", entry.path().display()))
@@ -144,7 +145,12 @@ pub(crate) fn walk(
 }
 
 /// Hands a file that starts with the probe's magic to it, read in place.
-fn probe_file(probe: &dyn Probe, path: &Path, size: u64) -> Result<Option<Vec<u8>>, String> {
+fn probe_file(
+    probe: &dyn Probe,
+    name: &str,
+    path: &Path,
+    size: u64,
+) -> Result<Option<Vec<u8>>, String> {
     let magic = probe.magic();
     if size < magic.len() as u64 {
         return Ok(None);
@@ -156,5 +162,5 @@ fn probe_file(probe: &dyn Probe, path: &Path, size: u64) -> Result<Option<Vec<u8
     }
     // Read in place, by offset: a probe reads headers and sections, never the whole file, so
     // no size limit applies (a 700 MB Go binary is read like a small one).
-    probe.probe(&DiskFile { file, size })
+    probe.probe(name, &DiskFile { file, size })
 }

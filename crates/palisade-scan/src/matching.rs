@@ -285,11 +285,18 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
             continue;
         }
         let Some((eco, name, version)) = query(pkg, os_eco.as_deref()) else {
-            if let Some(eco) = ecosystem_of(pkg.package_type) {
+            // Programs named by their version strings (`pkg:generic`): no feed has advisories
+            // for them, and saying nothing would read as "not affected".
+            let eco = if pkg.package_type == PackageType::Binary {
+                Some("binary")
+            } else {
+                ecosystem_of(pkg.package_type)
+            };
+            if let Some(eco) = eco {
                 out.unchecked.push(Unchecked {
                     package: index,
                     ecosystem: eco.into(),
-                    unidentified: true,
+                    unidentified: pkg.package_type != PackageType::Binary,
                 });
             }
             continue;

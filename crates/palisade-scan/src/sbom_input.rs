@@ -178,6 +178,8 @@ fn package(p: &Purl, raw: &str, path: String, layer: Option<usize>) -> Option<Pa
         "gem" => PackageType::Gem,
         "composer" => PackageType::Composer,
         "nuget" => PackageType::Nuget,
+        // Programs named by their version strings (binary classifiers).
+        "generic" => PackageType::Binary,
         _ => return None,
     };
     let (source_name, source_version) = match (package_type, p.qualifier("upstream")) {

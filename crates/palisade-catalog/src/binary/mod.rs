@@ -1,11 +1,18 @@
-//! Packages compiled into binaries: Go modules from the build info of Go executables, and Rust
-//! crates from the `.dep-v0` section `cargo auditable` writes. Binaries cannot be chosen by
-//! path, so `PROBE` looks at every ELF file while the image is read and keeps only what it
-//! finds; the cataloguer turns that into packages.
+//! Packages compiled into binaries: Go modules from the build info of Go executables, Rust
+//! crates from the `.dep-v0` section `cargo auditable` writes, and, for other programs, the
+//! version strings Syft's binary classifiers look for (classify.rs). Binaries cannot be chosen
+//! by path, so `PROBE` looks at every ELF file while the image is read and keeps only what it
+//! finds; the cataloguer turns that into packages. Java runtimes are named by their `release`
+//! file (jvm.rs).
 
 pub mod auditable;
+pub mod classifiers;
+pub mod classify;
 pub mod elf;
 pub mod go;
+pub mod jvm;
+
+use std::collections::HashSet;
 
 use palisade_core::{purl, OsRelease, Package, PackageType};
 use palisade_image::{FileKind, FileTree, Probe, ReadAt};
@@ -13,30 +20,55 @@ use palisade_image::{FileKind, FileTree, Probe, ReadAt};
 use crate::Cataloguer;
 use elf::Elf;
 
-/// Looks inside ELF files for Go build info and cargo-auditable dependency lists.
+/// The property naming the classifier that recognised a package (`redis-binary`).
+pub const CLASSIFIER: &str = "binary:classifier";
+
+/// Looks inside ELF files for Go build info, cargo-auditable dependency lists and, in programs
+/// a classifier names, their version strings.
 pub struct BinaryProbe;
 
 pub static PROBE: BinaryProbe = BinaryProbe;
 
 /// What a probe keeps, tagged by kind: `go\n<Go version>\n<version found in the data>\n<module
-/// text>` or `rust\n<json>`.
+/// text>`, `rust\n<json>` or `class\n<classifier>\n<version>`.
 const GO: &[u8] = b"go\n";
 const RUST: &[u8] = b"rust\n";
+const CLASS: &[u8] = b"class\n";
 
 impl Probe for BinaryProbe {
     fn magic(&self) -> &'static [u8] {
         b"\x7fELF"
     }
 
-    fn probe(&self, file: &dyn ReadAt) -> Result<Option<Vec<u8>>, String> {
-        let elf = Elf::parse(file)?;
+    fn named(&self, path: &str) -> bool {
+        classify::candidates(path).next().is_some()
+    }
+
+    fn probe(&self, path: &str, file: &dyn ReadAt) -> Result<Option<Vec<u8>>, String> {
+        let classified = |file| -> Result<Option<Vec<u8>>, String> {
+            Ok(classify::classify(path, file)?.map(|found| {
+                [
+                    CLASS,
+                    found.class.as_bytes(),
+                    b"\n",
+                    found.version.as_bytes(),
+                ]
+                .concat()
+            }))
+        };
+        let elf = match Elf::parse(file) {
+            Ok(elf) => elf,
+            // Classifiers read strings, not headers (Syft's do not parse the file either).
+            Err(e) => return classified(file)?.map_or(Err(e), |found| Ok(Some(found))),
+        };
         if let Some(section) = elf.section(".dep-v0").filter(|s| !s.nobits) {
             let data = elf.section_data(file, section, auditable::MAX_SECTION)?;
             let json = auditable::inflate(&data)?;
             return Ok(Some([RUST, &json].concat()));
         }
         let Some(info) = go::read(&elf, file)? else {
-            return Ok(None);
+            // Neither Go nor auditable Rust: a program a classifier may know by name.
+            return classified(file);
         };
         // Only a program whose build info has no version of its own is searched for one.
         let embedded = match go::main_program(&info.modinfo) {
@@ -66,8 +98,9 @@ impl Cataloguer for Binaries {
         "binaries"
     }
 
-    fn wants(&self, _path: &str) -> bool {
-        false // binaries are found by content, through PROBE
+    fn wants(&self, path: &str) -> bool {
+        // Binaries are found by content, through PROBE; Java runtimes by their release file.
+        jvm::wants(path)
     }
 
     fn catalog(
@@ -78,6 +111,28 @@ impl Cataloguer for Binaries {
         errors: &mut Vec<String>,
     ) {
         for (path, entry) in files.iter() {
+            if entry.kind == FileKind::File && jvm::wants(path) {
+                if let Some(fields) = entry.content.as_deref().and_then(jvm::parse) {
+                    let (vendor, product, version, repo) = jvm::identify(files, path, &fields);
+                    let repo: Vec<(&str, &str)> = repo
+                        .iter()
+                        .map(|r| ("repository_url", r.as_str()))
+                        .collect();
+                    let purl = purl::build("generic", Some(vendor), product, &version, &repo);
+                    let mut p = crate::listed_package(
+                        PackageType::Binary,
+                        product.into(),
+                        version,
+                        purl,
+                        path,
+                        entry.layer,
+                        false,
+                    );
+                    p.properties
+                        .insert(CLASSIFIER.into(), "java-jvm-release".into());
+                    out.push(p);
+                }
+            }
             let (FileKind::File, Some(found)) = (entry.kind, &entry.probed) else {
                 continue;
             };
@@ -95,6 +150,22 @@ impl Cataloguer for Binaries {
                     })),
                     Err(e) => errors.push(format!("/{path}: {e}")),
                 }
+            } else if let Some(text) = found.strip_prefix(CLASS) {
+                let text = String::from_utf8_lossy(text);
+                let (class, version) = text.split_once('\n').unwrap_or((&text, ""));
+                let Some(c) = classifiers::CLASSIFIERS.iter().find(|c| c.class == class) else {
+                    continue;
+                };
+                let purl = purl::build("generic", c.namespace, c.package, version, &[]);
+                let mut p = package(
+                    PackageType::Binary,
+                    c.package.into(),
+                    version.into(),
+                    purl,
+                    false,
+                );
+                p.properties.insert(CLASSIFIER.into(), c.class.into());
+                out.push(p);
             } else if let Some(text) = found.strip_prefix(GO) {
                 let text = String::from_utf8_lossy(text);
                 let mut parts = text.splitn(3, '\n');
@@ -134,6 +205,31 @@ impl Cataloguer for Binaries {
             }
         }
     }
+}
+
+/// Drops packages a classifier found in files an OS package owns: the package manager already
+/// lists them (Syft does the same). Owned paths are resolved through the tree, so `/bin/busybox`
+/// listed by dpkg owns `usr/bin/busybox` on a merged-/usr system.
+pub fn drop_owned(files: &FileTree, packages: &mut Vec<Package>) {
+    let classified = |p: &Package| p.properties.contains_key(CLASSIFIER);
+    let names: HashSet<&str> = packages
+        .iter()
+        .filter(|p| classified(p))
+        .filter_map(|p| p.location.path.rsplit('/').next())
+        .collect();
+    if names.is_empty() {
+        return;
+    }
+    let os = |t| matches!(t, PackageType::Deb | PackageType::Rpm | PackageType::Apk);
+    let owned: HashSet<String> = packages
+        .iter()
+        .filter(|p| os(p.package_type))
+        .flat_map(|p| &p.files)
+        .filter(|f| f.rsplit('/').next().is_some_and(|n| names.contains(n)))
+        .filter_map(|f| files.resolve(f.trim_start_matches('/')))
+        .map(|(real, _)| format!("/{real}"))
+        .collect();
+    packages.retain(|p| !classified(p) || !owned.contains(&p.location.path));
 }
 
 #[cfg(test)]
@@ -179,7 +275,7 @@ mod tests {
     #[test]
     fn reads_pointer_layout_build_info() {
         let bin = old_go_binary();
-        let found = PROBE.probe(&Bytes(&bin)).unwrap().unwrap();
+        let found = PROBE.probe("app", &Bytes(&bin)).unwrap().unwrap();
         assert_eq!(
             String::from_utf8_lossy(&found),
             "go\ngo1.16.3\n\npath\tex.com/a\nmod\tex.com/a\tv1.0.0\t\ndep\tex.com/b\tv0.2.0\t\n"
@@ -187,11 +283,90 @@ mod tests {
         // A string header pointing outside the binary is an error, not a panic.
         let mut bad = bin.clone();
         bad[176 + 7] = 0xff;
-        assert!(PROBE.probe(&Bytes(&bad)).is_err());
+        assert!(PROBE.probe("app", &Bytes(&bad)).is_err());
         // Cut anywhere: an error or nothing, never a panic.
         for n in 0..bin.len() {
-            let _ = PROBE.probe(&Bytes(&bin[..n]));
+            let _ = PROBE.probe("app", &Bytes(&bin[..n]));
         }
-        assert!(PROBE.probe(&Bytes(b"\x7fELF\x02\x01\x01")).is_err());
+        assert!(PROBE.probe("app", &Bytes(b"\x7fELF\x02\x01\x01")).is_err());
+    }
+
+    /// A root filesystem read and catalogued as `palisade sbom` does: a classified program an
+    /// OS package owns (through the merged-/usr link) is not listed again; a copy elsewhere
+    /// is; a shared library without an execute bit is offered to the probe by its name.
+    #[test]
+    fn classified_files_owned_by_os_packages_are_dropped() {
+        use palisade_image::{read_image, Limits, ReadOptions, SourceRef};
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("palisade-classify-{}", std::process::id()));
+        let busybox = b"\x7fELF\x02\x01\x01 not a whole header\0BusyBox v1.35.0 (Debian)\0";
+        let libcrypto = b"\x7fELF\x02\x01\x01\0OpenSSL 3.0.19 27 Jan 2026\0";
+        let files: &[(&str, &[u8], u32)] = &[
+            ("usr/bin/busybox", busybox, 0o755),
+            ("opt/tools/busybox", busybox, 0o755),
+            ("usr/lib/x86_64-linux-gnu/libcrypto.so.3", libcrypto, 0o644),
+            ("usr/lib/x86_64-linux-gnu/libfoo.so.1", libcrypto, 0o644),
+            (
+                "var/lib/dpkg/status",
+                b"Package: busybox-static\nStatus: install ok installed\nVersion: 1:1.35.0-4\nArchitecture: amd64\n\n",
+                0o644,
+            ),
+            ("var/lib/dpkg/info/busybox-static.list", b"/.\n/bin\n/bin/busybox\n", 0o644),
+        ];
+        for (path, data, mode) in files {
+            let p = dir.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, data).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(*mode)).unwrap();
+        }
+        std::os::unix::fs::symlink("usr/bin", dir.join("bin")).unwrap();
+        let opts = ReadOptions {
+            limits: Limits::default(),
+            platform: "linux/amd64".into(),
+            wants: &crate::wants,
+            probe: Some(&PROBE),
+            verify: false,
+            registry: None,
+            cache: None,
+        };
+        let image = read_image(&SourceRef::Rootfs { dir: dir.clone() }, &opts).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let catalog = crate::catalog(&image.files);
+        let found: Vec<_> = catalog
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.version.as_str(),
+                    p.location.path.as_str(),
+                    p.properties.get(CLASSIFIER).map(String::as_str),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("busybox-static", "1:1.35.0-4", "/var/lib/dpkg/status", None),
+                (
+                    "busybox",
+                    "1.35.0",
+                    "/opt/tools/busybox",
+                    Some("busybox-binary")
+                ),
+                (
+                    "openssl",
+                    "3.0.19",
+                    "/usr/lib/x86_64-linux-gnu/libcrypto.so.3",
+                    Some("openssl-library")
+                ),
+            ]
+        );
+        let purls: Vec<_> = catalog.packages.iter().map(|p| p.purl.as_str()).collect();
+        assert_eq!(
+            purls[1..],
+            ["pkg:generic/busybox@1.35.0", "pkg:generic/openssl@3.0.19"]
+        );
+        assert!(catalog.errors.is_empty(), "{:?}", catalog.errors);
     }
 }

@@ -65,7 +65,7 @@ pub fn parse(data: &[u8]) -> Result<Vec<(String, String)>, String> {
         if let Some((verb, _)) = block {
             if line == ")" {
                 block = None;
-            } else {
+            } else if DIRECTIVES.contains(&verb) {
                 directive(verb, line, &mut d).map_err(|e| format!("line {n}: {e}"))?;
             }
             continue;
@@ -73,7 +73,15 @@ pub fn parse(data: &[u8]) -> Result<Vec<(String, String)>, String> {
         let (verb, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         let rest = rest.trim();
         if !DIRECTIVES.contains(&verb) {
-            return Err(format!("line {n}: unknown directive {verb:?}"));
+            // A directive of a later Go (`tool`, `ignore` came in 1.24 and 1.25) is read past,
+            // as the go command reads dependencies' go.mod files; anything else is corrupt.
+            if verb.is_empty() || !verb.bytes().all(|b| b.is_ascii_lowercase()) {
+                return Err(format!("line {n}: unknown directive {verb:?}"));
+            }
+            if rest == "(" {
+                block = Some((verb, n));
+            }
+            continue;
         }
         match verb {
             "module" if rest.is_empty() || rest == "(" => {
@@ -252,6 +260,17 @@ mod tests {
                 ("golang.org/x/text", "v0.14.0"),
                 ("github.com/q/r", "v1.0.0")
             ])
+        );
+    }
+
+    /// Directives of later Go versions (`tool`, `ignore`) are read past, alone or in blocks;
+    /// the requirements around them still count.
+    #[test]
+    fn directives_of_later_go_versions_are_read_past() {
+        let m = b"module example.com/app\n\ngo 1.25\ntool golang.org/x/tools/cmd/stringer\nignore (\n\t./node_modules\n)\nrequire golang.org/x/text v0.14.0\n";
+        assert_eq!(
+            parse(m).unwrap(),
+            pairs(&[("golang.org/x/text", "v0.14.0")])
         );
     }
 

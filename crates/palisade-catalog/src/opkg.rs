@@ -120,7 +120,9 @@ impl Cataloguer for Opkg {
                     dev: false,
                     other_locations: Vec::new(),
                     declared: false,
-                    properties: Default::default(),
+                    // Debian-format packages, but not Debian's: never matched against the
+                    // OS release's advisories (an SDK image may say Debian in os-release).
+                    properties: [("package:database".to_string(), "opkg".to_string())].into(),
                 });
             }
         }

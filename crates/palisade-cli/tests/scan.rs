@@ -822,6 +822,28 @@ fn bundle_cves_without_their_own_statement_take_the_bundles_fix() {
         BTreeSet::from(["CVE-2099-0002 2.0-1".to_string()])
     );
     assert!(found("2.1-1").is_empty());
+    // explain shows the bundle's statement for a CVE known only through it.
+    let rootfs = tmp.join("root-1.8-1");
+    let out = palisade(
+        &[
+            "explain",
+            "CVE-2099-0002",
+            "rootfs",
+            rootfs.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ],
+        "",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("DSA-9999-1") && text.contains("VULNERABLE (fixed in 2.0-1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("DSA-9999-1 bundles CVE-2099-0001, CVE-2099-0002"),
+        "{text}"
+    );
     // `db export` keeps what the bundle covers.
     let out = palisade(&["db", "export", "--db", db.to_str().unwrap()], "");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -829,6 +851,38 @@ fn bundle_cves_without_their_own_statement_take_the_bundles_fix() {
     assert!(
         dsa.contains(r#""upstream":["CVE-2099-0001","CVE-2099-0002"]"#),
         "{dsa}"
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+/// opkg packages are Debian-format but not Debian's: on an image whose os-release says Debian
+/// (a Yocto or OpenWrt SDK builder) they are not matched against Debian's advisories, and the
+/// scan says they were not checked.
+#[test]
+fn opkg_packages_are_not_matched_as_the_os_release_s() {
+    let tmp = tempdir("scan-opkg");
+    let rootfs = tmp.join("rootfs");
+    std::fs::create_dir_all(rootfs.join("usr/lib/opkg")).unwrap();
+    std::fs::create_dir_all(rootfs.join("etc")).unwrap();
+    std::fs::write(
+        rootfs.join("etc/os-release"),
+        "ID=debian\nVERSION_ID=\"11\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        rootfs.join("usr/lib/opkg/status"),
+        "Package: curl\nVersion: 7.74.0-1\nStatus: install user installed\nArchitecture: x86_64\n\n",
+    )
+    .unwrap();
+    let (out, report) = scan(&["rootfs", rootfs.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(findings(&report), 0, "{report}");
+    assert!(
+        report["warnings"].as_array().unwrap().iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("no advisories for opkg; 1 opkg packages")),
+        "{report}"
     );
     std::fs::remove_dir_all(&tmp).unwrap();
 }

@@ -193,8 +193,12 @@ fn decode(s: &str) -> Option<String> {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' {
-            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
+            // Two hex digits exactly (`from_str_radix` alone would take `%+1`).
+            let hex = b.get(i + 1..i + 3)?;
+            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
             i += 3;
         } else {
             out.push(b[i]);
@@ -271,6 +275,13 @@ pub fn parse(s: &str) -> Option<Purl> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escapes_are_two_hex_digits() {
+        assert_eq!(decode("a%2Bb").as_deref(), Some("a+b"));
+        assert_eq!(decode("a%+1b"), None);
+        assert_eq!(decode("a%2"), None);
+    }
 
     #[test]
     fn pep503_names() {

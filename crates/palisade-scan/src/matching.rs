@@ -276,6 +276,14 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
     // Binary packages of one source package share their statements: read them once.
     let mut statements: BTreeMap<(String, String), Vec<Entry>> = BTreeMap::new();
     for (index, pkg) in catalog.packages.iter().enumerate() {
+        if pkg.properties.get("package:database").map(String::as_str) == Some("opkg") {
+            out.unchecked.push(Unchecked {
+                package: index,
+                ecosystem: "opkg".into(),
+                unidentified: false,
+            });
+            continue;
+        }
         if is_os(pkg.package_type) && os_eco.is_none() {
             out.unchecked.push(Unchecked {
                 package: index,
@@ -348,7 +356,7 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
     // packages with nothing to look up.
     let mut lacking: BTreeMap<(&str, bool), usize> = BTreeMap::new();
     for u in &out.unchecked {
-        if !is_os(catalog.packages[u.package].package_type) {
+        if !is_os(catalog.packages[u.package].package_type) || u.ecosystem == "opkg" {
             *lacking
                 .entry((u.ecosystem.as_str(), u.unidentified))
                 .or_default() += 1;
@@ -372,7 +380,8 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
     Ok(out)
 }
 
-fn is_os(t: PackageType) -> bool {
+/// Operating-system packages: matched by source package against their release's advisories.
+pub fn is_os(t: PackageType) -> bool {
     matches!(t, PackageType::Deb | PackageType::Apk | PackageType::Rpm)
 }
 

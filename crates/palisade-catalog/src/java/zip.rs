@@ -136,6 +136,13 @@ pub fn read(data: &[u8], m: &Member, cap: u64) -> Result<Vec<u8>, String> {
         })
         .ok_or_else(past_end)?;
     match m.method {
+        // Stored: the body is the file; its own length is what the cap bounds (the declared
+        // size may understate it).
+        0 if body.len() as u64 > cap => Err(format!(
+            "{}: {} stored bytes is over the limit of {cap} bytes",
+            m.name,
+            body.len()
+        )),
         0 => Ok(body.to_vec()),
         8 => {
             let mut out = Vec::with_capacity(m.size.min(cap) as usize);
@@ -274,6 +281,22 @@ mod tests {
             ..Lies::default()
         };
         refused(lies, "a: data runs past the end of the archive");
+    }
+
+    /// A stored member whose declared size is under the cap but whose stored bytes are not
+    /// is refused by what it really holds.
+    #[test]
+    fn a_stored_member_is_capped_by_its_stored_bytes() {
+        let z = zip64(Lies {
+            compressed: Some(3),
+            ..Lies::default()
+        });
+        let m = &members(&z, 10).unwrap()[0];
+        let e = read(&z, m, 2).unwrap_err();
+        assert!(
+            e.contains("3 stored bytes is over the limit of 2 bytes"),
+            "{e}"
+        );
     }
 
     #[test]

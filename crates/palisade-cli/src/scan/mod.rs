@@ -396,11 +396,17 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let mut out = String::new();
     let mut shown = 0;
     for (index, basis) in &s.matches.evaluations {
+        // A bundle (a DSA) that covers the id speaks for it where it has no statement of its
+        // own, so it is shown too.
+        let record = s.db.advisory(&basis.advisory)?;
+        let bundled: Vec<String> = record
+            .as_ref()
+            .map_or_else(Vec::new, |r| r.upstream.clone());
         if !ids.contains(&basis.advisory) {
-            let aliased =
-                s.db.advisory(&basis.advisory)?
-                    .is_some_and(|r| r.aliases.iter().any(|a| ids.contains(a)));
-            if !aliased {
+            let related = record
+                .as_ref()
+                .is_some_and(|r| r.aliases.iter().chain(&r.upstream).any(|a| ids.contains(a)));
+            if !related {
                 continue;
             }
         }
@@ -440,6 +446,14 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         ));
         if let Some(n) = &basis.note {
             out.push_str(&format!("  note: {n}\n"));
+        }
+        if !bundled.is_empty() && palisade_scan::matching::is_os(p.package_type) {
+            out.push_str(&format!(
+                "  {} bundles {}: they are the findings (a CVE's own statement decides where it has one), {} their fixed-by reference\n",
+                basis.advisory,
+                bundled.join(", "),
+                basis.advisory
+            ));
         }
     }
     if shown == 0 {

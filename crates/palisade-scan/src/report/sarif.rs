@@ -134,7 +134,8 @@ fn tags(f: &Finding) -> Vec<&'static str> {
 /// SARIF's `rank` (0 to 100, higher first): known exploited findings from 90 up, the others
 /// below 90, each ordered by their score.
 fn rank(f: &Finding) -> f64 {
-    let s = score(f);
+    // Scores come from feeds: clamped, so SARIF's 0..100 holds whatever a vector says.
+    let s = score(f).clamp(0.0, 10.0);
     let r = if f.known_exploited.is_some() {
         90.0 + s
     } else {

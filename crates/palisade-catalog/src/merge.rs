@@ -77,9 +77,14 @@ fn from_lock(p: &Package) -> bool {
 }
 
 /// Whether the ecosystem installs outside the project whose lock file lists the package
-/// (npm always installs into the project's `node_modules`, Composer into its `vendor`).
+/// (npm always installs into the project's `node_modules`, Composer into its `vendor`). Go
+/// modules and crates are "installed" only inside programs, and a program outside the project
+/// may be any program built with the same module: only one inside the project is its copy.
 fn installs_elsewhere(t: PackageType) -> bool {
-    !matches!(t, PackageType::Npm | PackageType::Composer)
+    !matches!(
+        t,
+        PackageType::Npm | PackageType::Composer | PackageType::Go | PackageType::Cargo
+    )
 }
 
 /// The directory of a file's path: `/app/package-lock.json` -> `/app`, `/go.mod` -> ``.

@@ -120,7 +120,7 @@ pub enum DbCommand {
         #[arg(long, value_name = "URL")]
         mirror: Option<String>,
         /// Only these feeds (comma-separated): debian, alpine, pypa, go, rustsec, ghsa, kev, nvd
-        /// (NVD's CVSS data; $NVD_API_KEY makes it ten times faster).
+        /// (NVD's CVSS data, fetched only when named; $NVD_API_KEY makes it ten times faster).
         #[arg(long, value_delimiter = ',')]
         feeds: Vec<String>,
         /// Where to write the database (default: the cache's palisade.db).

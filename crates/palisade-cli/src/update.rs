@@ -150,7 +150,9 @@ pub fn run(
     }
     let chosen: Vec<&Feed> = FEEDS
         .iter()
-        .filter(|f| groups.is_empty() || groups.iter().any(|g| g == f.group))
+        // NVD is an API, not a file a mirror serves, and its first download takes minutes: it
+        // is fetched only when named.
+        .filter(|f| (groups.is_empty() && f.group != "nvd") || groups.iter().any(|g| g == f.group))
         .collect();
     let dir = out
         .parent()

@@ -149,9 +149,10 @@ impl Reader<'_> {
                 for d in dropped {
                     self.skip(&id, &d);
                 }
-                if !rec.metrics.is_empty() {
-                    self.out.nvd.push(rec);
-                }
+                // Kept even without metrics: a later record of a rejected CVE (NVD clears its
+                // metrics) must replace the rated one before the unrated are dropped
+                // (`latest`).
+                self.out.nvd.push(rec);
             }
             Err(reason) => self.skip(&id, &reason),
         }
@@ -330,6 +331,8 @@ pub fn latest(mut records: Vec<CveRecord>) -> Vec<CveRecord> {
             .then_with(|| b.last_modified.cmp(&a.last_modified))
     });
     records.dedup_by(|later, first| later.id == first.id);
+    // A rejected CVE rates nothing, and a record without metrics has nothing to rate with.
+    records.retain(|r| !r.metrics.is_empty() && r.status.as_deref() != Some("Rejected"));
     records
 }
 
@@ -447,11 +450,14 @@ mod tests {
         ];
         let mut out = Import::default();
         import(&page(&records.join(",")), "p.json", &mut out);
-        let ids: Vec<&str> = out.nvd.iter().map(|r| r.id.as_str()).collect();
+        // Records left without metrics are kept for `latest` (a rejected CVE's later record),
+        // which drops them.
+        let rated: Vec<&CveRecord> = out.nvd.iter().filter(|r| !r.metrics.is_empty()).collect();
+        let ids: Vec<&str> = rated.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["CVE-2024-0002", "CVE-2024-0006"]);
-        assert_eq!(out.nvd[1].metrics.len(), 1);
-        assert_eq!(out.nvd[1].metrics[0].version, "4.0");
-        assert_eq!(out.nvd[1].metrics[0].base_score, None);
+        assert_eq!(rated[1].metrics.len(), 1);
+        assert_eq!(rated[1].metrics[0].version, "4.0");
+        assert_eq!(rated[1].metrics[0].base_score, None);
         assert_eq!(
             out.skipped,
             [
@@ -516,8 +522,9 @@ mod tests {
         let bad = vec![r#"{"cve":{"id":"CVE-2024-0012"}}"#; 300].join(",");
         let mut out = Import::default();
         import(&page(&[long, many, bad].join(",")), "big.json", &mut out);
-        assert_eq!(out.nvd.len(), 1);
-        assert_eq!(out.nvd[0].metrics.len(), MAX_METRICS);
+        let rated: Vec<&CveRecord> = out.nvd.iter().filter(|r| !r.metrics.is_empty()).collect();
+        assert_eq!(rated.len(), 1);
+        assert_eq!(rated[0].metrics.len(), MAX_METRICS);
         assert_eq!(
             out.skipped[0],
             "big.json: CVE-2024-0010: cvssMetricV31[0]: `vectorString` is longer than 256 bytes"
@@ -542,11 +549,18 @@ mod tests {
 
     #[test]
     fn the_latest_record_of_a_cve_is_kept() {
+        let metric = Metric {
+            source: "nvd@nist.gov".into(),
+            kind: "Primary".into(),
+            version: "3.1".into(),
+            vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into(),
+            base_score: Some(9.8),
+        };
         let rec = |id: &str, modified: &str| CveRecord {
             id: id.into(),
             last_modified: modified.into(),
             status: None,
-            metrics: Vec::new(),
+            metrics: vec![metric.clone()],
         };
         let kept = latest(vec![
             rec("CVE-2024-0002", "2024-01-01T00:00:00.000"),
@@ -561,5 +575,14 @@ mod tests {
                 rec("CVE-2024-0002", "2024-03-01T00:00:00.000")
             ]
         );
+        // A CVE rejected later (NVD clears its metrics) keeps no rating from before.
+        let mut rejected = rec("CVE-2024-0001", "2025-01-01T00:00:00.000");
+        rejected.metrics.clear();
+        rejected.status = Some("Rejected".into());
+        let kept = latest(vec![
+            rec("CVE-2024-0001", "2024-01-01T00:00:00.000"),
+            rejected,
+        ]);
+        assert!(kept.is_empty(), "{kept:?}");
     }
 }

@@ -9,10 +9,18 @@ use palisade_image::FileTree;
 /// Syft reads at most 500 KB of the file.
 const MAX_READ: usize = 500 << 10;
 
-/// Any file named `release`, as Syft's `**/release`: cheap to hold, and only files with a Java
-/// version become packages.
+/// A file named `release` in a directory that names a Java runtime (`jvm`, `jdk`, `jre`,
+/// `java`, or a vendor's build): Syft reads every `**/release`, but a file of that name
+/// elsewhere is not held (nor reported unread when it is large).
 pub fn wants(path: &str) -> bool {
-    path == "release" || path.ends_with("/release")
+    const NAMES: [&str; 10] = [
+        "jvm", "jdk", "jre", "java", "zulu", "temurin", "corretto", "graalvm", "semeru", "liberica",
+    ];
+    let Some(dir) = path.strip_suffix("/release") else {
+        return false;
+    };
+    let dir = dir.to_ascii_lowercase();
+    NAMES.iter().any(|n| dir.contains(n))
 }
 
 /// The fields of a `release` file, if it names a Java version.
@@ -84,6 +92,22 @@ mod tests {
     const DEBIAN: &[u8] = include_bytes!("testdata/release-debian-openjdk-17");
     /// Eclipse Temurin 25.0.3+9 (the JDK tarball's).
     const TEMURIN: &[u8] = include_bytes!("testdata/release-temurin-25");
+
+    #[test]
+    fn wants_release_files_of_java_runtimes_only() {
+        for path in [
+            "usr/lib/jvm/java-17-openjdk-amd64/release",
+            "opt/java/openjdk/release",
+            "usr/local/openjdk-17/release",
+            "opt/jdk-21/release",
+            "jdk-17/release",
+        ] {
+            assert!(wants(path), "{path}");
+        }
+        for path in ["release", "srv/app/release", "etc/os-release", "p4/release"] {
+            assert!(!wants(path), "{path}");
+        }
+    }
 
     #[test]
     fn names_runtimes_as_syft_does() {

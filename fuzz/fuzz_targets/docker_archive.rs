@@ -28,6 +28,8 @@ fuzz_target!(|data: &[u8]| {
         platform: "linux/amd64".into(),
         wants: &|_| true,
         probe: None,
+        history: &palisade_catalog::history,
+        skip: Default::default(),
         registry: None,
         cache: None,
         verify: true,

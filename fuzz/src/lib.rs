@@ -13,6 +13,7 @@ pub fn limits() -> Limits {
         max_image_bytes: 32 << 20,
         max_file_bytes: 8 << 20,
         max_read_bytes: 1 << 20,
+        max_captured_bytes: 8 << 20,
         max_entries: 10_000,
         max_metadata_bytes: 1 << 20,
     }
@@ -44,7 +45,9 @@ pub fn catalog_layer(layer: &[u8]) {
         limits: limits(),
         platform: "linux/amd64".into(),
         wants: &palisade_catalog::wants,
-        probe: Some(&palisade_catalog::binary::PROBE),
+        probe: Some(&palisade_catalog::PROBE),
+        history: &palisade_catalog::history,
+        skip: Default::default(),
         registry: None,
         cache: None,
         verify: true,

@@ -32,7 +32,9 @@ impl Root {
             limits: Limits::default(),
             platform: "linux/amd64".into(),
             wants: &palisade_catalog::wants,
-            probe: None,
+            probe: Some(&palisade_catalog::PROBE),
+            history: &palisade_catalog::history,
+            skip: Default::default(),
             verify: true,
             registry: None,
             cache: None,
@@ -303,5 +305,56 @@ fn an_unpacked_embedded_pom_names_its_artifact() {
     assert_eq!(
         c.packages[0].purl,
         "pkg:maven/org.anchore/example-java-app-maven@0.1.0"
+    );
+}
+
+/// Issue 11: every jar's bytes were captured and held until cataloguing ended (333 MB of
+/// jars under a host's /usr). The read hands archives to the catalogue's probe, which keeps
+/// only what it found; the packages are the same.
+#[test]
+fn archives_are_probed_as_read_not_captured() {
+    let root = Root::new("jar-probe");
+    let jar = root.0.join("opt/app/lib/b-1.0.jar");
+    std::fs::create_dir_all(jar.parent().unwrap()).unwrap();
+    let st = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n    z.writestr('META-INF/maven/org.a/b/pom.properties', 'groupId=org.a\\nartifactId=b\\nversion=1.0\\n')\n    z.writestr('big.bin', bytes(1 << 20))\n",
+            jar.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let opts = ReadOptions {
+        limits: Limits::default(),
+        platform: "linux/amd64".into(),
+        wants: &palisade_catalog::wants,
+        probe: Some(&palisade_catalog::PROBE),
+        history: &palisade_catalog::history,
+        skip: Default::default(),
+        verify: true,
+        registry: None,
+        cache: None,
+    };
+    let image = read_image(
+        &SourceRef::Rootfs {
+            dir: root.0.clone(),
+        },
+        &opts,
+    )
+    .unwrap();
+    let entry = image.files.get("opt/app/lib/b-1.0.jar").unwrap();
+    assert!(entry.content.is_none(), "the jar's bytes are not kept");
+    assert!(entry.probed.as_ref().is_some_and(|p| p.len() < 100));
+    let c = palisade_catalog::catalog(&image.files);
+    assert_eq!(
+        found(&c),
+        [(
+            "org.a:b".into(),
+            "1.0".into(),
+            false,
+            false,
+            "/opt/app/lib/b-1.0.jar".into()
+        )]
     );
 }

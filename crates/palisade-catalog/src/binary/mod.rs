@@ -24,11 +24,12 @@ const GO: &[u8] = b"go\n";
 const RUST: &[u8] = b"rust\n";
 
 impl Probe for BinaryProbe {
-    fn magic(&self) -> &'static [u8] {
-        b"\x7fELF"
+    /// Executables (any execute bit) that start with an ELF header.
+    fn select(&self, _path: &str, mode: u32) -> Option<&'static [u8]> {
+        (mode & 0o111 != 0).then_some(b"\x7fELF")
     }
 
-    fn probe(&self, file: &dyn ReadAt) -> Result<Option<Vec<u8>>, String> {
+    fn probe(&self, _path: &str, file: &dyn ReadAt) -> Result<Option<Vec<u8>>, String> {
         let elf = Elf::parse(file)?;
         if let Some(section) = elf.section(".dep-v0").filter(|s| !s.nobits) {
             let data = elf.section_data(file, section, auditable::MAX_SECTION)?;
@@ -179,7 +180,7 @@ mod tests {
     #[test]
     fn reads_pointer_layout_build_info() {
         let bin = old_go_binary();
-        let found = PROBE.probe(&Bytes(&bin)).unwrap().unwrap();
+        let found = PROBE.probe("x", &Bytes(&bin)).unwrap().unwrap();
         assert_eq!(
             String::from_utf8_lossy(&found),
             "go\ngo1.16.3\n\npath\tex.com/a\nmod\tex.com/a\tv1.0.0\t\ndep\tex.com/b\tv0.2.0\t\n"
@@ -187,11 +188,11 @@ mod tests {
         // A string header pointing outside the binary is an error, not a panic.
         let mut bad = bin.clone();
         bad[176 + 7] = 0xff;
-        assert!(PROBE.probe(&Bytes(&bad)).is_err());
+        assert!(PROBE.probe("x", &Bytes(&bad)).is_err());
         // Cut anywhere: an error or nothing, never a panic.
         for n in 0..bin.len() {
-            let _ = PROBE.probe(&Bytes(&bin[..n]));
+            let _ = PROBE.probe("x", &Bytes(&bin[..n]));
         }
-        assert!(PROBE.probe(&Bytes(b"\x7fELF\x02\x01\x01")).is_err());
+        assert!(PROBE.probe("x", &Bytes(b"\x7fELF\x02\x01\x01")).is_err());
     }
 }

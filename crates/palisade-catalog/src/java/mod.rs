@@ -7,13 +7,17 @@
 //! Gradle lock files (gradle.rs) list coordinates directly; a project's own `pom.xml` lists the
 //! dependencies it declares (with a version it gives), reported as declared; a `pom.xml` under
 //! an unpacked archive's `META-INF/maven` names the artifact itself, as in the archive.
+//!
+//! Archives are not captured whole until cataloguing: the read hands each to `probe` as it
+//! streams past (in place on a root filesystem), which keeps only the packages and errors it
+//! found, so memory does not grow with the jars of an image.
 
 pub mod gradle;
 pub mod pom;
 pub mod zip;
 
 use palisade_core::{purl, OsRelease, Package, PackageType};
-use palisade_image::{FileKind, FileTree};
+use palisade_image::{FileKind, FileTree, ReadAt};
 
 use crate::Cataloguer;
 
@@ -27,11 +31,101 @@ const MAX_MEMBER: u64 = 256 << 20;
 /// Most members of one archive.
 const MAX_MEMBERS: usize = 200_000;
 
-fn is_archive(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    [".jar", ".war", ".ear", ".jpi", ".hpi"]
-        .iter()
-        .any(|s| lower.ends_with(s))
+/// Whether `path` names a Java archive (asked of every file an image holds: no allocation).
+pub(crate) fn is_archive(path: &str) -> bool {
+    let b = path.as_bytes();
+    b.len() >= 4
+        && [".jar", ".war", ".ear", ".jpi", ".hpi"]
+            .iter()
+            .any(|s| b[b.len() - 4..].eq_ignore_ascii_case(s.as_bytes()))
+}
+
+/// What `probe` keeps of an archive: this tag, then a `P` record per package (group, artifact,
+/// version, location) and an `E` record per error, each string length-prefixed (u32, LE).
+const TAG: &[u8] = b"java\n";
+
+/// Reads the archive at `path` (no leading slash), as the image is read, into the compact
+/// record of what it holds (`TAG`); its bytes are dropped afterwards.
+pub fn probe(path: &str, file: &dyn ReadAt) -> Vec<u8> {
+    let name = format!("/{path}");
+    let (mut found, mut errors) = (Vec::new(), Vec::new());
+    let size = file.size();
+    if size > MAX_MEMBER {
+        errors.push(format!(
+            "{name}: {size} bytes, over the limit of {MAX_MEMBER} read from one archive; its packages are not listed"
+        ));
+    } else {
+        let mut data = vec![0; size as usize];
+        match file.read_at(0, &mut data) {
+            Ok(()) => archive(&data, &name, 0, &mut found, &mut errors),
+            Err(e) => errors.push(format!("{name}: {e}")),
+        }
+    }
+    encode(&found, &errors)
+}
+
+fn put(out: &mut Vec<u8>, s: &str) {
+    // Every string here is far below 4 GiB (members are capped), but clamp rather than wrap.
+    let b = &s.as_bytes()[..s.len().min(u32::MAX as usize)];
+    out.extend((b.len() as u32).to_le_bytes());
+    out.extend(b);
+}
+
+fn encode(found: &[(String, Found)], errors: &[String]) -> Vec<u8> {
+    let mut out = TAG.to_vec();
+    for (location, (group, artifact, version)) in found {
+        out.push(b'P');
+        match group {
+            Some(g) => {
+                out.push(1);
+                put(&mut out, g);
+            }
+            None => out.push(0),
+        }
+        for s in [artifact, version, location] {
+            put(&mut out, s);
+        }
+    }
+    for e in errors {
+        out.push(b'E');
+        put(&mut out, e);
+    }
+    out
+}
+
+/// What `probe` found in one archive: (location, package) pairs and errors.
+type Probed = (Vec<(String, Found)>, Vec<String>);
+
+/// The packages and errors `probe` recorded; `None` if `data` is not such a record (another
+/// probe's, or damaged: it may come from the cache).
+fn decode(data: &[u8]) -> Option<Probed> {
+    let mut r = data.strip_prefix(TAG)?;
+    let string = |r: &mut &[u8]| -> Option<String> {
+        let n = u32::from_le_bytes(r.get(..4)?.try_into().ok()?) as usize;
+        let s = String::from_utf8(r.get(4..4usize.checked_add(n)?)?.to_vec()).ok()?;
+        *r = &r[4 + n..];
+        Some(s)
+    };
+    let (mut found, mut errors) = (Vec::new(), Vec::new());
+    while let Some((&tag, rest)) = r.split_first() {
+        r = rest;
+        match tag {
+            b'P' => {
+                let (&has_group, rest) = r.split_first()?;
+                r = rest;
+                let group = match has_group {
+                    0 => None,
+                    1 => Some(string(&mut r)?),
+                    _ => return None,
+                };
+                let (artifact, version) = (string(&mut r)?, string(&mut r)?);
+                found.push((string(&mut r)?, (group, artifact, version)));
+            }
+            b'E' => errors.push(string(&mut r)?),
+            _ => return None,
+        }
+    }
+    Some((found, errors))
 }
 
 /// A `pom.xml` in the file system (not one inside an installed package or dependency cache).
@@ -220,7 +314,8 @@ impl Cataloguer for Java {
     }
 
     fn wants(&self, path: &str) -> bool {
-        is_archive(path) || gradle::is_lock(path) || is_pom(path)
+        // Archives are read by `probe`, not captured.
+        gradle::is_lock(path) || is_pom(path)
     }
 
     fn catalog(
@@ -234,57 +329,69 @@ impl Cataloguer for Java {
             let lock = gradle::is_lock(path);
             let any_pom = is_pom(path);
             let project_pom = any_pom && !is_embedded_pom(path);
-            if (!lock && !any_pom && !is_archive(path)) || entry.kind != FileKind::File {
+            let archive = is_archive(path);
+            if (!lock && !any_pom && !archive) || entry.kind != FileKind::File {
                 continue;
             }
-            let Some(data) = crate::database(files, path, errors) else {
-                continue;
-            };
             let mut found = Vec::new();
             let mut dev_only = std::collections::HashSet::new();
-            if any_pom && !project_pom {
-                match pom::parse(data) {
-                    Ok(pom::Pom {
-                        group: Some(g),
-                        artifact: Some(a),
-                        version: Some(v),
-                        ..
-                    }) => found.push((format!("/{path}"), (Some(g), a, v))),
-                    // Coordinates left to a parent POM or the build: nothing to name.
-                    Ok(_) => {}
-                    Err(e) => {
-                        errors.push(format!("/{path}: not a Maven POM this version reads: {e}"))
+            if archive {
+                // What `probe` found as the archive was read; nothing if it was not (the read
+                // reported why).
+                match entry.probed.as_deref().map(decode) {
+                    Some(Some((f, e))) => {
+                        found = f;
+                        errors.extend(e);
                     }
-                }
-            } else if project_pom {
-                match pom::parse(data) {
-                    Ok(p) => {
-                        for d in p.dependencies {
-                            let Some(v) = d.version else { continue };
-                            if d.test {
-                                dev_only.insert((d.group.clone(), d.artifact.clone()));
-                            }
-                            found.push((format!("/{path}"), (Some(d.group), d.artifact, v)));
-                        }
-                    }
-                    Err(e) => {
-                        errors.push(format!("/{path}: not a Maven POM this version reads: {e}"))
-                    }
-                }
-            } else if lock {
-                match gradle::parse(data) {
-                    Ok(deps) => {
-                        for (g, a, v, dev) in deps {
-                            if dev {
-                                dev_only.insert((g.clone(), a.clone()));
-                            }
-                            found.push((format!("/{path}"), (Some(g), a, v)));
-                        }
-                    }
-                    Err(e) => errors.push(format!("/{path}: not a Gradle lock file: {e}")),
+                    Some(None) => errors.push(format!("/{path}: damaged archive record")),
+                    None => {}
                 }
             } else {
-                archive(data, &format!("/{path}"), 0, &mut found, errors);
+                let Some(data) = crate::database(files, path, errors) else {
+                    continue;
+                };
+                if any_pom && !project_pom {
+                    match pom::parse(data) {
+                        Ok(pom::Pom {
+                            group: Some(g),
+                            artifact: Some(a),
+                            version: Some(v),
+                            ..
+                        }) => found.push((format!("/{path}"), (Some(g), a, v))),
+                        // Coordinates left to a parent POM or the build: nothing to name.
+                        Ok(_) => {}
+                        Err(e) => {
+                            errors.push(format!("/{path}: not a Maven POM this version reads: {e}"))
+                        }
+                    }
+                } else if project_pom {
+                    match pom::parse(data) {
+                        Ok(p) => {
+                            for d in p.dependencies {
+                                let Some(v) = d.version else { continue };
+                                if d.test {
+                                    dev_only.insert((d.group.clone(), d.artifact.clone()));
+                                }
+                                found.push((format!("/{path}"), (Some(d.group), d.artifact, v)));
+                            }
+                        }
+                        Err(e) => {
+                            errors.push(format!("/{path}: not a Maven POM this version reads: {e}"))
+                        }
+                    }
+                } else if lock {
+                    match gradle::parse(data) {
+                        Ok(deps) => {
+                            for (g, a, v, dev) in deps {
+                                if dev {
+                                    dev_only.insert((g.clone(), a.clone()));
+                                }
+                                found.push((format!("/{path}"), (Some(g), a, v)));
+                            }
+                        }
+                        Err(e) => errors.push(format!("/{path}: not a Gradle lock file: {e}")),
+                    }
+                }
             }
             for (location, (group, artifact, version)) in found {
                 let dev = group
@@ -441,5 +548,41 @@ mod tests {
         archive(b"PK\x03\x04 not really", "/x.jar", 0, &mut out, &mut errors);
         assert!(out.is_empty());
         assert!(errors[0].starts_with("/x.jar: "), "{errors:?}");
+    }
+
+    /// Issue 11: jars were held whole until cataloguing; now `probe` reads each as the image
+    /// streams past and keeps this record of what it found, errors included (they still make
+    /// the package list incomplete).
+    #[test]
+    fn probe_records_packages_and_errors_compactly() {
+        let props = b"groupId=org.a\nartifactId=b\nversion=1.0\n";
+        let inner = stored_zip(&[("META-INF/maven/org.a/b/pom.properties", props)]);
+        let war = stored_zip(&[
+            ("WEB-INF/lib/b-1.0.jar", &inner),
+            ("WEB-INF/lib/broken.jar", b"PK not a zip"),
+        ]);
+        let record = probe("srv/app.war", &palisade_image::Bytes(&war));
+        assert!(record.len() < war.len());
+        let (found, errors) = decode(&record).unwrap();
+        let group = Some("org.a".to_string());
+        assert_eq!(
+            found,
+            [(
+                "/srv/app.war:WEB-INF/lib/b-1.0.jar".to_string(),
+                (group, "b".into(), "1.0".into())
+            )]
+        );
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].starts_with("/srv/app.war:WEB-INF/lib/broken.jar: "),
+            "{errors:?}"
+        );
+        // A record cut anywhere is refused or shorter, never a panic; another probe's is not
+        // read as one.
+        for n in 0..record.len() {
+            let _ = decode(&record[..n]);
+        }
+        assert!(decode(b"go\ngo1.22").is_none());
+        assert!(decode(b"java\nP\x01\xff\xff\xff\xff").is_none());
     }
 }

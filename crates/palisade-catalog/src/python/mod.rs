@@ -283,6 +283,8 @@ mod installed {
             platform: "linux/amd64".into(),
             wants: &wants,
             probe: None,
+            history: &crate::history,
+            skip: Default::default(),
             verify: false,
             registry: None,
             cache: None,

@@ -29,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
         wants: &|_| true,
         probe: None,
         history: &palisade_catalog::history,
+        lists: &palisade_catalog::lists,
         skip: Default::default(),
         registry: None,
         cache: None,

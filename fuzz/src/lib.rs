@@ -47,6 +47,7 @@ pub fn catalog_layer(layer: &[u8]) {
         wants: &palisade_catalog::wants,
         probe: Some(&palisade_catalog::PROBE),
         history: &palisade_catalog::history,
+        lists: &palisade_catalog::lists,
         skip: Default::default(),
         registry: None,
         cache: None,

@@ -88,6 +88,17 @@ pub fn history(path: &str) -> bool {
         || rpm::Rpm.wants(path)
 }
 
+/// Regular files whose presence or size a cataloguer looks at without reading them: installed
+/// gems' `specifications/*.gemspec` (named by their path) and rpm's `Packages.db` (ndb, not
+/// supported: reported) and `rpmdb.sqlite-wal`. A root filesystem's tree lists only these and
+/// the files `wants` and the probe take; a cataloguer that looks at other files' names must
+/// say so here.
+pub fn lists(path: &str) -> bool {
+    path.ends_with(".gemspec")
+        || path.ends_with("/Packages.db")
+        || path.ends_with("/rpmdb.sqlite-wal")
+}
+
 /// What the cataloguers look for inside files as an image is read: Java archives, chosen by
 /// name, whose packages are extracted (`java::probe`), and executables starting `\x7fELF`,
 /// whose build info is (`binary::PROBE`). Only what is extracted is kept.

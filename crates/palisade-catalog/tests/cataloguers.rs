@@ -34,6 +34,7 @@ impl Root {
             wants: &palisade_catalog::wants,
             probe: Some(&palisade_catalog::PROBE),
             history: &palisade_catalog::history,
+            lists: &palisade_catalog::lists,
             skip: Default::default(),
             verify: true,
             registry: None,
@@ -331,6 +332,7 @@ fn archives_are_probed_as_read_not_captured() {
         wants: &palisade_catalog::wants,
         probe: Some(&palisade_catalog::PROBE),
         history: &palisade_catalog::history,
+        lists: &palisade_catalog::lists,
         skip: Default::default(),
         verify: true,
         registry: None,
@@ -355,6 +357,59 @@ fn archives_are_probed_as_read_not_captured() {
             false,
             false,
             "/opt/app/lib/b-1.0.jar".into()
+        )]
+    );
+}
+
+/// Issue 11: `sbom /` peaked at 660 MB, most of it the tree's 500,000 paths. A root
+/// filesystem's tree lists only the files cataloguers read, probe or look for by name (an
+/// installed gem is named by its gemspec's path); the packages are the same.
+#[test]
+fn a_root_filesystem_lists_only_files_cataloguers_use() {
+    let root = Root::new("lists");
+    root.write("usr/share/doc/readme.txt", b"not a package")
+        .write(
+            "usr/lib/ruby/gems/3.1.0/specifications/rack-2.2.3.gemspec",
+            b"",
+        )
+        .write(
+            "srv/app/package-lock.json",
+            b"{\"lockfileVersion\": 3, \"packages\": {}}",
+        );
+    let opts = ReadOptions {
+        limits: Limits::default(),
+        platform: "linux/amd64".into(),
+        wants: &palisade_catalog::wants,
+        probe: Some(&palisade_catalog::PROBE),
+        history: &palisade_catalog::history,
+        lists: &palisade_catalog::lists,
+        skip: Default::default(),
+        verify: true,
+        registry: None,
+        cache: None,
+    };
+    let image = read_image(
+        &SourceRef::Rootfs {
+            dir: root.0.clone(),
+        },
+        &opts,
+    )
+    .unwrap();
+    assert!(image.files.get("usr/share/doc/readme.txt").is_none());
+    assert!(
+        image.files.get("usr/share/doc").is_some(),
+        "directories stay"
+    );
+    assert!(image.files.get("srv/app/package-lock.json").is_some());
+    let c = palisade_catalog::catalog(&image.files);
+    assert_eq!(
+        found(&c),
+        [(
+            "rack".into(),
+            "2.2.3".into(),
+            false,
+            false,
+            "/usr/lib/ruby/gems/3.1.0/specifications/rack-2.2.3.gemspec".into()
         )]
     );
 }

@@ -21,6 +21,7 @@ pub fn read_options(args: &ImageArgs) -> anyhow::Result<ReadOptions<'static>> {
         wants: &palisade_catalog::wants,
         probe: Some(&palisade_catalog::PROBE),
         history: &palisade_catalog::history,
+        lists: &palisade_catalog::lists,
         skip: Skip {
             dirs: args.skip_dirs.clone(),
             files: args.skip_files.clone(),

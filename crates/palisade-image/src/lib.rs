@@ -110,6 +110,11 @@ pub struct ReadOptions<'a> {
     /// package databases whose records' layer of origin is computed. Other captured files keep
     /// their final version only.
     pub history: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Regular files of a root filesystem listed in its tree though neither wanted nor probed
+    /// (a cataloguer looks at their name or size only). The others are left out of a root
+    /// filesystem's tree: a host's root holds 700,000 files, and their paths alone took 200 MB.
+    /// Layered sources list every file.
+    pub lists: &'a (dyn Fn(&str) -> bool + Sync),
     /// Directories and files left out of the read, and the mounts of a host's root.
     pub skip: Skip,
     /// Check every layer against its digests (stored and uncompressed). Without it, the digests

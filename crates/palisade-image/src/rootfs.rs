@@ -118,7 +118,8 @@ pub(crate) fn walk(
                 continue;
             }
             let mut content = None;
-            if kind == FileKind::File && wants(&path) {
+            let wanted = kind == FileKind::File && wants(&path);
+            if wanted {
                 if meta.len() > limits.max_read_bytes {
                     diagnostics.push(format!("{path}: {} bytes is over the read limit of {} bytes (--max-read-bytes); not read", meta.len(), limits.max_read_bytes));
                 } else {
@@ -156,6 +157,10 @@ pub(crate) fn walk(
             }
             if kind == FileKind::Dir {
                 stack.push(path.clone());
+            }
+            // A file no cataloguer reads, probes or looks for is not listed.
+            if kind == FileKind::File && !wanted && probed.is_none() && !(opts.lists)(&path) {
+                continue;
             }
             tree.insert(
                 path,

@@ -284,6 +284,7 @@ mod installed {
             wants: &wants,
             probe: None,
             history: &crate::history,
+            lists: &crate::lists,
             skip: Default::default(),
             verify: false,
             registry: None,

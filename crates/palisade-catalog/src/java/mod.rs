@@ -49,18 +49,8 @@ const TAG: &[u8] = b"java\n";
 pub fn probe(path: &str, file: &dyn ReadAt) -> Vec<u8> {
     let name = format!("/{path}");
     let (mut found, mut errors) = (Vec::new(), Vec::new());
-    let size = file.size();
-    if size > MAX_MEMBER {
-        errors.push(format!(
-            "{name}: {size} bytes, over the limit of {MAX_MEMBER} read from one archive; its packages are not listed"
-        ));
-    } else {
-        let mut data = vec![0; size as usize];
-        match file.read_at(0, &mut data) {
-            Ok(()) => archive(&data, &name, 0, &mut found, &mut errors),
-            Err(e) => errors.push(format!("{name}: {e}")),
-        }
-    }
+    // Read by offset: its directory and the few members named below, never the whole file.
+    archive(file, &name, 0, &mut found, &mut errors);
     encode(&found, &errors)
 }
 
@@ -194,7 +184,7 @@ pub type Found = (Option<String>, String, String);
 /// The packages of one archive and the archives inside it; `name` is where it sits, shown in
 /// locations (`/app.war:WEB-INF/lib/x.jar`).
 pub fn archive(
-    data: &[u8],
+    data: &dyn ReadAt,
     name: &str,
     depth: usize,
     out: &mut Vec<(String, Found)>,
@@ -251,7 +241,7 @@ pub fn archive(
             }
             match zip::read(data, m, MAX_MEMBER) {
                 Ok(inner) => archive(
-                    &inner,
+                    &palisade_image::Bytes(&inner),
                     &format!("{name}:{}", m.name),
                     depth + 1,
                     out,
@@ -423,6 +413,8 @@ impl Cataloguer for Java {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use palisade_image::Bytes;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     #[test]
     fn names_from_files_and_manifests() {
@@ -493,7 +485,7 @@ mod tests {
         ]);
         let (mut out, mut errors) = (Vec::new(), Vec::new());
         archive(
-            &jar,
+            &Bytes(&jar),
             "/app/jackson-core-2.15.2.jar",
             0,
             &mut out,
@@ -524,7 +516,7 @@ mod tests {
             (&format!("{dir}/pom.xml"), pom),
         ]);
         let (mut out, mut errors) = (Vec::new(), Vec::new());
-        archive(&both, "/b.jar", 0, &mut out, &mut errors);
+        archive(&Bytes(&both), "/b.jar", 0, &mut out, &mut errors);
         assert_eq!((out.len(), errors.len()), (1, 0), "{out:?} {errors:?}");
         for (xml, error) in [
             (&b"<project><groupId>g</groupId><artifactId>a</artifactId><version>${revision}</version></project>"[..], false),
@@ -532,7 +524,7 @@ mod tests {
         ] {
             let jar = stored_zip(&[("META-INF/MANIFEST.MF", mf), ("META-INF/maven/g/a/pom.xml", xml)]);
             let (mut out, mut errors) = (Vec::new(), Vec::new());
-            archive(&jar, "/c.jar", 0, &mut out, &mut errors);
+            archive(&Bytes(&jar), "/c.jar", 0, &mut out, &mut errors);
             assert_eq!(out[0].1, (None, "Jackson-core".into(), "2.15.2".into()));
             assert_eq!(errors.len(), usize::from(error), "{errors:?}");
             if error {
@@ -545,7 +537,13 @@ mod tests {
     fn bad_archives_are_errors() {
         let mut out = Vec::new();
         let mut errors = Vec::new();
-        archive(b"PK\x03\x04 not really", "/x.jar", 0, &mut out, &mut errors);
+        archive(
+            &Bytes(b"PK\x03\x04 not really"),
+            "/x.jar",
+            0,
+            &mut out,
+            &mut errors,
+        );
         assert!(out.is_empty());
         assert!(errors[0].starts_with("/x.jar: "), "{errors:?}");
     }
@@ -561,7 +559,7 @@ mod tests {
             ("WEB-INF/lib/b-1.0.jar", &inner),
             ("WEB-INF/lib/broken.jar", b"PK not a zip"),
         ]);
-        let record = probe("srv/app.war", &palisade_image::Bytes(&war));
+        let record = probe("srv/app.war", &Bytes(&war));
         assert!(record.len() < war.len());
         let (found, errors) = decode(&record).unwrap();
         let group = Some("org.a".to_string());
@@ -584,5 +582,37 @@ mod tests {
         }
         assert!(decode(b"go\ngo1.22").is_none());
         assert!(decode(b"java\nP\x01\xff\xff\xff\xff").is_none());
+    }
+
+    /// Reads through `Bytes`, counting what was read.
+    struct Counting<'a>(Bytes<'a>, AtomicU64);
+
+    impl ReadAt for Counting<'_> {
+        fn size(&self) -> u64 {
+            self.0.size()
+        }
+
+        fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+            self.1.fetch_add(buf.len() as u64, Ordering::Relaxed);
+            self.0.read_at(offset, buf)
+        }
+    }
+
+    /// Issue 11: an archive was read whole into memory (a 70 MB fat jar, 70 MB more RSS). Only
+    /// its directory and the members named are read now.
+    #[test]
+    fn an_archive_is_read_by_offset_not_whole() {
+        let props = b"groupId=org.a\nartifactId=b\nversion=1.0\n";
+        let padding = vec![7u8; 4 << 20];
+        let jar = stored_zip(&[
+            ("META-INF/maven/org.a/b/pom.properties", props),
+            ("lib/native.so", &padding),
+        ]);
+        let file = Counting(Bytes(&jar), AtomicU64::new(0));
+        let (mut out, mut errors) = (Vec::new(), Vec::new());
+        archive(&file, "/b.jar", 0, &mut out, &mut errors);
+        assert_eq!((out.len(), errors.len()), (1, 0), "{out:?} {errors:?}");
+        let read = file.1.load(Ordering::Relaxed);
+        assert!(read < 200 << 10, "{read} bytes read");
     }
 }

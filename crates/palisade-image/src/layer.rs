@@ -383,6 +383,10 @@ fn describe(e: &io::Error) -> String {
     }
 }
 
+/// Largest file a probe is handed in memory; larger ones (a fat jar, a big Go binary) are
+/// spilled to disk, so each layer thread holds at most this much of them.
+const PROBE_IN_MEMORY: u64 = 16 << 20;
+
 /// Hands a file that starts with `magic` to the probe. `Err` is a read error of the layer
 /// itself; `Ok(Some(Err))` a problem with this one file, reported and skipped.
 fn probe_entry(
@@ -402,7 +406,7 @@ fn probe_entry(
     if scratch.as_slice() != magic {
         return Ok(None);
     }
-    if size > limits.max_read_bytes {
+    if size > limits.max_read_bytes.min(PROBE_IN_MEMORY) {
         // Too large to hold in memory: spilled to a temporary file and probed there by offset,
         // as a root filesystem's files are.
         return Ok(Some(probe_spilled(probe, path, entry, magic)));
@@ -410,7 +414,7 @@ fn probe_entry(
     entry.take(size - magic.len() as u64).read_to_end(scratch)?;
     let found = probe.probe(path, &Bytes(scratch));
     // The buffer is reused for the next file, but a large one is not kept.
-    if scratch.capacity() > 16 << 20 {
+    if scratch.capacity() > PROBE_IN_MEMORY as usize {
         *scratch = Vec::new();
     }
     Ok(Some(found))

@@ -3,7 +3,8 @@
 # directory of its own), on this host's /usr and / and on generated Java-heavy images
 # (bench/make-jar-image.py: 500 and 4,000 jars in four gzip layers, each jar padded with
 # 256 KiB of zeros so the layers compress about 1000:1, the first layer's jars rewritten by a
-# fifth). Memory must stay flat as the jars grow. With BEFORE=/path/to/an/older/palisade the
+# fifth), and one of 8 fat jars of 100 MiB each (+4 rewritten). Memory must stay flat as
+# the jars grow. With BEFORE=/path/to/an/older/palisade the
 # same runs are made with it too, in a second column.
 # Usage: bench/memory-bench.sh [BIN]   (default: a release build of palisade-cli)
 set -euo pipefail
@@ -16,10 +17,12 @@ else
   bin="${CARGO_TARGET_DIR:-target}/release/palisade"
 fi
 cache="${PALISADE_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/palisade-test}"
-for n in 500 4000; do
-  [ -f "$cache/bench-jars-$n/index.json" ] || {
-    rm -rf "$cache/bench-jars-$n"
-    python3 bench/make-jar-image.py "$cache/bench-jars-$n" "$n" 256 4
+for spec in 500:256:4 4000:256:4 8:102400:2; do
+  IFS=: read -r n kib layers <<<"$spec"
+  out="$cache/bench-jars-$n-$kib"
+  [ -f "$out/index.json" ] || {
+    rm -rf "$out"
+    python3 bench/make-jar-image.py "$out" "$n" "$kib" "$layers"
   }
 done
 
@@ -35,7 +38,7 @@ cold() {
 row() {
   local label="$1"
   shift
-  printf '  %-34s %s' "$label" "$(cold "$bin" sbom "$@")"
+  printf '  %-40s %s' "$label" "$(cold "$bin" sbom "$@")"
   [ -n "${BEFORE:-}" ] && printf '    before: %s' "$(cold "$BEFORE" sbom "$@")"
   echo
 }
@@ -45,5 +48,6 @@ echo "palisade sbom -f json, cold: wall time, peak RSS"
 row "/usr ($(jars /usr) jars)" /usr
 row "/ ($(find / -xdev 2>/dev/null | wc -l) paths on /)" /
 for n in 500 4000; do
-  row "oci: $n jars (+$((n / 4)) rewritten)" "oci:$cache/bench-jars-$n:test"
+  row "oci: $n jars (+$((n / 4)) rewritten)" "oci:$cache/bench-jars-$n-256:test"
 done
+row "oci: 8 jars of 100 MiB (+4 rewritten)" "oci:$cache/bench-jars-8-102400:test"

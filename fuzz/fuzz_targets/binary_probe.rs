@@ -7,7 +7,7 @@ use palisade_catalog::binary::{auditable, go, PROBE};
 use palisade_image::{Bytes, Probe};
 
 fuzz_target!(|data: &[u8]| {
-    let _ = PROBE.probe(&Bytes(data));
+    let _ = PROBE.probe("usr/bin/fuzz", &Bytes(data));
     let text = String::from_utf8_lossy(data);
     let _ = go::dependencies(&text);
     let _ = go::main_program(&text);

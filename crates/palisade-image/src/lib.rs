@@ -92,6 +92,8 @@ pub struct Image {
     pub digest: Option<String>,
     pub platform: Option<String>,
     pub layers: Vec<LayerInfo>,
+    /// Every path of a layered image; of a root filesystem, its directories, links and the
+    /// files the read wanted, probed or `lists`.
     pub files: FileTree,
     /// Problems that did not stop the read (unreadable files, files over the read limit).
     pub diagnostics: Vec<String>,

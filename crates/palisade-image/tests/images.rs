@@ -957,3 +957,32 @@ fn skipped_directories_and_files_are_left_out_of_layers_and_roots() {
     let image = read_with(&format!("rootfs:{}", root.display()), &opts).unwrap();
     assert_eq!(files(image), ["optional/f.lock", "srv/sub/b.lock"]);
 }
+
+/// A layer read is cached under what it kept: one made with other skips is not reused.
+#[test]
+fn a_cached_read_is_not_reused_under_other_skips() {
+    let mut b = tar::Builder::new(Vec::new());
+    for path in ["srv/a.lock", "opt/b.lock"] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(1);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, path, &b"x"[..]).unwrap();
+    }
+    let dir = tempdir();
+    layout(&dir, &gzip(&b.into_inner().unwrap()));
+    let cache = tempdir();
+    let source = format!("oci:{}:t", dir.display());
+    let mut opts = read_opts(true, Some(&cache));
+    let has = |opts: &ReadOptions<'_>, path: &str| {
+        read_with(&source, opts).unwrap().files.get(path).is_some()
+    };
+    assert!(has(&opts, "opt/b.lock"));
+    opts.skip.dirs = vec!["opt".into()];
+    assert!(
+        !has(&opts, "opt/b.lock"),
+        "not the read cached without skips"
+    );
+    opts.skip.dirs.clear();
+    assert!(has(&opts, "opt/b.lock"));
+}

@@ -349,6 +349,7 @@ fn archives_are_probed_as_read_not_captured() {
     assert!(entry.content.is_none(), "the jar's bytes are not kept");
     assert!(entry.probed.as_ref().is_some_and(|p| p.len() < 100));
     let c = palisade_catalog::catalog(&image.files);
+    assert_eq!(c.errors, Vec::<String>::new());
     assert_eq!(
         found(&c),
         [(
@@ -411,5 +412,37 @@ fn a_root_filesystem_lists_only_files_cataloguers_use() {
             false,
             "/usr/lib/ruby/gems/3.1.0/specifications/rack-2.2.3.gemspec".into()
         )]
+    );
+}
+
+/// A jar that could not be read (here: unreadable to this user, or read without the probe)
+/// leaves the package list incomplete: an error, never silence.
+#[test]
+fn an_archive_not_read_is_an_error() {
+    let root = Root::new("jar-unread");
+    root.write("opt/app/x-1.0.jar", b"PK");
+    let opts = ReadOptions {
+        limits: Limits::default(),
+        platform: "linux/amd64".into(),
+        wants: &palisade_catalog::wants,
+        probe: None,
+        history: &palisade_catalog::history,
+        lists: &|_| true,
+        skip: Default::default(),
+        verify: true,
+        registry: None,
+        cache: None,
+    };
+    let image = read_image(
+        &SourceRef::Rootfs {
+            dir: root.0.clone(),
+        },
+        &opts,
+    )
+    .unwrap();
+    let c = palisade_catalog::catalog(&image.files);
+    assert_eq!(
+        c.errors,
+        ["/opt/app/x-1.0.jar: 2 bytes, not read; its packages are not listed"]
     );
 }

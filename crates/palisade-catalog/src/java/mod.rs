@@ -326,15 +326,19 @@ impl Cataloguer for Java {
             let mut found = Vec::new();
             let mut dev_only = std::collections::HashSet::new();
             if archive {
-                // What `probe` found as the archive was read; nothing if it was not (the read
-                // reported why).
+                // What `probe` found as the archive was read. One it could not read (the read's
+                // warnings say why) leaves the package list incomplete: an error, as for a
+                // database not read.
                 match entry.probed.as_deref().map(decode) {
                     Some(Some((f, e))) => {
                         found = f;
                         errors.extend(e);
                     }
                     Some(None) => errors.push(format!("/{path}: damaged archive record")),
-                    None => {}
+                    None => errors.push(format!(
+                        "/{path}: {} bytes, not read; its packages are not listed",
+                        entry.size
+                    )),
                 }
             } else {
                 let Some(data) = crate::database(files, path, errors) else {

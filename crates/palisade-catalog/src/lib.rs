@@ -28,7 +28,7 @@ use std::hash::Hash;
 
 pub use error::CatalogError;
 use palisade_core::{OsRelease, Package};
-use palisade_image::FileTree;
+use palisade_image::{FileTree, Probe, ReadAt};
 
 /// A package database reader.
 pub trait Cataloguer: Sync {
@@ -78,6 +78,50 @@ pub const READ_RECIPE: &str = env!("PALISADE_READ_RECIPE");
 /// Whether any cataloguer (or OS detection) needs `path`. Called for every file of an image.
 pub fn wants(path: &str) -> bool {
     os::wants(path) || CATALOGUERS.iter().any(|c| c.wants(path))
+}
+
+/// Whether a read keeps every layer's version of `path`: the package databases whose records'
+/// layer of origin is computed (`Origins`). Other captured files keep their final version.
+pub fn history(path: &str) -> bool {
+    path == "var/lib/dpkg/status"
+        || apk::Apk.wants(path)
+        || opkg::Opkg.wants(path)
+        || rpm::Rpm.wants(path)
+}
+
+/// Regular files whose presence or size a cataloguer looks at without reading them: installed
+/// gems' `specifications/*.gemspec` (named by their path) and rpm's `Packages.db` (ndb, not
+/// supported: reported) and `rpmdb.sqlite-wal`. A root filesystem's tree lists only these and
+/// the files `wants` and the probe take; a cataloguer that looks at other files' names must
+/// say so here.
+pub fn lists(path: &str) -> bool {
+    path.ends_with(".gemspec")
+        || path.ends_with("/Packages.db")
+        || path.ends_with("/rpmdb.sqlite-wal")
+}
+
+/// What the cataloguers look for inside files as an image is read: Java archives, chosen by
+/// name, whose packages are extracted (`java::probe`), and executables starting `\x7fELF`,
+/// whose build info is (`binary::PROBE`). Only what is extracted is kept.
+pub struct Probes;
+
+pub static PROBE: Probes = Probes;
+
+impl Probe for Probes {
+    fn select(&self, path: &str, mode: u32) -> Option<&'static [u8]> {
+        if java::is_archive(path) {
+            // Any content: an executable jar may start with a shell script.
+            return Some(b"");
+        }
+        binary::PROBE.select(path, mode)
+    }
+
+    fn probe(&self, path: &str, file: &dyn ReadAt) -> Result<Option<Vec<u8>>, String> {
+        if java::is_archive(path) {
+            return Ok(Some(java::probe(path, file)));
+        }
+        binary::PROBE.probe(path, file)
+    }
 }
 
 /// Runs every cataloguer over the merged view, in parallel (the view is read-only); results

@@ -32,7 +32,10 @@ impl Root {
             limits: Limits::default(),
             platform: "linux/amd64".into(),
             wants: &palisade_catalog::wants,
-            probe: None,
+            probe: Some(&palisade_catalog::PROBE),
+            history: &palisade_catalog::history,
+            lists: &palisade_catalog::lists,
+            skip: Default::default(),
             verify: true,
             registry: None,
             cache: None,
@@ -396,5 +399,143 @@ fn a_lock_file_and_its_installed_copy_are_one_package() {
                 false
             ),
         ]
+    );
+}
+
+/// Issue 11: every jar's bytes were captured and held until cataloguing ended (333 MB of
+/// jars under a host's /usr). The read hands archives to the catalogue's probe, which keeps
+/// only what it found; the packages are the same.
+#[test]
+fn archives_are_probed_as_read_not_captured() {
+    let root = Root::new("jar-probe");
+    let jar = root.0.join("opt/app/lib/b-1.0.jar");
+    std::fs::create_dir_all(jar.parent().unwrap()).unwrap();
+    let st = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n    z.writestr('META-INF/maven/org.a/b/pom.properties', 'groupId=org.a\\nartifactId=b\\nversion=1.0\\n')\n    z.writestr('big.bin', bytes(1 << 20))\n",
+            jar.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let opts = ReadOptions {
+        limits: Limits::default(),
+        platform: "linux/amd64".into(),
+        wants: &palisade_catalog::wants,
+        probe: Some(&palisade_catalog::PROBE),
+        history: &palisade_catalog::history,
+        lists: &palisade_catalog::lists,
+        skip: Default::default(),
+        verify: true,
+        registry: None,
+        cache: None,
+    };
+    let image = read_image(
+        &SourceRef::Rootfs {
+            dir: root.0.clone(),
+        },
+        &opts,
+    )
+    .unwrap();
+    let entry = image.files.get("opt/app/lib/b-1.0.jar").unwrap();
+    assert!(entry.content.is_none(), "the jar's bytes are not kept");
+    assert!(entry.probed.as_ref().is_some_and(|p| p.len() < 100));
+    let c = palisade_catalog::catalog(&image.files);
+    assert_eq!(c.errors, Vec::<String>::new());
+    assert_eq!(
+        found(&c),
+        [(
+            "org.a:b".into(),
+            "1.0".into(),
+            false,
+            false,
+            "/opt/app/lib/b-1.0.jar".into()
+        )]
+    );
+}
+
+/// Issue 11: `sbom /` peaked at 660 MB, most of it the tree's 500,000 paths. A root
+/// filesystem's tree lists only the files cataloguers read, probe or look for by name (an
+/// installed gem is named by its gemspec's path); the packages are the same.
+#[test]
+fn a_root_filesystem_lists_only_files_cataloguers_use() {
+    let root = Root::new("lists");
+    root.write("usr/share/doc/readme.txt", b"not a package")
+        .write(
+            "usr/lib/ruby/gems/3.1.0/specifications/rack-2.2.3.gemspec",
+            b"",
+        )
+        .write(
+            "srv/app/package-lock.json",
+            b"{\"lockfileVersion\": 3, \"packages\": {}}",
+        );
+    let opts = ReadOptions {
+        limits: Limits::default(),
+        platform: "linux/amd64".into(),
+        wants: &palisade_catalog::wants,
+        probe: Some(&palisade_catalog::PROBE),
+        history: &palisade_catalog::history,
+        lists: &palisade_catalog::lists,
+        skip: Default::default(),
+        verify: true,
+        registry: None,
+        cache: None,
+    };
+    let image = read_image(
+        &SourceRef::Rootfs {
+            dir: root.0.clone(),
+        },
+        &opts,
+    )
+    .unwrap();
+    assert!(image.files.get("usr/share/doc/readme.txt").is_none());
+    assert!(
+        image.files.get("usr/share/doc").is_some(),
+        "directories stay"
+    );
+    assert!(image.files.get("srv/app/package-lock.json").is_some());
+    let c = palisade_catalog::catalog(&image.files);
+    assert_eq!(
+        found(&c),
+        [(
+            "rack".into(),
+            "2.2.3".into(),
+            false,
+            false,
+            "/usr/lib/ruby/gems/3.1.0/specifications/rack-2.2.3.gemspec".into()
+        )]
+    );
+}
+
+/// A jar that could not be read (here: unreadable to this user, or read without the probe)
+/// leaves the package list incomplete: an error, never silence.
+#[test]
+fn an_archive_not_read_is_an_error() {
+    let root = Root::new("jar-unread");
+    root.write("opt/app/x-1.0.jar", b"PK");
+    let opts = ReadOptions {
+        limits: Limits::default(),
+        platform: "linux/amd64".into(),
+        wants: &palisade_catalog::wants,
+        probe: None,
+        history: &palisade_catalog::history,
+        lists: &|_| true,
+        skip: Default::default(),
+        verify: true,
+        registry: None,
+        cache: None,
+    };
+    let image = read_image(
+        &SourceRef::Rootfs {
+            dir: root.0.clone(),
+        },
+        &opts,
+    )
+    .unwrap();
+    let c = palisade_catalog::catalog(&image.files);
+    assert_eq!(
+        c.errors,
+        ["/opt/app/x-1.0.jar: 2 bytes, not read; its packages are not listed"]
     );
 }

@@ -174,6 +174,21 @@ pub struct ImageArgs {
     /// Most entries in one layer (or files in a root filesystem).
     #[arg(long, value_name = "N")]
     pub max_entries: Option<usize>,
+    /// Most bytes of package databases and manifests held for cataloguing, all layers'
+    /// copies together (default 1 GiB).
+    #[arg(long, value_name = "BYTES")]
+    pub max_captured_bytes: Option<u64>,
+    /// Leave out directories matching this glob (the path inside the target; `**` matches any
+    /// number of directories), with everything under them. Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub skip_dirs: Vec<String>,
+    /// Leave out files matching this glob (the path inside the target). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub skip_files: Vec<String>,
+    /// Reading `/`: also read /run and the other file systems mounted under it (by default
+    /// only the root's own file system is read; /proc, /sys and /dev never are).
+    #[arg(long)]
+    pub all_mounts: bool,
     /// Do not check layers against their digests. Faster on large uncompressed archives; the
     /// layer digests reported are then the ones the image claims.
     #[arg(long)]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use palisade_image::registry::{Credentials, RegistryOptions};
-use palisade_image::{CacheConfig, Limits, ReadOptions, SourceRef};
+use palisade_image::{CacheConfig, Limits, ReadOptions, Skip, SourceRef};
 use palisade_scan::sbom::{self, DocInfo, Subject};
 
 use crate::args::{ImageArgs, SbomArgs};
@@ -19,7 +19,14 @@ pub fn read_options(args: &ImageArgs) -> anyhow::Result<ReadOptions<'static>> {
         limits: limits(args),
         platform: palisade_image::normalize_platform(&args.platform)?,
         wants: &palisade_catalog::wants,
-        probe: Some(&palisade_catalog::binary::PROBE),
+        probe: Some(&palisade_catalog::PROBE),
+        history: &palisade_catalog::history,
+        lists: &palisade_catalog::lists,
+        skip: Skip {
+            dirs: args.skip_dirs.clone(),
+            files: args.skip_files.clone(),
+            all_mounts: args.all_mounts,
+        },
         verify: !args.skip_verify,
         registry: Some(registry_options(args)?),
         cache: Some(CacheConfig {
@@ -91,6 +98,7 @@ fn limits(args: &ImageArgs) -> Limits {
         max_image_bytes: args.max_image_bytes.unwrap_or(d.max_image_bytes),
         max_file_bytes: args.max_file_bytes.unwrap_or(d.max_file_bytes),
         max_read_bytes: args.max_read_bytes.unwrap_or(d.max_read_bytes),
+        max_captured_bytes: args.max_captured_bytes.unwrap_or(d.max_captured_bytes),
         max_entries: args.max_entries.unwrap_or(d.max_entries),
         max_metadata_bytes: d.max_metadata_bytes,
     }
@@ -98,8 +106,11 @@ fn limits(args: &ImageArgs) -> Limits {
 
 pub fn run(args: &SbomArgs) -> anyhow::Result<ExitCode> {
     let source: SourceRef = args.source.parse()?;
-    let image = palisade_image::read_image(&source, &read_options(&args.image)?)?;
+    let mut image = palisade_image::read_image(&source, &read_options(&args.image)?)?;
     let catalog = palisade_catalog::catalog(&image.files);
+    // The merged view is not rendered: free it (a host's root holds 700,000 paths) before
+    // the document is built.
+    image.files = Default::default();
     for w in &image.diagnostics {
         eprintln!("palisade: warning: {w}");
     }

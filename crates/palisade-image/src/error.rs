@@ -43,6 +43,10 @@ pub enum ImageError {
     #[error("invalid platform {platform:?}: {reason}")]
     Platform { platform: String, reason: String },
 
+    /// The files kept for cataloguing (every layer's copy) exceed `Limits::max_captured_bytes`.
+    #[error("{image}: the files kept for cataloguing exceed the limit of {limit} bytes (--max-captured-bytes)")]
+    Captured { image: String, limit: u64 },
+
     /// A registry step failed: `step` says which (the manifest, a layer's blob, the token).
     #[error("{image}: {step}: {reason}")]
     Registry {

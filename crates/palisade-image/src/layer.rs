@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 
 use crate::digest::{Algorithm, Hasher};
-use crate::probe::{self, Bytes};
+use crate::probe::Bytes;
 use crate::tree::{FileEntry, FileKind, LayerEntry};
-use crate::{ImageError, Limits, Probe};
+use crate::{ImageError, Limits, Probe, Skip};
 
 /// Everything a layer reader needs to know and report.
 pub(crate) struct LayerJob<'a> {
@@ -27,8 +27,46 @@ pub(crate) struct LayerJob<'a> {
     pub verify: bool,
     pub limits: &'a Limits,
     pub total: &'a AtomicU64,
+    /// Bytes of wanted files captured by every layer of the image so far.
+    pub captured: &'a AtomicU64,
     pub wants: &'a (dyn Fn(&str) -> bool + Sync),
     pub probe: Option<&'a dyn Probe>,
+    pub skip: &'a Skip,
+}
+
+/// The reason of an entry error that is the image's captured bytes going over budget.
+const OVER_BUDGET: &str = "over the captured bytes budget";
+
+impl LayerJob<'_> {
+    /// Counts `n` more captured bytes against the image's budget.
+    fn capture(&self, n: u64) -> Result<(), ImageError> {
+        let limit = self.limits.max_captured_bytes;
+        let now = self
+            .captured
+            .fetch_add(n, Ordering::Relaxed)
+            .saturating_add(n);
+        if now > limit {
+            return Err(ImageError::Captured {
+                image: self.image.to_string(),
+                limit,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Counts a cached layer read's captured bytes against the image's budget.
+pub(crate) fn count_captured(out: &LayerOutput, job: &LayerJob<'_>) -> Result<(), ImageError> {
+    let bytes: u64 = out
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            LayerEntry::Add(_, f) if f.kind == FileKind::File => f.content.as_ref(),
+            _ => None,
+        })
+        .map(|c| c.len() as u64)
+        .sum();
+    job.capture(bytes)
 }
 
 pub(crate) struct LayerOutput {
@@ -283,8 +321,14 @@ pub(crate) fn read_layer(
             hasher: (job.verify && separate).then_some(&mut diff_hash),
         };
         let mut archive = tar::Archive::new(chunks);
-        let (entries, diagnostics) = read_entries(&mut archive, job)
-            .map_err(|(entry, reason)| err(entry.as_deref(), reason))?;
+        let (entries, diagnostics) =
+            read_entries(&mut archive, job).map_err(|(entry, reason)| match reason.as_str() {
+                OVER_BUDGET => ImageError::Captured {
+                    image: job.image.to_string(),
+                    limit: limits.max_captured_bytes,
+                },
+                _ => err(entry.as_deref(), reason),
+            })?;
         // Read to the very end so the digests cover every byte (tar padding, gzip trailer).
         let mut rest = archive.into_inner();
         io::copy(&mut rest, &mut io::sink()).map_err(|e| err(None, describe(&e)))?;
@@ -339,17 +383,21 @@ fn describe(e: &io::Error) -> String {
     }
 }
 
-/// Hands a file that starts with the probe's magic to it. `Err` is a read error of the layer
+/// Largest file a probe is handed in memory; larger ones (a fat jar, a big Go binary) are
+/// spilled to disk, so each layer thread holds at most this much of them.
+const PROBE_IN_MEMORY: u64 = 16 << 20;
+
+/// Hands a file that starts with `magic` to the probe. `Err` is a read error of the layer
 /// itself; `Ok(Some(Err))` a problem with this one file, reported and skipped.
 fn probe_entry(
     probe: &dyn Probe,
+    magic: &[u8],
     path: &str,
     entry: &mut impl Read,
     size: u64,
     limits: &Limits,
     scratch: &mut Vec<u8>,
 ) -> io::Result<Option<Result<Option<Vec<u8>>, String>>> {
-    let magic = probe.magic();
     if size < magic.len() as u64 {
         return Ok(None);
     }
@@ -358,13 +406,18 @@ fn probe_entry(
     if scratch.as_slice() != magic {
         return Ok(None);
     }
-    if size > limits.max_read_bytes {
+    if size > limits.max_read_bytes.min(PROBE_IN_MEMORY) {
         // Too large to hold in memory: spilled to a temporary file and probed there by offset,
         // as a root filesystem's files are.
         return Ok(Some(probe_spilled(probe, path, entry, magic)));
     }
     entry.take(size - magic.len() as u64).read_to_end(scratch)?;
-    Ok(Some(probe.probe(path, &Bytes(scratch))))
+    let found = probe.probe(path, &Bytes(scratch));
+    // The buffer is reused for the next file, but a large one is not kept.
+    if scratch.capacity() > PROBE_IN_MEMORY as usize {
+        *scratch = Vec::new();
+    }
+    Ok(Some(found))
 }
 
 /// Copies an entry (its `head` already read) to a temporary file, unlinked at once, and probes
@@ -455,6 +508,12 @@ fn read_entries<R: Read>(
         if path.is_empty() {
             continue; // the layer's root directory itself
         }
+        if job
+            .skip
+            .entry(&path, header.entry_type() == tar::EntryType::Directory)
+        {
+            continue;
+        }
         let kind = match header.entry_type() {
             tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
                 FileKind::File
@@ -486,6 +545,8 @@ fn read_entries<R: Read>(
         if (job.wants)(&path) {
             match kind {
                 FileKind::File if size <= limits.max_read_bytes => {
+                    job.capture(size)
+                        .map_err(|_| (None, OVER_BUDGET.to_string()))?;
                     let mut buf = Vec::with_capacity(size as usize);
                     (&mut entry).take(size).read_to_end(&mut buf).map_err(|e| (Some(shown.clone()), describe(&e)))?;
                     let bytes: Arc<[u8]> = Arc::from(buf);
@@ -501,11 +562,9 @@ fn read_entries<R: Read>(
             }
         }
         let mut probed = None;
-        let offered = |p: &dyn Probe| probe::offered(mode) || p.named(&path);
-        if let (Some(probe), FileKind::File, None) =
-            (job.probe.filter(|p| offered(*p)), kind, &content)
-        {
-            probed = probe_entry(probe, &path, &mut entry, size, limits, &mut scratch)
+        let selected = job.probe.and_then(|p| Some((p, p.select(&path, mode)?)));
+        if let (Some((probe, magic)), FileKind::File, None) = (selected, kind, &content) {
+            probed = probe_entry(probe, magic, &path, &mut entry, size, limits, &mut scratch)
                 .map_err(|e| (Some(shown.clone()), describe(&e)))?
                 .and_then(|found| match found {
                     Ok(bytes) => bytes.map(Arc::from),

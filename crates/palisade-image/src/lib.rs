@@ -16,6 +16,7 @@ mod probe;
 mod reference;
 pub mod registry;
 mod rootfs;
+mod skip;
 mod tree;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -27,6 +28,7 @@ pub use layer::Compression;
 pub use manifest::normalize_platform;
 pub use probe::{Bytes, Probe, ReadAt};
 pub use reference::{is_oci_layout, Selector, SourceRef};
+pub use skip::{glob_match, Skip};
 pub use tree::{FileEntry, FileKind, FileTree, Version};
 
 use blobs::Store;
@@ -45,6 +47,10 @@ pub struct Limits {
     pub max_file_bytes: u64,
     /// Largest file whose content is read for cataloguing; larger wanted files are reported.
     pub max_read_bytes: u64,
+    /// Content of wanted files kept for one image, every layer's copy counted: what a read
+    /// holds in memory at most (an image of thousands of zero-filled files compressed 1000:1
+    /// is refused, not held).
+    pub max_captured_bytes: u64,
     /// Entries in one layer (or files in a root filesystem).
     pub max_entries: usize,
     /// Index, manifest, config and `manifest.json` size.
@@ -59,6 +65,7 @@ impl Default for Limits {
             max_image_bytes: 128 * GIB,
             max_file_bytes: 32 * GIB,
             max_read_bytes: 256 << 20,
+            max_captured_bytes: GIB,
             max_entries: 4_000_000,
             max_metadata_bytes: 8 << 20,
         }
@@ -86,6 +93,8 @@ pub struct Image {
     pub digest: Option<String>,
     pub platform: Option<String>,
     pub layers: Vec<LayerInfo>,
+    /// Every path of a layered image; of a root filesystem, its directories, links and the
+    /// files the read wanted, probed or `lists`.
     pub files: FileTree,
     /// Problems that did not stop the read (unreadable files, files over the read limit).
     pub diagnostics: Vec<String>,
@@ -97,9 +106,20 @@ pub struct ReadOptions<'a> {
     pub platform: String,
     /// Which files' contents to keep, by normalised path ("var/lib/dpkg/status").
     pub wants: &'a (dyn Fn(&str) -> bool + Sync),
-    /// Looks inside files by their first bytes (binaries); what it extracts is kept in
-    /// `FileEntry::probed`.
+    /// Looks inside files chosen by path, mode and first bytes (binaries, archives); what it
+    /// extracts is kept in `FileEntry::probed` and the files' bytes are dropped.
     pub probe: Option<&'a dyn Probe>,
+    /// Captured files whose every layer's version is kept (`FileTree::history`), by path: the
+    /// package databases whose records' layer of origin is computed. Other captured files keep
+    /// their final version only.
+    pub history: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Regular files of a root filesystem listed in its tree though neither wanted nor probed
+    /// (a cataloguer looks at their name or size only). The others are left out of a root
+    /// filesystem's tree: a host's root holds 700,000 files, and their paths alone took 200 MB.
+    /// Layered sources list every file.
+    pub lists: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Directories and files left out of the read, and the mounts of a host's root.
+    pub skip: Skip,
     /// Check every layer against its digests (stored and uncompressed). Without it, the digests
     /// reported are the ones the image claims.
     pub verify: bool,
@@ -298,7 +318,7 @@ pub fn read_layer(
     name: &str,
     opts: &ReadOptions<'_>,
 ) -> Result<(FileTree, LayerInfo, Vec<String>), ImageError> {
-    let total = AtomicU64::new(0);
+    let (total, captured) = (AtomicU64::new(0), AtomicU64::new(0));
     let job = LayerJob {
         image: name,
         name,
@@ -308,12 +328,14 @@ pub fn read_layer(
         verify: opts.verify,
         limits: &opts.limits,
         total: &total,
+        captured: &captured,
         wants: opts.wants,
         probe: opts.probe,
+        skip: &opts.skip,
     };
     let out = layer::read_layer(reader, &job)?;
     let mut files = FileTree::default();
-    files.apply_layer(0, out.entries);
+    files.apply_layer(0, out.entries, opts.history);
     let diff_id = out.diff_id.unwrap_or_default();
     let info = LayerInfo {
         digest: diff_id.clone(),
@@ -358,13 +380,18 @@ fn read_layers(
     cache: Option<&Cache>,
     pulled: bool,
 ) -> Result<Image, ImageError> {
-    // What was kept of a layer also depends on the read limit: a read made under another
-    // limit is not reused.
+    // What was kept of a layer also depends on the read limit and on what was skipped: a read
+    // made under another limit or other skips is not reused.
     let recipe = opts.cache.as_ref().map_or(String::new(), |c| {
-        format!("{}-{}", c.recipe, opts.limits.max_read_bytes)
+        format!(
+            "{}-{}{}",
+            c.recipe,
+            opts.limits.max_read_bytes,
+            opts.skip.recipe()
+        )
     });
     let recipe = recipe.as_str();
-    let total = AtomicU64::new(0);
+    let (total, captured) = (AtomicU64::new(0), AtomicU64::new(0));
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<LayerOutput, ImageError>>>> =
         Mutex::new((0..plan.layers.len()).map(|_| None).collect());
@@ -390,8 +417,10 @@ fn read_layers(
             verify: opts.verify,
             limits: &opts.limits,
             total: &total,
+            captured: &captured,
             wants: opts.wants,
             probe: opts.probe,
+            skip: &opts.skip,
         };
         // A layer read before (same digest, same recipe) is taken from the cache; one read
         // now is stored there once its digests were checked. Verifying, a local blob must
@@ -415,7 +444,8 @@ fn read_layers(
             _ => None,
         };
         let result = match cached {
-            Some(hit) => Ok(hit),
+            // A cached read's captured bytes count against the image's budget too.
+            Some(hit) => layer::count_captured(&hit, &job).map(|()| hit),
             None => store
                 .open(&planned.member, shown)
                 .and_then(|r| layer::read_layer(r, &job))
@@ -460,7 +490,7 @@ fn read_layers(
             .diff_id
             .or_else(|| planned.diff_id.clone())
             .unwrap_or_default();
-        files.apply_layer(layers.len(), out.entries);
+        files.apply_layer(layers.len(), out.entries, opts.history);
         diagnostics.extend(out.diagnostics);
         layers.push(LayerInfo {
             digest: planned.digest.clone().unwrap_or_else(|| diff_id.clone()),

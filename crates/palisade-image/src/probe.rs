@@ -1,7 +1,9 @@
 //! Probes: looking inside files chosen by their first bytes rather than by their path.
 //! Compiled binaries can live anywhere and carry their own dependency lists (Go build info,
 //! cargo-auditable's section), so while a layer streams past, a file that starts with a probe's
-//! magic is handed to it whole, and only the little it extracts is kept.
+//! magic is handed to it whole, and only the little it extracts is kept. Archives (jars) are
+//! probed the same way, chosen by name: their packages are extracted as the layer streams
+//! past and their bytes dropped, so memory does not grow with the archives of an image.
 
 use std::fs::File;
 use std::io;
@@ -14,7 +16,7 @@ pub trait ReadAt {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()>;
 }
 
-/// Bytes in memory: a layer entry read whole.
+/// Bytes in memory: a layer entry read whole, or a member inflated from an archive.
 pub struct Bytes<'a>(pub &'a [u8]);
 
 impl ReadAt for Bytes<'_> {
@@ -50,24 +52,16 @@ impl ReadAt for DiskFile {
     }
 }
 
-/// Whether a file is offered to the probe: executables (any execute bit) only, from layers
-/// and root filesystems alike. Opening every file of a host's /usr to look at its first bytes
-/// doubled the walk; programs carry an execute bit.
-pub(crate) fn offered(mode: u32) -> bool {
-    mode & 0o111 != 0
-}
-
-/// Something to look for inside executable files that start with `magic`.
+/// Something to look inside files for, files chosen by path and permission bits first (before
+/// any byte is read), then by their first bytes.
 pub trait Probe: Sync {
-    /// The leading bytes of the files worth probing (an ELF header's `\x7fELF`).
-    fn magic(&self) -> &'static [u8];
-    /// What the cataloguers need from `file` (at `path`, normalised, no leading slash):
-    /// `Ok(None)` when it holds nothing of interest, `Err` with what is wrong when it should and
-    /// cannot be read (a truncated binary).
+    /// Whether the file at `path` (normalised, no leading slash) with permission bits `mode` is
+    /// offered, and if so the leading bytes it must start with (empty: any file). Cheap: asked
+    /// of every file. Executables are chosen by their execute bit (opening every file of a
+    /// host's /usr to look at its first bytes doubled the walk), archives by their name.
+    fn select(&self, path: &str, mode: u32) -> Option<&'static [u8]>;
+    /// What the cataloguers need from the file at `path`: `Ok(None)` when it holds nothing of
+    /// interest, `Err` with what is wrong when it should and cannot be read (a truncated
+    /// binary).
     fn probe(&self, path: &str, file: &dyn ReadAt) -> Result<Option<Vec<u8>>, String>;
-    /// Whether `path` is offered even without an execute bit (shared libraries named by a
-    /// binary classifier, `libcrypto.so.3`). Cheap: called for every file.
-    fn named(&self, _path: &str) -> bool {
-        false
-    }
 }

@@ -6,12 +6,14 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::probe::{self, DiskFile, Probe};
+use crate::probe::{DiskFile, Probe};
 use crate::tree::{FileEntry, FileKind, FileTree};
 use crate::{ImageError, ReadOptions};
 
 /// Kernel pseudo-filesystems: never package content, and endless or slow to walk.
 const SKIP_TOP: [&str; 3] = ["proc", "sys", "dev"];
+/// Also left out of a host's root (`/`) unless all mounts are asked for: runtime state.
+const SKIP_HOST: [&str; 1] = ["run"];
 
 pub(crate) fn walk(
     root: &Path,
@@ -19,7 +21,7 @@ pub(crate) fn walk(
     tree: &mut FileTree,
     diagnostics: &mut Vec<String>,
 ) -> Result<(), ImageError> {
-    let (limits, wants) = (&opts.limits, opts.wants);
+    let (limits, wants, skip) = (&opts.limits, opts.wants, &opts.skip);
     let meta = fs::metadata(root).map_err(|e| ImageError::io(root, e))?;
     if !meta.is_dir() {
         return Err(ImageError::io(
@@ -27,6 +29,12 @@ pub(crate) fn walk(
             std::io::Error::other("not a directory"),
         ));
     }
+    // A host's root: its other file systems (mounted media, network shares, a container
+    // runtime's overlays) are not its own files, and are left out unless asked for.
+    let host = !skip.all_mounts && fs::canonicalize(root).is_ok_and(|r| r == Path::new("/"));
+    let root_dev = meta.dev();
+    let mut mounts = Vec::new();
+    let mut captured = 0u64;
     let mut stack = vec![String::new()];
     let mut count = 0usize;
     while let Some(rel) = stack.pop() {
@@ -96,8 +104,22 @@ pub(crate) fn walk(
             } else {
                 None
             };
+            if kind == FileKind::Dir {
+                let top = rel.is_empty()
+                    && (SKIP_TOP.contains(&name) || (host && SKIP_HOST.contains(&name)));
+                if top || skip.dir(&path) {
+                    continue;
+                }
+                if host && meta.dev() != root_dev {
+                    mounts.push(format!("/{path}"));
+                    continue;
+                }
+            } else if skip.file(&path) {
+                continue;
+            }
             let mut content = None;
-            if kind == FileKind::File && wants(&path) {
+            let wanted = kind == FileKind::File && wants(&path);
+            if wanted {
                 if meta.len() > limits.max_read_bytes {
                     diagnostics.push(format!("{path}: {} bytes is over the read limit of {} bytes (--max-read-bytes); not read", meta.len(), limits.max_read_bytes));
                 } else {
@@ -105,7 +127,16 @@ pub(crate) fn walk(
                     match fs::File::open(entry.path())
                         .and_then(|f| f.take(limits.max_read_bytes).read_to_end(&mut buf))
                     {
-                        Ok(_) => content = Some(Arc::from(buf)),
+                        Ok(n) => {
+                            captured = captured.saturating_add(n as u64);
+                            if captured > limits.max_captured_bytes {
+                                return Err(ImageError::Captured {
+                                    image: root.display().to_string(),
+                                    limit: limits.max_captured_bytes,
+                                });
+                            }
+                            content = Some(Arc::from(buf));
+                        }
                         Err(e) => {
                             diagnostics.push(format!("{}: {e}; not read", entry.path().display()))
                         }
@@ -113,19 +144,23 @@ pub(crate) fn walk(
                 }
             }
             let mut probed = None;
-            let offered = |p: &dyn Probe| probe::offered(meta.mode()) || p.named(&path);
-            if let (Some(probe), FileKind::File, None) =
-                (opts.probe.filter(|p| offered(*p)), kind, &content)
-            {
-                match probe_file(probe, &path, &entry.path(), meta.len()) {
+            let selected = opts
+                .probe
+                .and_then(|p| Some((p, p.select(&path, meta.mode())?)));
+            if let (Some((probe, magic)), FileKind::File, None) = (selected, kind, &content) {
+                match probe_file(probe, magic, &path, &entry.path(), meta.len()) {
                     Ok(found) => probed = found.map(Arc::from),
                     Err(reason) => {
                         diagnostics.push(format!("{}: {reason}", entry.path().display()))
                     }
                 }
             }
-            if kind == FileKind::Dir && !(rel.is_empty() && SKIP_TOP.contains(&name)) {
+            if kind == FileKind::Dir {
                 stack.push(path.clone());
+            }
+            // A file no cataloguer reads, probes or looks for is not listed.
+            if kind == FileKind::File && !wanted && probed.is_none() && !(opts.lists)(&path) {
+                continue;
             }
             tree.insert(
                 path,
@@ -141,17 +176,24 @@ pub(crate) fn walk(
             );
         }
     }
+    if !mounts.is_empty() {
+        mounts.sort();
+        diagnostics.push(format!(
+            "other file systems mounted under /, not read (--all-mounts reads them): {}",
+            mounts.join(", ")
+        ));
+    }
     Ok(())
 }
 
-/// Hands a file that starts with the probe's magic to it, read in place.
+/// Hands a file that starts with `magic` to the probe, read in place.
 fn probe_file(
     probe: &dyn Probe,
-    name: &str,
+    magic: &[u8],
+    rel: &str,
     path: &Path,
     size: u64,
 ) -> Result<Option<Vec<u8>>, String> {
-    let magic = probe.magic();
     if size < magic.len() as u64 {
         return Ok(None);
     }
@@ -162,5 +204,5 @@ fn probe_file(
     }
     // Read in place, by offset: a probe reads headers and sections, never the whole file, so
     // no size limit applies (a 700 MB Go binary is read like a small one).
-    probe.probe(name, &DiskFile { file, size })
+    probe.probe(rel, &DiskFile { file, size })
 }

@@ -2,6 +2,7 @@
 //! from, after whiteouts, plus the contents of the few files cataloguers asked for.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,38 +46,47 @@ pub type Version = (usize, Option<Arc<[u8]>>);
 /// Normalised relative paths ("usr/lib/os-release", no leading slash) to entries.
 #[derive(Debug, Clone, Default)]
 pub struct FileTree {
-    entries: BTreeMap<String, FileEntry>,
-    /// Every layer's version of each captured file, oldest first; `None` where a layer deleted
-    /// it. Cataloguers use it to tell the layer that introduced a package.
+    /// Keys are boxed to their exact length: a host's root holds 700,000 paths, and a `String`
+    /// built by `format!` can hold twice its length.
+    entries: BTreeMap<Box<str>, FileEntry>,
+    /// Every layer's version of each captured file the read's `history` names, oldest first;
+    /// `None` where a layer deleted it. Cataloguers use it to tell the layer that introduced a
+    /// package. Other files keep their final version only (overwritten copies are dropped).
     history: BTreeMap<String, Vec<Version>>,
 }
 
 /// Removes every path strictly under `dir` ("" is the root).
-fn remove_children(entries: &mut BTreeMap<String, FileEntry>, dir: &str) {
+fn remove_children(entries: &mut BTreeMap<Box<str>, FileEntry>, dir: &str) {
     if dir.is_empty() {
         entries.clear();
         return;
     }
     let prefix = format!("{dir}/");
-    let doomed: Vec<String> = entries
-        .range(prefix.clone()..)
+    let doomed: Vec<Box<str>> = entries
+        .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
         .take_while(|(k, _)| k.starts_with(&prefix))
         .map(|(k, _)| k.clone())
         .collect();
     for k in doomed {
-        entries.remove(&k);
+        entries.remove(k.as_ref());
     }
 }
 
 impl FileTree {
     /// Applies one layer on top of the tree as containerd does: the layer's whiteouts hide lower
     /// content only (OCI image spec, "Whiteouts"), then its entries are added; a non-directory
-    /// replacing a directory takes the directory's children with it.
-    pub(crate) fn apply_layer(&mut self, layer: usize, entries: Vec<LayerEntry>) {
+    /// replacing a directory takes the directory's children with it. Captured files that
+    /// `history` names keep every layer's version.
+    pub(crate) fn apply_layer(
+        &mut self,
+        layer: usize,
+        entries: Vec<LayerEntry>,
+        history: &dyn Fn(&str) -> bool,
+    ) {
         for e in &entries {
             match e {
                 LayerEntry::Whiteout(path) => {
-                    self.entries.remove(path);
+                    self.entries.remove(path.as_str());
                     remove_children(&mut self.entries, path);
                 }
                 LayerEntry::Opaque(dir) => remove_children(&mut self.entries, dir),
@@ -85,7 +95,8 @@ impl FileTree {
         }
         // Captured files that this layer's whiteouts removed.
         for (path, versions) in self.history.iter_mut() {
-            if !self.entries.contains_key(path) && versions.last().is_some_and(|(_, c)| c.is_some())
+            if !self.entries.contains_key(path.as_str())
+                && versions.last().is_some_and(|(_, c)| c.is_some())
             {
                 versions.push((layer, None));
             }
@@ -95,23 +106,24 @@ impl FileTree {
                 if entry.kind != FileKind::Dir
                     && self
                         .entries
-                        .get(&path)
+                        .get(path.as_str())
                         .is_some_and(|old| old.kind == FileKind::Dir)
                 {
                     remove_children(&mut self.entries, &path);
                 }
-                if let Some(content) = &entry.content {
+                if let Some(content) = entry.content.as_ref().filter(|_| history(&path)) {
                     self.history
                         .entry(path.clone())
                         .or_default()
                         .push((layer, Some(content.clone())));
                 }
-                self.entries.insert(path, entry);
+                self.entries.insert(path.into_boxed_str(), entry);
             }
         }
     }
 
-    /// Each layer's version of a captured file, oldest first (`None`: deleted by that layer).
+    /// Each layer's version of a captured file the read kept history for, oldest first
+    /// (`None`: deleted by that layer); empty for others.
     pub fn history(&self, path: &str) -> &[Version] {
         self.history
             .get(path.trim_start_matches('/'))
@@ -119,7 +131,7 @@ impl FileTree {
     }
 
     pub(crate) fn insert(&mut self, path: String, entry: FileEntry) {
-        self.entries.insert(path, entry);
+        self.entries.insert(path.into_boxed_str(), entry);
     }
 
     pub fn len(&self) -> usize {
@@ -136,16 +148,16 @@ impl FileTree {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &FileEntry)> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     /// Direct and indirect entries under directory `dir`.
     pub fn under<'a>(&'a self, dir: &str) -> impl Iterator<Item = (&'a str, &'a FileEntry)> + 'a {
         let prefix = format!("{}/", dir.trim_matches('/'));
         self.entries
-            .range(prefix.clone()..)
+            .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
             .take_while(move |(k, _)| k.starts_with(&prefix))
-            .map(|(k, v)| (k.as_str(), v))
+            .map(|(k, v)| (k.as_ref(), v))
     }
 
     /// Follows symlinks (and hardlinks) as the kernel would inside a chroot of this tree: `..`
@@ -166,7 +178,7 @@ impl FileTree {
             done.push(part);
             let here = done.join("/");
             // A directory with no entry of its own is still a directory (tars may omit them).
-            let Some(entry) = self.entries.get(&here) else {
+            let Some(entry) = self.entries.get(here.as_str()) else {
                 continue;
             };
             let target = match entry.kind {
@@ -186,7 +198,7 @@ impl FileTree {
             pending.extend(target.split('/').rev().map(str::to_string));
         }
         let here = done.join("/");
-        self.entries.get(&here).map(|e| (here, e))
+        self.entries.get(here.as_str()).map(|e| (here, e))
     }
 
     /// The captured bytes of `path`, following links.
@@ -232,6 +244,10 @@ mod tests {
         }
     }
 
+    fn apply(t: &mut FileTree, layer: usize, entries: Vec<LayerEntry>) {
+        t.apply_layer(layer, entries, &|p| p == "var/lib/dpkg/status");
+    }
+
     fn add(p: &str, e: FileEntry) -> LayerEntry {
         LayerEntry::Add(p.into(), e)
     }
@@ -239,7 +255,8 @@ mod tests {
     #[test]
     fn whiteouts_hide_lower_layers_only() {
         let mut t = FileTree::default();
-        t.apply_layer(
+        apply(
+            &mut t,
             0,
             vec![
                 add("etc", dir(0)),
@@ -251,7 +268,8 @@ mod tests {
                 add("opt/sub/y", file(0, "y")),
             ],
         );
-        t.apply_layer(
+        apply(
+            &mut t,
             1,
             vec![
                 LayerEntry::Whiteout("etc/a".into()),
@@ -272,8 +290,8 @@ mod tests {
     #[test]
     fn file_replacing_directory_drops_children() {
         let mut t = FileTree::default();
-        t.apply_layer(0, vec![add("d", dir(0)), add("d/f", file(0, "f"))]);
-        t.apply_layer(1, vec![add("d", file(1, "now a file"))]);
+        apply(&mut t, 0, vec![add("d", dir(0)), add("d/f", file(0, "f"))]);
+        apply(&mut t, 1, vec![add("d", file(1, "now a file"))]);
         assert_eq!(t.len(), 1);
         assert_eq!(t.read("d"), Some(&b"now a file"[..]));
     }
@@ -281,7 +299,8 @@ mod tests {
     #[test]
     fn resolves_links_inside_the_root() {
         let mut t = FileTree::default();
-        t.apply_layer(
+        apply(
+            &mut t,
             0,
             vec![
                 add("usr", dir(0)),
@@ -298,5 +317,36 @@ mod tests {
         assert_eq!(t.read("/lib/os-release"), Some(&b"ID=debian"[..]));
         assert_eq!(t.read("escape"), Some(&b"ID=debian"[..]));
         assert_eq!(t.read("loop"), None);
+    }
+
+    /// Issue 11: every layer's copy of every captured file was kept, overwritten or not. Only
+    /// the databases whose layer of origin is computed keep their history now.
+    #[test]
+    fn history_is_kept_only_for_the_files_named() {
+        let mut t = FileTree::default();
+        for layer in 0..3 {
+            let text = format!("v{layer}");
+            apply(
+                &mut t,
+                layer,
+                vec![
+                    add("var/lib/dpkg/status", file(layer, &text)),
+                    add("srv/package.json", file(layer, &text)),
+                ],
+            );
+        }
+        apply(
+            &mut t,
+            3,
+            vec![LayerEntry::Whiteout("var/lib/dpkg/status".into())],
+        );
+        let layers: Vec<(usize, bool)> = t
+            .history("var/lib/dpkg/status")
+            .iter()
+            .map(|(l, c)| (*l, c.is_some()))
+            .collect();
+        assert_eq!(layers, [(0, true), (1, true), (2, true), (3, false)]);
+        assert!(t.history("srv/package.json").is_empty());
+        assert_eq!(t.read("srv/package.json"), Some(&b"v2"[..]));
     }
 }

@@ -30,6 +30,9 @@ fn read(source: &str, limits: Limits) -> Result<palisade_image::Image, ImageErro
         platform: "linux/amd64".into(),
         wants: &|p: &str| p == "etc/os-release" || p == "usr/lib/os-release",
         probe: None,
+        history: &|_| false,
+        lists: &|_| true,
+        skip: Default::default(),
         registry: None,
         cache: None,
         verify: true,
@@ -310,6 +313,9 @@ fn refuses_tampered_and_malformed_metadata() {
         platform: "linux/amd64".into(),
         wants: &|_: &str| true,
         probe: None,
+        history: &|_| false,
+        lists: &|_| true,
+        skip: Default::default(),
         registry: None,
         cache: None,
         verify: false,
@@ -433,6 +439,9 @@ fn picks_a_platform_from_a_nested_multi_platform_index() {
             platform: platform.into(),
             wants: &|_: &str| false,
             probe: None,
+            history: &|_| false,
+            lists: &|_| true,
+            skip: Default::default(),
             registry: None,
             cache: None,
             verify: true,
@@ -517,6 +526,9 @@ fn read_opts(verify: bool, cache: Option<&Path>) -> ReadOptions<'static> {
         platform: "linux/amd64".into(),
         wants: &|_: &str| true,
         probe: None,
+        history: &|_| false,
+        lists: &|_| true,
+        skip: Default::default(),
         registry: None,
         cache: cache.map(|dir| palisade_image::CacheConfig {
             dir: dir.to_path_buf(),
@@ -783,4 +795,194 @@ fn a_cached_read_is_not_reused_for_an_oci_archive_changed_since() {
         matches!(&err, ImageError::Digest { expected, .. } if expected == &digest),
         "{err}"
     );
+}
+
+/// A gzip layer of `n` files of `size` zero bytes each, at `dir/file-<i><suffix>`.
+fn zero_files(n: usize, size: usize, dir: &str, suffix: &str) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    let zeros = vec![0u8; size];
+    for i in 0..n {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(size as u64);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, format!("{dir}/file-{i}{suffix}"), &zeros[..])
+            .unwrap();
+    }
+    gzip(&b.into_inner().unwrap())
+}
+
+/// Issue 11: there was a cap per captured file but none per image, so an image of zero-filled
+/// files compressed 1000:1 was held whole in memory. The budget counts every layer's copy and
+/// the error names the image.
+#[test]
+fn captured_bytes_have_a_budget_per_image_that_names_it() {
+    let dir = tempdir();
+    layout(&dir, &zero_files(40, 100 << 10, "srv", ".lock"));
+    let source = format!("oci:{}:t", dir.display());
+    let mut opts = read_opts(true, None);
+    opts.limits.max_captured_bytes = 1 << 20;
+    let err = read_with(&source, &opts).expect_err("4 MB captured is over a 1 MB budget");
+    assert!(
+        matches!(&err, ImageError::Captured { image, limit } if *image == source && *limit == 1 << 20),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("--max-captured-bytes"), "{err}");
+    opts.limits.max_captured_bytes = 4 << 20;
+    let image = read_with(&source, &opts).unwrap();
+    assert_eq!(
+        image.files.read("srv/file-39.lock").map(<[u8]>::len),
+        Some(100 << 10)
+    );
+
+    // A root filesystem has the same budget.
+    let root = tempdir();
+    for i in 0..3 {
+        std::fs::write(root.join(format!("{i}.lock")), vec![0u8; 600]).unwrap();
+    }
+    opts.limits.max_captured_bytes = 1000;
+    let err = read_with(&format!("rootfs:{}", root.display()), &opts).unwrap_err();
+    assert!(
+        matches!(&err, ImageError::Captured { image, .. } if *image == root.display().to_string()),
+        "{err:?}"
+    );
+}
+
+/// Reports the size of every `.jar` it is handed, selected by name whatever its first bytes.
+struct JarSizes;
+
+impl palisade_image::Probe for JarSizes {
+    fn select(&self, path: &str, _mode: u32) -> Option<&'static [u8]> {
+        path.ends_with(".jar").then_some(b"")
+    }
+
+    fn probe(
+        &self,
+        path: &str,
+        file: &dyn palisade_image::ReadAt,
+    ) -> Result<Option<Vec<u8>>, String> {
+        Ok(Some(format!("{path} {}", file.size()).into_bytes()))
+    }
+}
+
+/// Issue 11: every jar's bytes were held until cataloguing ended. Files a probe selects by name
+/// are digested as they stream past (spilled to disk when over --max-read-bytes, read in place
+/// on a root filesystem) and only what it extracts is kept, so the budget is not touched.
+#[test]
+fn files_selected_by_name_are_probed_not_captured() {
+    let dir = tempdir();
+    layout(&dir, &zero_files(300, 64 << 10, "app/lib", ".jar"));
+    let mut opts = read_opts(true, None);
+    opts.wants = &|p: &str| !p.ends_with(".jar");
+    opts.probe = Some(&JarSizes);
+    opts.limits.max_captured_bytes = 1 << 20;
+    opts.limits.max_read_bytes = 32 << 10; // every jar is spilled
+    let image = read_with(&format!("oci:{}:t", dir.display()), &opts).unwrap();
+    let jar = image.files.get("app/lib/file-7.jar").unwrap();
+    assert_eq!(jar.content, None);
+    assert_eq!(
+        jar.probed.as_deref(),
+        Some(&b"app/lib/file-7.jar 65536"[..])
+    );
+    assert_eq!(
+        image
+            .files
+            .iter()
+            .filter(|(_, e)| e.probed.is_some())
+            .count(),
+        300
+    );
+
+    let root = tempdir();
+    std::fs::create_dir_all(root.join("lib")).unwrap();
+    std::fs::write(root.join("lib/a.jar"), b"PK").unwrap();
+    let image = read_with(&format!("rootfs:{}", root.display()), &opts).unwrap();
+    let jar = image.files.get("lib/a.jar").unwrap();
+    assert_eq!(
+        (jar.content.as_deref(), jar.probed.as_deref()),
+        (None, Some(&b"lib/a.jar 2"[..]))
+    );
+}
+
+/// Issue 11: --skip-dirs and --skip-files (Trivy's names and globs) for every source kind.
+#[test]
+fn skipped_directories_and_files_are_left_out_of_layers_and_roots() {
+    let skip = palisade_image::Skip {
+        dirs: vec!["**/cache".into(), "/opt".into()],
+        files: vec!["srv/*.lock".into()],
+        all_mounts: false,
+    };
+    let mut b = tar::Builder::new(Vec::new());
+    for path in [
+        "srv/a.lock",
+        "srv/sub/b.lock",
+        "srv/cache/c.lock",
+        "var/x/cache/d.lock",
+        "opt/e.lock",
+        "optional/f.lock",
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(1);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, path, &b"x"[..]).unwrap();
+    }
+    let dir = tempdir();
+    layout(&dir, &gzip(&b.into_inner().unwrap()));
+    let mut opts = read_opts(true, None);
+    opts.skip = skip;
+    let files = |image: palisade_image::Image| -> Vec<String> {
+        image
+            .files
+            .iter()
+            .filter(|(_, e)| e.kind == palisade_image::FileKind::File)
+            .map(|(p, _)| p.to_string())
+            .collect()
+    };
+    let image = read_with(&format!("oci:{}:t", dir.display()), &opts).unwrap();
+    assert_eq!(files(image), ["optional/f.lock", "srv/sub/b.lock"]);
+
+    let root = tempdir();
+    for path in [
+        "srv/a.lock",
+        "srv/sub/b.lock",
+        "srv/cache/c.lock",
+        "opt/e.lock",
+        "optional/f.lock",
+    ] {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, b"x").unwrap();
+    }
+    let image = read_with(&format!("rootfs:{}", root.display()), &opts).unwrap();
+    assert_eq!(files(image), ["optional/f.lock", "srv/sub/b.lock"]);
+}
+
+/// A layer read is cached under what it kept: one made with other skips is not reused.
+#[test]
+fn a_cached_read_is_not_reused_under_other_skips() {
+    let mut b = tar::Builder::new(Vec::new());
+    for path in ["srv/a.lock", "opt/b.lock"] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(1);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, path, &b"x"[..]).unwrap();
+    }
+    let dir = tempdir();
+    layout(&dir, &gzip(&b.into_inner().unwrap()));
+    let cache = tempdir();
+    let source = format!("oci:{}:t", dir.display());
+    let mut opts = read_opts(true, Some(&cache));
+    let has = |opts: &ReadOptions<'_>, path: &str| {
+        read_with(&source, opts).unwrap().files.get(path).is_some()
+    };
+    assert!(has(&opts, "opt/b.lock"));
+    opts.skip.dirs = vec!["opt".into()];
+    assert!(
+        !has(&opts, "opt/b.lock"),
+        "not the read cached without skips"
+    );
+    opts.skip.dirs.clear();
+    assert!(has(&opts, "opt/b.lock"));
 }

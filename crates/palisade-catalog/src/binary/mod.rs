@@ -36,12 +36,10 @@ const RUST: &[u8] = b"rust\n";
 const CLASS: &[u8] = b"class\n";
 
 impl Probe for BinaryProbe {
-    fn magic(&self) -> &'static [u8] {
-        b"\x7fELF"
-    }
-
-    fn named(&self, path: &str) -> bool {
-        classify::candidates(path).next().is_some()
+    /// Executables (any execute bit) that start with an ELF header, and ELF files a binary
+    /// classifier names without one (shared libraries: `libcrypto.so.3`).
+    fn select(&self, path: &str, mode: u32) -> Option<&'static [u8]> {
+        (mode & 0o111 != 0 || classify::candidates(path).next().is_some()).then_some(b"\x7fELF")
     }
 
     fn probe(&self, path: &str, file: &dyn ReadAt) -> Result<Option<Vec<u8>>, String> {
@@ -324,7 +322,10 @@ mod tests {
             limits: Limits::default(),
             platform: "linux/amd64".into(),
             wants: &crate::wants,
-            probe: Some(&PROBE),
+            probe: Some(&crate::PROBE),
+            history: &crate::history,
+            lists: &crate::lists,
+            skip: Default::default(),
             verify: false,
             registry: None,
             cache: None,

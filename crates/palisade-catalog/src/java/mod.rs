@@ -7,13 +7,17 @@
 //! Gradle lock files (gradle.rs) list coordinates directly; a project's own `pom.xml` lists the
 //! dependencies it declares (with a version it gives), reported as declared; a `pom.xml` under
 //! an unpacked archive's `META-INF/maven` names the artifact itself, as in the archive.
+//!
+//! Archives are not captured whole until cataloguing: the read hands each to `probe` as it
+//! streams past (in place on a root filesystem), which keeps only the packages and errors it
+//! found, so memory does not grow with the jars of an image.
 
 pub mod gradle;
 pub mod pom;
 pub mod zip;
 
 use palisade_core::{purl, OsRelease, Package, PackageType};
-use palisade_image::{FileKind, FileTree};
+use palisade_image::{FileKind, FileTree, ReadAt};
 
 use crate::Cataloguer;
 
@@ -27,11 +31,91 @@ const MAX_MEMBER: u64 = 256 << 20;
 /// Most members of one archive.
 const MAX_MEMBERS: usize = 200_000;
 
-fn is_archive(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    [".jar", ".war", ".ear", ".jpi", ".hpi"]
-        .iter()
-        .any(|s| lower.ends_with(s))
+/// Whether `path` names a Java archive (asked of every file an image holds: no allocation).
+pub(crate) fn is_archive(path: &str) -> bool {
+    let b = path.as_bytes();
+    b.len() >= 4
+        && [".jar", ".war", ".ear", ".jpi", ".hpi"]
+            .iter()
+            .any(|s| b[b.len() - 4..].eq_ignore_ascii_case(s.as_bytes()))
+}
+
+/// What `probe` keeps of an archive: this tag, then a `P` record per package (group, artifact,
+/// version, location) and an `E` record per error, each string length-prefixed (u32, LE).
+const TAG: &[u8] = b"java\n";
+
+/// Reads the archive at `path` (no leading slash), as the image is read, into the compact
+/// record of what it holds (`TAG`); its bytes are dropped afterwards.
+pub fn probe(path: &str, file: &dyn ReadAt) -> Vec<u8> {
+    let name = format!("/{path}");
+    let (mut found, mut errors) = (Vec::new(), Vec::new());
+    // Read by offset: its directory and the few members named below, never the whole file.
+    archive(file, &name, 0, &mut found, &mut errors);
+    encode(&found, &errors)
+}
+
+fn put(out: &mut Vec<u8>, s: &str) {
+    // Every string here is far below 4 GiB (members are capped), but clamp rather than wrap.
+    let b = &s.as_bytes()[..s.len().min(u32::MAX as usize)];
+    out.extend((b.len() as u32).to_le_bytes());
+    out.extend(b);
+}
+
+fn encode(found: &[(String, Found)], errors: &[String]) -> Vec<u8> {
+    let mut out = TAG.to_vec();
+    for (location, (group, artifact, version)) in found {
+        out.push(b'P');
+        match group {
+            Some(g) => {
+                out.push(1);
+                put(&mut out, g);
+            }
+            None => out.push(0),
+        }
+        for s in [artifact, version, location] {
+            put(&mut out, s);
+        }
+    }
+    for e in errors {
+        out.push(b'E');
+        put(&mut out, e);
+    }
+    out
+}
+
+/// What `probe` found in one archive: (location, package) pairs and errors.
+type Probed = (Vec<(String, Found)>, Vec<String>);
+
+/// The packages and errors `probe` recorded; `None` if `data` is not such a record (another
+/// probe's, or damaged: it may come from the cache).
+fn decode(data: &[u8]) -> Option<Probed> {
+    let mut r = data.strip_prefix(TAG)?;
+    let string = |r: &mut &[u8]| -> Option<String> {
+        let n = u32::from_le_bytes(r.get(..4)?.try_into().ok()?) as usize;
+        let s = String::from_utf8(r.get(4..4usize.checked_add(n)?)?.to_vec()).ok()?;
+        *r = &r[4 + n..];
+        Some(s)
+    };
+    let (mut found, mut errors) = (Vec::new(), Vec::new());
+    while let Some((&tag, rest)) = r.split_first() {
+        r = rest;
+        match tag {
+            b'P' => {
+                let (&has_group, rest) = r.split_first()?;
+                r = rest;
+                let group = match has_group {
+                    0 => None,
+                    1 => Some(string(&mut r)?),
+                    _ => return None,
+                };
+                let (artifact, version) = (string(&mut r)?, string(&mut r)?);
+                found.push((string(&mut r)?, (group, artifact, version)));
+            }
+            b'E' => errors.push(string(&mut r)?),
+            _ => return None,
+        }
+    }
+    Some((found, errors))
 }
 
 /// A `pom.xml` in the file system (not one inside an installed package or dependency cache).
@@ -100,7 +184,7 @@ pub type Found = (Option<String>, String, String);
 /// The packages of one archive and the archives inside it; `name` is where it sits, shown in
 /// locations (`/app.war:WEB-INF/lib/x.jar`).
 pub fn archive(
-    data: &[u8],
+    data: &dyn ReadAt,
     name: &str,
     depth: usize,
     out: &mut Vec<(String, Found)>,
@@ -157,7 +241,7 @@ pub fn archive(
             }
             match zip::read(data, m, MAX_MEMBER) {
                 Ok(inner) => archive(
-                    &inner,
+                    &palisade_image::Bytes(&inner),
                     &format!("{name}:{}", m.name),
                     depth + 1,
                     out,
@@ -220,7 +304,8 @@ impl Cataloguer for Java {
     }
 
     fn wants(&self, path: &str) -> bool {
-        is_archive(path) || gradle::is_lock(path) || is_pom(path)
+        // Archives are read by `probe`, not captured.
+        gradle::is_lock(path) || is_pom(path)
     }
 
     fn catalog(
@@ -234,57 +319,73 @@ impl Cataloguer for Java {
             let lock = gradle::is_lock(path);
             let any_pom = is_pom(path);
             let project_pom = any_pom && !is_embedded_pom(path);
-            if (!lock && !any_pom && !is_archive(path)) || entry.kind != FileKind::File {
+            let archive = is_archive(path);
+            if (!lock && !any_pom && !archive) || entry.kind != FileKind::File {
                 continue;
             }
-            let Some(data) = crate::database(files, path, errors) else {
-                continue;
-            };
             let mut found = Vec::new();
             let mut dev_only = std::collections::HashSet::new();
-            if any_pom && !project_pom {
-                match pom::parse(data) {
-                    Ok(pom::Pom {
-                        group: Some(g),
-                        artifact: Some(a),
-                        version: Some(v),
-                        ..
-                    }) => found.push((format!("/{path}"), (Some(g), a, v))),
-                    // Coordinates left to a parent POM or the build: nothing to name.
-                    Ok(_) => {}
-                    Err(e) => {
-                        errors.push(format!("/{path}: not a Maven POM this version reads: {e}"))
+            if archive {
+                // What `probe` found as the archive was read. One it could not read (the read's
+                // warnings say why) leaves the package list incomplete: an error, as for a
+                // database not read.
+                match entry.probed.as_deref().map(decode) {
+                    Some(Some((f, e))) => {
+                        found = f;
+                        errors.extend(e);
                     }
-                }
-            } else if project_pom {
-                match pom::parse(data) {
-                    Ok(p) => {
-                        for d in p.dependencies {
-                            let Some(v) = d.version else { continue };
-                            if d.test {
-                                dev_only.insert((d.group.clone(), d.artifact.clone()));
-                            }
-                            found.push((format!("/{path}"), (Some(d.group), d.artifact, v)));
-                        }
-                    }
-                    Err(e) => {
-                        errors.push(format!("/{path}: not a Maven POM this version reads: {e}"))
-                    }
-                }
-            } else if lock {
-                match gradle::parse(data) {
-                    Ok(deps) => {
-                        for (g, a, v, dev) in deps {
-                            if dev {
-                                dev_only.insert((g.clone(), a.clone()));
-                            }
-                            found.push((format!("/{path}"), (Some(g), a, v)));
-                        }
-                    }
-                    Err(e) => errors.push(format!("/{path}: not a Gradle lock file: {e}")),
+                    Some(None) => errors.push(format!("/{path}: damaged archive record")),
+                    None => errors.push(format!(
+                        "/{path}: {} bytes, not read; its packages are not listed",
+                        entry.size
+                    )),
                 }
             } else {
-                archive(data, &format!("/{path}"), 0, &mut found, errors);
+                let Some(data) = crate::database(files, path, errors) else {
+                    continue;
+                };
+                if any_pom && !project_pom {
+                    match pom::parse(data) {
+                        Ok(pom::Pom {
+                            group: Some(g),
+                            artifact: Some(a),
+                            version: Some(v),
+                            ..
+                        }) => found.push((format!("/{path}"), (Some(g), a, v))),
+                        // Coordinates left to a parent POM or the build: nothing to name.
+                        Ok(_) => {}
+                        Err(e) => {
+                            errors.push(format!("/{path}: not a Maven POM this version reads: {e}"))
+                        }
+                    }
+                } else if project_pom {
+                    match pom::parse(data) {
+                        Ok(p) => {
+                            for d in p.dependencies {
+                                let Some(v) = d.version else { continue };
+                                if d.test {
+                                    dev_only.insert((d.group.clone(), d.artifact.clone()));
+                                }
+                                found.push((format!("/{path}"), (Some(d.group), d.artifact, v)));
+                            }
+                        }
+                        Err(e) => {
+                            errors.push(format!("/{path}: not a Maven POM this version reads: {e}"))
+                        }
+                    }
+                } else if lock {
+                    match gradle::parse(data) {
+                        Ok(deps) => {
+                            for (g, a, v, dev) in deps {
+                                if dev {
+                                    dev_only.insert((g.clone(), a.clone()));
+                                }
+                                found.push((format!("/{path}"), (Some(g), a, v)));
+                            }
+                        }
+                        Err(e) => errors.push(format!("/{path}: not a Gradle lock file: {e}")),
+                    }
+                }
             }
             for (location, (group, artifact, version)) in found {
                 let dev = group
@@ -316,6 +417,8 @@ impl Cataloguer for Java {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use palisade_image::Bytes;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     #[test]
     fn names_from_files_and_manifests() {
@@ -386,7 +489,7 @@ mod tests {
         ]);
         let (mut out, mut errors) = (Vec::new(), Vec::new());
         archive(
-            &jar,
+            &Bytes(&jar),
             "/app/jackson-core-2.15.2.jar",
             0,
             &mut out,
@@ -417,7 +520,7 @@ mod tests {
             (&format!("{dir}/pom.xml"), pom),
         ]);
         let (mut out, mut errors) = (Vec::new(), Vec::new());
-        archive(&both, "/b.jar", 0, &mut out, &mut errors);
+        archive(&Bytes(&both), "/b.jar", 0, &mut out, &mut errors);
         assert_eq!((out.len(), errors.len()), (1, 0), "{out:?} {errors:?}");
         for (xml, error) in [
             (&b"<project><groupId>g</groupId><artifactId>a</artifactId><version>${revision}</version></project>"[..], false),
@@ -425,7 +528,7 @@ mod tests {
         ] {
             let jar = stored_zip(&[("META-INF/MANIFEST.MF", mf), ("META-INF/maven/g/a/pom.xml", xml)]);
             let (mut out, mut errors) = (Vec::new(), Vec::new());
-            archive(&jar, "/c.jar", 0, &mut out, &mut errors);
+            archive(&Bytes(&jar), "/c.jar", 0, &mut out, &mut errors);
             assert_eq!(out[0].1, (None, "Jackson-core".into(), "2.15.2".into()));
             assert_eq!(errors.len(), usize::from(error), "{errors:?}");
             if error {
@@ -438,8 +541,82 @@ mod tests {
     fn bad_archives_are_errors() {
         let mut out = Vec::new();
         let mut errors = Vec::new();
-        archive(b"PK\x03\x04 not really", "/x.jar", 0, &mut out, &mut errors);
+        archive(
+            &Bytes(b"PK\x03\x04 not really"),
+            "/x.jar",
+            0,
+            &mut out,
+            &mut errors,
+        );
         assert!(out.is_empty());
         assert!(errors[0].starts_with("/x.jar: "), "{errors:?}");
+    }
+
+    /// Issue 11: jars were held whole until cataloguing; now `probe` reads each as the image
+    /// streams past and keeps this record of what it found, errors included (they still make
+    /// the package list incomplete).
+    #[test]
+    fn probe_records_packages_and_errors_compactly() {
+        let props = b"groupId=org.a\nartifactId=b\nversion=1.0\n";
+        let inner = stored_zip(&[("META-INF/maven/org.a/b/pom.properties", props)]);
+        let war = stored_zip(&[
+            ("WEB-INF/lib/b-1.0.jar", &inner),
+            ("WEB-INF/lib/broken.jar", b"PK not a zip"),
+        ]);
+        let record = probe("srv/app.war", &Bytes(&war));
+        assert!(record.len() < war.len());
+        let (found, errors) = decode(&record).unwrap();
+        let group = Some("org.a".to_string());
+        assert_eq!(
+            found,
+            [(
+                "/srv/app.war:WEB-INF/lib/b-1.0.jar".to_string(),
+                (group, "b".into(), "1.0".into())
+            )]
+        );
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].starts_with("/srv/app.war:WEB-INF/lib/broken.jar: "),
+            "{errors:?}"
+        );
+        // A record cut anywhere is refused or shorter, never a panic; another probe's is not
+        // read as one.
+        for n in 0..record.len() {
+            let _ = decode(&record[..n]);
+        }
+        assert!(decode(b"go\ngo1.22").is_none());
+        assert!(decode(b"java\nP\x01\xff\xff\xff\xff").is_none());
+    }
+
+    /// Reads through `Bytes`, counting what was read.
+    struct Counting<'a>(Bytes<'a>, AtomicU64);
+
+    impl ReadAt for Counting<'_> {
+        fn size(&self) -> u64 {
+            self.0.size()
+        }
+
+        fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+            self.1.fetch_add(buf.len() as u64, Ordering::Relaxed);
+            self.0.read_at(offset, buf)
+        }
+    }
+
+    /// Issue 11: an archive was read whole into memory (a 70 MB fat jar, 70 MB more RSS). Only
+    /// its directory and the members named are read now.
+    #[test]
+    fn an_archive_is_read_by_offset_not_whole() {
+        let props = b"groupId=org.a\nartifactId=b\nversion=1.0\n";
+        let padding = vec![7u8; 4 << 20];
+        let jar = stored_zip(&[
+            ("META-INF/maven/org.a/b/pom.properties", props),
+            ("lib/native.so", &padding),
+        ]);
+        let file = Counting(Bytes(&jar), AtomicU64::new(0));
+        let (mut out, mut errors) = (Vec::new(), Vec::new());
+        archive(&file, "/b.jar", 0, &mut out, &mut errors);
+        assert_eq!((out.len(), errors.len()), (1, 0), "{out:?} {errors:?}");
+        let read = file.1.load(Ordering::Relaxed);
+        assert!(read < 200 << 10, "{read} bytes read");
     }
 }

@@ -1,8 +1,11 @@
 //! A bounded reader for ZIP archives (jar, war, ear): the central directory (with ZIP64
-//! sizes and offsets) and stored or deflated members. Archives are untrusted: every offset is
-//! checked, and inflation stops at a cap.
+//! sizes and offsets) and stored or deflated members, read by offset (`ReadAt`: a file in place,
+//! a spilled layer entry, or bytes in memory) so an archive is never held whole. Archives are
+//! untrusted: every offset is checked, and inflation stops at a cap.
 
 use std::io::Read;
+
+use palisade_image::ReadAt;
 
 /// One member, as the central directory describes it.
 #[derive(Debug, Clone)]
@@ -37,39 +40,66 @@ fn add(base: usize, off: usize) -> Result<usize, String> {
         .ok_or_else(|| "offset out of range".to_string())
 }
 
-/// The members of an archive, at most `max` of them.
-pub fn members(data: &[u8], max: usize) -> Result<Vec<Member>, String> {
+/// `n` bytes of the archive at `offset`; `None` past its end.
+fn bytes(data: &dyn ReadAt, offset: u64, n: usize) -> Option<Vec<u8>> {
+    if offset.checked_add(n as u64)? > data.size() {
+        return None;
+    }
+    let mut buf = vec![0; n];
+    data.read_at(offset, &mut buf).ok()?;
+    Some(buf)
+}
+
+/// Most bytes of central directory read (a directory of 200,000 members with long names).
+const MAX_DIRECTORY: u64 = 64 << 20;
+
+/// The members of an archive, at most `max` of them. Only the archive's tail and its central
+/// directory are read.
+pub fn members(data: &dyn ReadAt, max: usize) -> Result<Vec<Member>, String> {
     // The end-of-central-directory record sits in the last 64 KiB + 22 bytes (its comment is
     // at most 65,535 bytes).
-    let from = data.len().saturating_sub(65_535 + 22);
-    let eocd = (from..data.len().saturating_sub(21))
+    let size = data.size();
+    let tail_at = size.saturating_sub(65_535 + 22);
+    let tail = bytes(data, tail_at, (size - tail_at) as usize).ok_or("truncated")?;
+    let eocd = (0..tail.len().saturating_sub(21))
         .rev()
-        .find(|&i| u32_at(data, i) == Some(0x0605_4b50))
+        .find(|&i| u32_at(&tail, i) == Some(0x0605_4b50))
         .ok_or("no end of central directory: not a zip archive")?;
-    let mut count = u64::from(u16_at(data, eocd + 10).ok_or("truncated")?);
-    let mut cd = u64::from(u32_at(data, eocd + 16).ok_or("truncated")?);
+    let mut count = u64::from(u16_at(&tail, eocd + 10).ok_or("truncated")?);
+    let mut cd = u64::from(u32_at(&tail, eocd + 16).ok_or("truncated")?);
     // ZIP64: the locator just before the record points at the 64-bit record.
-    if eocd >= 20 && u32_at(data, eocd - 20) == Some(0x0706_4b50) {
-        let rec = u64_at(data, eocd - 12).ok_or("truncated")?;
-        let rec = usize::try_from(rec)
-            .ok()
-            .filter(|&r| u32_at(data, r) == Some(0x0606_4b50))
+    let eocd_at = tail_at + eocd as u64;
+    let locator = eocd_at
+        .checked_sub(20)
+        .and_then(|at| bytes(data, at, 20))
+        .filter(|l| u32_at(l, 0) == Some(0x0706_4b50));
+    if let Some(locator) = locator {
+        let rec = u64_at(&locator, 8).ok_or("truncated")?;
+        let rec = bytes(data, rec, 56)
+            .filter(|r| u32_at(r, 0) == Some(0x0606_4b50))
             .ok_or("bad ZIP64 end of central directory")?;
-        count = u64_at(data, add(rec, 32)?).ok_or("truncated")?;
-        cd = u64_at(data, add(rec, 48)?).ok_or("truncated")?;
+        count = u64_at(&rec, 32).ok_or("truncated")?;
+        cd = u64_at(&rec, 48).ok_or("truncated")?;
     }
     let count = usize::try_from(count)
         .ok()
         .filter(|&n| n <= max)
         .ok_or_else(|| format!("{count} members, more than the limit of {max}"))?;
+    if cd >= size {
+        return Err(format!("central directory entry at {cd} is damaged"));
+    }
+    let dir = bytes(data, cd, (size - cd).min(MAX_DIRECTORY) as usize).ok_or("truncated")?;
     let mut out = Vec::with_capacity(count);
-    let mut at = usize::try_from(cd).map_err(|_| "central directory offset out of range")?;
+    let mut at = 0usize;
     for _ in 0..count {
-        if u32_at(data, at) != Some(0x0201_4b50) {
-            return Err(format!("central directory entry at {at} is damaged"));
+        if u32_at(&dir, at) != Some(0x0201_4b50) {
+            return Err(format!(
+                "central directory entry at {} is damaged",
+                cd + at as u64
+            ));
         }
-        // The 46-byte fixed part is in `data`, so its fields' offsets cannot overflow.
-        let fixed = data.get(at..add(at, 46)?).ok_or("truncated")?;
+        // The 46-byte fixed part is in `dir`, so its fields' offsets cannot overflow.
+        let fixed = dir.get(at..add(at, 46)?).ok_or("truncated")?;
         let method = u16_at(fixed, 10).ok_or("truncated")?;
         let mut compressed = u64::from(u32_at(fixed, 20).ok_or("truncated")?);
         let mut size = u64::from(u32_at(fixed, 24).ok_or("truncated")?);
@@ -80,8 +110,8 @@ pub fn members(data: &[u8], max: usize) -> Result<Vec<Member>, String> {
         let name_at = add(at, 46)?;
         let extra_at = add(name_at, name_len)?;
         let end = add(extra_at, extra_len)?;
-        let name = data.get(name_at..extra_at).ok_or("truncated member name")?;
-        let extra = data.get(extra_at..end).ok_or("truncated extra field")?;
+        let name = dir.get(name_at..extra_at).ok_or("truncated member name")?;
+        let extra = dir.get(extra_at..end).ok_or("truncated extra field")?;
         // ZIP64 extended information: the 64-bit values, in order, of the fields set to
         // 0xFFFFFFFF.
         // (`extra` is at most 65,535 bytes: these sums stay small.)
@@ -112,57 +142,69 @@ pub fn members(data: &[u8], max: usize) -> Result<Vec<Member>, String> {
     Ok(out)
 }
 
+/// A member's stored bytes, read from the archive as they are consumed.
+struct Body<'a> {
+    data: &'a dyn ReadAt,
+    at: u64,
+    end: u64,
+}
+
+impl Read for Body<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = (self.end - self.at).min(buf.len() as u64) as usize;
+        self.data.read_at(self.at, &mut buf[..n])?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
 /// The uncompressed bytes of `m`, refused past `cap` bytes.
-pub fn read(data: &[u8], m: &Member, cap: u64) -> Result<Vec<u8>, String> {
+pub fn read(data: &dyn ReadAt, m: &Member, cap: u64) -> Result<Vec<u8>, String> {
     if m.size > cap {
         return Err(format!(
             "{}: {} bytes, over the limit of {cap}",
             m.name, m.size
         ));
     }
-    let h = usize::try_from(m.header).map_err(|_| format!("{}: offset out of range", m.name))?;
-    if u32_at(data, h) != Some(0x0403_4b50) {
+    let h = m.header;
+    if bytes(data, h, 4).and_then(|b| u32_at(&b, 0)) != Some(0x0403_4b50) {
         return Err(format!("{}: local header damaged", m.name));
     }
-    let truncated = || format!("{}: local header truncated", m.name);
-    let n = usize::from(u16_at(data, add(h, 26)?).ok_or_else(truncated)?);
-    let x = usize::from(u16_at(data, add(h, 28)?).ok_or_else(truncated)?);
+    let header = bytes(data, h, 30).ok_or_else(|| format!("{}: local header truncated", m.name))?;
+    let n = u64::from(u16_at(&header, 26).unwrap_or(0));
+    let x = u64::from(u16_at(&header, 28).unwrap_or(0));
     let past_end = || format!("{}: data runs past the end of the archive", m.name);
-    let body = usize::try_from(m.compressed)
-        .ok()
-        .and_then(|len| {
-            let start = h.checked_add(30)?.checked_add(n)?.checked_add(x)?;
-            data.get(start..start.checked_add(len)?)
-        })
+    let start = h.checked_add(30 + n + x).ok_or_else(past_end)?;
+    let end = start
+        .checked_add(m.compressed)
+        .filter(|&e| e <= data.size())
         .ok_or_else(past_end)?;
-    match m.method {
-        // Stored: the body is the file; its own length is what the cap bounds (the declared
-        // size may understate it).
-        0 if body.len() as u64 > cap => Err(format!(
-            "{}: {} stored bytes is over the limit of {cap} bytes",
-            m.name,
-            body.len()
-        )),
-        0 => Ok(body.to_vec()),
-        8 => {
-            let mut out = Vec::with_capacity(m.size.min(cap) as usize);
-            flate2::read::DeflateDecoder::new(body)
-                .take(cap.saturating_add(1))
-                .read_to_end(&mut out)
-                .map_err(|e| format!("{}: {e}", m.name))?;
-            if out.len() as u64 > cap {
-                return Err(format!(
-                    "{}: inflates past the limit of {cap} bytes",
-                    m.name
-                ));
-            }
-            Ok(out)
+    let body = Body {
+        data,
+        at: start,
+        end,
+    };
+    let mut out = Vec::with_capacity(m.size.min(cap) as usize);
+    let limited = match m.method {
+        0 => body.take(cap.saturating_add(1)).read_to_end(&mut out),
+        8 => flate2::read::DeflateDecoder::new(body)
+            .take(cap.saturating_add(1))
+            .read_to_end(&mut out),
+        other => {
+            return Err(format!(
+                "{}: compression method {other} not supported",
+                m.name
+            ))
         }
-        other => Err(format!(
-            "{}: compression method {other} not supported",
+    };
+    limited.map_err(|e| format!("{}: {e}", m.name))?;
+    if out.len() as u64 > cap {
+        return Err(format!(
+            "{}: inflates past the limit of {cap} bytes",
             m.name
-        )),
+        ));
     }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -227,9 +269,10 @@ mod tests {
     }
 
     fn read_all(data: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-        members(data, 10)?
+        let data = palisade_image::Bytes(data);
+        members(&data, 10)?
             .iter()
-            .map(|m| read(data, m, 1 << 20))
+            .map(|m| read(&data, m, 1 << 20))
             .collect()
     }
 
@@ -291,12 +334,10 @@ mod tests {
             compressed: Some(3),
             ..Lies::default()
         });
+        let z = palisade_image::Bytes(&z);
         let m = &members(&z, 10).unwrap()[0];
         let e = read(&z, m, 2).unwrap_err();
-        assert!(
-            e.contains("3 stored bytes is over the limit of 2 bytes"),
-            "{e}"
-        );
+        assert!(e.contains("past the limit of 2 bytes"), "{e}");
     }
 
     #[test]
@@ -305,7 +346,7 @@ mod tests {
         // The ZIP64 record's member count, 56 + 20 + 22 bytes from the end.
         let at = z.len() - 22 - 20 - 56 + 32;
         z[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(members(&z, 10)
+        assert!(members(&palisade_image::Bytes(&z), 10)
             .unwrap_err()
             .contains("more than the limit of 10"));
     }

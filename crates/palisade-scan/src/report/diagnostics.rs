@@ -94,9 +94,16 @@ impl Diagnostic {
     }
 
     fn file(gravity: Gravity, target: &str, path: String, reason: &str) -> Diagnostic {
+        // The host's own root: its paths are already what the user knows (`/tmp/x`, not
+        // `/:/tmp/x`).
+        let text = if target == "/" {
+            format!("{path}: {reason}")
+        } else {
+            format!("{target}:{path}: {reason}")
+        };
         Diagnostic {
             gravity,
-            text: format!("{target}:{path}: {reason}"),
+            text,
             path: Some(path),
         }
     }
@@ -178,7 +185,13 @@ mod tests {
         let d = Diagnostic::read_problem("app", Some("app"), "application.lock: 9 bytes; not read");
         assert_eq!(d.path.as_deref(), Some("/application.lock"));
         let d = Diagnostic::read_problem("/", Some("/"), "/proc/1: Permission denied; skipped");
-        assert_eq!(d.text, "/:/proc/1: Permission denied; skipped");
+        assert_eq!(d.text, "/proc/1: Permission denied; skipped");
+    }
+
+    #[test]
+    fn the_hosts_root_names_files_by_their_own_paths() {
+        let d = Diagnostic::catalog_error("/", "/srv/app/package-lock.json: not JSON");
+        assert_eq!(d.text, "/srv/app/package-lock.json: not JSON");
     }
 
     #[test]

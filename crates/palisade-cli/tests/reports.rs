@@ -12,7 +12,7 @@ use common::{palisade, root, script, stderr, tempdir};
 
 /// A source tree with 27 findings (Django 3.2 and requests 2.19.0 pinned, PyPI advisories
 /// only, none rated) and a package-lock.json that does not parse.
-fn broken_tree(name: &str) -> PathBuf {
+fn broken_tree(name: &str) -> common::TempDir {
     let dir = tempdir(name);
     std::fs::write(
         dir.join("requirements.txt"),

@@ -62,12 +62,35 @@ pub fn palisade_with(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output 
         .unwrap()
 }
 
-/// A fresh temporary directory for one test.
-pub fn tempdir(name: &str) -> PathBuf {
+/// A fresh temporary directory for one test, removed when the test ends (passing or not), so
+/// repeated runs leave nothing behind in /tmp.
+pub fn tempdir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("palisade-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
+}
+
+/// A directory removed on drop; used as a `Path`.
+pub struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The advisory packs: `$PALISADE_FEEDS`, else the copies vendored in `feeds/`.

@@ -123,19 +123,7 @@ fn a_database_that_lost_an_advisory_source_is_not_read_as_fixes() {
 fn a_bundle_now_reported_as_its_cves_is_superseded_and_unread_packages_are_not_checked() {
     let tmp = tempdir("rescan-bundle");
     let rootfs = tmp.join("rootfs");
-    std::fs::create_dir_all(rootfs.join("var/lib/dpkg")).unwrap();
-    std::fs::create_dir_all(rootfs.join("etc")).unwrap();
-    std::fs::write(
-        rootfs.join("etc/os-release"),
-        "ID=debian\nVERSION_ID=\"11\"\nVERSION_CODENAME=bullseye\n",
-    )
-    .unwrap();
-    std::fs::write(
-        rootfs.join("var/lib/dpkg/status"),
-        "Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\n\
-         Source: curl\nVersion: 7.74.0-1.3+deb11u1\n\n",
-    )
-    .unwrap();
+    common::write_tree(&rootfs, &common::BULLSEYE_CURL);
     let sbom = palisade(&["sbom", rootfs.to_str().unwrap(), "-f", "json"], "").stdout;
     let store = tmp.join("store.db");
     store_image(

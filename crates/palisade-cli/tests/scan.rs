@@ -707,19 +707,7 @@ fn palisade_json_reads_back_into_the_packages_it_was_written_from() {
 fn bundle_advisories_are_references_not_extra_findings() {
     let tmp = tempdir("scan-bundles");
     let rootfs = tmp.join("rootfs");
-    std::fs::create_dir_all(rootfs.join("var/lib/dpkg")).unwrap();
-    std::fs::create_dir_all(rootfs.join("etc")).unwrap();
-    std::fs::write(
-        rootfs.join("etc/os-release"),
-        "ID=debian\nVERSION_ID=\"11\"\nVERSION_CODENAME=bullseye\n",
-    )
-    .unwrap();
-    std::fs::write(
-        rootfs.join("var/lib/dpkg/status"),
-        "Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\n\
-         Source: curl\nVersion: 7.74.0-1.3+deb11u1\n\n",
-    )
-    .unwrap();
+    common::write_tree(&rootfs, &common::BULLSEYE_CURL);
     let (out, report) = scan(&["rootfs", rootfs.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let list: Vec<&serde_json::Value> = report["results"]
@@ -786,18 +774,14 @@ fn bundle_cves_without_their_own_statement_take_the_bundles_fix() {
     assert!(out.status.success(), "{}", stderr(&out));
     let found = |version: &str| -> BTreeSet<String> {
         let rootfs = tmp.join(format!("root-{version}"));
-        std::fs::create_dir_all(rootfs.join("var/lib/dpkg")).unwrap();
-        std::fs::create_dir_all(rootfs.join("etc")).unwrap();
-        std::fs::write(
-            rootfs.join("etc/os-release"),
-            "ID=debian\nVERSION_ID=\"11\"\n",
-        )
-        .unwrap();
-        std::fs::write(
-            rootfs.join("var/lib/dpkg/status"),
-            format!("Package: foo\nStatus: install ok installed\nVersion: {version}\n\n"),
-        )
-        .unwrap();
+        let status = format!("Package: foo\nStatus: install ok installed\nVersion: {version}\n\n");
+        common::write_tree(
+            &rootfs,
+            &[
+                ("etc/os-release", "ID=debian\nVERSION_ID=\"11\"\n"),
+                ("var/lib/dpkg/status", &status),
+            ],
+        );
         let (out, report) = scan(&[
             "rootfs",
             rootfs.to_str().unwrap(),
@@ -862,18 +846,16 @@ fn bundle_cves_without_their_own_statement_take_the_bundles_fix() {
 fn opkg_packages_are_not_matched_as_the_os_release_s() {
     let tmp = tempdir("scan-opkg");
     let rootfs = tmp.join("rootfs");
-    std::fs::create_dir_all(rootfs.join("usr/lib/opkg")).unwrap();
-    std::fs::create_dir_all(rootfs.join("etc")).unwrap();
-    std::fs::write(
-        rootfs.join("etc/os-release"),
-        "ID=debian\nVERSION_ID=\"11\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        rootfs.join("usr/lib/opkg/status"),
-        "Package: curl\nVersion: 7.74.0-1\nStatus: install user installed\nArchitecture: x86_64\n\n",
-    )
-    .unwrap();
+    common::write_tree(
+        &rootfs,
+        &[
+            ("etc/os-release", "ID=debian\nVERSION_ID=\"11\"\n"),
+            (
+                "usr/lib/opkg/status",
+                "Package: curl\nVersion: 7.74.0-1\nStatus: install user installed\nArchitecture: x86_64\n\n",
+            ),
+        ],
+    );
     let (out, report) = scan(&["rootfs", rootfs.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(findings(&report), 0, "{report}");

@@ -103,3 +103,26 @@ pub fn feeds() -> PathBuf {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// Writes `files` (path inside `root`, contents) under `root`, creating directories: a small
+/// root filesystem for a test.
+pub fn write_tree(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+/// A Debian 11 root filesystem whose dpkg database holds libcurl4 7.74.0-1.3+deb11u1 (source
+/// curl): DSA-5197-1 bundles CVEs that affect it.
+pub const BULLSEYE_CURL: [(&str, &str); 2] = [
+    (
+        "etc/os-release",
+        "ID=debian\nVERSION_ID=\"11\"\nVERSION_CODENAME=bullseye\n",
+    ),
+    (
+        "var/lib/dpkg/status",
+        "Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: 7.74.0-1.3+deb11u1\n\n",
+    ),
+];

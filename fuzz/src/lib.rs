@@ -43,15 +43,7 @@ pub fn tar_with_files(files: &[(&str, &[u8])]) -> Vec<u8> {
 pub fn catalog_layer(layer: &[u8]) {
     let opts = ReadOptions {
         limits: limits(),
-        platform: "linux/amd64".into(),
-        wants: &palisade_catalog::wants,
-        probe: Some(&palisade_catalog::PROBE),
-        history: &palisade_catalog::history,
-        lists: &palisade_catalog::lists,
-        skip: Default::default(),
-        registry: None,
-        cache: None,
-        verify: true,
+        ..palisade_catalog::read_options()
     };
     if let Ok((files, _, _)) = palisade_image::read_layer(Cursor::new(layer), "fuzz", &opts) {
         let _ = palisade_catalog::catalog(&files);

@@ -107,6 +107,24 @@ pub struct Probes;
 
 pub static PROBE: Probes = Probes;
 
+/// How to read a source for these cataloguers: the files they want, their probe, the files
+/// whose every layer's version they need and the names they look for; default limits,
+/// `linux/amd64`, digests verified, no skips, no registry or cache (callers set those).
+pub fn read_options() -> palisade_image::ReadOptions<'static> {
+    palisade_image::ReadOptions {
+        limits: palisade_image::Limits::default(),
+        platform: "linux/amd64".into(),
+        wants: &wants,
+        probe: Some(&PROBE),
+        history: &history,
+        lists: &lists,
+        skip: Default::default(),
+        verify: true,
+        registry: None,
+        cache: None,
+    }
+}
+
 impl Probe for Probes {
     fn select(&self, path: &str, mode: u32) -> Option<&'static [u8]> {
         if java::is_archive(path) {

@@ -30,29 +30,11 @@ type Key = (PackageType, String, String, Option<String>);
 fn key(p: &Package) -> Option<Key> {
     let name = match p.package_type {
         PackageType::Deb | PackageType::Rpm | PackageType::Apk => return None,
-        PackageType::Python => pep503(&p.name),
+        PackageType::Python => palisade_core::purl::pep503(&p.name),
         PackageType::Composer | PackageType::Nuget => p.name.to_lowercase(),
         _ => p.name.clone(),
     };
     Some((p.package_type, name, p.version.clone(), p.arch.clone()))
-}
-
-/// PEP 503's normal form: lowercase, each run of `-`, `_` and `.` one `-`.
-pub(crate) fn pep503(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut run = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !run {
-                out.push('-');
-            }
-            run = true;
-        } else {
-            run = false;
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
 }
 
 /// Whether `p` was read from a lock file or manifest (a description of an installation)
@@ -273,13 +255,6 @@ mod tests {
             .chain(&p.other_locations)
             .map(|l| l.path.as_str())
             .collect()
-    }
-
-    #[test]
-    fn pep503_names() {
-        assert_eq!(pep503("Jinja2"), "jinja2");
-        assert_eq!(pep503("zope.interface"), "zope-interface");
-        assert_eq!(pep503("Foo__Bar-._baz"), "foo-bar-baz");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use palisade_catalog::Catalog;
-use palisade_image::{read_image, Limits, ReadOptions, SourceRef};
+use palisade_image::{read_image, ReadOptions, SourceRef};
 
 /// A fresh directory under the system's temporary directory, removed on drop.
 pub struct Root(pub PathBuf);
@@ -28,18 +28,7 @@ impl Root {
 
     /// Reads the directory as a root filesystem and runs every cataloguer over it.
     pub fn catalog(&self) -> Catalog {
-        let opts = ReadOptions {
-            limits: Limits::default(),
-            platform: "linux/amd64".into(),
-            wants: &palisade_catalog::wants,
-            probe: Some(&palisade_catalog::PROBE),
-            history: &palisade_catalog::history,
-            lists: &palisade_catalog::lists,
-            skip: Default::default(),
-            verify: true,
-            registry: None,
-            cache: None,
-        };
+        let opts = palisade_catalog::read_options();
         let image = read_image(
             &SourceRef::Rootfs {
                 dir: self.0.clone(),
@@ -419,18 +408,7 @@ fn archives_are_probed_as_read_not_captured() {
         .status()
         .unwrap();
     assert!(st.success());
-    let opts = ReadOptions {
-        limits: Limits::default(),
-        platform: "linux/amd64".into(),
-        wants: &palisade_catalog::wants,
-        probe: Some(&palisade_catalog::PROBE),
-        history: &palisade_catalog::history,
-        lists: &palisade_catalog::lists,
-        skip: Default::default(),
-        verify: true,
-        registry: None,
-        cache: None,
-    };
+    let opts = palisade_catalog::read_options();
     let image = read_image(
         &SourceRef::Rootfs {
             dir: root.0.clone(),
@@ -470,18 +448,7 @@ fn a_root_filesystem_lists_only_files_cataloguers_use() {
             "srv/app/package-lock.json",
             b"{\"lockfileVersion\": 3, \"packages\": {}}",
         );
-    let opts = ReadOptions {
-        limits: Limits::default(),
-        platform: "linux/amd64".into(),
-        wants: &palisade_catalog::wants,
-        probe: Some(&palisade_catalog::PROBE),
-        history: &palisade_catalog::history,
-        lists: &palisade_catalog::lists,
-        skip: Default::default(),
-        verify: true,
-        registry: None,
-        cache: None,
-    };
+    let opts = palisade_catalog::read_options();
     let image = read_image(
         &SourceRef::Rootfs {
             dir: root.0.clone(),
@@ -515,16 +482,9 @@ fn an_archive_not_read_is_an_error() {
     let root = Root::new("jar-unread");
     root.write("opt/app/x-1.0.jar", b"PK");
     let opts = ReadOptions {
-        limits: Limits::default(),
-        platform: "linux/amd64".into(),
-        wants: &palisade_catalog::wants,
         probe: None,
-        history: &palisade_catalog::history,
         lists: &|_| true,
-        skip: Default::default(),
-        verify: true,
-        registry: None,
-        cache: None,
+        ..palisade_catalog::read_options()
     };
     let image = read_image(
         &SourceRef::Rootfs {

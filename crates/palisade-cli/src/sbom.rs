@@ -18,10 +18,6 @@ pub fn read_options(args: &ImageArgs) -> anyhow::Result<ReadOptions<'static>> {
     Ok(ReadOptions {
         limits: limits(args),
         platform: palisade_image::normalize_platform(&args.platform)?,
-        wants: &palisade_catalog::wants,
-        probe: Some(&palisade_catalog::PROBE),
-        history: &palisade_catalog::history,
-        lists: &palisade_catalog::lists,
         skip: Skip {
             dirs: args.skip_dirs.clone(),
             files: args.skip_files.clone(),
@@ -34,6 +30,7 @@ pub fn read_options(args: &ImageArgs) -> anyhow::Result<ReadOptions<'static>> {
             limit: cache_limit()?,
             recipe: palisade_catalog::READ_RECIPE.to_string(),
         }),
+        ..palisade_catalog::read_options()
     })
 }
 

@@ -390,29 +390,7 @@ fn update_downloads_from_a_mirror_and_fails_cleanly_offline_or_slow() {
         assert!(st.success());
     }
     // A real HTTP server on loopback.
-    let mut server = std::process::Command::new("python3")
-        .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"])
-        .current_dir(&mirror)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
-    let port = line
-        .split(" port ")
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .to_string();
-    let url = format!("http://127.0.0.1:{port}");
+    let (mut server, url) = common::serve_dir(&mirror);
     let db = tmp.join("cache/db/palisade.db");
     let args = [
         "db",

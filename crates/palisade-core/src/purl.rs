@@ -287,6 +287,8 @@ mod tests {
     fn pep503_names() {
         assert_eq!(pep503("Foo__Bar.baz"), "foo-bar-baz");
         assert_eq!(pep503(" zope.interface"), "zope-interface");
+        assert_eq!(pep503("Jinja2"), "jinja2");
+        assert_eq!(pep503("Foo__Bar-._baz"), "foo-bar-baz");
     }
 
     #[test]

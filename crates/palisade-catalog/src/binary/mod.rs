@@ -294,7 +294,7 @@ mod tests {
     /// is; a shared library without an execute bit is offered to the probe by its name.
     #[test]
     fn classified_files_owned_by_os_packages_are_dropped() {
-        use palisade_image::{read_image, Limits, ReadOptions, SourceRef};
+        use palisade_image::{read_image, ReadOptions, SourceRef};
         use std::os::unix::fs::PermissionsExt;
         let dir = std::env::temp_dir().join(format!("palisade-classify-{}", std::process::id()));
         let busybox = b"\x7fELF\x02\x01\x01 not a whole header\0BusyBox v1.35.0 (Debian)\0";
@@ -319,16 +319,8 @@ mod tests {
         }
         std::os::unix::fs::symlink("usr/bin", dir.join("bin")).unwrap();
         let opts = ReadOptions {
-            limits: Limits::default(),
-            platform: "linux/amd64".into(),
-            wants: &crate::wants,
-            probe: Some(&crate::PROBE),
-            history: &crate::history,
-            lists: &crate::lists,
-            skip: Default::default(),
             verify: false,
-            registry: None,
-            cache: None,
+            ..crate::read_options()
         };
         let image = read_image(&SourceRef::Rootfs { dir: dir.clone() }, &opts).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();

@@ -267,7 +267,7 @@ mod tests {
 #[cfg(test)]
 mod installed {
     use super::*;
-    use palisade_image::{read_image, Limits, ReadOptions, SourceRef};
+    use palisade_image::{read_image, ReadOptions, SourceRef};
 
     /// The Python packages of a root filesystem holding `files` (path, contents).
     fn catalog(test: &str, files: &[(&str, &str)]) -> (Vec<(String, String, String)>, Vec<String>) {
@@ -280,16 +280,10 @@ mod installed {
         }
         let wants = |p: &str| Python.wants(p);
         let opts = ReadOptions {
-            limits: Limits::default(),
-            platform: "linux/amd64".into(),
             wants: &wants,
             probe: None,
-            history: &crate::history,
-            lists: &crate::lists,
-            skip: Default::default(),
             verify: false,
-            registry: None,
-            cache: None,
+            ..crate::read_options()
         };
         let image = read_image(&SourceRef::Rootfs { dir: dir.clone() }, &opts).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();

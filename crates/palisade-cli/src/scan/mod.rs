@@ -298,7 +298,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     if failed {
         eprintln!(
             "palisade: error: {} not read (--strict)",
-            plural(files_not_read(&diagnostics), "file", "files")
+            report::count(files_not_read(&diagnostics), "file", "files")
         );
     }
     let db_info = DbInfo {
@@ -371,10 +371,6 @@ fn diagnostics(args: &ScanArgs, image: &Image, catalog: &Catalog) -> Vec<Diagnos
             .map(|d| Diagnostic::read_problem(target, root.as_deref(), d)),
     );
     out
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 pub fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {

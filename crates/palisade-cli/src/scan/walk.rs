@@ -192,7 +192,10 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
                         },
                         match o.unread_files {
                             0 => String::new(),
-                            n => format!(", {} not read", super::plural(n, "file", "files")),
+                            n => format!(
+                                ", {} not read",
+                                palisade_scan::report::count(n, "file", "files")
+                            ),
                         }
                     )
                 }

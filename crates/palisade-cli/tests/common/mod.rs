@@ -126,3 +126,31 @@ pub const BULLSEYE_CURL: [(&str, &str); 2] = [
         "Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: 7.74.0-1.3+deb11u1\n\n",
     ),
 ];
+
+/// Python's `http.server` serving `dir` on a free loopback port (a file mirror): the process,
+/// to kill when done, and its URL.
+pub fn serve_dir(dir: &Path) -> (std::process::Child, String) {
+    let mut server = Command::new("python3")
+        .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+    let port = line
+        .split(" port ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    (server, format!("http://127.0.0.1:{port}"))
+}

@@ -233,6 +233,11 @@ pub fn unrated_reason(f: &Finding) -> Option<&'static str> {
     })
 }
 
+/// `n` with its noun: `1 file`, `2 files`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Renders the report in `format`.
 pub fn render(format: Format, report: &Report<'_>, doc: &DocInfo) -> String {
     let pretty = |v: &serde_json::Value| {

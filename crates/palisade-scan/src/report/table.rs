@@ -1,6 +1,6 @@
 //! The table people read in a terminal or a CI log: per target, one finding a line.
 
-use super::Report;
+use super::{count, Report};
 use crate::severity::Level;
 
 pub fn render(r: &Report<'_>) -> String {
@@ -153,8 +153,4 @@ fn label(level: Level) -> &'static str {
         Level::Unknown => "not rated",
         l => l.name(),
     }
-}
-
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -63,14 +63,18 @@ cp ../crates/palisade-vulndb/src/testdata/nvd-CVE-2022-1576.json "$seeds/nvd_pag
 cp "$fx/python/rootfs/usr/local/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA" "$seeds/python_metadata/requests-METADATA"
 tar -I zstd -xOf "$feeds/nodejs-security-wg/nodejs-security-wg-npm.tar.zst" vuln/npm/1.json > "$seeds/npm_legacy/1.json"
 # A small real database (the npm pack), and real ranges, ignore files and VEX documents.
-(cd .. && cargo build --quiet --release -p palisade-cli)
-../target/release/palisade db build --from "$feeds/nodejs-security-wg/nodejs-security-wg-npm.tar.zst" -o "$seeds/vulndb_file/npm.db" 2>/dev/null
+# The CLI is built where the workspace builds (scripts/test.sh's cache when set); the fuzz
+# targets themselves build in fuzz/target with cargo-fuzz's own flags.
+cli_target="${CARGO_TARGET_DIR:-$PWD/../target}"
+(cd .. && cargo build --quiet -p palisade-cli --target-dir "$cli_target")
+palisade="$cli_target/debug/palisade"
+"$palisade" db build --from "$feeds/nodejs-security-wg/nodejs-security-wg-npm.tar.zst" -o "$seeds/vulndb_file/npm.db" 2>/dev/null
 printf '\x00\n0~3.0.9-1\ni:0\nf:3.0.11-1~deb12u1\n' > "$seeds/osv_ranges/deb"
 printf '\x02\n2.8.0\ni:0\nf:2.9.1\ni:3.0\nl:3.1\nx:4.0\n2.8.0\n' > "$seeds/osv_ranges/pypi"
 printf 'CVE-2023-1 exp:2027-01-01 # reason\nGHSA-xxxx\n' > "$seeds/scan_gate/ignore"
 printf '{"statements":[{"vulnerability":{"name":"CVE-1"},"products":[{"@id":"pkg:pypi/a","subcomponents":[{"@id":"pkg:pypi/b@1"}]}],"status":"not_affected"}]}' > "$seeds/scan_gate/vex.json"
-../target/release/palisade sbom "$fx/python/rootfs" -f cyclonedx -o "$seeds/sbom_input/python.cdx.json"
-../target/release/palisade sbom "$fx/python/rootfs" -f spdx-json -o "$seeds/sbom_input/python.spdx.json"
+"$palisade" sbom "$fx/python/rootfs" -f cyclonedx -o "$seeds/sbom_input/python.cdx.json"
+"$palisade" sbom "$fx/python/rootfs" -f spdx-json -o "$seeds/sbom_input/python.spdx.json"
 # feed_classify: the first byte picks the file name (0: a.json, 1: a.yaml).
 { printf '\x00'; cat "$seeds/osv_record/GO-2022-0229.json"; } > "$seeds/feed_classify/osv"
 { printf '\x00'; cat "$seeds/npm_legacy/1.json"; } > "$seeds/feed_classify/npm"
@@ -135,6 +139,7 @@ for s in deb rpm pep440 semver maven go gem composer; do
 done
 
 export RUSTC_BOOTSTRAP=1
+unset CARGO_TARGET_DIR
 # Leak checks are off: a layer is read by a scoped thread, and the thread's own teardown after
 # the join races LeakSanitizer's end-of-input check (reports of ~100 bytes in 3 allocations that
 # never reproduce when the same input is rerun hundreds of times).

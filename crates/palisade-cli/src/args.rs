@@ -193,6 +193,10 @@ pub struct ImageArgs {
     /// layer digests reported are then the ones the image claims.
     #[arg(long)]
     pub skip_verify: bool,
+    /// Neither use nor fill the cache of layer reads and registry blobs: every layer is read
+    /// again, and a registry pull goes through a temporary directory removed afterwards.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Registry credentials as USER:PASSWORD (else $PALISADE_REGISTRY_USER and
     /// $PALISADE_REGISTRY_PASSWORD, else the docker login in $DOCKER_CONFIG/config.json or
     /// ~/.docker/config.json).

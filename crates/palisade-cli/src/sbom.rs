@@ -25,11 +25,14 @@ pub fn read_options(args: &ImageArgs) -> anyhow::Result<ReadOptions<'static>> {
         },
         verify: !args.skip_verify,
         registry: Some(registry_options(args)?),
-        cache: Some(CacheConfig {
-            dir: crate::db::cache_dir().join("layers"),
-            limit: cache_limit()?,
-            recipe: palisade_catalog::READ_RECIPE.to_string(),
-        }),
+        cache: match args.no_cache {
+            true => None,
+            false => Some(CacheConfig {
+                dir: crate::db::cache_dir().join("layers"),
+                limit: cache_limit()?,
+                recipe: palisade_catalog::READ_RECIPE.to_string(),
+            }),
+        },
         ..palisade_catalog::read_options()
     })
 }

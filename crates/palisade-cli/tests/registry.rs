@@ -189,6 +189,40 @@ fn anonymous_pull_lists_what_the_layout_lists_and_reuses_cached_layers() {
         .unwrap()
         .count();
     assert_eq!(reads, 3);
+    // --no-cache: everything is downloaded and read again, the cache is left as it was and
+    // the pull's scratch directory is gone afterwards; a local layout touches no cache at all.
+    let scratch = tmp.join("tmpdir");
+    std::fs::create_dir(&scratch).unwrap();
+    let no_cache_env = [
+        ("PALISADE_CACHE_DIR", cache.to_str().unwrap()),
+        ("TMPDIR", scratch.to_str().unwrap()),
+    ];
+    let uncached = palisade_with(
+        &["sbom", &name, "--insecure", "--no-cache", "-f", "json"],
+        &tmp,
+        &no_cache_env,
+    );
+    assert_eq!(packages(&uncached), expected);
+    assert!(registry.blob_gets() >= 2 * first, "downloaded again");
+    assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
+    let reads = std::fs::read_dir(cache.join("layers/layers"))
+        .unwrap()
+        .count();
+    assert_eq!(reads, 3);
+    let unused = tmp.join("unused-cache");
+    let local = palisade_with(
+        &[
+            "sbom",
+            &format!("oci:{}:test", layout.display()),
+            "--no-cache",
+            "-f",
+            "json",
+        ],
+        &tmp,
+        &[("PALISADE_CACHE_DIR", unused.to_str().unwrap())],
+    );
+    assert_eq!(packages(&local), expected);
+    assert!(!unused.exists(), "--no-cache created {}", unused.display());
     // A cache limit of one byte: after the scan the cache is emptied (least recently used
     // first), and the next scan downloads again.
     let tiny = [

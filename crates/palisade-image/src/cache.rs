@@ -29,6 +29,16 @@ pub struct Cache {
     limit: u64,
     /// Held shared while this process uses the cache.
     _lock: File,
+    /// A scratch cache (`--no-cache`): removed whole when dropped, never evicted.
+    scratch: bool,
+}
+
+impl Drop for Cache {
+    fn drop(&mut self) {
+        if self.scratch {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 impl Cache {
@@ -50,7 +60,25 @@ impl Cache {
             dir: dir.to_path_buf(),
             limit,
             _lock: lock,
+            scratch: false,
         })
+    }
+
+    /// A cache of this read only, in a new directory under the system's temporary directory,
+    /// removed when dropped: a registry pull without the shared cache still needs somewhere
+    /// to put its blobs while they are read.
+    pub fn scratch() -> Result<Cache, ImageError> {
+        static SEQ: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "palisade-scratch-{}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut cache = Cache::open(&dir, u64::MAX).inspect_err(|_| {
+            let _ = fs::remove_dir_all(&dir);
+        })?;
+        cache.scratch = true;
+        Ok(cache)
     }
 
     pub fn dir(&self) -> &Path {
@@ -183,8 +211,12 @@ impl Cache {
     /// limit. Skipped (returns `None`) while another process uses the cache; else the bytes
     /// removed.
     pub fn evict(self) -> Option<u64> {
-        let Cache { dir, limit, _lock } = self;
-        drop(_lock);
+        if self.scratch {
+            return None;
+        }
+        let dir = self.dir.clone();
+        let limit = self.limit;
+        drop(self);
         let lock = File::options().write(true).open(dir.join("lock")).ok()?;
         lock.try_lock().ok()?;
         let mut files: Vec<(SystemTime, u64, PathBuf)> = Vec::new();

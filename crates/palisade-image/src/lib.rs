@@ -125,7 +125,8 @@ pub struct ReadOptions<'a> {
     pub verify: bool,
     /// How to reach registries, for `SourceRef::Registry`.
     pub registry: Option<registry::RegistryOptions>,
-    /// The shared cache of registry blobs and layer reads; registry sources need it.
+    /// The shared cache of registry blobs and layer reads. Without one nothing is read from
+    /// or left on disk: a registry pull goes through a scratch directory removed afterwards.
     pub cache: Option<CacheConfig>,
 }
 
@@ -147,6 +148,8 @@ pub fn read_image(source: &SourceRef, opts: &ReadOptions<'_>) -> Result<Image, I
         | (Some(c), SourceRef::OciLayout { .. })
         | (Some(c), SourceRef::OciArchive { .. })
         | (Some(c), SourceRef::DockerArchive { .. }) => Some(Cache::open(&c.dir, c.limit)?),
+        // Without the shared cache a pull still stores its blobs while they are read.
+        (None, SourceRef::Registry { .. }) => Some(Cache::scratch()?),
         _ => None,
     };
     let image = read_source(source, opts, cache.as_ref(), false);
@@ -276,7 +279,7 @@ fn read_source(
                 return Err(ImageError::Registry {
                     image: shown,
                     step: "pull".into(),
-                    reason: "registry access and a cache directory are not configured".into(),
+                    reason: "registry access is not configured".into(),
                 });
             };
             let pulled = registry::pull(name, &opts.platform, options, &opts.limits, cache)?;

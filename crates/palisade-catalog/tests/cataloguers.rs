@@ -499,3 +499,66 @@ fn an_archive_not_read_is_an_error() {
         ["/opt/app/x-1.0.jar: 2 bytes, not read; its packages are not listed"]
     );
 }
+
+/// The main section of the git plugin's own manifest (3.7.0, as Jenkins' update centre ships
+/// it: Maven-built, continuation lines included).
+const GIT_PLUGIN_MF: &str = "Manifest-Version: 1.0\r\nArchiver-Version: Plexus Archiver\r\nCreated-By: Apache Maven\r\nExtension-Name: git\r\nSpecification-Title: Integrates Jenkins with GIT SCM\r\nImplementation-Title: git\r\nImplementation-Version: 3.7.0\r\nGroup-Id: org.jenkins-ci.plugins\r\nShort-Name: git\r\nLong-Name: Jenkins Git plugin\r\nPlugin-Version: 3.7.0\r\nJenkins-Version: 1.625.3\r\nPlugin-Dependencies: workflow-scm-step:1.14.2,credentials:2.1.14,git-c\r\n lient:2.7.0\r\n\r\n";
+
+/// Issue 11: Jenkins plugins were named by `Implementation-Title` (`git`, no group), which
+/// no advisory names; an unpacked plugin with no archive beside it was not listed at all.
+#[test]
+fn jenkins_plugins_are_named_by_their_maven_coordinates() {
+    let root = Root::new("jenkins");
+    let jpi = root.0.join("var/jenkins_home/plugins/git.jpi");
+    std::fs::create_dir_all(jpi.parent().unwrap()).unwrap();
+    let st = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n    z.writestr('META-INF/MANIFEST.MF', sys.argv[2])\n    z.writestr('WEB-INF/lib/README', 'x')\n",
+            jpi.to_str().unwrap(),
+            GIT_PLUGIN_MF,
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // Jenkins unpacks each archive beside it (git: the archive is the package); the
+    // credentials plugin's archive was removed.
+    root.write(
+        "var/jenkins_home/plugins/git/META-INF/MANIFEST.MF",
+        GIT_PLUGIN_MF.as_bytes(),
+    )
+    .write(
+        "var/jenkins_home/plugins/credentials/META-INF/MANIFEST.MF",
+        b"Manifest-Version: 1.0\nShort-Name: credentials\nPlugin-Version: 2.1.14\nGroup-Id: org.jenkins-ci.plugins\n\n",
+    )
+    // Another application's plugin directory: not Jenkins', nothing to list or complain of.
+    .write(
+        "opt/editor/plugins/spell/META-INF/MANIFEST.MF",
+        b"Manifest-Version: 1.0\nImplementation-Title: spell\n\n",
+    );
+    let c = root.catalog();
+    assert_eq!(c.errors, Vec::<String>::new());
+    let mut got = found(&c);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "org.jenkins-ci.plugins:credentials".into(),
+                "2.1.14".into(),
+                false,
+                false,
+                "/var/jenkins_home/plugins/credentials/META-INF/MANIFEST.MF".into()
+            ),
+            (
+                "org.jenkins-ci.plugins:git".into(),
+                "3.7.0".into(),
+                false,
+                false,
+                "/var/jenkins_home/plugins/git.jpi".into()
+            ),
+        ]
+    );
+    let git = c.packages.iter().find(|p| p.name.ends_with(":git")).unwrap();
+    assert_eq!(git.purl, "pkg:maven/org.jenkins-ci.plugins/git@3.7.0");
+}

@@ -1,8 +1,12 @@
 //! Java archives (`.jar`, `.war`, `.ear`, and Jenkins' `.jpi`/`.hpi`), nested ones included up
 //! to a depth: every `META-INF/maven/GROUP/ARTIFACT/pom.properties` is a package, and so is a
 //! `pom.xml` there with no `pom.properties` beside it (its own coordinates, pom.rs); an archive
-//! with neither is named by its `META-INF/MANIFEST.MF` (`Implementation-Title`/`-Version`, then
+//! with neither is named by its `META-INF/MANIFEST.MF` (a Jenkins plugin's `Group-Id`,
+//! `Short-Name` and `Plugin-Version`; else `Implementation-Title`/`-Version`, then
 //! `Bundle-SymbolicName`/`Bundle-Version`) or, failing that, by its file name (`name-1.2.jar`).
+//! Jenkins also unpacks each plugin beside its archive (`plugins/git/META-INF/MANIFEST.MF`
+//! next to `plugins/git.jpi`); an unpacked plugin whose archive is gone is named by that
+//! manifest.
 //! Packages are named `group:artifact` where the group is known, as Maven and OSV name them.
 //! Gradle lock files (gradle.rs) list coordinates directly; a project's own `pom.xml` lists the
 //! dependencies it declares (with a version it gives), reported as declared; a `pom.xml` under
@@ -129,6 +133,31 @@ fn is_pom(path: &str) -> bool {
 /// is present, not what its project declared, as in an archive.
 fn is_embedded_pom(path: &str) -> bool {
     path.starts_with("META-INF/maven/") || path.contains("/META-INF/maven/")
+}
+
+/// The manifest of a Jenkins plugin unpacked in a Jenkins home
+/// (`…/plugins/NAME/META-INF/MANIFEST.MF`).
+fn is_plugin_manifest(path: &str) -> bool {
+    path.strip_suffix("/META-INF/MANIFEST.MF")
+        .and_then(|dir| dir.rsplit_once('/'))
+        .is_some_and(|(parent, _)| parent == "plugins" || parent.ends_with("/plugins"))
+}
+
+/// A Jenkins plugin's coordinates from its manifest's main section: `Group-Id` (absent in
+/// some old plugins), `Short-Name` (the artifact) and `Plugin-Version`.
+fn jenkins_plugin(fields: &[(String, String)]) -> Option<Found> {
+    let field = |k: &str| {
+        fields
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
+    Some((
+        field("Group-Id"),
+        field("Short-Name")?,
+        field("Plugin-Version")?,
+    ))
 }
 
 /// `key=value` lines of a `.properties` file.
@@ -273,6 +302,12 @@ pub fn archive(
     if poms > 0 {
         return;
     }
+    // A Jenkins plugin is named as its Maven coordinates (its advisories use them), not by its
+    // `Implementation-Title` (`git` alone).
+    if let Some(plugin) = manifest_fields.as_deref().and_then(jenkins_plugin) {
+        out.push((name.to_string(), plugin));
+        return;
+    }
     let field = |f: &Option<Vec<(String, String)>>, k: &str| {
         f.as_ref()
             .and_then(|f| f.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)))
@@ -305,7 +340,7 @@ impl Cataloguer for Java {
 
     fn wants(&self, path: &str) -> bool {
         // Archives are read by `probe`, not captured.
-        gradle::is_lock(path) || is_pom(path)
+        gradle::is_lock(path) || is_pom(path) || is_plugin_manifest(path)
     }
 
     fn catalog(
@@ -320,7 +355,8 @@ impl Cataloguer for Java {
             let any_pom = is_pom(path);
             let project_pom = any_pom && !is_embedded_pom(path);
             let archive = is_archive(path);
-            if (!lock && !any_pom && !archive) || entry.kind != FileKind::File {
+            let plugin = is_plugin_manifest(path);
+            if (!lock && !any_pom && !archive && !plugin) || entry.kind != FileKind::File {
                 continue;
             }
             let mut found = Vec::new();
@@ -339,6 +375,22 @@ impl Cataloguer for Java {
                         "/{path}: {} bytes, not read; its packages are not listed",
                         entry.size
                     )),
+                }
+            } else if plugin {
+                // Unpacked beside its archive, the plugin is the archive's (read above).
+                let dir = &path[..path.len() - "/META-INF/MANIFEST.MF".len()];
+                if [".jpi", ".hpi"]
+                    .iter()
+                    .any(|ext| files.get(&format!("{dir}{ext}")).is_some())
+                {
+                    continue;
+                }
+                let Some(data) = crate::database(files, path, errors) else {
+                    continue;
+                };
+                // Another application's plugins directory: not a Jenkins plugin, nothing to say.
+                if let Some(p) = jenkins_plugin(&manifest(data)) {
+                    found.push((format!("/{path}"), p));
                 }
             } else {
                 let Some(data) = crate::database(files, path, errors) else {

@@ -4,7 +4,8 @@
 # aws-cdk-lib: thousands of packages from the npm registry), a large Python environment
 # (`pip install --target` of jupyter, boto3, django, pandas, scikit-learn, matplotlib,
 # sqlalchemy, celery, fastapi, ...: about 150 distributions) and the Go and Rust binaries of
-# tests/fixtures/binaries.sh; Palisade's `sbom` against Syft's, best of 3, and peak RSS of each.
+# tests/fixtures/binaries.sh; Palisade's `sbom` (cold: an empty cache each run; and warm)
+# against Syft's, best of 3, and peak RSS of each.
 # Usage: bench/lang-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,11 +42,11 @@ fi
 img="oci:$cache/oci:big"
 count() { python3 -c "import json,sys;print(len(json.load(sys.stdin)['$1']))"; }
 echo "image: $(du -sh "$cache/oci" | cut -f1) OCI layout, $(cat "$cache/manifests") package.json files under node_modules"
-echo "  palisade sbom   $(best "$bin" sbom "$img" -f json) s, $("$bin" sbom "$img" -f json | count packages) packages, peak RSS $(rss "$bin" sbom "$img" -f json)"
+echo "  palisade sbom   cold $(cold "$bin" sbom "$img" -f json) s, warm $(warm "$bin" sbom "$img" -f json) s, $("$bin" sbom "$img" -f json --no-cache | count packages) packages, peak RSS $(rss "$bin" sbom "$img" -f json)"
 echo "  syft            $(best env SYFT_CHECK_FOR_APP_UPDATE=false "$venv/bin/syft" -q "oci-dir:$cache/oci" -o json) s, $(SYFT_CHECK_FOR_APP_UPDATE=false "$venv/bin/syft" -q "oci-dir:$cache/oci" -o json | count artifacts) packages, peak RSS $(rss env SYFT_CHECK_FOR_APP_UPDATE=false "$venv/bin/syft" -q "oci-dir:$cache/oci" -o json)"
 # What Syft lists that Palisade does not, sorted into the documented kinds of difference.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 SYFT_CHECK_FOR_APP_UPDATE=false "$venv/bin/syft" -q "oci-dir:$cache/oci" -o json > "$tmp/syft.json"
-"$bin" sbom "$img" -f json > "$tmp/palisade.json"
+"$bin" sbom "$img" -f json --no-cache > "$tmp/palisade.json"
 python3 bench/lang-compare.py "$tmp/syft.json" "$tmp/palisade.json"

@@ -24,16 +24,16 @@ echo "  size                   $(stat -c %s "$tmp/vuln.db") bytes ($(python3 -c 
 echo "  built-in snapshot      $(stat -c %s db/palisade-snapshot.db) bytes"
 echo "  peak RSS of the build  $(rss "$bin" db build --from "$feeds" -o "$tmp/again.db")"
 
-echo "scan vs sbom, best of $ROUNDS, seconds (the difference is opening the database and matching)"
+echo "scan vs sbom, cold (empty cache each run), best of $ROUNDS, seconds (the difference is opening the database and matching)"
 for target in "image oci:$images/debian/oci:test" "image docker-archive:$images/debian.docker.tar" \
               "image oci:$acc/python-vuln/oci:test" "rootfs $acc/debian-aged/rootfs"; do
   set -- $target
   kind=$1 ref=$2
   src=$ref
   [ "$kind" = rootfs ] && src="rootfs:$ref"
-  a=$(best "$bin" sbom "$src" -f json)
-  b=$(best "$bin" scan "$kind" "$ref" -f json --db "$tmp/vuln.db")
-  n=$("$bin" scan "$kind" "$ref" -f json --db "$tmp/vuln.db" 2>/dev/null | python3 -c "import json,sys;print(json.load(sys.stdin)['summary']['findings'])")
+  a=$(cold "$bin" sbom "$src" -f json)
+  b=$(cold "$bin" scan "$kind" "$ref" -f json --db "$tmp/vuln.db")
+  n=$("$bin" scan "$kind" "$ref" -f json --no-cache --db "$tmp/vuln.db" 2>/dev/null | python3 -c "import json,sys;print(json.load(sys.stdin)['summary']['findings'])")
   printf '  %-60s sbom %s  scan %s  (+%s%%, %s findings)\n' "${ref/#$images\//}" "$a" "$b" \
     "$(python3 -c "print(round(100 * ($b - $a) / $a, 1))")" "$n"
 done
@@ -41,5 +41,5 @@ echo "  peak RSS, scan of the Debian image: $(rss "$bin" scan image "oci:$images
 
 echo "matching alone (debug match-bench, 20 rounds, database reopened each round)"
 for src in "oci:$images/debian/oci:test" "oci:$acc/python-vuln/oci:test" "rootfs:$acc/debian-aged/rootfs"; do
-  echo "  ${src##*/}: $("$bin" debug match-bench "$src" --rounds 20 --db "$tmp/vuln.db")"
+  echo "  ${src##*/}: $("$bin" debug match-bench "$src" --rounds 20 --no-cache --db "$tmp/vuln.db")"
 done

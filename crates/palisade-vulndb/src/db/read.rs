@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
@@ -63,6 +64,7 @@ pub struct Database {
     /// (file offset, compressed length, decompressed length).
     blocks: Vec<(u64, u32, u32)>,
     cache: Mutex<HashMap<u32, Arc<Vec<u8>>>>,
+    lookups: AtomicU64,
 }
 
 impl Database {
@@ -223,7 +225,13 @@ impl Database {
             nvd,
             blocks,
             cache: Mutex::new(HashMap::new()),
+            lookups: AtomicU64::new(0),
         })
+    }
+
+    /// How many package keys `lookup` has been asked for (the benchmark's throughput unit).
+    pub fn lookups(&self) -> u64 {
+        self.lookups.load(Ordering::Relaxed)
     }
 
     /// The file (or "embedded snapshot") this database was opened from.
@@ -243,6 +251,7 @@ impl Database {
     /// Every statement about package `name` of `ecosystem` (for distributions, the source
     /// package of a release: `Debian:12`, `openssl`).
     pub fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<Entry>, DbError> {
+        self.lookups.fetch_add(1, Ordering::Relaxed);
         let key = ecosystem::key(ecosystem, name);
         let Some(slot) = self.find(&self.keys, &key) else {
             return Ok(Vec::new());

@@ -420,7 +420,8 @@ with tarfile.open(sys.argv[1], 'w:gz') as t:
     );
     assert!(!table.contains("WARNING"), "{table}");
 
-    // The built-in snapshot: its Debian OVAL pack is from 2023-07-14, said once.
+    // The built-in snapshot: its Debian OVAL pack is from 2023-07-14. A scan of Python
+    // packages did not consult it, and says nothing of it; one of Debian's says it once.
     let out = palisade(&["scan", "fs", dir.to_str().unwrap(), "-f", "json"], "");
     let v = json(&out);
     let sources = v["database"]["sources"].as_array().unwrap();
@@ -430,10 +431,29 @@ with tarfile.open(sys.argv[1], 'w:gz') as t:
         .unwrap();
     assert_eq!(oval["dataDate"], "2023-07-14");
     let said = v["warnings"].to_string();
+    assert!(said.contains("the pypa-advisory-database feed's data is from"), "{said}");
+    assert!(!said.contains("2023-07-14"), "{said}");
+    let debian = dir.join("debian");
+    common::write_tree(
+        &debian,
+        &[
+            ("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n"),
+            (
+                "var/lib/dpkg/status",
+                "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.13.dfsg-1\n\n",
+            ),
+        ],
+    );
+    let out = palisade(
+        &["scan", "rootfs", debian.to_str().unwrap(), "-f", "json"],
+        "",
+    );
+    let said = json(&out)["warnings"].to_string();
     assert_eq!(
         said.matches("feed's data is from 2023-07-14").count(),
         1,
         "{said}"
     );
+    assert!(!said.contains("pypa-advisory-database"), "{said}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

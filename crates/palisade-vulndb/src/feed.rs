@@ -345,6 +345,8 @@ pub fn import_file_filtered(
             bytes,
             commit,
             data_date,
+            // Filled in by the build, from the advisories it keeps.
+            ecosystems: Vec::new(),
             records,
             skipped,
             skipped_examples: import.skipped.iter().take(20).cloned().collect(),

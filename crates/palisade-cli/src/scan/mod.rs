@@ -1,6 +1,7 @@
 //! `palisade scan` and `palisade explain`: read the target, catalogue it, match it against the
 //! database, filter, report, and turn the result into an exit status.
 
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
@@ -132,17 +133,24 @@ fn matched(
 const STALE_DAYS: i64 = 7;
 
 /// One warning per feed whose data is older than `STALE_DAYS` (a database built today from a
-/// 2023 pack still misses everything since 2023); for a database that records no feed's data
-/// date, one about when it was built.
-fn staleness(db: &Database) -> Vec<String> {
+/// 2023 pack still misses everything since 2023), among the feeds this scan consulted
+/// (`checked`: the ecosystems matching looked up; a feed that names no ecosystem, such as
+/// NVD's or CISA's, serves every scan); for a database that records no feed's data date, one
+/// about when it was built.
+fn staleness(db: &Database, checked: &BTreeSet<String>) -> Vec<String> {
     let now = palisade_core::time::now_secs();
+    let used = |s: &&palisade_vulndb::db::Provenance| {
+        s.ecosystems.is_empty() || s.ecosystems.iter().any(|e| checked.contains(e))
+    };
+    let all_dated = db.meta().sources.iter().any(|s| s.data_date.is_some());
     let dated: Vec<(String, &str)> = db
         .meta()
         .sources
         .iter()
+        .filter(used)
         .filter_map(|s| Some((report::feed_name(&s.location), s.data_date.as_deref()?)))
         .collect();
-    if !dated.is_empty() {
+    if all_dated {
         return dated
             .into_iter()
             .filter_map(|(feed, date)| {
@@ -282,7 +290,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             .map(Diagnostic::warning),
     );
     if !args.gate.offline {
-        diagnostics.extend(staleness(&s.db).into_iter().map(Diagnostic::warning));
+        diagnostics.extend(staleness(&s.db, &s.matches.checked).into_iter().map(Diagnostic::warning));
     }
     // Files not read are in the report; they fail the scan only when asked to.
     let failed = args.gate.strict && diagnostics.iter().any(Diagnostic::is_file_not_read);

@@ -58,6 +58,7 @@ pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>
                 known_exploited = Some((c, input.provenance.location.clone()));
             }
         }
+        let mut about = BTreeSet::new();
         for adv in input.import.advisories {
             if adv.withdrawn.is_some() {
                 withdrawn.insert(adv.id);
@@ -94,6 +95,7 @@ pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>
                 if affected.package.len() > MAX_NAME {
                     continue;
                 }
+                about.insert(affected.ecosystem.clone());
                 let key = ecosystem::key(&affected.ecosystem, &affected.package);
                 let entry = Entry {
                     id: adv.id.clone(),
@@ -103,7 +105,9 @@ pub fn build(inputs: Vec<BuildInput>, built: String) -> std::io::Result<(Vec<u8>
                 by_key.entry(key).or_default().push((input.priority, entry));
             }
         }
-        sources.push(input.provenance);
+        let mut provenance = input.provenance;
+        provenance.ecosystems = about.into_iter().collect();
+        sources.push(provenance);
     }
 
     // Per key and advisory, keep only the statements of the highest-priority input, once each.

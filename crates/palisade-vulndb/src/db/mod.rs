@@ -122,6 +122,11 @@ pub struct Provenance {
     /// `git archive` pack's commit time). Absent for single files and in older databases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_date: Option<String>,
+    /// The ecosystems its advisories are about (`Debian:12`, `npm`): a scan warns of a
+    /// feed's age only where it consulted one of them. Empty for inputs that name no
+    /// package (NVD, CISA KEV) and in older databases.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ecosystems: Vec<String>,
     pub records: usize,
     pub skipped: usize,
     /// The first skipped records, each with its reason.

@@ -8,10 +8,10 @@ cd "$(dirname "$0")"
 secs="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(layer oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record nvd_page alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks java_archive other_locks binary_probe registry_responses)
+[ ${#targets[@]} -gt 0 ] || targets=(layer gunzip oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record nvd_page alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks java_archive other_locks binary_probe registry_responses)
 fx=$(bash ../tests/fixtures/build.sh)
 seeds=corpus
-mkdir -p "$seeds"/{layer,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,nvd_page,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks,java_archive,other_locks,binary_probe,registry_responses}
+mkdir -p "$seeds"/{layer,gunzip,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,nvd_page,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks,java_archive,other_locks,binary_probe,registry_responses}
 
 # Seeds: real files from the fixture images.
 dl="$fx/distroless/oci"
@@ -20,6 +20,7 @@ man="$dl/blobs/sha256/$(python3 -c "import json,sys;print(json.load(open('$idx')
 cfg="$dl/blobs/sha256/$(python3 -c "import json;print(json.load(open('$man'))['config']['digest'].split(':')[1])")"
 lay="$dl/blobs/sha256/$(python3 -c "import json;print(json.load(open('$man'))['layers'][-1]['digest'].split(':')[1])")"
 cp "$lay" "$seeds/layer/distroless-layer.tar.gz"
+cp "$lay" "$seeds/gunzip/distroless-layer.tar.gz"
 python3 - "$idx" "$man" "$cfg" "$seeds/oci_layout/distroless" <<'PY'
 import json, sys
 idx = json.load(open(sys.argv[1]))
@@ -145,7 +146,7 @@ unset CARGO_TARGET_DIR
 # never reproduce when the same input is rerun hundreds of times).
 for t in "${targets[@]}"; do
   echo "== $t: ${secs}s"
-  cargo fuzz run "$t" "$seeds/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 -max_len=1048576 -detect_leaks=0 2>&1 | grep -E '^(#[0-9]+.*DONE|Done|==[0-9]+==|SUMMARY|.*panicked)' || true
+  cargo fuzz run --debug-assertions "$t" "$seeds/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 -max_len=1048576 -detect_leaks=0 2>&1 | grep -E '^(#[0-9]+.*DONE|Done|==[0-9]+==|SUMMARY|.*panicked)' || true
   if ls artifacts/"$t"/* >/dev/null 2>&1; then
     echo "$t: FOUND (crash, leak, timeout or out-of-memory): $(ls artifacts/$t/*)"
     exit 1

@@ -559,6 +559,10 @@ fn jenkins_plugins_are_named_by_their_maven_coordinates() {
             ),
         ]
     );
-    let git = c.packages.iter().find(|p| p.name.ends_with(":git")).unwrap();
+    let git = c
+        .packages
+        .iter()
+        .find(|p| p.name.ends_with(":git"))
+        .unwrap();
     assert_eq!(git.purl, "pkg:maven/org.jenkins-ci.plugins/git@3.7.0");
 }

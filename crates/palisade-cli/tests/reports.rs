@@ -431,7 +431,10 @@ with tarfile.open(sys.argv[1], 'w:gz') as t:
         .unwrap();
     assert_eq!(oval["dataDate"], "2023-07-14");
     let said = v["warnings"].to_string();
-    assert!(said.contains("the pypa-advisory-database feed's data is from"), "{said}");
+    assert!(
+        said.contains("the pypa-advisory-database feed's data is from"),
+        "{said}"
+    );
     assert!(!said.contains("2023-07-14"), "{said}");
     let debian = dir.join("debian");
     common::write_tree(

@@ -2,7 +2,7 @@
 //! entries into `LayerEntry`s, keeping the bytes of wanted files only. Everything here is
 //! untrusted: paths are normalised and refused when they leave the root, and every size is capped.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 
@@ -95,22 +95,6 @@ impl Compression {
     }
 }
 
-/// Feeds every byte read through a hasher, if there is one.
-struct Hashing<'h, R> {
-    inner: R,
-    hasher: Option<&'h mut Hasher>,
-}
-
-impl<R: Read> Read for Hashing<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Some(h) = self.hasher.as_deref_mut() {
-            h.update(&buf[..n]);
-        }
-        Ok(n)
-    }
-}
-
 /// The marker error of a tripped size cap, told apart from real I/O errors afterwards.
 #[derive(Debug)]
 struct LimitExceeded(String);
@@ -196,6 +180,8 @@ const CHUNK: usize = 256 << 10;
 /// Chunks in flight: bounds the memory a layer holds at once (4 MiB).
 const IN_FLIGHT: usize = 16;
 
+type Sender = mpsc::SyncSender<io::Result<Vec<u8>>>;
+
 /// The parsing side of the pipeline: reads the chunks the other thread produced, hands each
 /// emptied buffer back for reuse, and hashes what it reads when asked to.
 struct Chunks<'h> {
@@ -226,14 +212,56 @@ impl Read for Chunks<'_> {
     }
 }
 
-/// Reads `r` to the end in chunks and sends them, or the first error, to `full`.
+/// The decompressing thread's input: the stored bytes as the reading thread sends them.
+struct Fetched {
+    from: mpsc::Receiver<io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for Fetched {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let have = self.fill_buf()?;
+            let n = buf.len().min(have.len());
+            buf[..n].copy_from_slice(&have[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Fetched {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.pos == self.current.len() {
+            let Ok(next) = self.from.recv() else {
+                return Ok(&[]);
+            };
+            self.current = next?;
+            self.pos = 0;
+        }
+        Ok(&self.current[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.current.len());
+    }
+}
+
+/// Reads `r` to the end in chunks (reusing the buffers `empty` hands back, if any), hashes
+/// them when asked to, and sends them, or the first error, to `full`.
 fn produce(
     mut r: impl Read,
-    full: mpsc::SyncSender<io::Result<Vec<u8>>>,
-    empty: mpsc::Receiver<Vec<u8>>,
+    full: Sender,
+    empty: Option<mpsc::Receiver<Vec<u8>>>,
+    mut hasher: Option<&mut Hasher>,
 ) {
     loop {
-        let mut buf = empty.try_recv().unwrap_or_default();
+        let mut buf = empty
+            .as_ref()
+            .and_then(|e| e.try_recv().ok())
+            .unwrap_or_default();
         buf.resize(CHUNK, 0);
         let mut n = 0;
         while n < CHUNK {
@@ -248,16 +276,20 @@ fn produce(
             }
         }
         buf.truncate(n);
+        if let Some(h) = hasher.as_deref_mut() {
+            h.update(&buf);
+        }
         if n == 0 || full.send(Ok(buf)).is_err() {
             return;
         }
     }
 }
 
-/// Reads a layer in two threads: one reads the stored bytes, hashes them and decompresses;
-/// the other hashes the uncompressed tar and walks it. Both digests cover every byte.
+/// Reads a layer in three threads, so that inflating, the slowest step, has a core to itself:
+/// one reads the stored bytes and hashes them; one decompresses; the calling thread hashes
+/// the uncompressed tar and walks it. Both digests cover every byte.
 pub(crate) fn read_layer(
-    raw: impl Read + Send,
+    mut raw: impl Read + Send,
     job: &LayerJob<'_>,
 ) -> Result<LayerOutput, ImageError> {
     let err = |entry: Option<&str>, reason: String| ImageError::Layer {
@@ -275,24 +307,39 @@ pub(crate) fn read_layer(
     let diff_alg = algorithm(job.diff_id.filter(|_| job.verify), "diff id")?;
     let mut stored_hash = stored_alg.hasher();
     let mut diff_hash = diff_alg.hasher();
-    let mut hashed = io::BufReader::with_capacity(
-        1 << 18,
-        Hashing {
-            inner: raw,
-            hasher: job.verify.then_some(&mut stored_hash),
-        },
-    );
-    let head = read_head(&mut hashed, 6).map_err(|e| err(None, format!("read error: {e}")))?;
+    let head = read_head(&mut raw, 6).map_err(|e| err(None, format!("read error: {e}")))?;
     let compression = magic_compression(&head).map_err(|r| err(None, r.to_string()))?;
-    let stream = io::Cursor::new(head).chain(hashed);
+    // An uncompressed layer's diff id is its stored digest: hash those bytes once only
+    // (unless the two digests are of different algorithms).
+    let separate = compression != Compression::None || stored_alg != diff_alg;
+    // With the tar's own digest checked, gzip's CRC-32 of the same bytes adds nothing.
+    let check_crc = !(job.verify && job.diff_id.is_some());
     let (limits, total) = (job.limits, job.total);
+    let stored_hasher = (job.verify && separate).then_some(&mut stored_hash);
     let (entries, diagnostics) = std::thread::scope(|scope| {
+        let (fetched_tx, fetched_rx) = mpsc::sync_channel(IN_FLIGHT);
+        scope.spawn(move || {
+            produce(
+                io::Cursor::new(head).chain(raw),
+                fetched_tx,
+                None,
+                stored_hasher,
+            )
+        });
         let (full_tx, full_rx) = mpsc::sync_channel(IN_FLIGHT);
         let (empty_tx, empty_rx) = mpsc::sync_channel(IN_FLIGHT);
         scope.spawn(move || {
+            let stream = Fetched {
+                from: fetched_rx,
+                current: Vec::new(),
+                pos: 0,
+            };
             let decoded: Box<dyn Read> = match compression {
-                Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(stream)),
-                Compression::Zstd => match zstd::stream::read::Decoder::new(stream) {
+                Compression::Gzip if check_crc => {
+                    Box::new(flate2::bufread::MultiGzDecoder::new(stream))
+                }
+                Compression::Gzip => Box::new(crate::gunzip::Members::new(stream)),
+                Compression::Zstd => match zstd::stream::read::Decoder::with_buffer(stream) {
                     Ok(d) => Box::new(d),
                     Err(e) => {
                         let _ = full_tx.send(Err(e));
@@ -308,17 +355,14 @@ pub(crate) fn read_layer(
                 total,
                 total_cap: limits.max_image_bytes,
             };
-            produce(capped, full_tx, empty_rx);
+            produce(capped, full_tx, Some(empty_rx), None);
         });
-        // An uncompressed layer's diff id is its stored digest: hash those bytes once only
-        // (unless the two digests are of different algorithms).
-        let separate = compression != Compression::None || stored_alg != diff_alg;
         let chunks = Chunks {
             full: full_rx,
             empty: empty_tx,
             current: Vec::new(),
             pos: 0,
-            hasher: (job.verify && separate).then_some(&mut diff_hash),
+            hasher: job.verify.then_some(&mut diff_hash),
         };
         let mut archive = tar::Archive::new(chunks);
         let (entries, diagnostics) =
@@ -342,10 +386,10 @@ pub(crate) fn read_layer(
             compression,
         });
     }
-    let stored = stored_hash.finish();
-    let diff_id = match compression {
-        Compression::None if stored_alg == diff_alg => stored.clone(),
-        _ => diff_hash.finish(),
+    let diff_id = diff_hash.finish();
+    let stored = match separate {
+        true => stored_hash.finish(),
+        false => diff_id.clone(),
     };
     for (what, expected, actual) in [
         ("layer", job.digest, &stored),

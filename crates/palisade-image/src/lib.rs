@@ -10,6 +10,7 @@ mod blobs;
 mod cache;
 mod digest;
 mod error;
+pub mod gunzip;
 mod layer;
 mod manifest;
 mod probe;

@@ -290,7 +290,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             .map(Diagnostic::warning),
     );
     if !args.gate.offline {
-        diagnostics.extend(staleness(&s.db, &s.matches.checked).into_iter().map(Diagnostic::warning));
+        diagnostics.extend(
+            staleness(&s.db, &s.matches.checked)
+                .into_iter()
+                .map(Diagnostic::warning),
+        );
     }
     // Files not read are in the report; they fail the scan only when asked to.
     let failed = args.gate.strict && diagnostics.iter().any(Diagnostic::is_file_not_read);

@@ -500,69 +500,150 @@ fn an_archive_not_read_is_an_error() {
     );
 }
 
-/// The main section of the git plugin's own manifest (3.7.0, as Jenkins' update centre ships
-/// it: Maven-built, continuation lines included).
+/// The main section of the git plugin's own manifest (3.7.0, Maven-built by maven-hpi-plugin:
+/// continuation lines included).
 const GIT_PLUGIN_MF: &str = "Manifest-Version: 1.0\r\nArchiver-Version: Plexus Archiver\r\nCreated-By: Apache Maven\r\nExtension-Name: git\r\nSpecification-Title: Integrates Jenkins with GIT SCM\r\nImplementation-Title: git\r\nImplementation-Version: 3.7.0\r\nGroup-Id: org.jenkins-ci.plugins\r\nShort-Name: git\r\nLong-Name: Jenkins Git plugin\r\nPlugin-Version: 3.7.0\r\nJenkins-Version: 1.625.3\r\nPlugin-Dependencies: workflow-scm-step:1.14.2,credentials:2.1.14,git-c\r\n lient:2.7.0\r\n\r\n";
 
-/// Issue 11: Jenkins plugins were named by `Implementation-Title` (`git`, no group), which
-/// no advisory names; an unpacked plugin with no archive beside it was not listed at all.
-#[test]
-fn jenkins_plugins_are_named_by_their_maven_coordinates() {
-    let root = Root::new("jenkins");
-    let jpi = root.0.join("var/jenkins_home/plugins/git.jpi");
-    std::fs::create_dir_all(jpi.parent().unwrap()).unwrap();
+/// Writes a zip at `root/path`; each member is `name=text`, or `name@jar:` followed by
+/// `;`-separated `name=text` members of a zip nested there.
+fn zip(root: &Root, path: &str, members: &[&str]) {
+    let file = root.0.join(path);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let script = r#"
+import io, sys, zipfile
+def build(members):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
+        for m in members:
+            if '@jar:' in m:
+                name, inner = m.split('@jar:', 1)
+                z.writestr(name, build(inner.split(';')))
+            else:
+                name, text = m.split('=', 1)
+                z.writestr(name, text)
+    return out.getvalue()
+open(sys.argv[1], 'wb').write(build(sys.argv[2:]))
+"#;
     let st = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n    z.writestr('META-INF/MANIFEST.MF', sys.argv[2])\n    z.writestr('WEB-INF/lib/README', 'x')\n",
-            jpi.to_str().unwrap(),
-            GIT_PLUGIN_MF,
-        ])
+        .args(["-c", script, file.to_str().unwrap()])
+        .args(members)
         .status()
         .unwrap();
     assert!(st.success());
-    // Jenkins unpacks each archive beside it (git: the archive is the package); the
-    // credentials plugin's archive was removed.
+}
+
+/// Issue 11: Jenkins plugins were named by `Implementation-Title` (`git`, no group), which
+/// no advisory names; an unpacked plugin with no archive beside it was not listed at all.
+/// Jenkins keeps each plugin archive and its unpacked copy; a Maven-built archive holds its
+/// own classes as `WEB-INF/lib/NAME.jar` with the same coordinates: each plugin is one package.
+#[test]
+fn jenkins_plugins_are_named_by_their_maven_coordinates() {
+    let root = Root::new("jenkins");
+    let mf = format!("META-INF/MANIFEST.MF={GIT_PLUGIN_MF}");
+    let props = "META-INF/maven/org.jenkins-ci.plugins/git/pom.properties=groupId=org.jenkins-ci.plugins\nartifactId=git\nversion=3.7.0\n";
+    let joda = "WEB-INF/lib/joda-time-2.9.jar@jar:META-INF/maven/joda-time/joda-time/pom.properties=groupId=joda-time\nartifactId=joda-time\nversion=2.9\n";
+    let classes = format!("WEB-INF/lib/git.jar@jar:{mf};{props}");
+    zip(
+        &root,
+        "var/jenkins_home/plugins/git.jpi",
+        &[&mf, props, &classes, joda],
+    );
+    // The same plugin unpacked beside its archive.
     root.write(
         "var/jenkins_home/plugins/git/META-INF/MANIFEST.MF",
         GIT_PLUGIN_MF.as_bytes(),
-    )
-    .write(
+    );
+    zip(
+        &root,
+        "var/jenkins_home/plugins/git/WEB-INF/lib/git.jar",
+        &[&mf, props],
+    );
+    zip(
+        &root,
+        "var/jenkins_home/plugins/git/WEB-INF/lib/joda-time-2.9.jar",
+        &[joda.split_once("@jar:").unwrap().1],
+    );
+    // An unpacked plugin whose archive was removed: its classes jar names it.
+    let cred_mf = "META-INF/MANIFEST.MF=Manifest-Version: 1.0\nShort-Name: credentials\nPlugin-Version: 2.1.14\nGroup-Id: org.jenkins-ci.plugins\n\n";
+    root.write(
         "var/jenkins_home/plugins/credentials/META-INF/MANIFEST.MF",
-        b"Manifest-Version: 1.0\nShort-Name: credentials\nPlugin-Version: 2.1.14\nGroup-Id: org.jenkins-ci.plugins\n\n",
+        cred_mf.split_once('=').unwrap().1.as_bytes(),
+    );
+    zip(
+        &root,
+        "var/jenkins_home/plugins/credentials/WEB-INF/lib/credentials.jar",
+        &[cred_mf, "META-INF/maven/org.jenkins-ci.plugins/credentials/pom.properties=groupId=org.jenkins-ci.plugins\nartifactId=credentials\nversion=2.1.14\n"],
+    );
+    // An old plugin (WEB-INF/classes, no group), built from a snapshot: only its manifest.
+    root.write(
+        "var/jenkins_home/plugins/old/META-INF/MANIFEST.MF",
+        b"Manifest-Version: 1.0\nShort-Name: old\nPlugin-Version: 1.0-SNAPSHOT (private-0a1b2c3d-alice)\n\n",
     )
+    .write("var/jenkins_home/plugins/old/WEB-INF/classes/Old.class", b"\xca\xfe")
     // Another application's plugin directory: not Jenkins', nothing to list or complain of.
     .write(
         "opt/editor/plugins/spell/META-INF/MANIFEST.MF",
         b"Manifest-Version: 1.0\nImplementation-Title: spell\n\n",
     );
+    // A Gradle-built plugin: manifests only, in the archive and in its classes jar.
+    let dsl_mf = "META-INF/MANIFEST.MF=Manifest-Version: 1.0\nGroup-Id: org.jenkins-ci.plugins\nShort-Name: job-dsl\nPlugin-Version: 1.87\nImplementation-Title: job-dsl\nImplementation-Version: 1.87\n\n";
+    let dsl_classes = format!("WEB-INF/lib/job-dsl.jar@jar:{dsl_mf}");
+    zip(
+        &root,
+        "usr/share/jenkins/ref/plugins/job-dsl.jpi",
+        &[dsl_mf, &dsl_classes],
+    );
     let c = root.catalog();
     assert_eq!(c.errors, Vec::<String>::new());
     let mut got = found(&c);
     got.sort();
+    let p = |name: &str, version: &str, at: &str| {
+        (
+            name.to_string(),
+            version.to_string(),
+            false,
+            false,
+            at.to_string(),
+        )
+    };
     assert_eq!(
         got,
         [
-            (
-                "org.jenkins-ci.plugins:credentials".into(),
-                "2.1.14".into(),
-                false,
-                false,
-                "/var/jenkins_home/plugins/credentials/META-INF/MANIFEST.MF".into()
+            p(
+                "joda-time:joda-time",
+                "2.9",
+                "/var/jenkins_home/plugins/git.jpi:WEB-INF/lib/joda-time-2.9.jar"
             ),
-            (
-                "org.jenkins-ci.plugins:git".into(),
-                "3.7.0".into(),
-                false,
-                false,
-                "/var/jenkins_home/plugins/git.jpi".into()
+            p(
+                "old",
+                "1.0-SNAPSHOT",
+                "/var/jenkins_home/plugins/old/META-INF/MANIFEST.MF"
+            ),
+            p(
+                "org.jenkins-ci.plugins:credentials",
+                "2.1.14",
+                "/var/jenkins_home/plugins/credentials/WEB-INF/lib/credentials.jar"
+            ),
+            p(
+                "org.jenkins-ci.plugins:git",
+                "3.7.0",
+                "/var/jenkins_home/plugins/git.jpi"
+            ),
+            p(
+                "org.jenkins-ci.plugins:job-dsl",
+                "1.87",
+                "/usr/share/jenkins/ref/plugins/job-dsl.jpi"
             ),
         ]
     );
-    let git = c
-        .packages
-        .iter()
-        .find(|p| p.name.ends_with(":git"))
-        .unwrap();
-    assert_eq!(git.purl, "pkg:maven/org.jenkins-ci.plugins/git@3.7.0");
+    let purl = |suffix: &str| {
+        c.packages
+            .iter()
+            .find(|p| p.name.ends_with(suffix))
+            .unwrap()
+            .purl
+            .clone()
+    };
+    assert_eq!(purl(":git"), "pkg:maven/org.jenkins-ci.plugins/git@3.7.0");
+    assert_eq!(purl("old"), "pkg:maven/old@1.0-SNAPSHOT");
 }

@@ -77,8 +77,8 @@ pub fn match_bench(
         palisade_scan::matching::match_catalog(&db, &catalog, &today)?;
         warm += t.elapsed().as_secs_f64();
     }
-    // A package costs one lookup per name it may be filed under (its source package, its
-    // ecosystem's other spellings): the figures count index lookups, not packages.
+    // Lookups are by the names packages are filed under (a distribution's source package,
+    // shared by its binary packages): the figures count index lookups, not packages.
     let n = f64::from(rounds.max(1));
     let per_round = lookups as f64;
     let mut out = io::stdout().lock();

@@ -191,6 +191,9 @@ fn anonymous_pull_lists_what_the_layout_lists_and_reuses_cached_layers() {
     assert_eq!(reads, 3);
     // --no-cache: everything is downloaded and read again, the cache is left as it was and
     // the pull's scratch directory is gone afterwards; a local layout touches no cache at all.
+    let blobs_before = std::fs::read_dir(cache.join("layers/blobs/sha256"))
+        .unwrap()
+        .count();
     let scratch = tmp.join("tmpdir");
     std::fs::create_dir(&scratch).unwrap();
     let no_cache_env = [
@@ -205,10 +208,9 @@ fn anonymous_pull_lists_what_the_layout_lists_and_reuses_cached_layers() {
     assert_eq!(packages(&uncached), expected);
     assert!(registry.blob_gets() >= 2 * first, "downloaded again");
     assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
-    let reads = std::fs::read_dir(cache.join("layers/layers"))
-        .unwrap()
-        .count();
-    assert_eq!(reads, 3);
+    let count = |sub: &str| std::fs::read_dir(cache.join(sub)).unwrap().count();
+    assert_eq!(count("layers/layers"), 3);
+    assert_eq!(count("layers/blobs/sha256"), blobs_before);
     let unused = tmp.join("unused-cache");
     let local = palisade_with(
         &[

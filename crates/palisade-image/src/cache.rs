@@ -66,14 +66,27 @@ impl Cache {
 
     /// A cache of this read only, in a new directory under the system's temporary directory,
     /// removed when dropped: a registry pull without the shared cache still needs somewhere
-    /// to put its blobs while they are read.
+    /// to put its blobs while they are read. The directory is created new (never one that
+    /// already exists: another user could have planted links in it), private to this user,
+    /// and named unpredictably. A process killed before it ends leaves it behind.
     pub fn scratch() -> Result<Cache, ImageError> {
-        static SEQ: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "palisade-scratch-{}-{}",
-            std::process::id(),
-            SEQ.fetch_add(1, Ordering::Relaxed)
-        ));
+        use std::hash::{BuildHasher, Hasher};
+        use std::os::unix::fs::DirBuilderExt;
+        let base = std::env::temp_dir();
+        let mut attempt = 0;
+        let dir = loop {
+            // RandomState is seeded from the OS's random source for each process.
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u32(attempt);
+            let dir = base.join(format!("palisade-scratch-{:016x}", h.finish()));
+            match fs::DirBuilder::new().mode(0o700).create(&dir) {
+                Ok(()) => break dir,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => {
+                    attempt += 1;
+                }
+                Err(e) => return Err(ImageError::io(&dir, e)),
+            }
+        };
         let mut cache = Cache::open(&dir, u64::MAX).inspect_err(|_| {
             let _ = fs::remove_dir_all(&dir);
         })?;

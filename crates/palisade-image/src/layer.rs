@@ -175,51 +175,44 @@ fn read_head(r: &mut impl Read, n: usize) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
-/// Bytes handed from the reading thread to the parsing thread at a time.
+/// Bytes handed from one thread of a layer read to the next at a time.
 const CHUNK: usize = 256 << 10;
-/// Chunks in flight: bounds the memory a layer holds at once (4 MiB).
-const IN_FLIGHT: usize = 16;
+/// Chunks in flight between two threads: with two hand-offs (stored bytes to the inflating
+/// thread, tar bytes to the walking thread), a layer holds about 4 MiB at once.
+const IN_FLIGHT: usize = 8;
 
 type Sender = mpsc::SyncSender<io::Result<Vec<u8>>>;
 
-/// The parsing side of the pipeline: reads the chunks the other thread produced, hands each
-/// emptied buffer back for reuse, and hashes what it reads when asked to.
-struct Chunks<'h> {
-    full: mpsc::Receiver<io::Result<Vec<u8>>>,
-    empty: mpsc::SyncSender<Vec<u8>>,
+/// The receiving end of a hand-off: reads the chunks another thread produced, hashes each
+/// as it arrives when asked to, and hands every emptied buffer back for reuse.
+struct Received<'h> {
+    from: mpsc::Receiver<io::Result<Vec<u8>>>,
+    back: mpsc::SyncSender<Vec<u8>>,
     current: Vec<u8>,
     pos: usize,
     hasher: Option<&'h mut Hasher>,
+    /// An error was returned: every later read fails too, never a clean end.
+    failed: bool,
 }
 
-impl Read for Chunks<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.pos == self.current.len() {
-            let Ok(next) = self.full.recv() else {
-                return Ok(0);
-            };
-            let done = std::mem::replace(&mut self.current, next?);
-            let _ = self.empty.try_send(done);
-            self.pos = 0;
-            if let Some(h) = self.hasher.as_deref_mut() {
-                h.update(&self.current);
-            }
+impl<'h> Received<'h> {
+    fn new(
+        from: mpsc::Receiver<io::Result<Vec<u8>>>,
+        back: mpsc::SyncSender<Vec<u8>>,
+        hasher: Option<&'h mut Hasher>,
+    ) -> Self {
+        Received {
+            from,
+            back,
+            current: Vec::new(),
+            pos: 0,
+            hasher,
+            failed: false,
         }
-        let n = buf.len().min(self.current.len() - self.pos);
-        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
     }
 }
 
-/// The decompressing thread's input: the stored bytes as the reading thread sends them.
-struct Fetched {
-    from: mpsc::Receiver<io::Result<Vec<u8>>>,
-    current: Vec<u8>,
-    pos: usize,
-}
-
-impl Read for Fetched {
+impl Read for Received<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = {
             let have = self.fill_buf()?;
@@ -232,14 +225,22 @@ impl Read for Fetched {
     }
 }
 
-impl BufRead for Fetched {
+impl BufRead for Received<'_> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         while self.pos == self.current.len() {
+            if self.failed {
+                return Err(io::Error::other("read after an error"));
+            }
             let Ok(next) = self.from.recv() else {
                 return Ok(&[]);
             };
-            self.current = next?;
+            let next = next.inspect_err(|_| self.failed = true)?;
+            let done = std::mem::replace(&mut self.current, next);
+            let _ = self.back.try_send(done);
             self.pos = 0;
+            if let Some(h) = self.hasher.as_deref_mut() {
+                h.update(&self.current);
+            }
         }
         Ok(&self.current[self.pos..])
     }
@@ -254,14 +255,11 @@ impl BufRead for Fetched {
 fn produce(
     mut r: impl Read,
     full: Sender,
-    empty: Option<mpsc::Receiver<Vec<u8>>>,
+    empty: mpsc::Receiver<Vec<u8>>,
     mut hasher: Option<&mut Hasher>,
 ) {
     loop {
-        let mut buf = empty
-            .as_ref()
-            .and_then(|e| e.try_recv().ok())
-            .unwrap_or_default();
+        let mut buf = empty.try_recv().unwrap_or_default();
         buf.resize(CHUNK, 0);
         let mut n = 0;
         while n < CHUNK {
@@ -287,7 +285,8 @@ fn produce(
 
 /// Reads a layer in three threads, so that inflating, the slowest step, has a core to itself:
 /// one reads the stored bytes and hashes them; one decompresses; the calling thread hashes
-/// the uncompressed tar and walks it. Both digests cover every byte.
+/// the uncompressed tar and walks it. Both digests cover every byte. An uncompressed layer
+/// goes from the reading thread straight to the walk.
 pub(crate) fn read_layer(
     mut raw: impl Read + Send,
     job: &LayerJob<'_>,
@@ -315,56 +314,46 @@ pub(crate) fn read_layer(
     // With the tar's own digest checked, gzip's CRC-32 of the same bytes adds nothing.
     let check_crc = !(job.verify && job.diff_id.is_some());
     let (limits, total) = (job.limits, job.total);
-    let stored_hasher = (job.verify && separate).then_some(&mut stored_hash);
+    let capped = |inner: Box<dyn Read>| Capped {
+        inner,
+        read: 0,
+        layer_cap: limits.max_layer_bytes,
+        total,
+        total_cap: limits.max_image_bytes,
+    };
+    let stored = Box::new(io::Cursor::new(head).chain(raw));
+    let stored_hasher = job.verify.then_some(&mut stored_hash);
     let (entries, diagnostics) = std::thread::scope(|scope| {
-        let (fetched_tx, fetched_rx) = mpsc::sync_channel(IN_FLIGHT);
-        scope.spawn(move || {
-            produce(
-                io::Cursor::new(head).chain(raw),
-                fetched_tx,
-                None,
-                stored_hasher,
-            )
-        });
         let (full_tx, full_rx) = mpsc::sync_channel(IN_FLIGHT);
         let (empty_tx, empty_rx) = mpsc::sync_channel(IN_FLIGHT);
-        scope.spawn(move || {
-            let stream = Fetched {
-                from: fetched_rx,
-                current: Vec::new(),
-                pos: 0,
-            };
-            let decoded: Box<dyn Read> = match compression {
-                Compression::Gzip if check_crc => {
-                    Box::new(flate2::bufread::MultiGzDecoder::new(stream))
-                }
-                Compression::Gzip => Box::new(crate::gunzip::Members::new(stream)),
-                Compression::Zstd => match zstd::stream::read::Decoder::with_buffer(stream) {
-                    Ok(d) => Box::new(d),
-                    Err(e) => {
-                        let _ = full_tx.send(Err(e));
-                        return;
+        if compression == Compression::None {
+            scope.spawn(move || produce(capped(stored), full_tx, empty_rx, stored_hasher));
+        } else {
+            let (fetched_tx, fetched_rx) = mpsc::sync_channel(IN_FLIGHT);
+            let (returned_tx, returned_rx) = mpsc::sync_channel(IN_FLIGHT);
+            scope.spawn(move || produce(stored, fetched_tx, returned_rx, stored_hasher));
+            scope.spawn(move || {
+                let fetched = Received::new(fetched_rx, returned_tx, None);
+                let decoded: Box<dyn Read> = match compression {
+                    Compression::Gzip if check_crc => {
+                        Box::new(flate2::bufread::MultiGzDecoder::new(fetched))
                     }
-                },
-                Compression::None => Box::new(stream),
-            };
-            let capped = Capped {
-                inner: decoded,
-                read: 0,
-                layer_cap: limits.max_layer_bytes,
-                total,
-                total_cap: limits.max_image_bytes,
-            };
-            produce(capped, full_tx, Some(empty_rx), None);
-        });
-        let chunks = Chunks {
-            full: full_rx,
-            empty: empty_tx,
-            current: Vec::new(),
-            pos: 0,
-            hasher: job.verify.then_some(&mut diff_hash),
-        };
-        let mut archive = tar::Archive::new(chunks);
+                    Compression::Gzip => Box::new(crate::gunzip::Members::new(fetched)),
+                    Compression::Zstd => match zstd::stream::read::Decoder::with_buffer(fetched) {
+                        Ok(d) => Box::new(d),
+                        Err(e) => {
+                            let _ = full_tx.send(Err(e));
+                            return;
+                        }
+                    },
+                    // Not reached: handed straight to the walk above.
+                    Compression::None => Box::new(fetched),
+                };
+                produce(capped(decoded), full_tx, empty_rx, None);
+            });
+        }
+        let tar_hasher = (job.verify && separate).then_some(&mut diff_hash);
+        let mut archive = tar::Archive::new(Received::new(full_rx, empty_tx, tar_hasher));
         let (entries, diagnostics) =
             read_entries(&mut archive, job).map_err(|(entry, reason)| match reason.as_str() {
                 OVER_BUDGET => ImageError::Captured {
@@ -386,10 +375,10 @@ pub(crate) fn read_layer(
             compression,
         });
     }
-    let diff_id = diff_hash.finish();
-    let stored = match separate {
-        true => stored_hash.finish(),
-        false => diff_id.clone(),
+    let stored = stored_hash.finish();
+    let diff_id = match separate {
+        true => diff_hash.finish(),
+        false => stored.clone(),
     };
     for (what, expected, actual) in [
         ("layer", job.digest, &stored),

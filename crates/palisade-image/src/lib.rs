@@ -10,6 +10,7 @@ mod blobs;
 mod cache;
 mod digest;
 mod error;
+#[doc(hidden)] // public for its fuzz target only
 pub mod gunzip;
 mod layer;
 mod manifest;

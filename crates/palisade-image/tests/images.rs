@@ -1008,3 +1008,68 @@ fn a_cached_read_is_not_reused_under_other_skips() {
     opts.skip.dirs.clear();
     assert!(has(&opts, "opt/b.lock"));
 }
+
+/// Where the diff id is checked, gzip's CRC-32 is not (the tar's own digest covers the same
+/// bytes, and skipping it keeps inflating on one core fast); where it is not, the CRC is.
+/// Either way a damaged member, a wrong length or anything after the last member is refused,
+/// and a refusal early in a layer larger than every buffer in flight ends the read (the three
+/// threads of a read stop each other: a hang here never returns).
+#[test]
+fn gzip_layers_are_checked_by_diff_id_or_by_crc() {
+    let tar = raw_tar(b"etc/os-release", tar::EntryType::Regular, b"", b"ID=t\n");
+    let good = gzip(&tar);
+    let n = good.len();
+    // The CRC-32 is the trailer's first four bytes; the diff id stays right.
+    let mut bad_crc = good.clone();
+    bad_crc[n - 8] ^= 0xff;
+    let dir = tempdir();
+    layout_as(&dir, &bad_crc, "sha256", &[diff_id(&good)]);
+    let source = format!("oci:{}:t", dir.display());
+    let image = read_with(&source, &read_opts(true, None)).expect("the diff id vouches for it");
+    assert!(image.files.read("etc/os-release").is_some());
+    let msg = read_with(&source, &read_opts(false, None))
+        .expect_err("unverified, the CRC is checked")
+        .to_string();
+    assert!(msg.contains("corrupt"), "{msg}");
+
+    let mut wrong_length = good.clone();
+    wrong_length[n - 1] ^= 1;
+    let mut trailing = good.clone();
+    trailing.extend(b"PK\x03\x04 not gzip");
+    let mut zeros = good.clone();
+    zeros.extend([0u8; 512]);
+    for (what, blob) in [
+        ("wrong length", wrong_length),
+        ("trailing data", trailing),
+        ("trailing zeros", zeros),
+        ("truncated", good[..n - 3].to_vec()),
+    ] {
+        for verify in [true, false] {
+            let dir = tempdir();
+            layout_as(&dir, &blob, "sha256", &[diff_id(&good)]);
+            let source = format!("oci:{}:t", dir.display());
+            assert!(
+                read_with(&source, &read_opts(verify, None)).is_err(),
+                "{what}, verify {verify}: accepted"
+            );
+        }
+    }
+
+    // A bad first entry in a 64 MiB layer: refused without reading the rest.
+    let mut big = raw_tar(b"../escape", tar::EntryType::Regular, b"", b"x");
+    big.truncate(big.len() - 1024);
+    big.extend(raw_tar(
+        b"pad",
+        tar::EntryType::Regular,
+        b"",
+        &vec![7u8; 64 << 20],
+    ));
+    let big = gzip(&big);
+    let dir = tempdir();
+    layout_as(&dir, &big, "sha256", &[diff_id(&big)]);
+    let source = format!("oci:{}:t", dir.display());
+    let msg = read_with(&source, &read_opts(true, None))
+        .expect_err("a path leaving the root")
+        .to_string();
+    assert!(msg.contains("escape"), "{msg}");
+}

@@ -143,6 +143,31 @@ fn is_plugin_manifest(path: &str) -> bool {
         .is_some_and(|(parent, _)| parent == "plugins" || parent.ends_with("/plugins"))
 }
 
+/// Whether `path` is inside a Jenkins plugin unpacked beside its archive (`…/plugins/NAME/…`
+/// next to `…/plugins/NAME.jpi`, as Jenkins keeps both): the archive, read itself, holds the
+/// same manifest and jars, so the unpacked copy would list every package twice.
+fn beside_plugin_archive(files: &FileTree, path: &str) -> bool {
+    let mut from = 0;
+    while let Some(i) = path[from..].find("plugins/") {
+        let at = from + i;
+        from = at + "plugins/".len();
+        if at > 0 && path.as_bytes()[at - 1] != b'/' {
+            continue;
+        }
+        let Some((name, _)) = path[from..].split_once('/') else {
+            continue;
+        };
+        let dir = &path[..from + name.len()];
+        if [".jpi", ".hpi"]
+            .iter()
+            .any(|ext| files.get(&format!("{dir}{ext}")).is_some())
+        {
+            return true;
+        }
+    }
+    false
+}
+
 /// A Jenkins plugin's coordinates from its manifest's main section: `Group-Id` (absent in
 /// some old plugins), `Short-Name` (the artifact) and `Plugin-Version`.
 fn jenkins_plugin(fields: &[(String, String)]) -> Option<Found> {
@@ -153,11 +178,10 @@ fn jenkins_plugin(fields: &[(String, String)]) -> Option<Found> {
             .map(|(_, v)| v.clone())
             .filter(|v| !v.is_empty())
     };
-    Some((
-        field("Group-Id"),
-        field("Short-Name")?,
-        field("Plugin-Version")?,
-    ))
+    // A snapshot build says whose: `1.2-SNAPSHOT (private-0a1b2c3d-alice)`.
+    let version = field("Plugin-Version")?;
+    let version = version.split(" (").next().unwrap_or(&version).to_string();
+    Some((field("Group-Id"), field("Short-Name")?, version))
 }
 
 /// `key=value` lines of a `.properties` file.
@@ -213,6 +237,30 @@ pub type Found = (Option<String>, String, String);
 /// The packages of one archive and the archives inside it; `name` is where it sits, shown in
 /// locations (`/app.war:WEB-INF/lib/x.jar`).
 pub fn archive(
+    data: &dyn ReadAt,
+    name: &str,
+    depth: usize,
+    out: &mut Vec<(String, Found)>,
+    errors: &mut Vec<String>,
+) {
+    let start = out.len();
+    contents(data, name, depth, out, errors);
+    // A nested archive with the coordinates of the one holding it is that one's own classes
+    // (a Jenkins plugin's `WEB-INF/lib/NAME.jar`): one package, at the outer archive.
+    let nested = out.split_off(start);
+    let own: Vec<Found> = nested
+        .iter()
+        .filter(|(at, _)| at == name)
+        .map(|(_, found)| found.clone())
+        .collect();
+    out.extend(
+        nested
+            .into_iter()
+            .filter(|(at, found)| at == name || !own.contains(found)),
+    );
+}
+
+fn contents(
     data: &dyn ReadAt,
     name: &str,
     depth: usize,
@@ -359,6 +407,9 @@ impl Cataloguer for Java {
             if (!lock && !any_pom && !archive && !plugin) || entry.kind != FileKind::File {
                 continue;
             }
+            if (archive || plugin) && beside_plugin_archive(files, path) {
+                continue;
+            }
             let mut found = Vec::new();
             let mut dev_only = std::collections::HashSet::new();
             if archive {
@@ -377,19 +428,20 @@ impl Cataloguer for Java {
                     )),
                 }
             } else if plugin {
-                // Unpacked beside its archive, the plugin is the archive's (read above).
                 let dir = &path[..path.len() - "/META-INF/MANIFEST.MF".len()];
-                if [".jpi", ".hpi"]
-                    .iter()
-                    .any(|ext| files.get(&format!("{dir}{ext}")).is_some())
-                {
-                    continue;
-                }
                 let Some(data) = crate::database(files, path, errors) else {
                     continue;
                 };
                 // Another application's plugins directory: not a Jenkins plugin, nothing to say.
-                if let Some(p) = jenkins_plugin(&manifest(data)) {
+                let Some(p) = jenkins_plugin(&manifest(data)) else {
+                    continue;
+                };
+                // Its classes jar (`WEB-INF/lib/NAME.jar`, read as an archive) names it already;
+                // older plugins have `WEB-INF/classes` instead, and only this manifest.
+                if files
+                    .get(&format!("{dir}/WEB-INF/lib/{}.jar", p.1))
+                    .is_none()
+                {
                     found.push((format!("/{path}"), p));
                 }
             } else {

@@ -142,7 +142,7 @@ fn staleness(db: &Database, checked: &BTreeSet<String>) -> Vec<String> {
     let used = |s: &&palisade_vulndb::db::Provenance| {
         s.ecosystems.is_empty() || s.ecosystems.iter().any(|e| checked.contains(e))
     };
-    let all_dated = db.meta().sources.iter().any(|s| s.data_date.is_some());
+    let any_dated = db.meta().sources.iter().any(|s| s.data_date.is_some());
     let dated: Vec<(String, &str)> = db
         .meta()
         .sources
@@ -150,7 +150,7 @@ fn staleness(db: &Database, checked: &BTreeSet<String>) -> Vec<String> {
         .filter(used)
         .filter_map(|s| Some((report::feed_name(&s.location), s.data_date.as_deref()?)))
         .collect();
-    if all_dated {
+    if any_dated {
         return dated
             .into_iter()
             .filter_map(|(feed, date)| {

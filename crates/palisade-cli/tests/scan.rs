@@ -731,6 +731,23 @@ fn bundle_advisories_are_references_not_extra_findings() {
     );
     assert_eq!(findings(&report) as usize, ids.len());
     assert_eq!(rows(&report), oracle(&rootfs));
+    // An ignore rule written when the DSA was the finding still covers what it fixes.
+    let bundled = list
+        .iter()
+        .filter(|f| f["fixed_by"] == serde_json::json!(["DSA-5197-1"]))
+        .count();
+    assert!(bundled > 1, "{ids:?}");
+    let ignore = tmp.join("ignore");
+    std::fs::write(&ignore, "DSA-5197-1 # fixed in the next image\n").unwrap();
+    let (out, again) = scan(&[
+        "rootfs",
+        rootfs.to_str().unwrap(),
+        "--ignorefile",
+        ignore.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(findings(&again) as usize, ids.len() - bundled);
+    assert_eq!(again["summary"]["suppressed"], bundled);
     std::fs::remove_dir_all(&tmp).unwrap();
 }
 

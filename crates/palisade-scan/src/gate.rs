@@ -89,11 +89,14 @@ pub fn apply(
     let mut suppressed = Vec::new();
     for f in findings {
         let p = &packages[f.package];
-        let names = |id: &str| f.id == id || f.aliases.iter().any(|a| a == id);
+        // A rule or statement naming a bundle (a DSA) covers each vulnerability it fixes:
+        // written when the bundle itself was the finding, it means the same decision.
         let ids: Vec<&str> = std::iter::once(&f.id)
             .chain(&f.aliases)
+            .chain(&f.fixed_by)
             .map(String::as_str)
             .collect();
+        let names = |id: &str| ids.contains(&id);
         let reason = if let Some(r) = filters
             .ignore
             .iter()

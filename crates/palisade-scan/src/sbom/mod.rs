@@ -86,7 +86,13 @@ pub fn render(format: Format, subject: &Subject<'_>, doc: &DocInfo) -> String {
     match format {
         Format::CycloneDx => pretty(&cyclonedx::document(subject, doc)),
         Format::SpdxJson => pretty(&spdx::document(subject, doc)),
-        Format::Json => pretty(&json::document(subject, doc)),
+        Format::Json => {
+            let mut out = Vec::new();
+            // Writing to memory fails only if a value cannot be serialized, which ours can.
+            let _ = json::write(subject, doc, &mut out);
+            out.push(b'\n');
+            String::from_utf8(out).unwrap_or_default()
+        }
         Format::Table => table::render(subject),
     }
 }

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /usr/bin/time ] || { apt-get update -q >/dev/null; apt-get install -y -q time >/dev/null; }
 cargo build --release -q -p palisade-cli
-bin="$(pwd)/${CARGO_TARGET_DIR:-target}/release/palisade"
+bin="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/palisade"
 fx=$(bash tests/fixtures/build.sh)
 acc=$(bash tests/fixtures/accuracy.sh)
 lang=$(bash tests/fixtures/lang-image.sh)
@@ -34,16 +34,18 @@ images=$(walk | wc -l)
 rm -rf "$work/cache" "$work/store.db"*
 s=$(date +%s.%N); walk >/dev/null; e=$(date +%s.%N)
 echo "scan registry, $images images, cold (pull, read, match, store):  $(python3 -c "print(f'{$e - $s:.3f}')") s"
-echo "scan registry, $images images, warm (every layer cached):         $(best walk) s, peak RSS $(rss "$bin" scan registry "$r" --insecure --offline -f json)"
+echo "scan registry, $images images, warm (every layer cached):         $(best walk) s"
+echo "peak RSS of a cold walk:                          $(rss "$bin" scan registry "$r" --insecure --offline -f json)"
 echo "scan image $r/debian:latest, warm:                 $(best "$bin" scan image "$r/debian:latest" --insecure --offline -f json) s"
 # 1,000 stored images: the walk's records under 1,000 names.
 python3 - "$work/store.db" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-rows = db.execute("SELECT name, digest, scanned, matched, db_built, sbom, findings FROM images").fetchall()
+cols = "name, digest, scanned, matched, db_built, sbom, findings, checked"
+rows = db.execute(f"SELECT {cols} FROM images").fetchall()
 for i in range(1000 - len(rows)):
     name, *rest = rows[i % len(rows)]
-    db.execute("INSERT INTO images VALUES (?, ?, ?, ?, ?, ?, ?)", (f"{name}-copy{i}", *rest))
+    db.execute(f"INSERT INTO images ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (f"{name}-copy{i}", *rest))
 db.commit()
 print(f"store: {db.execute('SELECT count(*) FROM images').fetchone()[0]} images")
 PY

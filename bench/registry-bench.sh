@@ -3,8 +3,8 @@
 # docker-registry on a loopback port) holding the test images (Debian, distroless, RPM, the old
 # PyPI one, the image of every language ecosystem); `palisade scan registry` over all of them
 # with an empty cache (cold) and again (warm: every layer cached); a warm `scan image` of one;
-# and `palisade rescan` over 1,000 stored images (the walk's records copied under 1,000 names:
-# pushing 1,000 tags would time skopeo, not Palisade).
+# and `palisade rescan` over 1,000 stored images (the walk's images copied under 1,000 digests
+# and names: pushing 1,000 images would time skopeo, not Palisade).
 # Usage: bench/registry-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,20 +32,32 @@ export PALISADE_CACHE_DIR="$work/cache" PALISADE_STORE="$work/store.db"
 walk() { "$bin" scan registry "$r" --insecure --offline -f json; }
 images=$(walk | wc -l)
 rm -rf "$work/cache" "$work/store.db"*
-s=$(date +%s.%N); walk >/dev/null; e=$(date +%s.%N)
-echo "scan registry, $images images, cold (pull, read, match, store):  $(python3 -c "print(f'{$e - $s:.3f}')") s"
-echo "scan registry, $images images, warm (every layer cached):         $(best walk) s"
+echo "scan registry, $images images, cold (pull, read, match, store):  $(cold walk) s"
+echo "scan registry, $images images, warm (every layer cached):         $(warm walk) s"
 echo "peak RSS of a cold walk:                          $(rss "$bin" scan registry "$r" --insecure --offline -f json)"
+walk >/dev/null
 echo "scan image $r/debian:latest, warm:                 $(best "$bin" scan image "$r/debian:latest" --insecure --offline -f json) s"
-# 1,000 stored images: the walk's records under 1,000 names.
+# 1,000 stored images: the walk's images copied under 1,000 new digests and names, each with
+# its latest scan and findings (pushing 1,000 images would time skopeo, not Palisade).
 python3 - "$work/store.db" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-cols = "name, digest, scanned, matched, db_built, sbom, findings, checked"
-rows = db.execute(f"SELECT {cols} FROM images").fetchall()
-for i in range(1000 - len(rows)):
-    name, *rest = rows[i % len(rows)]
-    db.execute(f"INSERT INTO images ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (f"{name}-copy{i}", *rest))
+images = db.execute("SELECT digest, sbom, first_scanned, latest_scan FROM images").fetchall()
+names = dict(db.execute("SELECT digest, name FROM tags WHERE until IS NULL").fetchall())
+for i in range(1000 - len(images)):
+    digest, sbom, first, latest = images[i % len(images)]
+    copy = f"sha256:{i:064x}"
+    db.execute("INSERT INTO images (digest, sbom, first_scanned) VALUES (?, ?, ?)", (copy, sbom, first))
+    name = f"{names[digest]}-copy{i}"
+    db.execute("INSERT INTO tags (name, repository, digest, since) VALUES (?, ?, ?, ?)",
+               (name, name.rsplit(":", 1)[0], copy, first))
+    scan = db.execute(
+        "INSERT INTO scans (digest, name, kind, scanned, db_built, checked) "
+        "SELECT ?, ?, kind, scanned, db_built, checked FROM scans WHERE id = ?",
+        (copy, name, latest)).lastrowid
+    db.execute("INSERT INTO findings SELECT ?, vuln, package_type, package, version, path, fixed, "
+               "severity, status FROM findings WHERE scan = ?", (scan, latest))
+    db.execute("UPDATE images SET latest_scan = ? WHERE digest = ?", (scan, copy))
 db.commit()
 print(f"store: {db.execute('SELECT count(*) FROM images').fetchone()[0]} images")
 PY

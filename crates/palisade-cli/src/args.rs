@@ -39,6 +39,10 @@ pub enum Command {
     /// registry`) against the current database, and report what changed for each: new
     /// findings and fixed ones. The registry is not contacted.
     Rescan(RescanArgs),
+    /// Read the store of scanned images: each image by digest, the digests a name pointed at
+    /// over time, and the images a vulnerability affects.
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Build, inspect, copy and update the vulnerability database.
     #[command(subcommand)]
     Db(DbCommand),
@@ -282,6 +286,42 @@ pub struct RescanArgs {
     pub db: DbArgs,
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+#[derive(Subcommand)]
+pub enum StoreCommand {
+    /// Every stored image once, by digest: its names now, its scans, and its latest scan's
+    /// findings by severity.
+    Images {
+        #[arg(long, short = 'f', default_value = "table")]
+        format: ListFormat,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// The digests NAME (registry/repo:tag) pointed at, when, and each one's scans.
+    History {
+        name: String,
+        #[arg(long, short = 'f', default_value = "table")]
+        format: ListFormat,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Every stored image whose latest scan has vulnerability ID, with the package it is in.
+    Affected {
+        /// A vulnerability id as findings name it (CVE-2024-3094, GHSA-...).
+        id: String,
+        #[arg(long, short = 'f', default_value = "table")]
+        format: ListFormat,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// table, or json (one document).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(&args),
         Command::Rescan(args) => rescan::run(&args),
         Command::Explain(args) => scan::explain(&args),
+        Command::Store(cmd) => store::run(cmd),
         Command::Db(cmd) => db::run(cmd),
         Command::Debug(DebugCommand::Vercmp { scheme }) => debug::vercmp(scheme),
         Command::Debug(DebugCommand::Cvss) => debug::cvss(),

@@ -8,13 +8,13 @@
 //! one: `PyPI/GHSA`) is said per image, does not replace the stored match, and makes the exit
 //! status 2. A bundle (a DSA) now reported as its CVEs is "superseded", not fixed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use palisade_catalog::Catalog;
 use palisade_scan::matching;
-use palisade_store::FindingKey;
+use palisade_store::{FindingKey, Match, Storage};
 
 use crate::args::{RescanArgs, RescanFormat};
 use crate::{db, output, store};
@@ -35,6 +35,7 @@ fn describe(k: &FindingKey) -> String {
 }
 
 /// What one stored image's new match changed.
+#[derive(Clone)]
 struct Change {
     new: Vec<FindingKey>,
     gone: Vec<FindingKey>,
@@ -72,14 +73,18 @@ fn lost_coverage(before: &[String], now: &BTreeSet<String>) -> BTreeSet<String> 
 fn rematch(
     store: &palisade_store::Store,
     database: &palisade_vulndb::db::Database,
+    digest: &str,
     name: &str,
     today: &str,
     built: &str,
 ) -> anyhow::Result<Change> {
-    let record = store
-        .get(name)?
-        .with_context(|| format!("{name}: no longer in the store"))?;
-    let input = palisade_scan::sbom_input::read(&record.sbom, name).map_err(anyhow::Error::msg)?;
+    let last = store
+        .latest(digest)?
+        .with_context(|| format!("{name}: {digest} has no stored scan"))?;
+    let sbom = store
+        .sbom(digest)?
+        .with_context(|| format!("{name}: {digest} is no longer in the store"))?;
+    let input = palisade_scan::sbom_input::read(&sbom, name).map_err(anyhow::Error::msg)?;
     let mut warnings: Vec<String> = input
         .skipped
         .iter()
@@ -93,7 +98,7 @@ fn rematch(
     let matches = matching::match_catalog(database, &catalog, today)?;
     warnings.extend(matches.warnings.iter().cloned());
     let now = store::keys(&matches.findings, &catalog);
-    let lost = match &record.checked {
+    let lost = match &last.checked {
         Some(before) => lost_coverage(before, &matches.checked),
         None => BTreeSet::new(),
     };
@@ -131,21 +136,30 @@ fn rematch(
             f.fixed_by.iter().map(move |b| (b.clone(), package.clone()))
         })
         .collect();
-    // Compared by vulnerability and package: a new severity alone is not a new finding.
+    // Compared by vulnerability and package: a new severity alone is not a new finding. A
+    // finding migrated from a store that did not keep package types matches any type.
     let ident = |k: &FindingKey| (k.id.clone(), k.package.clone(), k.version.clone());
-    let before: BTreeSet<_> = record.findings.iter().map(ident).collect();
-    let after: BTreeSet<_> = now.iter().map(ident).collect();
-    let new = now
-        .iter()
-        .filter(|k| !before.contains(&ident(k)))
-        .cloned()
-        .collect();
-    let (mut not_checked, mut superseded, mut gone) = (Vec::new(), Vec::new(), Vec::new());
-    for k in record
+    let typed = |k: &FindingKey| (ident(k), k.package_type.clone());
+    let untyped_before: BTreeSet<_> = last
         .findings
         .iter()
-        .filter(|k| !after.contains(&ident(k)))
-    {
+        .filter(|k| k.package_type.is_empty())
+        .map(ident)
+        .collect();
+    let before: BTreeSet<_> = last.findings.iter().map(typed).collect();
+    let after: BTreeSet<_> = now.iter().map(typed).collect();
+    let after_any: BTreeSet<_> = now.iter().map(ident).collect();
+    let new = now
+        .iter()
+        .filter(|k| !before.contains(&typed(k)) && !untyped_before.contains(&ident(k)))
+        .cloned()
+        .collect();
+    let still = |k: &FindingKey| match k.package_type.is_empty() {
+        true => after_any.contains(&ident(k)),
+        false => after.contains(&typed(k)),
+    };
+    let (mut not_checked, mut superseded, mut gone) = (Vec::new(), Vec::new(), Vec::new());
+    for k in last.findings.iter().filter(|k| !still(k)) {
         if !present.contains(&k.package)
             || undecided.contains(&(k.package.clone(), k.version.clone()))
         {
@@ -159,8 +173,15 @@ fn rematch(
     // A match that decided less than the stored one does not replace it: the next rescan
     // against a complete database compares with what was really known.
     if lost.is_empty() && not_checked.is_empty() {
-        let checked: Vec<String> = matches.checked.iter().cloned().collect();
-        store.set_findings(name, &now, &checked, &output::now_rfc3339(), built)?;
+        store.put_rescan(
+            digest,
+            &Match {
+                scanned: output::now_rfc3339(),
+                db_built: built.to_string(),
+                findings: now.clone(),
+                checked: matches.checked.iter().cloned().collect(),
+            },
+        )?;
     }
     Ok(Change {
         new,
@@ -170,7 +191,8 @@ fn rematch(
         lost: lost.into_iter().collect(),
         warnings,
         total: now.len(),
-        digest: record.digest,
+        // Images stored before digests were kept have none to show.
+        digest: (!digest.starts_with("unknown:")).then(|| digest.to_string()),
     })
 }
 
@@ -217,13 +239,23 @@ fn table(out: &mut String, name: &str, c: &Change) {
 pub fn run(args: &RescanArgs) -> anyhow::Result<ExitCode> {
     let database = db::open(&args.db)?;
     let store = store::open(&args.store)?;
-    let names = store.names()?;
+    let names = store.current()?;
     let today = palisade_core::time::today();
     let built = database.meta().built.clone();
     let mut out = String::new();
     let (mut changed, mut failed, mut short) = (0usize, 0usize, 0usize);
-    for name in &names {
-        match rematch(&store, &database, name, &today, &built) {
+    // An image under several names is matched (and stored) once, reported under each.
+    let mut done: BTreeMap<&str, Result<Change, String>> = BTreeMap::new();
+    for tag in &names {
+        let name = &tag.name;
+        let result = done
+            .entry(&tag.digest)
+            .or_insert_with(|| {
+                rematch(&store, &database, &tag.digest, name, &today, &built)
+                    .map_err(|e| format!("{e:#}"))
+            })
+            .clone();
+        match result {
             Ok(c) => {
                 if !c.new.is_empty()
                     || !c.gone.is_empty()
@@ -253,9 +285,9 @@ pub fn run(args: &RescanArgs) -> anyhow::Result<ExitCode> {
                 match args.format {
                     RescanFormat::Json => out.push_str(&format!(
                         "{}\n",
-                        serde_json::json!({"image": name, "error": format!("{e:#}")})
+                        serde_json::json!({"image": name, "error": e})
                     )),
-                    RescanFormat::Table => out.push_str(&format!("{name}: ERROR {e:#}\n")),
+                    RescanFormat::Table => out.push_str(&format!("{name}: ERROR {e}\n")),
                 }
             }
         }

@@ -129,7 +129,8 @@ pub fn run(args: &SbomArgs) -> anyhow::Result<ExitCode> {
             catalog: &catalog,
         },
         &doc,
-    );
+    )
+    .context("writing the SBOM")?;
     output::write(args.output.as_deref(), text.as_bytes())?;
     // The document is whole but its package list is not: say so in the exit code, as a CI
     // gate must not pass on a database it could not read.

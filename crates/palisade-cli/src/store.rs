@@ -1,16 +1,20 @@
-//! The local store of scanned images (palisade-store), as the CLI fills and reads it.
+//! The local store of scanned images (palisade-store), as the CLI fills and reads it:
+//! `scan` and `scan registry` save to it, `palisade store images|history|affected` read it.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context;
 use palisade_catalog::Catalog;
 use palisade_image::Image;
 use palisade_scan::matching::{Finding, Matches};
 use palisade_scan::sbom::{self, DocInfo, Subject};
-use palisade_store::{FindingKey, Record, Store};
+use palisade_scan::severity::Level;
+use palisade_store::{FindingKey, Match, Storage, Store};
 use palisade_vulndb::db::Database;
 
-use crate::args::StoreArgs;
+use crate::args::{ListFormat, StoreArgs, StoreCommand};
 use crate::output;
 
 /// `--store`, else `$PALISADE_STORE`, else `$XDG_DATA_HOME/palisade/store.db`, else
@@ -41,8 +45,10 @@ pub fn keys(findings: &[Finding], catalog: &Catalog) -> Vec<FindingKey> {
             let p = catalog.packages.get(f.package)?;
             Some(FindingKey {
                 id: f.id.clone(),
+                package_type: p.package_type.name().to_string(),
                 package: p.name.clone(),
                 version: f.installed.clone(),
+                path: p.location.path.clone(),
                 fixed: f.fixed.clone(),
                 severity: f.severity.name().to_string(),
                 status: f.status.name().to_string(),
@@ -54,7 +60,8 @@ pub fn keys(findings: &[Finding], catalog: &Catalog) -> Vec<FindingKey> {
     keys
 }
 
-/// Stores a scanned image: its SBOM (Palisade JSON) and its findings before any filter.
+/// Stores a scanned image: its SBOM (Palisade JSON) and its findings before any filter, under
+/// its manifest digest, with its name pointing there.
 pub fn save(
     store: &Store,
     image: &Image,
@@ -62,22 +69,220 @@ pub fn save(
     matches: &Matches,
     db: &Database,
 ) -> anyhow::Result<()> {
+    let name = image.source.to_string();
+    let digest = image
+        .digest
+        .as_deref()
+        .with_context(|| format!("{name}: no manifest digest to store the image under"))?;
     let now = output::now_rfc3339();
     let doc = DocInfo {
         timestamp: now.clone(),
         uuid: output::uuid_v4().context("generating a document id")?,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
     };
-    let sbom = sbom::render(sbom::Format::Json, &Subject { image, catalog }, &doc);
-    store.put(&Record {
-        name: image.source.to_string(),
-        digest: image.digest.clone(),
-        scanned: now.clone(),
-        matched: now,
-        db_built: db.meta().built.clone(),
-        sbom: sbom.into_bytes(),
-        findings: keys(&matches.findings, catalog),
-        checked: Some(matches.checked.iter().cloned().collect()),
-    })?;
+    let sbom = sbom::render(sbom::Format::Json, &Subject { image, catalog }, &doc)
+        .with_context(|| format!("{name}: writing the SBOM to store"))?;
+    store.put_scan(
+        digest,
+        &name,
+        sbom.as_bytes(),
+        &Match {
+            scanned: now,
+            db_built: db.meta().built.clone(),
+            findings: keys(&matches.findings, catalog),
+            checked: matches.checked.iter().cloned().collect(),
+        },
+    )?;
     Ok(())
+}
+
+pub fn run(cmd: StoreCommand) -> anyhow::Result<ExitCode> {
+    let (text, found) = match cmd {
+        StoreCommand::Images { format, store } => images(&open(&store)?, format)?,
+        StoreCommand::History {
+            name,
+            format,
+            store,
+        } => history(&open(&store)?, &name, format)?,
+        StoreCommand::Affected { id, format, store } => affected(&open(&store)?, &id, format)?,
+    };
+    output::write(None, text.as_bytes())?;
+    // Like grep: nothing found is exit 1, so scripts can ask "is any image affected?".
+    Ok(if found {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn json(value: &serde_json::Value) -> anyhow::Result<String> {
+    let mut text = serde_json::to_string_pretty(value).context("writing JSON")?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// `sha256:0123456789ab`: enough to tell images apart in a table (JSON has the whole digest).
+fn short(digest: &str) -> &str {
+    match digest.split_once(':') {
+        Some((alg, hex)) if !digest.starts_with("unknown:") && hex.len() > 12 => {
+            &digest[..alg.len() + 13]
+        }
+        _ => digest,
+    }
+}
+
+/// `1 image`, `2 images`.
+fn plural(n: usize, what: &str) -> String {
+    match n {
+        1 => format!("1 {what}"),
+        _ => format!("{n} {what}s"),
+    }
+}
+
+/// `12 findings (CRITICAL 1, HIGH 3, LOW 8)`, most severe first.
+fn counted(counts: &palisade_store::Counts) -> String {
+    let total: u64 = counts.values().sum();
+    let mut parts: Vec<String> = Level::ALL
+        .iter()
+        .rev()
+        .filter_map(|l| counts.get(l.name()).map(|n| format!("{} {n}", l.name())))
+        .collect();
+    parts.extend(
+        counts
+            .iter()
+            .filter(|(s, _)| !Level::ALL.iter().any(|l| l.name() == s.as_str()))
+            .map(|(s, n)| format!("{s} {n}")),
+    );
+    let total = plural(total as usize, "finding");
+    match parts.is_empty() {
+        true => total,
+        false => format!("{total} ({})", parts.join(", ")),
+    }
+}
+
+fn images(store: &Store, format: ListFormat) -> anyhow::Result<(String, bool)> {
+    let images = store.images()?;
+    // An empty store is an answer, not a miss.
+    let found = true;
+    if format == ListFormat::Json {
+        return Ok((json(&serde_json::to_value(&images)?)?, found));
+    }
+    let mut out = String::new();
+    for i in &images {
+        let names = match i.names.is_empty() {
+            true => "(no name points here now)".to_string(),
+            false => i.names.join(", "),
+        };
+        let _ = writeln!(
+            out,
+            "{}  {names}\n  {}, last {} (database built {}): {}",
+            short(&i.digest),
+            plural(i.scans as usize, "scan"),
+            i.last_scanned,
+            i.db_built,
+            counted(&i.counts)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} in {}",
+        plural(images.len(), "image"),
+        store.path().display()
+    );
+    Ok((out, found))
+}
+
+fn history(store: &Store, name: &str, format: ListFormat) -> anyhow::Result<(String, bool)> {
+    let periods = store.history(name)?;
+    let found = !periods.is_empty();
+    let mut scans = Vec::new();
+    for p in &periods {
+        scans.push(store.scans(&p.digest)?);
+    }
+    if format == ListFormat::Json {
+        let list: Vec<serde_json::Value> = periods
+            .iter()
+            .zip(&scans)
+            .map(|(p, s)| serde_json::json!({"tag": p, "scans": s}))
+            .collect();
+        return Ok((
+            json(&serde_json::json!({"name": name, "history": list}))?,
+            found,
+        ));
+    }
+    let mut out = String::new();
+    if !found {
+        let _ = writeln!(out, "{name}: not in the store");
+    }
+    for (p, s) in periods.iter().zip(&scans) {
+        let _ = writeln!(
+            out,
+            "{} -> {}: {}",
+            p.since,
+            p.until.as_deref().unwrap_or("now"),
+            p.digest
+        );
+        // The image's scans while the name pointed at it.
+        for scan in s.iter().filter(|s| {
+            s.scanned.as_str() >= p.since.as_str()
+                && p.until.as_deref().is_none_or(|u| s.scanned.as_str() < u)
+        }) {
+            let _ = writeln!(
+                out,
+                "  {} {} (database built {}): {}",
+                scan.scanned,
+                scan.kind.name(),
+                scan.db_built,
+                counted(&scan.counts)
+            );
+        }
+    }
+    Ok((out, found))
+}
+
+fn affected(store: &Store, id: &str, format: ListFormat) -> anyhow::Result<(String, bool)> {
+    let list = store.affected(id)?;
+    let found = !list.is_empty();
+    if format == ListFormat::Json {
+        return Ok((json(&serde_json::to_value(&list)?)?, found));
+    }
+    let mut out = String::new();
+    let mut images = 0;
+    let mut last = None;
+    for a in &list {
+        if last != Some(&a.digest) {
+            images += 1;
+            let names = match a.names.is_empty() {
+                true => "(no name points here now)".to_string(),
+                false => a.names.join(", "),
+            };
+            let _ = writeln!(
+                out,
+                "{}  {names}  (scanned {})",
+                short(&a.digest),
+                a.scanned
+            );
+            last = Some(&a.digest);
+        }
+        let f = &a.finding;
+        let kind = match f.package_type.is_empty() {
+            true => String::new(),
+            false => format!("{} ", f.package_type),
+        };
+        let _ = writeln!(
+            out,
+            "  {kind}{} {} {}{} [{}, {}]",
+            f.package,
+            f.version,
+            f.path,
+            f.fixed
+                .as_ref()
+                .map(|x| format!(", fixed in {x}"))
+                .unwrap_or_default(),
+            f.severity,
+            f.status
+        );
+    }
+    let _ = writeln!(out, "{id}: {} affected", plural(images, "image"));
+    Ok((out, found))
 }

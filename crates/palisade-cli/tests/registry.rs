@@ -869,6 +869,60 @@ fn a_registry_walk_stores_images_and_rescan_reports_changes() {
         "{text}"
     );
     assert!(text.contains("4 checked less than before"), "{text}");
+
+    // The store by digest: debian:12 and debian:latest are one image under two names.
+    let json_of = |args: &[&str]| -> (Option<i32>, serde_json::Value) {
+        let out = palisade_with(args, &tmp, &env);
+        let v =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+        (out.status.code(), v)
+    };
+    let (code, images) = json_of(&["store", "images", "-f", "json"]);
+    assert_eq!(code, Some(0));
+    let images = images.as_array().unwrap();
+    assert_eq!(images.len(), 3, "{images:?}");
+    let debian = images
+        .iter()
+        .find(|i| i["names"].as_array().unwrap().len() == 2)
+        .unwrap_or_else(|| panic!("{images:?}"));
+    assert_eq!(
+        debian["names"],
+        serde_json::json!([format!("{r}/debian:12"), format!("{r}/debian:latest")])
+    );
+    assert!(debian["digest"].as_str().unwrap().starts_with("sha256:"));
+    // Scanned three times (two names, then --all-tags again), rescanned once: the first
+    // rescan against the current database was stored, the ones that checked less were not.
+    assert!(debian["scans"].as_u64().unwrap() >= 4, "{debian}");
+    let (code, affected) = json_of(&["store", "affected", "CVE-2018-18074", "-f", "json"]);
+    assert_eq!(code, Some(0));
+    let affected = affected.as_array().unwrap();
+    assert_eq!(affected.len(), 1, "{affected:?}");
+    assert_eq!(
+        affected[0]["names"],
+        serde_json::json!([format!("{r}/apps/python:latest")])
+    );
+    assert_eq!(affected[0]["finding"]["package"], "requests");
+    assert_eq!(affected[0]["finding"]["package_type"], "python");
+    assert!(affected[0]["finding"]["path"]
+        .as_str()
+        .unwrap()
+        .contains("requests"));
+    let out = palisade_with(&["store", "affected", "CVE-1999-99999"], &tmp, &env);
+    assert_eq!(out.status.code(), Some(1), "nothing affected: exit 1");
+    let (code, history) = json_of(&["store", "history", &format!("{r}/debian:12"), "-f", "json"]);
+    assert_eq!(code, Some(0));
+    let periods = history["history"].as_array().unwrap();
+    assert_eq!(periods.len(), 1, "{history}");
+    assert!(periods[0]["tag"]["until"].is_null());
+    assert_eq!(periods[0]["tag"]["digest"], debian["digest"]);
+    let text = String::from_utf8_lossy(
+        &palisade_with(&["store", "history", &format!("{r}/debian:12")], &tmp, &env).stdout,
+    )
+    .to_string();
+    assert!(
+        text.contains("-> now: sha256:") && text.contains(" rescan "),
+        "{text}"
+    );
 }
 
 /// HTTPS with a certificate from the test's own CA: trusted with --ca-file, refused without it

@@ -9,34 +9,39 @@ mod common;
 use std::path::Path;
 
 use common::{feeds, palisade, palisade_with, script, stderr, tempdir};
-use palisade_store::{FindingKey, Record, Store};
+use palisade_store::{FindingKey, Match, Storage, Store};
 
 fn key(id: &str, package: &str, version: &str) -> FindingKey {
     FindingKey {
         id: id.into(),
+        // Unknown, as in stores from before types were kept: it matches any type.
+        package_type: String::new(),
         package: package.into(),
         version: version.into(),
+        path: String::new(),
         fixed: None,
         severity: "UNKNOWN".into(),
         status: "fixed".into(),
     }
 }
 
-/// Stores `sbom` under `name` with `findings` as the last match, as a store written before
-/// coverage was kept (`checked: None`).
+/// Stores `sbom` under `name` with `findings` as the last match, which consulted nothing
+/// (as in a store written before coverage was kept).
 fn store_image(store: &Path, name: &str, sbom: Vec<u8>, findings: Vec<FindingKey>) {
+    let digest: String = name.bytes().map(|b| format!("{b:02x}")).collect();
     Store::open(store)
         .unwrap()
-        .put(&Record {
-            name: name.into(),
-            digest: None,
-            scanned: "2026-01-01T00:00:00Z".into(),
-            matched: "2026-01-01T00:00:00Z".into(),
-            db_built: "2026-01-01T00:00:00Z".into(),
-            sbom,
-            findings,
-            checked: None,
-        })
+        .put_scan(
+            &format!("sha256:{digest}"),
+            name,
+            &sbom,
+            &Match {
+                scanned: "2026-01-01T00:00:00Z".into(),
+                db_built: "2026-01-01T00:00:00Z".into(),
+                findings,
+                checked: Vec::new(),
+            },
+        )
         .unwrap();
 }
 

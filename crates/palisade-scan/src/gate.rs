@@ -93,10 +93,10 @@ pub fn apply(
         // written when the bundle itself was the finding, it means the same decision.
         let ids: Vec<&str> = std::iter::once(&f.id)
             .chain(&f.aliases)
-            .chain(&f.fixed_by)
             .map(String::as_str)
             .collect();
-        let names = |id: &str| ids.contains(&id);
+        let bundles: Vec<&str> = f.fixed_by.iter().map(String::as_str).collect();
+        let names = |id: &str| ids.contains(&id) || bundles.contains(&id);
         let reason = if let Some(r) = filters
             .ignore
             .iter()
@@ -110,7 +110,7 @@ pub fn apply(
                     .map(|x| format!(": {x}"))
                     .unwrap_or_default()
             ))
-        } else if let Some(v) = crate::vex::suppressing(&filters.vex, &ids, &p.purl) {
+        } else if let Some(v) = crate::vex::suppressing(&filters.vex, &ids, &bundles, &p.purl) {
             Some(format!(
                 "VEX: {}{}",
                 v.status,

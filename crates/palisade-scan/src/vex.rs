@@ -271,13 +271,31 @@ fn names(product: &str, package: &Id) -> Names {
 }
 
 /// The statement that suppresses a finding known by `ids` in the package `package_purl`, if
-/// the latest statement about them does.
+/// the latest statement about them does. Statements naming a bundle that fixes it (`bundles`:
+/// a DSA) decide only where none names the vulnerability itself: a bundle marked affected says
+/// one of its vulnerabilities affects the product, not each.
 pub fn suppressing<'a>(
     statements: &'a [VexStatement],
     ids: &[&str],
+    bundles: &[&str],
     package_purl: &str,
 ) -> Option<&'a VexStatement> {
     let package = id(package_purl)?;
+    let (s, how) =
+        latest(statements, ids, &package).or_else(|| latest(statements, bundles, &package))?;
+    match s.status.as_str() {
+        "not_affected" => Some(s),
+        "fixed" if how == Names::Version => Some(s),
+        _ => None,
+    }
+}
+
+/// The latest statement naming one of `ids` for `package`, and how it names the package.
+fn latest<'a>(
+    statements: &'a [VexStatement],
+    ids: &[&str],
+    package: &Id,
+) -> Option<(&'a VexStatement, Names)> {
     let mut latest: Option<(&VexStatement, Names)> = None;
     for s in statements {
         if !s.vulnerability.iter().any(|v| ids.contains(&v.as_str())) {
@@ -286,7 +304,7 @@ pub fn suppressing<'a>(
         let how = s
             .products
             .iter()
-            .map(|p| names(p, &package))
+            .map(|p| names(p, package))
             .max()
             .unwrap_or(Names::No);
         if how == Names::No {
@@ -297,12 +315,7 @@ pub fn suppressing<'a>(
             latest = Some((s, how));
         }
     }
-    let (s, how) = latest?;
-    match s.status.as_str() {
-        "not_affected" => Some(s),
-        "fixed" if how == Names::Version => Some(s),
-        _ => None,
-    }
+    latest
 }
 
 #[cfg(test)]
@@ -387,7 +400,42 @@ mod tests {
     }
 
     fn decided<'a>(statements: &'a [VexStatement], id: &str, purl: &str) -> Option<&'a str> {
-        suppressing(statements, &[id], purl).map(|s| s.status.as_str())
+        suppressing(statements, &[id], &[], purl).map(|s| s.status.as_str())
+    }
+
+    /// A statement about the vulnerability itself outranks a newer one about a bundle that
+    /// fixes it; a bundle's statement decides only where none names the vulnerability.
+    #[test]
+    fn statements_about_a_bundle_yield_to_statements_about_its_vulnerabilities() {
+        let doc = |id: &str, status: &str, time: &str| {
+            format!(
+                r#"{{"@context":"https://openvex.dev/ns/v0.2.0","@id":"x","author":"a","timestamp":"{time}","version":1,
+                    "statements":[{{"vulnerability":{{"name":"{id}"}},"products":[{{"@id":"pkg:deb/debian/curl"}}],"status":"{status}","justification":"vulnerable_code_not_present"}}]}}"#
+            )
+        };
+        let read = |docs: &[String]| -> Vec<VexStatement> {
+            docs.iter()
+                .flat_map(|d| parse_vex(d.as_bytes(), "test.vex.json").unwrap())
+                .collect()
+        };
+        let curl = "pkg:deb/debian/curl@7.74.0-1.3%2Bdeb11u1";
+        let decide = |v: &[VexStatement]| {
+            suppressing(v, &["CVE-2022-32207"], &["DSA-5197-1"], curl).map(|s| s.status.clone())
+        };
+        let cve_ok = doc("CVE-2022-32207", "not_affected", "2023-01-01T00:00:00Z");
+        let dsa_bad = doc("DSA-5197-1", "affected", "2024-01-01T00:00:00Z");
+        let dsa_ok = doc("DSA-5197-1", "not_affected", "2024-01-01T00:00:00Z");
+        let cve_bad = doc("CVE-2022-32207", "affected", "2023-01-01T00:00:00Z");
+        assert_eq!(
+            decide(&read(&[cve_ok, dsa_bad.clone()])).as_deref(),
+            Some("not_affected")
+        );
+        assert_eq!(
+            decide(&read(std::slice::from_ref(&dsa_ok))).as_deref(),
+            Some("not_affected")
+        );
+        assert_eq!(decide(&read(&[dsa_bad])), None);
+        assert_eq!(decide(&read(&[cve_bad, dsa_ok])), None);
     }
 
     const CVE: &str = "CVE-2023-12345";

@@ -10,9 +10,10 @@ use super::{DocInfo, Subject};
 pub const SCHEMA_VERSION: &str = "palisade.sbom/v1";
 
 /// Writes the document as it is serialized: each package becomes a JSON value only while it
-/// is written, so a root filesystem's hundreds of thousands of owned-file paths are never
-/// held twice (`sbom / -f json` used to build the whole document as one value first). Keys
-/// are in the sorted order a `serde_json::Value` writes them in.
+/// is written, so a root filesystem's hundreds of thousands of owned-file paths are not held
+/// as values besides the catalogue and the text (`sbom / -f json` used to build the whole
+/// document as one value first). Keys are in the sorted order a `serde_json::Value` writes
+/// them in (a test holds the two to the same bytes).
 pub fn write(s: &Subject<'_>, doc: &DocInfo, out: impl std::io::Write) -> serde_json::Result<()> {
     serde_json::to_writer_pretty(out, &Document { s, doc })
 }
@@ -86,4 +87,79 @@ fn package(s: &Subject<'_>, p: &palisade_core::Package) -> Value {
         }
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palisade_core::{Location, OsRelease, Package, PackageType};
+    use palisade_image::{Compression, FileTree, Image, LayerInfo, SourceRef};
+
+    /// The hand-ordered writer gives the bytes a sorted `serde_json::Value` gives: a field
+    /// added out of order fails here rather than changing every document.
+    #[test]
+    fn written_as_a_sorted_value_would_be() {
+        let image = Image {
+            source: SourceRef::OciLayout {
+                dir: "/images/app".into(),
+                select: None,
+            },
+            name: Some("app:1".into()),
+            digest: Some("sha256:11".into()),
+            platform: Some("linux/amd64".into()),
+            layers: vec![LayerInfo {
+                digest: "sha256:22".into(),
+                diff_id: "sha256:33".into(),
+                media_type: Some("application/vnd.oci.image.layer.v1.tar+gzip".into()),
+                compression: Compression::Gzip,
+            }],
+            files: FileTree::default(),
+            diagnostics: vec!["etc/x: unreadable".into()],
+        };
+        let at = |layer| Location {
+            path: "/app/package-lock.json".into(),
+            layer,
+        };
+        let package = Package {
+            name: "left-pad".into(),
+            version: "1.3.0".into(),
+            package_type: PackageType::Npm,
+            arch: None,
+            source_name: None,
+            source_version: None,
+            licenses: vec!["MIT".into()],
+            purl: "pkg:npm/left-pad@1.3.0".into(),
+            location: at(Some(0)),
+            other_locations: vec![at(Some(0)), at(None)],
+            files: vec!["/app/node_modules/left-pad/index.js".into()],
+            dev: true,
+            declared: false,
+            properties: [("k".to_string(), "v".to_string())].into(),
+        };
+        let catalog = palisade_catalog::Catalog {
+            os: Some(OsRelease {
+                id: "debian".into(),
+                version_id: Some("12".into()),
+                ..OsRelease::default()
+            }),
+            packages: vec![package.clone(), package],
+            errors: vec!["var/lib/dpkg/status: truncated".into()],
+        };
+        let doc = DocInfo {
+            timestamp: "2026-12-02T00:00:00Z".into(),
+            uuid: "00000000-0000-4000-8000-000000000000".into(),
+            tool_version: "0.0.0".into(),
+        };
+        let s = Subject {
+            image: &image,
+            catalog: &catalog,
+        };
+        let mut written = Vec::new();
+        write(&s, &doc, &mut written).unwrap();
+        let value = serde_json::to_value(Document { s: &s, doc: &doc }).unwrap();
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            serde_json::to_string_pretty(&value).unwrap()
+        );
+    }
 }

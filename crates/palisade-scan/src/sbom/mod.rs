@@ -81,20 +81,22 @@ impl Subject<'_> {
     }
 }
 
-/// Renders the SBOM as text in the chosen format.
-pub fn render(format: Format, subject: &Subject<'_>, doc: &DocInfo) -> String {
-    match format {
+/// Renders the SBOM as text in the chosen format. Fails only if a value cannot be
+/// serialized: never an empty or cut document in its place.
+pub fn render(format: Format, subject: &Subject<'_>, doc: &DocInfo) -> serde_json::Result<String> {
+    Ok(match format {
         Format::CycloneDx => pretty(&cyclonedx::document(subject, doc)),
         Format::SpdxJson => pretty(&spdx::document(subject, doc)),
         Format::Json => {
             let mut out = Vec::new();
-            // Writing to memory fails only if a value cannot be serialized, which ours can.
-            let _ = json::write(subject, doc, &mut out);
+            json::write(subject, doc, &mut out)?;
             out.push(b'\n');
-            String::from_utf8(out).unwrap_or_default()
+            String::from_utf8(out).map_err(|e| {
+                serde_json::Error::io(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+            })?
         }
         Format::Table => table::render(subject),
-    }
+    })
 }
 
 fn pretty(v: &serde_json::Value) -> String {

@@ -1,0 +1,188 @@
+//! The store's tables and queries. Everything but the DDL's column types is SQL that SQLite
+//! and PostgreSQL read alike: parameters are `$N` (numbered in order of first use, which is
+//! how SQLite numbers them too), upserts are `ON CONFLICT`, new ids come from `RETURNING`.
+
+/// Version 3 (SQLite types; PostgreSQL's differ only in `BYTEA` for `BLOB` and
+/// `BIGINT GENERATED ALWAYS AS IDENTITY` for the scan id).
+pub const SCHEMA: &str = "
+CREATE TABLE images (
+    digest        TEXT PRIMARY KEY,
+    sbom          BLOB NOT NULL,
+    first_scanned TEXT NOT NULL,
+    latest_scan   BIGINT
+);
+CREATE INDEX images_by_latest_scan ON images (latest_scan);
+CREATE TABLE tags (
+    name       TEXT NOT NULL,
+    repository TEXT NOT NULL,
+    digest     TEXT NOT NULL REFERENCES images (digest),
+    since      TEXT NOT NULL,
+    until      TEXT
+);
+CREATE INDEX tags_by_name ON tags (name, since);
+CREATE UNIQUE INDEX tags_now ON tags (name) WHERE until IS NULL;
+CREATE INDEX tags_by_digest ON tags (digest);
+CREATE TABLE scans (
+    id       INTEGER PRIMARY KEY,
+    digest   TEXT NOT NULL REFERENCES images (digest),
+    name     TEXT,
+    kind     TEXT NOT NULL,
+    scanned  TEXT NOT NULL,
+    db_built TEXT NOT NULL,
+    checked  TEXT
+);
+CREATE INDEX scans_by_digest ON scans (digest, id);
+CREATE TABLE findings (
+    scan         BIGINT NOT NULL REFERENCES scans (id),
+    vuln         TEXT NOT NULL,
+    package_type TEXT NOT NULL,
+    package      TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    path         TEXT NOT NULL,
+    fixed        TEXT,
+    severity     TEXT NOT NULL,
+    status       TEXT NOT NULL
+);
+CREATE INDEX findings_by_scan ON findings (scan, vuln);
+CREATE INDEX findings_by_vuln ON findings (vuln);
+CREATE TABLE severity_counts (
+    scan     BIGINT NOT NULL REFERENCES scans (id),
+    severity TEXT NOT NULL,
+    n        BIGINT NOT NULL
+);
+CREATE INDEX severity_counts_by_scan ON severity_counts (scan);
+";
+
+pub const PUT_IMAGE: &str = "INSERT INTO images (digest, sbom, first_scanned) VALUES ($1, $2, $3)
+    ON CONFLICT (digest) DO UPDATE SET sbom = excluded.sbom";
+pub const TAG_NOW: &str = "SELECT digest FROM tags WHERE name = $1 AND until IS NULL";
+pub const END_TAG: &str = "UPDATE tags SET until = $1 WHERE name = $2 AND until IS NULL";
+pub const PUT_TAG: &str =
+    "INSERT INTO tags (name, repository, digest, since, until) VALUES ($1, $2, $3, $4, NULL)";
+pub const PUT_SCAN: &str = "INSERT INTO scans (digest, name, kind, scanned, db_built, checked)
+    VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+pub const PUT_FINDING: &str = "INSERT INTO findings
+    (scan, vuln, package_type, package, version, path, fixed, severity, status)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+/// Each scan's findings counted by severity as it is stored, so listings and dashboards read
+/// a few rows per image rather than every finding.
+pub const PUT_COUNT: &str = "INSERT INTO severity_counts (scan, severity, n) VALUES ($1, $2, $3)";
+pub const COUNT_FINDINGS: &str = "INSERT INTO severity_counts (scan, severity, n)
+    SELECT scan, severity, COUNT(*) FROM findings GROUP BY scan, severity";
+pub const HAS_IMAGE: &str = "SELECT COUNT(*) FROM images WHERE digest = $1";
+/// Kept with every new scan, so "each image's latest scan" is a join, not a search.
+pub const SET_LATEST: &str = "UPDATE images SET latest_scan = $1 WHERE digest = $2";
+
+pub const CURRENT: &str = "SELECT name, repository, digest, since, until FROM tags
+    WHERE until IS NULL ORDER BY name";
+pub const HISTORY: &str = "SELECT name, repository, digest, since, until FROM tags
+    WHERE name = $1 ORDER BY since, until IS NULL, until";
+pub const NAMES_OF: &str =
+    "SELECT name FROM tags WHERE digest = $1 AND until IS NULL ORDER BY name";
+pub const SBOM: &str = "SELECT sbom FROM images WHERE digest = $1";
+
+const SCAN_COLUMNS: &str = "id, digest, name, kind, scanned, db_built, checked";
+pub fn latest() -> String {
+    format!("SELECT {SCAN_COLUMNS} FROM scans WHERE id = (SELECT latest_scan FROM images WHERE digest = $1)")
+}
+pub fn as_of() -> String {
+    format!(
+        "SELECT {SCAN_COLUMNS} FROM scans WHERE digest = $1 AND scanned <= $2
+         ORDER BY id DESC LIMIT 1"
+    )
+}
+pub const FINDINGS_OF: &str = "SELECT vuln, package_type, package, version, path, fixed,
+    severity, status FROM findings WHERE scan = $1";
+pub const SCANS_OF: &str = "SELECT s.id, s.digest, s.name, s.kind, s.scanned, s.db_built,
+    c.severity, c.n FROM scans s LEFT JOIN severity_counts c ON c.scan = s.id
+    WHERE s.digest = $1 ORDER BY s.id, c.severity";
+
+/// Each image's latest scan, with its first and last scan times and scan count.
+pub const IMAGES: &str = "SELECT i.digest, i.first_scanned, s.scanned, s.db_built,
+    (SELECT COUNT(*) FROM scans c WHERE c.digest = i.digest), s.id
+    FROM images i JOIN scans s ON s.id = i.latest_scan
+    ORDER BY i.digest";
+/// The severity counts of every image's latest scan.
+pub const LATEST_COUNTS: &str = "SELECT i.digest, c.severity, c.n
+    FROM images i JOIN severity_counts c ON c.scan = i.latest_scan";
+
+pub const AFFECTED: &str = "SELECT s.digest, s.scanned, f.vuln, f.package_type, f.package,
+    f.version, f.path, f.fixed, f.severity, f.status
+    FROM findings f JOIN images i ON i.latest_scan = f.scan JOIN scans s ON s.id = f.scan
+    WHERE f.vuln = $1
+    ORDER BY s.digest, f.package_type, f.package, f.version, f.path";
+
+/// Findings of each latest scan with no equal in that image's latest scan against a
+/// database built at or before `$1`.
+pub const NEW_SINCE: &str = "SELECT i.digest, f.vuln, f.package_type, f.package, f.version,
+    f.path, f.fixed, f.severity, f.status
+    FROM (SELECT digest, latest_scan,
+                 (SELECT MAX(id) FROM scans p WHERE p.digest = images.digest
+                  AND p.db_built <= $1) AS base
+          FROM images) i
+    JOIN findings f ON f.scan = i.latest_scan
+    WHERE i.base IS NOT NULL AND i.base <> i.latest_scan
+      AND NOT EXISTS (SELECT 1 FROM findings o WHERE o.scan = i.base AND o.vuln = f.vuln
+                      AND o.package_type = f.package_type AND o.package = f.package
+                      AND o.version = f.version)
+    ORDER BY i.digest, f.vuln, f.package";
+
+pub const COUNTS_BY_REPOSITORY: &str = "SELECT t.repository, c.severity, SUM(c.n)
+    FROM (SELECT DISTINCT repository, digest FROM tags WHERE until IS NULL) t
+    JOIN images i ON i.digest = t.digest
+    JOIN severity_counts c ON c.scan = i.latest_scan
+    GROUP BY t.repository, c.severity ORDER BY t.repository, c.severity";
+pub const IMAGES_BY_REPOSITORY: &str = "SELECT repository, COUNT(DISTINCT digest) FROM tags
+    WHERE until IS NULL GROUP BY repository ORDER BY repository";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SQLite numbers `$N` parameters by first appearance, PostgreSQL by N: the two agree only
+    /// if every query uses them in order.
+    #[test]
+    fn parameters_appear_in_order() {
+        let all = [
+            PUT_IMAGE,
+            TAG_NOW,
+            END_TAG,
+            PUT_TAG,
+            PUT_SCAN,
+            PUT_FINDING,
+            PUT_COUNT,
+            COUNT_FINDINGS,
+            HAS_IMAGE,
+            SET_LATEST,
+            CURRENT,
+            HISTORY,
+            NAMES_OF,
+            SBOM,
+            &latest(),
+            &as_of(),
+            FINDINGS_OF,
+            SCANS_OF,
+            IMAGES,
+            LATEST_COUNTS,
+            AFFECTED,
+            NEW_SINCE,
+            COUNTS_BY_REPOSITORY,
+            IMAGES_BY_REPOSITORY,
+        ];
+        for q in all {
+            let mut next = 1;
+            for (at, _) in q.match_indices('$') {
+                let n: usize = q[at + 1..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+                    .parse()
+                    .unwrap_or(0);
+                assert!(n >= 1 && n <= next, "{q}: ${n} before ${next}");
+                next = next.max(n + 1);
+            }
+            assert!(!q.contains('?'), "{q}: SQLite-only parameter");
+            assert!(!q.contains("OR REPLACE"), "{q}: SQLite-only upsert");
+        }
+    }
+}

@@ -1,0 +1,528 @@
+//! The embedded store: one SQLite file in WAL mode (readers never wait for the writer;
+//! concurrent writers wait for each other).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::migrate::{self, MAX_SBOM, SCHEMA_VERSION};
+use crate::{
+    queries, repository, Affected, Counts, FindingKey, ImageSummary, Match, NewFinding,
+    RepositoryCounts, Scan, ScanKind, ScanSummary, Storage, StoreError, Tag,
+};
+
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating, or migrating from an earlier version) the store at `path`.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let err = |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let mut conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        // In WAL mode a commit is durable once the log is synced at a checkpoint; a power cut
+        // may lose the last scans, never corrupt the file.
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
+        // Read and migrate under one write lock.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let found: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(err)?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: path.to_path_buf(),
+                found,
+            });
+        }
+        migrate::migrate(&tx, found).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn json<T: serde::Serialize + ?Sized>(
+        &self,
+        digest: &str,
+        value: &T,
+    ) -> Result<String, StoreError> {
+        serde_json::to_string(value).map_err(|e| StoreError::Damaged {
+            path: self.path.clone(),
+            digest: digest.to_string(),
+            reason: format!("serializing: {e}"),
+        })
+    }
+
+    /// Inserts a scan row and its findings (inside the caller's transaction).
+    fn insert_scan(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        digest: &str,
+        name: Option<&str>,
+        kind: ScanKind,
+        m: &Match,
+    ) -> Result<i64, StoreError> {
+        let checked = self.json(digest, &m.checked)?;
+        let id: i64 = tx
+            .query_row(
+                queries::PUT_SCAN,
+                params![digest, name, kind.name(), m.scanned, m.db_built, checked],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        tx.execute(queries::SET_LATEST, params![id, digest])
+            .map_err(|e| self.err(e))?;
+        let mut put = tx.prepare(queries::PUT_FINDING).map_err(|e| self.err(e))?;
+        let mut counts = Counts::new();
+        for f in &m.findings {
+            *counts.entry(f.severity.clone()).or_default() += 1;
+            put.execute(params![
+                id,
+                f.id,
+                f.package_type,
+                f.package,
+                f.version,
+                f.path,
+                f.fixed,
+                f.severity,
+                f.status
+            ])
+            .map_err(|e| self.err(e))?;
+        }
+        let mut put = tx.prepare(queries::PUT_COUNT).map_err(|e| self.err(e))?;
+        for (severity, n) in counts {
+            put.execute(params![id, severity, n as i64])
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(id)
+    }
+
+    fn scan_from(&self, row: Option<ScanRow>) -> Result<Option<Scan>, StoreError> {
+        let Some(row) = row else { return Ok(None) };
+        let kind = match row.kind.as_str() {
+            "rescan" => ScanKind::Rescan,
+            _ => ScanKind::Scan,
+        };
+        let checked = row
+            .checked
+            .map(|c| serde_json::from_str::<Vec<String>>(&c))
+            .transpose()
+            .map_err(|e| StoreError::Damaged {
+                path: self.path.clone(),
+                digest: row.digest.clone(),
+                reason: format!("scan {}: the checked ecosystems are not JSON: {e}", row.id),
+            })?;
+        let mut stmt = self
+            .conn
+            .prepare(queries::FINDINGS_OF)
+            .map_err(|e| self.err(e))?;
+        let mut findings = stmt
+            .query_map(params![row.id], finding)
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        findings.sort();
+        Ok(Some(Scan {
+            id: row.id,
+            digest: row.digest,
+            name: row.name,
+            kind,
+            scanned: row.scanned,
+            db_built: row.db_built,
+            checked,
+            findings,
+        }))
+    }
+
+    fn one_scan(&self, sql: &str, p: impl rusqlite::Params) -> Result<Option<Scan>, StoreError> {
+        let row = self
+            .conn
+            .prepare(sql)
+            .and_then(|mut s| s.query_row(p, scan_row).optional())
+            .map_err(|e| self.err(e))?;
+        self.scan_from(row)
+    }
+
+    fn tags(&self, sql: &str, p: impl rusqlite::Params) -> Result<Vec<Tag>, StoreError> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(p, |r| {
+                Ok(Tag {
+                    name: r.get(0)?,
+                    repository: r.get(1)?,
+                    digest: r.get(2)?,
+                    since: r.get(3)?,
+                    until: r.get(4)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    fn names_of(&self, digest: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(queries::NAMES_OF)
+            .map_err(|e| self.err(e))?;
+        let names = stmt
+            .query_map(params![digest], |r| r.get(0))
+            .and_then(|rows| rows.collect::<Result<Vec<String>, _>>())
+            .map_err(|e| self.err(e))?;
+        Ok(names)
+    }
+
+    fn invalid(&self, what: &str, reason: &str) -> StoreError {
+        StoreError::Invalid {
+            path: self.path.clone(),
+            what: what.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+struct ScanRow {
+    id: i64,
+    digest: String,
+    name: Option<String>,
+    kind: String,
+    scanned: String,
+    db_built: String,
+    checked: Option<String>,
+}
+
+fn scan_row(r: &Row<'_>) -> rusqlite::Result<ScanRow> {
+    Ok(ScanRow {
+        id: r.get(0)?,
+        digest: r.get(1)?,
+        name: r.get(2)?,
+        kind: r.get(3)?,
+        scanned: r.get(4)?,
+        db_built: r.get(5)?,
+        checked: r.get(6)?,
+    })
+}
+
+/// A finding from its columns, starting at `at`.
+fn finding_at(r: &Row<'_>, at: usize) -> rusqlite::Result<FindingKey> {
+    Ok(FindingKey {
+        id: r.get(at)?,
+        package_type: r.get(at + 1)?,
+        package: r.get(at + 2)?,
+        version: r.get(at + 3)?,
+        path: r.get(at + 4)?,
+        fixed: r.get(at + 5)?,
+        severity: r.get(at + 6)?,
+        status: r.get(at + 7)?,
+    })
+}
+
+fn finding(r: &Row<'_>) -> rusqlite::Result<FindingKey> {
+    finding_at(r, 0)
+}
+
+impl Storage for SqliteStore {
+    fn put_scan(
+        &self,
+        digest: &str,
+        name: &str,
+        sbom: &[u8],
+        m: &Match,
+    ) -> Result<i64, StoreError> {
+        if digest.is_empty() || name.is_empty() {
+            return Err(self.invalid("scan", "an image needs a digest and a name"));
+        }
+        let compressed = zstd::bulk::compress(sbom, 3).map_err(|e| StoreError::Damaged {
+            path: self.path.clone(),
+            digest: digest.to_string(),
+            reason: format!("compressing the SBOM: {e}"),
+        })?;
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        tx.execute(queries::PUT_IMAGE, params![digest, compressed, m.scanned])
+            .map_err(|e| self.err(e))?;
+        let now: Option<String> = tx
+            .query_row(queries::TAG_NOW, params![name], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if now.as_deref() != Some(digest) {
+            tx.execute(queries::END_TAG, params![m.scanned, name])
+                .map_err(|e| self.err(e))?;
+            tx.execute(
+                queries::PUT_TAG,
+                params![name, repository(name), digest, m.scanned],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        let id = self.insert_scan(&tx, digest, Some(name), ScanKind::Scan, m)?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(id)
+    }
+
+    fn put_rescan(&self, digest: &str, m: &Match) -> Result<i64, StoreError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let known: i64 = tx
+            .query_row(queries::HAS_IMAGE, params![digest], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if known == 0 {
+            return Err(self.invalid(digest, "no such image in the store"));
+        }
+        let id = self.insert_scan(&tx, digest, None, ScanKind::Rescan, m)?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(id)
+    }
+
+    fn current(&self) -> Result<Vec<Tag>, StoreError> {
+        self.tags(queries::CURRENT, [])
+    }
+
+    fn sbom(&self, digest: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(compressed) = self
+            .conn
+            .query_row(queries::SBOM, params![digest], |r| r.get::<_, Vec<u8>>(0))
+            .optional()
+            .map_err(|e| self.err(e))?
+        else {
+            return Ok(None);
+        };
+        // The store's own data, but the file may be damaged: cap what it inflates to.
+        let mut out = Vec::new();
+        zstd::stream::read::Decoder::new(compressed.as_slice())
+            .and_then(|d| d.take(MAX_SBOM).read_to_end(&mut out))
+            .map_err(|e| StoreError::Damaged {
+                path: self.path.clone(),
+                digest: digest.to_string(),
+                reason: format!("the SBOM does not decompress: {e}"),
+            })?;
+        Ok(Some(out))
+    }
+
+    fn latest(&self, digest: &str) -> Result<Option<Scan>, StoreError> {
+        self.one_scan(&queries::latest(), params![digest])
+    }
+
+    fn as_of(&self, digest: &str, time: &str) -> Result<Option<Scan>, StoreError> {
+        self.one_scan(&queries::as_of(), params![digest, time])
+    }
+
+    fn scans(&self, digest: &str) -> Result<Vec<ScanSummary>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(queries::SCANS_OF)
+            .map_err(|e| self.err(e))?;
+        let mut out: Vec<ScanSummary> = Vec::new();
+        let mut rows = stmt.query(params![digest]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let row = (|| {
+                let id: i64 = r.get(0)?;
+                let kind: String = r.get(3)?;
+                let severity: Option<String> = r.get(6)?;
+                let n: Option<i64> = r.get(7)?;
+                if out.last().is_none_or(|s| s.id != id) {
+                    out.push(ScanSummary {
+                        id,
+                        digest: r.get(1)?,
+                        name: r.get(2)?,
+                        kind: match kind.as_str() {
+                            "rescan" => ScanKind::Rescan,
+                            _ => ScanKind::Scan,
+                        },
+                        scanned: r.get(4)?,
+                        db_built: r.get(5)?,
+                        counts: Counts::new(),
+                    });
+                }
+                if let (Some(sev), Some(n), Some(last)) = (severity, n, out.last_mut()) {
+                    last.counts.insert(sev, n as u64);
+                }
+                Ok(())
+            })();
+            row.map_err(|e| self.err(e))?;
+        }
+        Ok(out)
+    }
+
+    fn images(&self) -> Result<Vec<ImageSummary>, StoreError> {
+        let rows = {
+            let mut stmt = self
+                .conn
+                .prepare(queries::IMAGES)
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?,
+                    ))
+                })
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| self.err(e))?;
+            rows
+        };
+        // Names and counts for all images at once: two queries, not two per image.
+        let mut names: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for tag in self.current()? {
+            names.entry(tag.digest).or_default().push(tag.name);
+        }
+        let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare(queries::LATEST_COUNTS)
+                .map_err(|e| self.err(e))?;
+            let mut q = stmt.query([]).map_err(|e| self.err(e))?;
+            while let Some(r) = q.next().map_err(|e| self.err(e))? {
+                let (digest, severity, n) = (|| {
+                    Ok::<_, rusqlite::Error>((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })()
+                .map_err(|e| self.err(e))?;
+                counts.entry(digest).or_default().insert(severity, n as u64);
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(
+                |(digest, first_scanned, last_scanned, db_built, scans, _)| ImageSummary {
+                    names: names.remove(&digest).unwrap_or_default(),
+                    counts: counts.remove(&digest).unwrap_or_default(),
+                    digest,
+                    scans: scans as u64,
+                    first_scanned,
+                    last_scanned,
+                    db_built,
+                },
+            )
+            .collect())
+    }
+
+    fn history(&self, name: &str) -> Result<Vec<Tag>, StoreError> {
+        self.tags(queries::HISTORY, params![name])
+    }
+
+    fn affected(&self, id: &str) -> Result<Vec<Affected>, StoreError> {
+        let rows = {
+            let mut stmt = self
+                .conn
+                .prepare(queries::AFFECTED)
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map(params![id], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        finding_at(r, 2)?,
+                    ))
+                })
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| self.err(e))?;
+            rows
+        };
+        let mut names: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        rows.into_iter()
+            .map(|(digest, scanned, finding)| {
+                if !names.contains_key(&digest) {
+                    names.insert(digest.clone(), self.names_of(&digest)?);
+                }
+                Ok(Affected {
+                    names: names[&digest].clone(),
+                    digest,
+                    scanned,
+                    finding,
+                })
+            })
+            .collect()
+    }
+
+    fn new_since(&self, db_built: &str) -> Result<Vec<NewFinding>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(queries::NEW_SINCE)
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![db_built], |r| {
+                Ok(NewFinding {
+                    digest: r.get(0)?,
+                    finding: finding_at(r, 1)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    fn counts_by_repository(&self) -> Result<Vec<RepositoryCounts>, StoreError> {
+        let mut out: BTreeMap<String, RepositoryCounts> = BTreeMap::new();
+        let mut images = self
+            .conn
+            .prepare(queries::IMAGES_BY_REPOSITORY)
+            .map_err(|e| self.err(e))?;
+        let rows = images
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        for (repository, n) in rows {
+            out.insert(
+                repository.clone(),
+                RepositoryCounts {
+                    repository,
+                    images: n as u64,
+                    counts: Counts::new(),
+                },
+            );
+        }
+        let mut counts = self
+            .conn
+            .prepare(queries::COUNTS_BY_REPOSITORY)
+            .map_err(|e| self.err(e))?;
+        let rows = counts
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        for (repository, severity, n) in rows {
+            if let Some(r) = out.get_mut(&repository) {
+                r.counts.insert(severity, n as u64);
+            }
+        }
+        Ok(out.into_values().collect())
+    }
+}

@@ -1,0 +1,320 @@
+//! The store as its callers see it: history by digest, the queries the servers need, and
+//! migrations from every earlier file format.
+
+#![allow(clippy::unwrap_used)] // test helpers panic on setup failure by design
+
+use std::path::PathBuf;
+
+use palisade_store::{FindingKey, Match, ScanKind, Storage, Store};
+use rusqlite::{params, Connection};
+
+struct TempStore(PathBuf);
+
+impl TempStore {
+    fn new(name: &str) -> TempStore {
+        let path = std::env::temp_dir().join(format!(
+            "palisade-store-test-{name}-{}.db",
+            std::process::id()
+        ));
+        let t = TempStore(path);
+        t.clean();
+        t
+    }
+    fn clean(&self) {
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", self.0.display()));
+        }
+    }
+}
+
+impl Drop for TempStore {
+    fn drop(&mut self) {
+        self.clean();
+    }
+}
+
+fn finding(id: &str, package_type: &str, package: &str, severity: &str) -> FindingKey {
+    FindingKey {
+        id: id.into(),
+        package_type: package_type.into(),
+        package: package.into(),
+        version: "1.0".into(),
+        path: format!("/{package_type}/{package}"),
+        fixed: Some("2.0".into()),
+        severity: severity.into(),
+        status: "fixed".into(),
+    }
+}
+
+fn matched(at: &str, db: &str, findings: &[FindingKey]) -> Match {
+    Match {
+        scanned: at.into(),
+        db_built: db.into(),
+        findings: findings.to_vec(),
+        checked: vec!["npm".into(), "PyPI".into()],
+    }
+}
+
+const T1: &str = "2026-01-01T00:00:00Z";
+const T2: &str = "2026-02-01T00:00:00Z";
+const T3: &str = "2026-03-01T00:00:00Z";
+
+#[test]
+fn names_move_between_digests_and_every_scan_is_kept() {
+    let tmp = TempStore::new("history");
+    let store = Store::open(&tmp.0).unwrap();
+    // npm `foo` and PyPI `foo` with the same advisory id are two findings.
+    let both = [
+        finding("CVE-1", "npm", "foo", "HIGH"),
+        finding("CVE-1", "python", "foo", "HIGH"),
+    ];
+    store
+        .put_scan(
+            "sha256:aa",
+            "r.io/app:1",
+            b"{\"packages\":[]}",
+            &matched(T1, "db1", &both),
+        )
+        .unwrap();
+    store
+        .put_scan(
+            "sha256:aa",
+            "r.io/app:1",
+            b"{}",
+            &matched(T2, "db1", &both[..1]),
+        )
+        .unwrap();
+    // The tag moves to a new digest; the old image stays, by digest, with no name now.
+    store
+        .put_scan("sha256:bb", "r.io/app:1", b"{}", &matched(T3, "db2", &[]))
+        .unwrap();
+    let history = store.history("r.io/app:1").unwrap();
+    let periods: Vec<_> = history
+        .iter()
+        .map(|t| (t.digest.as_str(), t.since.as_str(), t.until.as_deref()))
+        .collect();
+    assert_eq!(
+        periods,
+        [("sha256:aa", T1, Some(T3)), ("sha256:bb", T3, None)]
+    );
+    assert_eq!(history[0].repository, "r.io/app");
+    let current = store.current().unwrap();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0].digest, "sha256:bb");
+
+    let first = store.as_of("sha256:aa", T1).unwrap().unwrap();
+    assert_eq!(first.findings.len(), 2, "{first:?}");
+    let latest = store.latest("sha256:aa").unwrap().unwrap();
+    assert_eq!((latest.scanned.as_str(), latest.findings.len()), (T2, 1));
+    assert_eq!(latest.checked.as_deref().unwrap().len(), 2);
+    assert!(store
+        .as_of("sha256:aa", "2025-12-31T00:00:00Z")
+        .unwrap()
+        .is_none());
+    assert!(store.latest("sha256:cc").unwrap().is_none());
+    assert_eq!(store.sbom("sha256:aa").unwrap().unwrap(), b"{}");
+
+    let rescan = store
+        .put_rescan("sha256:aa", &matched(T3, "db2", &both))
+        .unwrap();
+    let scans = store.scans("sha256:aa").unwrap();
+    assert_eq!(scans.len(), 3);
+    assert_eq!(scans[2].id, rescan);
+    assert_eq!(scans[2].kind, ScanKind::Rescan);
+    assert_eq!(scans[2].counts.get("HIGH"), Some(&2));
+    assert!(scans[2].name.is_none());
+    assert_eq!(scans[0].name.as_deref(), Some("r.io/app:1"));
+
+    let images = store.images().unwrap();
+    let summary: Vec<_> = images
+        .iter()
+        .map(|i| {
+            (
+                i.digest.as_str(),
+                i.names.len(),
+                i.scans,
+                i.counts.get("HIGH").copied(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [("sha256:aa", 0, 3, Some(2)), ("sha256:bb", 1, 1, None)]
+    );
+    let empty = store.scans("sha256:bb").unwrap();
+    assert_eq!((empty.len(), empty[0].counts.is_empty()), (1, true));
+    assert_eq!(images[0].first_scanned, T1);
+    assert_eq!(images[0].last_scanned, T3);
+    assert!(store
+        .put_rescan("sha256:zz", &matched(T3, "db2", &[]))
+        .is_err());
+    assert!(store
+        .put_scan("", "r.io/x:1", b"{}", &matched(T3, "db2", &[]))
+        .is_err());
+}
+
+#[test]
+fn queries_the_servers_need() {
+    let tmp = TempStore::new("queries");
+    let store = Store::open(&tmp.0).unwrap();
+    let old = [finding("CVE-1", "deb", "libc6", "HIGH")];
+    let new = [
+        finding("CVE-1", "deb", "libc6", "HIGH"),
+        finding("CVE-2", "npm", "left-pad", "CRITICAL"),
+    ];
+    store
+        .put_scan("sha256:aa", "r.io/web:1", b"{}", &matched(T1, "db1", &old))
+        .unwrap();
+    store
+        .put_scan(
+            "sha256:aa",
+            "r.io/web:latest",
+            b"{}",
+            &matched(T1, "db1", &old),
+        )
+        .unwrap();
+    store
+        .put_scan("sha256:bb", "r.io/api:1", b"{}", &matched(T1, "db1", &old))
+        .unwrap();
+    store
+        .put_rescan("sha256:aa", &matched(T2, "db2", &new))
+        .unwrap();
+    // CVE-1 is fixed in api's later scan: only web has it now.
+    store
+        .put_rescan("sha256:bb", &matched(T2, "db2", &[]))
+        .unwrap();
+
+    let affected = store.affected("CVE-1").unwrap();
+    assert_eq!(affected.len(), 1, "{affected:?}");
+    assert_eq!(affected[0].digest, "sha256:aa");
+    assert_eq!(affected[0].names, ["r.io/web:1", "r.io/web:latest"]);
+    assert_eq!(affected[0].finding.package, "libc6");
+    assert!(store.affected("CVE-9").unwrap().is_empty());
+
+    let fresh = store.new_since("db1").unwrap();
+    let ids: Vec<_> = fresh
+        .iter()
+        .map(|n| (n.digest.as_str(), n.finding.id.as_str()))
+        .collect();
+    assert_eq!(ids, [("sha256:aa", "CVE-2")]);
+    assert!(store.new_since("db2").unwrap().is_empty());
+    // Before any scan's database: no image has a scan to compare with.
+    assert!(store.new_since("db0").unwrap().is_empty());
+
+    let repos = store.counts_by_repository().unwrap();
+    let got: Vec<_> = repos
+        .iter()
+        .map(|r| (r.repository.as_str(), r.images, r.counts.clone()))
+        .collect();
+    assert_eq!(got.len(), 2);
+    assert_eq!((got[0].0, got[0].1), ("r.io/api", 1));
+    assert!(got[0].2.is_empty());
+    assert_eq!((got[1].0, got[1].1), ("r.io/web", 1));
+    assert_eq!(got[1].2.get("HIGH"), Some(&1));
+    assert_eq!(got[1].2.get("CRITICAL"), Some(&1));
+}
+
+/// The two earlier formats: one row per name with the findings as JSON (`checked` added in
+/// version 2). Each becomes an image by digest, a name pointing at it, and a scan whose
+/// findings take their package's type and path from the stored SBOM.
+#[test]
+fn stores_of_every_earlier_version_are_migrated() {
+    let sbom = br#"{"packages":[
+        {"name":"foo","version":"1.0","type":"npm","purl":"pkg:npm/foo@1.0","location":{"path":"/app/node_modules/foo/package.json"}},
+        {"name":"bar","version":"1.0","type":"npm","purl":"pkg:npm/bar@1.0","location":{"path":"/app/package-lock.json"}},
+        {"name":"bar","version":"1.0","type":"python","purl":"pkg:pypi/bar@1.0","location":{"path":"/usr/lib/python3/bar.dist-info/METADATA"}}
+    ]}"#;
+    let old_findings = r#"[
+        {"id":"CVE-1","package":"foo","version":"1.0","fixed":null,"severity":"LOW","status":"affected"},
+        {"id":"CVE-2","package":"bar","version":"1.0","fixed":"2.0","severity":"HIGH","status":"fixed"}
+    ]"#;
+    for version in [1, 2] {
+        let tmp = TempStore::new(&format!("v{version}"));
+        let conn = Connection::open(&tmp.0).unwrap();
+        let checked_column = if version == 2 { ", checked TEXT" } else { "" };
+        conn.execute_batch(&format!(
+            "CREATE TABLE images (name TEXT PRIMARY KEY, digest TEXT, scanned TEXT NOT NULL,
+                 matched TEXT NOT NULL, db_built TEXT NOT NULL, sbom BLOB NOT NULL,
+                 findings TEXT NOT NULL{checked_column});
+             PRAGMA user_version = {version};"
+        ))
+        .unwrap();
+        let compressed = zstd::encode_all(&sbom[..], 3).unwrap();
+        for (name, digest) in [("r.io/a:1", Some("sha256:aa")), ("r.io/b:1", None)] {
+            conn.execute(
+                "INSERT INTO images (name, digest, scanned, matched, db_built, sbom, findings)
+                 VALUES (?1, ?2, ?3, ?4, 'db1', ?5, ?6)",
+                params![name, digest, T1, T2, compressed, old_findings],
+            )
+            .unwrap();
+        }
+        if version == 2 {
+            conn.execute(
+                "UPDATE images SET checked = '[\"npm\"]' WHERE name = 'r.io/a:1'",
+                [],
+            )
+            .unwrap();
+        }
+        drop(conn);
+
+        let store = Store::open(&tmp.0).unwrap();
+        let current = store.current().unwrap();
+        let names: Vec<_> = current
+            .iter()
+            .map(|t| (t.name.as_str(), t.digest.as_str(), t.since.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("r.io/a:1", "sha256:aa", T1),
+                ("r.io/b:1", "unknown:r.io/b:1", T1)
+            ]
+        );
+        let scan = store.latest("sha256:aa").unwrap().unwrap();
+        assert_eq!((scan.scanned.as_str(), scan.db_built.as_str()), (T2, "db1"));
+        let want_checked = (version == 2).then(|| vec!["npm".to_string()]);
+        assert_eq!(scan.checked, want_checked, "version {version}");
+        let got: Vec<_> = scan
+            .findings
+            .iter()
+            .map(|f| (f.id.as_str(), f.package_type.as_str(), f.path.as_str()))
+            .collect();
+        // `bar` is both an npm and a Python package: its type is not guessed.
+        assert_eq!(
+            got,
+            [
+                ("CVE-1", "npm", "/app/node_modules/foo/package.json"),
+                ("CVE-2", "", "")
+            ]
+        );
+        assert_eq!(store.sbom("sha256:aa").unwrap().unwrap(), sbom);
+        drop(store);
+        // Opening again changes nothing.
+        let store = Store::open(&tmp.0).unwrap();
+        assert_eq!(store.scans("sha256:aa").unwrap().len(), 1);
+        let images = store.images().unwrap();
+        assert_eq!(images.len(), 2);
+        let counts: Vec<_> = images[0]
+            .counts
+            .iter()
+            .map(|(s, n)| (s.as_str(), *n))
+            .collect();
+        assert_eq!(counts, [("HIGH", 1), ("LOW", 1)]);
+    }
+}
+
+#[test]
+fn a_newer_store_is_refused_not_rewritten() {
+    let tmp = TempStore::new("newer");
+    let conn = Connection::open(&tmp.0).unwrap();
+    conn.execute_batch("CREATE TABLE x (y); PRAGMA user_version = 9;")
+        .unwrap();
+    drop(conn);
+    let e = Store::open(&tmp.0).err().unwrap().to_string();
+    assert!(e.contains("schema version 9"), "{e}");
+    let conn = Connection::open(&tmp.0).unwrap();
+    let v: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 9);
+}

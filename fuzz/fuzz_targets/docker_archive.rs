@@ -34,6 +34,7 @@ fuzz_target!(|data: &[u8]| {
         registry: None,
         cache: None,
         verify: true,
+        cancel: Default::default(),
     };
     let _ = palisade_image::read_image(&SourceRef::DockerArchive { file, select: None }, &opts);
 });

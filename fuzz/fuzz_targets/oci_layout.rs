@@ -30,6 +30,7 @@ fuzz_target!(|data: &[u8]| {
         registry: None,
         cache: None,
         verify: true,
+        cancel: Default::default(),
     };
     let source = SourceRef::OciLayout {
         dir: dir.clone(),

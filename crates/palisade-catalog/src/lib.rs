@@ -120,6 +120,7 @@ pub fn read_options() -> palisade_image::ReadOptions<'static> {
         lists: &lists,
         skip: Default::default(),
         verify: true,
+        cancel: Default::default(),
         registry: None,
         cache: None,
     }

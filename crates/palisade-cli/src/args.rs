@@ -201,6 +201,10 @@ pub struct ImageArgs {
     /// again, and a registry pull goes through a temporary directory removed afterwards.
     #[arg(long)]
     pub no_cache: bool,
+    /// Give up if the whole command takes longer than this: 90s, 5m, 1h, 500ms (a bare number
+    /// is seconds). No limit by default.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
     /// Registry credentials as USER:PASSWORD (else $PALISADE_REGISTRY_USER and
     /// $PALISADE_REGISTRY_PASSWORD, else the docker login in $DOCKER_CONFIG/config.json or
     /// ~/.docker/config.json).
@@ -377,4 +381,46 @@ pub struct ExplainArgs {
     pub db: DbArgs,
     #[command(flatten)]
     pub image: ImageArgs,
+}
+
+/// `90s`, `5m`, `1h`, `500ms`, or a bare number of seconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number with ms, s, m or h (90s, 5m)"))?;
+    let millis = match unit {
+        "ms" => Some(n),
+        "" | "s" => n.checked_mul(1_000),
+        "m" => n.checked_mul(60_000),
+        "h" => n.checked_mul(3_600_000),
+        _ => {
+            return Err(format!(
+                "{text:?}: unknown unit {unit:?}; use ms, s, m or h"
+            ))
+        }
+    };
+    millis
+        .map(std::time::Duration::from_millis)
+        .ok_or_else(|| format!("{text:?}: too long"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_as_users_write_them() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        for bad in ["", "m", "5x", "-1s", "1.5s", "99999999999999999999s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -57,10 +57,13 @@ pub fn match_bench(
     image_args: &crate::args::ImageArgs,
 ) -> anyhow::Result<ExitCode> {
     use std::time::Instant;
-    let source: palisade_image::SourceRef = source.parse()?;
-    let image = palisade_image::read_image(&source, &crate::sbom::read_options(image_args)?)?;
-    let catalog = palisade_catalog::catalog(&image.files);
-    let today = palisade_core::time::today();
+    let request = palisade_engine::ScanRequest {
+        target: palisade_engine::Target::Image(source.parse()?),
+        read: crate::sbom::read_options(image_args)?,
+        today: palisade_core::time::today(),
+    };
+    let (_, catalog, _) = palisade_engine::read(&request, &|_| {})?;
+    let today = &request.today;
     let (mut open, mut first, mut warm) = (0.0, 0.0, 0.0);
     let (mut findings, mut lookups) = (0, 0);
     for _ in 0..rounds.max(1) {
@@ -68,13 +71,13 @@ pub fn match_bench(
         let db = crate::db::open(db_args)?;
         open += t.elapsed().as_secs_f64();
         let t = Instant::now();
-        findings = palisade_scan::matching::match_catalog(&db, &catalog, &today)?
+        findings = palisade_scan::matching::match_catalog(&db, &catalog, today)?
             .findings
             .len();
         first += t.elapsed().as_secs_f64();
         lookups = db.lookups();
         let t = Instant::now();
-        palisade_scan::matching::match_catalog(&db, &catalog, &today)?;
+        palisade_scan::matching::match_catalog(&db, &catalog, today)?;
         warm += t.elapsed().as_secs_f64();
     }
     // Lookups are by the names packages are filed under (a distribution's source package,

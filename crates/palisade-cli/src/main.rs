@@ -40,7 +40,25 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("palisade: error: {err:#}");
+            if stopped(&err) {
+                eprintln!("palisade: the command ran past --timeout: raise it, or leave it out for no limit");
+            }
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether the error is a read or scan stopped by its deadline.
+fn stopped(err: &anyhow::Error) -> bool {
+    use palisade_engine::EngineError;
+    use palisade_image::ImageError;
+    err.chain().any(|e| {
+        matches!(
+            e.downcast_ref::<EngineError>(),
+            Some(EngineError::Stopped { .. } | EngineError::Image(ImageError::Stopped { .. }))
+        ) || matches!(
+            e.downcast_ref::<ImageError>(),
+            Some(ImageError::Stopped { .. })
+        )
+    })
 }

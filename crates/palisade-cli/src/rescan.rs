@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use palisade_catalog::Catalog;
+use palisade_engine::{ScanRequest, ScanResult, Target};
 use palisade_scan::matching;
 use palisade_store::{FindingKey, Match, Storage};
 
@@ -84,20 +84,41 @@ fn rematch(
     let sbom = store
         .sbom(digest)?
         .with_context(|| format!("{name}: {digest} is no longer in the store"))?;
-    let input = palisade_scan::sbom_input::read(&sbom, name).map_err(anyhow::Error::msg)?;
-    let mut warnings: Vec<String> = input
-        .skipped
+    let request = ScanRequest {
+        target: Target::Sbom {
+            data: sbom,
+            name: name.to_string(),
+        },
+        read: palisade_catalog::read_options(),
+        today: today.to_string(),
+    };
+    let ScanResult {
+        catalog,
+        matches,
+        skipped,
+        ..
+    } = palisade_engine::scan(database, &request, &|_| {})?;
+    let mut warnings: Vec<String> = skipped
         .iter()
         .map(|s| format!("stored SBOM: {s}: not matched"))
         .collect();
-    let catalog = Catalog {
-        os: input.os,
-        packages: input.packages,
-        errors: Vec::new(),
-    };
-    let matches = matching::match_catalog(database, &catalog, today)?;
     warnings.extend(matches.warnings.iter().cloned());
-    let now = store::keys(&matches.findings, &catalog);
+    // Stored with every path a finding's package is at; compared and reported once per
+    // vulnerability and package, as before paths were kept.
+    let stored = store::keys(&matches.findings, &catalog);
+    let mut once = BTreeSet::new();
+    let now: Vec<FindingKey> = stored
+        .iter()
+        .filter(|k| {
+            once.insert((
+                k.id.clone(),
+                k.package_type.clone(),
+                k.package.clone(),
+                k.version.clone(),
+            ))
+        })
+        .cloned()
+        .collect();
     let lost = match &last.checked {
         Some(before) => lost_coverage(before, &matches.checked),
         None => BTreeSet::new(),
@@ -178,7 +199,7 @@ fn rematch(
             &Match {
                 scanned: output::now_rfc3339(),
                 db_built: built.to_string(),
-                findings: now.clone(),
+                findings: stored,
                 checked: matches.checked.iter().cloned().collect(),
             },
         )?;

@@ -6,8 +6,9 @@ use anyhow::Context;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use palisade_core::cancel::Cancel;
 use palisade_image::registry::{Credentials, RegistryOptions};
-use palisade_image::{CacheConfig, Limits, ReadOptions, Skip, SourceRef};
+use palisade_image::{CacheConfig, Limits, ReadOptions, Skip};
 use palisade_scan::sbom::{self, DocInfo, Subject};
 
 use crate::args::{ImageArgs, SbomArgs};
@@ -32,6 +33,10 @@ pub fn read_options(args: &ImageArgs) -> anyhow::Result<ReadOptions<'static>> {
                 limit: cache_limit()?,
                 recipe: palisade_catalog::READ_RECIPE.to_string(),
             }),
+        },
+        cancel: match args.timeout {
+            Some(limit) => Cancel::within(limit),
+            None => Cancel::new(),
         },
         ..palisade_catalog::read_options()
     })
@@ -105,9 +110,12 @@ fn limits(args: &ImageArgs) -> Limits {
 }
 
 pub fn run(args: &SbomArgs) -> anyhow::Result<ExitCode> {
-    let source: SourceRef = args.source.parse()?;
-    let mut image = palisade_image::read_image(&source, &read_options(&args.image)?)?;
-    let catalog = palisade_catalog::catalog(&image.files);
+    let request = palisade_engine::ScanRequest {
+        target: palisade_engine::Target::Image(args.source.parse()?),
+        read: read_options(&args.image)?,
+        today: palisade_core::time::today(),
+    };
+    let (mut image, catalog, _) = palisade_engine::read(&request, &|_| {})?;
     // The merged view is not rendered: free it (a host's root holds 700,000 paths) before
     // the document is built.
     image.files = Default::default();

@@ -125,7 +125,7 @@ fn json(value: &serde_json::Value) -> anyhow::Result<String> {
 fn short(digest: &str) -> &str {
     match digest.split_once(':') {
         Some((alg, hex)) if !digest.starts_with("unknown:") && hex.len() > 12 => {
-            &digest[..alg.len() + 13]
+            digest.get(..alg.len() + 13).unwrap_or(digest)
         }
         _ => digest,
     }
@@ -195,9 +195,18 @@ fn images(store: &Store, format: ListFormat) -> anyhow::Result<(String, bool)> {
 fn history(store: &Store, name: &str, format: ListFormat) -> anyhow::Result<(String, bool)> {
     let periods = store.history(name)?;
     let found = !periods.is_empty();
+    // Each period with the image's scans made while the name pointed at it.
     let mut scans = Vec::new();
     for p in &periods {
-        scans.push(store.scans(&p.digest)?);
+        let during: Vec<_> = store
+            .scans(&p.digest)?
+            .into_iter()
+            .filter(|s| {
+                s.scanned.as_str() >= p.since.as_str()
+                    && p.until.as_deref().is_none_or(|u| s.scanned.as_str() < u)
+            })
+            .collect();
+        scans.push(during);
     }
     if format == ListFormat::Json {
         let list: Vec<serde_json::Value> = periods
@@ -222,11 +231,7 @@ fn history(store: &Store, name: &str, format: ListFormat) -> anyhow::Result<(Str
             p.until.as_deref().unwrap_or("now"),
             p.digest
         );
-        // The image's scans while the name pointed at it.
-        for scan in s.iter().filter(|s| {
-            s.scanned.as_str() >= p.since.as_str()
-                && p.until.as_deref().is_none_or(|u| s.scanned.as_str() < u)
-        }) {
+        for scan in s {
             let _ = writeln!(
                 out,
                 "  {} {} (database built {}): {}",

@@ -409,3 +409,57 @@ fn vercmp_answers_each_line() {
     let out = palisade(&["debug", "vercmp", "--scheme", "nosuch"], "");
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `--timeout` bounds the whole command: a read that runs past it stops (inside a layer as
+/// well as between layers), says so naming the image, and exits 2; a generous one changes
+/// nothing; a malformed one is refused before anything is read.
+#[test]
+fn timeout_stops_a_read_that_runs_past_it() {
+    let images = script("tests/fixtures/build.sh");
+    let archive = format!(
+        "docker-archive:{}",
+        images.join("debian.docker.tar").display()
+    );
+    let run = |timeout: &str| {
+        common::command()
+            .args([
+                "scan",
+                "image",
+                &archive,
+                "--no-cache",
+                "--offline",
+                "-f",
+                "json",
+            ])
+            .args(["--timeout", timeout])
+            .output()
+            .unwrap()
+    };
+    for limit in ["1ms", "30ms"] {
+        let out = run(limit);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{limit}: {err}");
+        assert!(
+            err.contains(&archive)
+                && err.contains("deadline exceeded")
+                && err.contains("--timeout"),
+            "{limit}: {err}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{limit}: no report from a stopped scan"
+        );
+    }
+    let out = run("10m");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["results"].as_array().is_some_and(|r| !r.is_empty()));
+    let out = run("ten minutes");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--timeout"));
+}

@@ -636,7 +636,11 @@ fn registry_faults_are_named_retried_and_keep_the_cache_clean() {
         "unknown media type \"application/vnd.example.unknown+json\"",
     );
     fails_with("loop", &[], "too many redirects");
-    fails_with("slow", &["--registry-timeout", "1"], "no answer in time");
+    fails_with(
+        "slow",
+        &["--registry-timeout", "1"],
+        "no answer in time (--registry-timeout)",
+    );
     // Retried: 429 with Retry-After, then 503 twice; both end with the image.
     let ok = packages(&sbom("ok", &[]));
     assert!(ok.iter().any(|p| p.starts_with("base-files ")));
@@ -787,6 +791,33 @@ fn a_registry_walk_stores_images_and_rescan_reports_changes() {
         all,
         [format!("{r}/debian:12"), format!("{r}/debian:latest")]
     );
+
+    // A walk past --timeout stops: before the pull of an image, or inside its download.
+    for limit in ["1ms", "50ms"] {
+        let out = palisade_with(
+            &[
+                "scan",
+                "registry",
+                r.as_str(),
+                "--insecure",
+                "--offline",
+                "--no-cache",
+                "--timeout",
+                limit,
+            ],
+            &tmp,
+            &[(
+                "PALISADE_STORE",
+                tmp.join("timeout-store.db").to_str().unwrap(),
+            )],
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{limit}: {err}");
+        assert!(
+            err.contains("deadline exceeded") && err.contains("--timeout"),
+            "{limit}: {err}"
+        );
+    }
 
     // The registry is gone; the database changes: rescan reports the new findings.
     drop(registry);

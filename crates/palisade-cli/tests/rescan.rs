@@ -150,3 +150,57 @@ fn a_bundle_now_reported_as_its_cves_is_superseded_and_unread_packages_are_not_c
     assert_eq!(code, Some(2), "{line}");
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// The same package at two paths (two site-packages holding requests 2.19.1) is stored with
+/// both paths, and reported by rescan once per vulnerability, as before paths were kept.
+#[test]
+fn a_package_at_two_paths_is_reported_once() {
+    let tmp = tempdir("rescan-paths");
+    let rootfs = tmp.join("rootfs");
+    let metadata = "Metadata-Version: 2.1\nName: requests\nVersion: 2.19.1\n";
+    common::write_tree(
+        &rootfs,
+        &[
+            (
+                "usr/lib/python3/dist-packages/requests-2.19.1.dist-info/METADATA",
+                metadata,
+            ),
+            (
+                "opt/app/venv/lib/python3.11/site-packages/requests-2.19.1.dist-info/METADATA",
+                metadata,
+            ),
+        ],
+    );
+    let sbom = palisade(&["sbom", rootfs.to_str().unwrap(), "-f", "json"], "").stdout;
+    let store = tmp.join("store.db");
+    store_image(&store, "r/app:1", sbom, Vec::new());
+    let snapshot = common::root().join("db/palisade-snapshot.db");
+    let (code, lines) = rescan(&store, &snapshot, &tmp);
+    assert_eq!(code, Some(0), "{lines:?}");
+    let new = ids(&lines[0]["new"]);
+    assert_eq!(
+        new.iter().filter(|i| *i == "CVE-2018-18074").count(),
+        1,
+        "{new:?}"
+    );
+    assert_eq!(lines[0]["findings"].as_u64().unwrap() as usize, new.len());
+    // Stored with both paths: `store affected` names both.
+    let out = palisade_with(
+        &["store", "affected", "CVE-2018-18074", "-f", "json"],
+        &tmp,
+        &[("PALISADE_STORE", store.to_str().unwrap())],
+    );
+    let affected: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = affected
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["finding"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    assert!(
+        paths.iter().any(|p| p.starts_with("/opt/app/venv")),
+        "{paths:?}"
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

@@ -1,5 +1,6 @@
 //! Shared domain types. No I/O: every other crate speaks these.
 
+pub mod cancel;
 pub mod purl;
 pub mod time;
 

@@ -47,6 +47,13 @@ pub enum ImageError {
     #[error("{image}: the files kept for cataloguing exceed the limit of {limit} bytes (--max-captured-bytes)")]
     Captured { image: String, limit: u64 },
 
+    /// The read was cancelled or ran past its deadline (`ReadOptions::cancel`).
+    #[error("{image}: {stopped}")]
+    Stopped {
+        image: String,
+        stopped: palisade_core::cancel::Stopped,
+    },
+
     /// A registry step failed: `step` says which (the manifest, a layer's blob, the token).
     #[error("{image}: {step}: {reason}")]
     Registry {

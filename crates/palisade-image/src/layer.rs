@@ -6,6 +6,8 @@ use std::io::{self, BufRead, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 
+use palisade_core::cancel::Cancel;
+
 use crate::digest::{Algorithm, Hasher};
 use crate::probe::Bytes;
 use crate::tree::{FileEntry, FileKind, LayerEntry};
@@ -32,6 +34,7 @@ pub(crate) struct LayerJob<'a> {
     pub wants: &'a (dyn Fn(&str) -> bool + Sync),
     pub probe: Option<&'a dyn Probe>,
     pub skip: &'a Skip,
+    pub cancel: &'a Cancel,
 }
 
 /// The reason of an entry error that is the image's captured bytes going over budget.
@@ -251,14 +254,20 @@ impl BufRead for Received<'_> {
 }
 
 /// Reads `r` to the end in chunks (reusing the buffers `empty` hands back, if any), hashes
-/// them when asked to, and sends them, or the first error, to `full`.
+/// them when asked to, and sends them, or the first error, to `full`. Stops with an error
+/// once `cancel` says so.
 fn produce(
     mut r: impl Read,
     full: Sender,
     empty: mpsc::Receiver<Vec<u8>>,
     mut hasher: Option<&mut Hasher>,
+    cancel: &Cancel,
 ) {
     loop {
+        if let Err(stopped) = cancel.check() {
+            let _ = full.send(Err(io::Error::other(stopped)));
+            return;
+        }
         let mut buf = empty.try_recv().unwrap_or_default();
         buf.resize(CHUNK, 0);
         let mut n = 0;
@@ -313,7 +322,7 @@ pub(crate) fn read_layer(
     let separate = compression != Compression::None || stored_alg != diff_alg;
     // With the tar's own digest checked, gzip's CRC-32 of the same bytes adds nothing.
     let check_crc = !(job.verify && job.diff_id.is_some());
-    let (limits, total) = (job.limits, job.total);
+    let (limits, total, cancel) = (job.limits, job.total, job.cancel);
     let capped = |inner: Box<dyn Read>| Capped {
         inner,
         read: 0,
@@ -327,11 +336,11 @@ pub(crate) fn read_layer(
         let (full_tx, full_rx) = mpsc::sync_channel(IN_FLIGHT);
         let (empty_tx, empty_rx) = mpsc::sync_channel(IN_FLIGHT);
         if compression == Compression::None {
-            scope.spawn(move || produce(capped(stored), full_tx, empty_rx, stored_hasher));
+            scope.spawn(move || produce(capped(stored), full_tx, empty_rx, stored_hasher, cancel));
         } else {
             let (fetched_tx, fetched_rx) = mpsc::sync_channel(IN_FLIGHT);
             let (returned_tx, returned_rx) = mpsc::sync_channel(IN_FLIGHT);
-            scope.spawn(move || produce(stored, fetched_tx, returned_rx, stored_hasher));
+            scope.spawn(move || produce(stored, fetched_tx, returned_rx, stored_hasher, cancel));
             scope.spawn(move || {
                 let fetched = Received::new(fetched_rx, returned_tx, None);
                 let decoded: Box<dyn Read> = match compression {
@@ -349,7 +358,7 @@ pub(crate) fn read_layer(
                     // Not reached: handed straight to the walk above.
                     Compression::None => Box::new(fetched),
                 };
-                produce(capped(decoded), full_tx, empty_rx, None);
+                produce(capped(decoded), full_tx, empty_rx, None, cancel);
             });
         }
         let tar_hasher = (job.verify && separate).then_some(&mut diff_hash);

@@ -102,6 +102,7 @@ pub struct Image {
     pub diagnostics: Vec<String>,
 }
 
+#[derive(Clone)]
 pub struct ReadOptions<'a> {
     pub limits: Limits,
     /// `os/arch[/variant]` to pick from multi-platform indexes.
@@ -125,6 +126,10 @@ pub struct ReadOptions<'a> {
     /// Check every layer against its digests (stored and uncompressed). Without it, the digests
     /// reported are the ones the image claims.
     pub verify: bool,
+    /// Asked before a registry pull and between its 64 KiB download chunks, between layers,
+    /// between 256 KiB chunks of a layer, and every directory (and every 4,096 entries) of a
+    /// root filesystem: a cancelled or late read stops with `ImageError::Stopped`.
+    pub cancel: palisade_core::cancel::Cancel,
     /// How to reach registries, for `SourceRef::Registry`.
     pub registry: Option<registry::RegistryOptions>,
     /// The shared cache of registry blobs and layer reads. Without one nothing is read from
@@ -158,7 +163,20 @@ pub fn read_image(source: &SourceRef, opts: &ReadOptions<'_>) -> Result<Image, I
     if let Some(cache) = cache {
         cache.evict();
     }
-    image
+    image.map_err(|e| or_stopped(e, &source.to_string(), opts))
+}
+
+/// A read that failed after one of its steps found it cancelled or late failed because of
+/// that: it says so, whichever error surfaced first. A failure no check caused (a digest
+/// mismatch found after the deadline passed) keeps its own message.
+fn or_stopped(e: ImageError, image: &str, opts: &ReadOptions<'_>) -> ImageError {
+    match opts.cancel.fired() {
+        Some(stopped) => ImageError::Stopped {
+            image: image.to_string(),
+            stopped,
+        },
+        None => e,
+    }
 }
 
 /// Reads one file as if its directory held only it (a lock file or manifest given on its own):
@@ -284,7 +302,14 @@ fn read_source(
                     reason: "registry access is not configured".into(),
                 });
             };
-            let pulled = registry::pull(name, &opts.platform, options, &opts.limits, cache)?;
+            let pulled = registry::pull(
+                name,
+                &opts.platform,
+                options,
+                &opts.limits,
+                cache,
+                &opts.cancel,
+            )?;
             let layout = SourceRef::OciLayout {
                 dir: pulled.layout,
                 select: None,
@@ -337,8 +362,9 @@ pub fn read_layer(
         wants: opts.wants,
         probe: opts.probe,
         skip: &opts.skip,
+        cancel: &opts.cancel,
     };
-    let out = layer::read_layer(reader, &job)?;
+    let out = layer::read_layer(reader, &job).map_err(|e| or_stopped(e, name, opts))?;
     let mut files = FileTree::default();
     files.apply_layer(0, out.entries, opts.history);
     let diff_id = out.diff_id.unwrap_or_default();
@@ -409,6 +435,16 @@ fn read_layers(
         let Some(planned) = plan.layers.get(i) else {
             break;
         };
+        if let Err(stopped) = opts.cancel.check() {
+            if let Ok(mut r) = results.lock() {
+                r[i] = Some(Err(ImageError::Stopped {
+                    image: shown.to_string(),
+                    stopped,
+                }));
+            }
+            next.store(usize::MAX / 2, Ordering::Relaxed);
+            continue;
+        }
         let name = planned
             .digest
             .clone()
@@ -426,6 +462,7 @@ fn read_layers(
             wants: opts.wants,
             probe: opts.probe,
             skip: &opts.skip,
+            cancel: &opts.cancel,
         };
         // A layer read before (same digest, same recipe) is taken from the cache; one read
         // now is stored there once its digests were checked. Verifying, a local blob must

@@ -37,7 +37,12 @@ pub(crate) fn walk(
     let mut captured = 0u64;
     let mut stack = vec![String::new()];
     let mut count = 0usize;
+    let stop = |stopped| ImageError::Stopped {
+        image: root.display().to_string(),
+        stopped,
+    };
     while let Some(rel) = stack.pop() {
+        opts.cancel.check().map_err(stop)?;
         let dir = root.join(&rel);
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
@@ -75,6 +80,9 @@ pub(crate) fn walk(
                 }
             };
             count += 1;
+            if count.is_multiple_of(4096) {
+                opts.cancel.check().map_err(stop)?;
+            }
             if count > limits.max_entries {
                 return Err(ImageError::io(
                     root,

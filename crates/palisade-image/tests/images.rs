@@ -36,6 +36,7 @@ fn read(source: &str, limits: Limits) -> Result<palisade_image::Image, ImageErro
         registry: None,
         cache: None,
         verify: true,
+        cancel: Default::default(),
     };
     read_image(&source.parse::<SourceRef>()?, &opts)
 }
@@ -341,6 +342,7 @@ fn refuses_tampered_and_malformed_metadata() {
         registry: None,
         cache: None,
         verify: false,
+        cancel: Default::default(),
     };
     let image = read_image(
         &format!("oci:{}:t", dir.display())
@@ -467,6 +469,7 @@ fn picks_a_platform_from_a_nested_multi_platform_index() {
             registry: None,
             cache: None,
             verify: true,
+            cancel: Default::default(),
         };
         read_image(
             &format!("oci:{}:multi", dir.display())
@@ -558,6 +561,7 @@ fn read_opts(verify: bool, cache: Option<&Path>) -> ReadOptions<'static> {
             recipe: "test".into(),
         }),
         verify,
+        cancel: Default::default(),
     }
 }
 
@@ -1072,4 +1076,64 @@ fn gzip_layers_are_checked_by_diff_id_or_by_crc() {
         .expect_err("a path leaving the root")
         .to_string();
     assert!(msg.contains("escape"), "{msg}");
+}
+
+/// A read bounded by a deadline, or cancelled, stops with `Stopped` naming the image: before a
+/// layer, inside one (chunk by chunk: the single-layer reader has no step between layers) and
+/// walking a root filesystem. Unbounded, the same reads succeed.
+#[test]
+fn cancelled_and_late_reads_stop_and_say_so() {
+    use palisade_core::cancel::{Cancel, Stopped};
+    let dir = tempdir();
+    let mut b = tar::Builder::new(Vec::new());
+    let data = vec![7u8; 8 << 20];
+    let mut h = tar::Header::new_gnu();
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, "big.bin", data.as_slice()).unwrap();
+    let layer = b.into_inner().unwrap();
+    layout(&dir, &layer);
+    let source: SourceRef = format!("oci:{}:t", dir.display()).parse().unwrap();
+    let mut opts = read_opts(true, None);
+    opts.cancel = Cancel::within(std::time::Duration::ZERO);
+    let err = read_image(&source, &opts).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ImageError::Stopped {
+                stopped: Stopped::DeadlineExceeded { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains(&format!("oci:{}", dir.display()))
+            && err.to_string().contains("deadline exceeded"),
+        "{err}"
+    );
+    let cancelled = Cancel::new();
+    cancelled.cancel();
+    opts.cancel = cancelled;
+    let err = palisade_image::read_layer(layer.as_slice(), "big", &opts).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ImageError::Stopped {
+                stopped: Stopped::Cancelled,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let rootfs = SourceRef::Rootfs {
+        dir: dir.0.join("blobs"),
+    };
+    let err = read_image(&rootfs, &opts).unwrap_err();
+    assert!(matches!(err, ImageError::Stopped { .. }), "{err}");
+    opts.cancel = Cancel::within(std::time::Duration::from_secs(3600));
+    read_image(&source, &opts).unwrap();
+    palisade_image::read_layer(layer.as_slice(), "big", &opts).unwrap();
+    read_image(&rootfs, &opts).unwrap();
 }

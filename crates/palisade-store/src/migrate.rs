@@ -59,7 +59,7 @@ fn from_v2(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     {
         let mut stmt = tx.prepare(
             "SELECT name, digest, scanned, matched, db_built, sbom, findings, checked
-             FROM images_v2 ORDER BY name",
+             FROM images_v2 ORDER BY matched, name",
         )?;
         let mut q = stmt.query([])?;
         while let Some(r) = q.next()? {
@@ -77,10 +77,14 @@ fn from_v2(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     }
     for (name, digest, scanned, matched, db_built, sbom, findings, checked) in rows {
         let digest = digest.unwrap_or_else(|| format!("unknown:{name}"));
-        // The compressed SBOM moves as it is.
+        // The compressed SBOM moves as it is. Rows come oldest match first, so scan ids are
+        // in time order, an image under several names ends with its newest match as latest
+        // and its newest SBOM, and keeps its earliest scan time.
         tx.execute(
             "INSERT INTO images (digest, sbom, first_scanned) VALUES ($1, $2, $3)
-             ON CONFLICT (digest) DO NOTHING",
+             ON CONFLICT (digest) DO UPDATE SET sbom = excluded.sbom,
+                first_scanned = CASE WHEN excluded.first_scanned < images.first_scanned
+                                THEN excluded.first_scanned ELSE images.first_scanned END",
             params![digest, sbom, scanned],
         )?;
         tx.execute(

@@ -113,7 +113,8 @@ pub const AFFECTED: &str = "SELECT s.digest, s.scanned, f.vuln, f.package_type, 
     ORDER BY s.digest, f.package_type, f.package, f.version, f.path";
 
 /// Findings of each latest scan with no equal in that image's latest scan against a
-/// database built at or before `$1`.
+/// database built at or before `$1` (a finding migrated without its package type equals any
+/// type).
 pub const NEW_SINCE: &str = "SELECT i.digest, f.vuln, f.package_type, f.package, f.version,
     f.path, f.fixed, f.severity, f.status
     FROM (SELECT digest, latest_scan,
@@ -123,11 +124,11 @@ pub const NEW_SINCE: &str = "SELECT i.digest, f.vuln, f.package_type, f.package,
     JOIN findings f ON f.scan = i.latest_scan
     WHERE i.base IS NOT NULL AND i.base <> i.latest_scan
       AND NOT EXISTS (SELECT 1 FROM findings o WHERE o.scan = i.base AND o.vuln = f.vuln
-                      AND o.package_type = f.package_type AND o.package = f.package
-                      AND o.version = f.version)
+                      AND (o.package_type = f.package_type OR o.package_type = '')
+                      AND o.package = f.package AND o.version = f.version)
     ORDER BY i.digest, f.vuln, f.package";
 
-pub const COUNTS_BY_REPOSITORY: &str = "SELECT t.repository, c.severity, SUM(c.n)
+pub const COUNTS_BY_REPOSITORY: &str = "SELECT t.repository, c.severity, CAST(SUM(c.n) AS BIGINT)
     FROM (SELECT DISTINCT repository, digest FROM tags WHERE until IS NULL) t
     JOIN images i ON i.digest = t.digest
     JOIN severity_counts c ON c.scan = i.latest_scan

@@ -62,6 +62,13 @@ impl SqliteStore {
         &self.path
     }
 
+    /// A write transaction holding the write lock from its start: one that read first and
+    /// wrote later would fail at once (not wait) when another process wrote in between.
+    fn write(&self) -> Result<rusqlite::Transaction<'_>, StoreError> {
+        rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))
+    }
+
     fn err(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),
@@ -264,7 +271,7 @@ impl Storage for SqliteStore {
             digest: digest.to_string(),
             reason: format!("compressing the SBOM: {e}"),
         })?;
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.write()?;
         tx.execute(queries::PUT_IMAGE, params![digest, compressed, m.scanned])
             .map_err(|e| self.err(e))?;
         let now: Option<String> = tx
@@ -286,7 +293,7 @@ impl Storage for SqliteStore {
     }
 
     fn put_rescan(&self, digest: &str, m: &Match) -> Result<i64, StoreError> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.write()?;
         let known: i64 = tx
             .query_row(queries::HAS_IMAGE, params![digest], |r| r.get(0))
             .map_err(|e| self.err(e))?;

@@ -318,3 +318,47 @@ fn a_newer_store_is_refused_not_rewritten() {
         .unwrap();
     assert_eq!(v, 9);
 }
+
+/// An image stored under two names in an old store: its newest match becomes its latest
+/// scan (whatever the names' order), it keeps its earliest scan time, and a migrated finding
+/// without a package type is not "new" against a later typed match of the same finding.
+#[test]
+fn migration_keeps_each_images_newest_match_and_typeless_findings_match_any_type() {
+    let tmp = TempStore::new("v2-order");
+    let conn = Connection::open(&tmp.0).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE images (name TEXT PRIMARY KEY, digest TEXT, scanned TEXT NOT NULL,
+             matched TEXT NOT NULL, db_built TEXT NOT NULL, sbom BLOB NOT NULL,
+             findings TEXT NOT NULL, checked TEXT);
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
+    let sbom = zstd::encode_all(&b"{}"[..], 3).unwrap();
+    let one = r#"[{"id":"CVE-1","package":"foo","version":"1.0","fixed":null,"severity":"LOW","status":"affected"}]"#;
+    // "a" sorts first but holds the newer match.
+    for (name, scanned, matched, findings) in
+        [("r.io/a:1", T2, T3, one), ("r.io/z:1", T1, T2, "[]")]
+    {
+        conn.execute(
+            "INSERT INTO images VALUES (?1, 'sha256:aa', ?2, ?3, 'db1', ?4, ?5, '[]')",
+            params![name, scanned, matched, sbom, findings],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let store = Store::open(&tmp.0).unwrap();
+    let latest = store.latest("sha256:aa").unwrap().unwrap();
+    assert_eq!((latest.scanned.as_str(), latest.findings.len()), (T3, 1));
+    let images = store.images().unwrap();
+    assert_eq!(images[0].first_scanned, T1);
+    assert_eq!(images[0].names, ["r.io/a:1", "r.io/z:1"]);
+    let mut typed = finding("CVE-1", "npm", "foo", "LOW");
+    typed.fixed = None;
+    store
+        .put_rescan(
+            "sha256:aa",
+            &matched("2026-04-01T00:00:00Z", "db2", &[typed]),
+        )
+        .unwrap();
+    assert!(store.new_since("db1").unwrap().is_empty());
+}

@@ -320,6 +320,7 @@ mod tests {
         std::os::unix::fs::symlink("usr/bin", dir.join("bin")).unwrap();
         let opts = ReadOptions {
             verify: false,
+            cancel: Default::default(),
             ..crate::read_options()
         };
         let image = read_image(&SourceRef::Rootfs { dir: dir.clone() }, &opts).unwrap();

@@ -283,6 +283,7 @@ mod installed {
             wants: &wants,
             probe: None,
             verify: false,
+            cancel: Default::default(),
             ..crate::read_options()
         };
         let image = read_image(&SourceRef::Rootfs { dir: dir.clone() }, &opts).unwrap();

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use palisade_catalog::Catalog;
-use palisade_core::PackageType;
+use palisade_engine::{self as engine, ScanRequest, Target};
 use palisade_image::{Image, SourceRef};
 use palisade_scan::gate::{self, Filters};
-use palisade_scan::matching::{self, Matches};
+use palisade_scan::matching::Matches;
 use palisade_scan::report::{self, files_not_read, DbInfo, Diagnostic, Report};
 use palisade_scan::sbom::{DocInfo, Subject};
 use palisade_vulndb::db::Database;
@@ -22,20 +22,32 @@ use crate::{db, output, sbom, store};
 mod walk;
 
 /// Status lines on a terminal, nothing in CI.
-struct Progress(bool);
+pub(crate) struct Progress(bool);
 
 impl Progress {
-    fn new() -> Progress {
+    pub(crate) fn new() -> Progress {
         Progress(std::io::stderr().is_terminal())
     }
 
-    fn step(&self, what: &str) {
+    pub(crate) fn step(&self, what: &str) {
         if self.0 {
             eprint!("\r\x1b[K{what}");
         }
     }
 
-    fn done(&self) {
+    /// The status line of an engine step.
+    pub(crate) fn engine(&self, p: engine::Progress<'_>) {
+        match p {
+            engine::Progress::Reading { target } => self.step(&format!("reading {target}")),
+            engine::Progress::Cataloguing => self.step("cataloguing packages"),
+            engine::Progress::Matching { packages, database } => {
+                self.step(&format!("matching {packages} packages against {database}"))
+            }
+            engine::Progress::Done => self.done(),
+        }
+    }
+
+    pub(crate) fn done(&self) {
         if self.0 {
             eprint!("\r\x1b[K");
         }
@@ -50,6 +62,35 @@ struct Scanned {
     matches: Matches,
 }
 
+/// Largest SBOM document read.
+const MAX_SBOM: u64 = 512 << 20;
+
+/// What the engine is asked to scan, from the command line.
+pub(crate) fn target(kind: ScanKind, target: &str) -> anyhow::Result<Target> {
+    Ok(match kind {
+        ScanKind::Image => Target::Image(target.parse()?),
+        ScanKind::Rootfs => Target::Rootfs(target.into()),
+        ScanKind::Fs => Target::Fs(target.into()),
+        ScanKind::Sbom => {
+            use std::io::Read;
+            let mut data = Vec::new();
+            std::fs::File::open(target)
+                .and_then(|f| f.take(MAX_SBOM + 1).read_to_end(&mut data))
+                .with_context(|| format!("reading SBOM {target}"))?;
+            if data.len() as u64 > MAX_SBOM {
+                bail!("{target}: larger than {MAX_SBOM} bytes");
+            }
+            Target::Sbom {
+                data,
+                name: target.to_string(),
+            }
+        }
+        ScanKind::Registry => {
+            bail!("{target}: a registry is walked by `scan registry`, not read as one image")
+        }
+    })
+}
+
 fn load(
     kind: ScanKind,
     target: &str,
@@ -57,74 +98,21 @@ fn load(
     image_args: &ImageArgs,
     progress: &Progress,
 ) -> anyhow::Result<Scanned> {
+    // The read options carry --timeout's clock: started before anything else.
+    let read = sbom::read_options(image_args)?;
     progress.step("opening the vulnerability database");
     let db = db::open(db_args)?;
-    // `fs` takes a single file too (a lock file), as if its directory held only it.
-    let single = kind == ScanKind::Fs && Path::new(target).is_file();
-    let source: SourceRef = match kind {
-        ScanKind::Image => target.parse()?,
-        // Only named here: the file is read on its own below.
-        ScanKind::Fs if single => SourceRef::Rootfs { dir: target.into() },
-        ScanKind::Rootfs | ScanKind::Fs => {
-            if !Path::new(target).exists() {
-                bail!("{target}: no such file or directory");
-            }
-            if !Path::new(target).is_dir() {
-                bail!("{target}: not a directory");
-            }
-            SourceRef::Rootfs { dir: target.into() }
-        }
-        ScanKind::Sbom => return load_sbom(target, db, progress),
-        ScanKind::Registry => {
-            bail!("{target}: a registry is walked by `scan registry`, not read as one image")
-        }
+    let request = ScanRequest {
+        target: self::target(kind, target)?,
+        read,
+        today: palisade_core::time::today(),
     };
-    progress.step(&format!("reading {target}"));
-    let options = sbom::read_options(image_args)?;
-    let mut image = if single {
-        palisade_image::read_file(Path::new(target), &options)?
-    } else {
-        palisade_image::read_image(&source, &options)?
-    };
-    if kind == ScanKind::Fs {
-        // A source tree is named by its path, as given.
-        image.name = Some(target.to_string());
-    }
-    progress.step("cataloguing packages");
-    let mut catalog = palisade_catalog::catalog(&image.files);
-    if kind == ScanKind::Fs {
-        // A source tree: its own dependencies, not the packages of the machine it sits on.
-        catalog.packages.retain(|p| {
-            !matches!(
-                p.package_type,
-                PackageType::Deb | PackageType::Rpm | PackageType::Apk
-            )
-        });
-        catalog.os = None;
-    }
-    matched(image, catalog, db, progress)
-}
-
-/// The last step of every kind of target: match the catalog.
-fn matched(
-    image: Image,
-    catalog: Catalog,
-    db: Database,
-    progress: &Progress,
-) -> anyhow::Result<Scanned> {
-    progress.step(&format!(
-        "matching {} packages against {}",
-        catalog.packages.len(),
-        db.name()
-    ));
-    let today = palisade_core::time::today();
-    let matches = matching::match_catalog(&db, &catalog, &today)?;
-    progress.done();
+    let result = engine::scan(&db, &request, &|p| progress.engine(p))?;
     Ok(Scanned {
-        image,
-        catalog,
+        image: result.image,
+        catalog: result.catalog,
         db,
-        matches,
+        matches: result.matches,
     })
 }
 
@@ -175,51 +163,6 @@ fn staleness(db: &Database, checked: &BTreeSet<String>) -> Vec<String> {
         db.name(),
         days
     )]
-}
-
-/// Largest SBOM document read.
-const MAX_SBOM: u64 = 512 << 20;
-
-/// An SBOM stands in for the image: its packages are the catalog, there are no files.
-fn load_sbom(target: &str, db: Database, progress: &Progress) -> anyhow::Result<Scanned> {
-    use std::io::Read;
-    let mut data = Vec::new();
-    std::fs::File::open(target)
-        .and_then(|f| f.take(MAX_SBOM + 1).read_to_end(&mut data))
-        .with_context(|| format!("reading SBOM {target}"))?;
-    if data.len() as u64 > MAX_SBOM {
-        bail!("{target}: larger than {MAX_SBOM} bytes");
-    }
-    let input = palisade_scan::sbom_input::read(&data, target).map_err(anyhow::Error::msg)?;
-    let mut diagnostics = Vec::new();
-    if !input.skipped.is_empty() {
-        diagnostics.push(format!(
-            "{target}: {} component(s) not matched: {}",
-            input.skipped.len(),
-            input
-                .skipped
-                .iter()
-                .take(5)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
-    }
-    let image = Image {
-        source: SourceRef::Rootfs { dir: target.into() },
-        name: Some(input.name.unwrap_or_else(|| target.to_string())),
-        digest: None,
-        platform: None,
-        layers: Vec::new(),
-        files: Default::default(),
-        diagnostics,
-    };
-    let catalog = Catalog {
-        os: input.os,
-        packages: input.packages,
-        errors: Vec::new(),
-    };
-    matched(image, catalog, db, progress)
 }
 
 fn filters(args: &ScanArgs) -> anyhow::Result<Filters> {

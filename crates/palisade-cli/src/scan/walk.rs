@@ -4,10 +4,10 @@
 
 use std::process::ExitCode;
 
+use palisade_engine::{ScanRequest, ScanResult, Target};
 use palisade_image::registry::{self, ImageName};
 use palisade_image::SourceRef;
 use palisade_scan::gate::{self, Filters};
-use palisade_scan::matching;
 use palisade_scan::report::Diagnostic;
 use palisade_scan::severity::Level;
 
@@ -71,7 +71,13 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
         .filter(|r| glob(&args.walk.repo, r))
         .collect();
     let mut outcomes = Vec::new();
-    for repo in &repos {
+    // A walk past --timeout ends where it is: what was scanned is reported, then the error.
+    let mut stopped = None;
+    'walk: for repo in &repos {
+        if let Err(s) = opts.cancel.check() {
+            stopped = Some(s);
+            break;
+        }
         let tags = match registry::tags(registry_name, repo, &registry_opts) {
             Ok(t) => t,
             Err(e) => {
@@ -99,9 +105,17 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
             let shown = format!("{registry_name}/{repo}:{tag}");
             let outcome = (|| -> anyhow::Result<Outcome> {
                 let name = ImageName::parse(&shown).map_err(anyhow::Error::msg)?;
-                let image = palisade_image::read_image(&SourceRef::Registry { name }, &opts)?;
-                let catalog = palisade_catalog::catalog(&image.files);
-                let matches = matching::match_catalog(&database, &catalog, &today)?;
+                let request = ScanRequest {
+                    target: Target::Image(SourceRef::Registry { name }),
+                    read: opts.clone(),
+                    today: today.clone(),
+                };
+                let ScanResult {
+                    image,
+                    catalog,
+                    matches,
+                    ..
+                } = palisade_engine::scan(&database, &request, &|_| {})?;
                 for w in &matches.warnings {
                     eprintln!("palisade: warning: {shown}: {w}");
                 }
@@ -149,6 +163,10 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
                 error: Some(format!("{e:#}")),
             });
             outcomes.push(outcome);
+            if let Some(s) = opts.cancel.fired() {
+                stopped = Some(s);
+                break 'walk;
+            }
         }
     }
     let json = args.format == palisade_scan::report::Format::Json;
@@ -204,6 +222,13 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
         }
     }
     crate::output::write(args.output.as_deref(), text.as_bytes())?;
+    if let Some(stopped) = stopped {
+        return Err(palisade_engine::EngineError::Stopped {
+            target: registry_name.to_string(),
+            stopped,
+        }
+        .into());
+    }
     let failed = outcomes
         .iter()
         .any(|o| o.error.is_some() || (args.gate.strict && !o.unread.is_empty()));

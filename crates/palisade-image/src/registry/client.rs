@@ -278,7 +278,7 @@ fn backoff(attempt: u32, retry_after: Option<u64>) -> Duration {
 
 fn describe(e: &ureq::Error, base: &str) -> String {
     match e {
-        ureq::Error::Timeout(_) => format!("{base}: no answer in time (--timeout)"),
+        ureq::Error::Timeout(_) => format!("{base}: no answer in time (--registry-timeout)"),
         ureq::Error::TooManyRedirects => format!("{base}: too many redirects"),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             format!("{base}: connection refused")

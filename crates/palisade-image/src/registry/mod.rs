@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use palisade_core::cancel::Cancel;
 use sha2::{Digest, Sha256};
 
 pub use auth::{docker_config, Credentials};
@@ -66,8 +67,14 @@ pub fn pull(
     opts: &RegistryOptions,
     limits: &Limits,
     cache: &Cache,
+    cancel: &Cancel,
 ) -> Result<Pulled, ImageError> {
     let shown = name.to_string();
+    let stop = |stopped| ImageError::Stopped {
+        image: name.to_string(),
+        stopped,
+    };
+    cancel.check().map_err(stop)?;
     let client = connect(
         &name.registry,
         name.api_host(),
@@ -114,9 +121,11 @@ pub fn pull(
         .filter(|(d, _, _)| !cache.has_blob(&d.digest))
         .collect();
     let next = AtomicUsize::new(0);
+    cancel.check().map_err(stop)?;
     let total = Total {
         bytes: AtomicU64::new(0),
         cap: limits.max_image_bytes,
+        cancel: cancel.clone(),
     };
     let failure: Mutex<Option<ImageError>> = Mutex::new(None);
     let work = || loop {
@@ -336,6 +345,8 @@ struct Cap {
 struct Total {
     bytes: AtomicU64,
     cap: u64,
+    /// Asked between chunks of every download.
+    cancel: Cancel,
 }
 
 /// Streams a blob to a temporary file, hashing it; stored only if the digest matches. Neither
@@ -379,6 +390,13 @@ fn download(
         let mut buf = vec![0u8; 1 << 16];
         let mut read: u64 = 0;
         loop {
+            total
+                .cancel
+                .check()
+                .map_err(|stopped| ImageError::Stopped {
+                    image: client.image().to_string(),
+                    stopped,
+                })?;
             let n = reader
                 .read(&mut buf)
                 .map_err(|e| client.error(step, format!("download interrupted: {e}")))?;
@@ -537,6 +555,7 @@ mod tests {
         let total = Total {
             bytes: AtomicU64::new(0),
             cap: u64::MAX,
+            cancel: Cancel::new(),
         };
         let client = client(&server.addr);
         let err = download(&cache, &client, &digest, None, cap, &total, "layer 1")
@@ -598,6 +617,7 @@ mod tests {
         let total = Total {
             bytes: AtomicU64::new(0),
             cap: u64::MAX,
+            cancel: Cancel::new(),
         };
         // A declared size over the cap is refused before any request.
         let err = download(
@@ -624,6 +644,7 @@ mod tests {
         let total = Total {
             bytes: AtomicU64::new(0),
             cap: 2 * MIB,
+            cancel: Cancel::new(),
         };
         let err = download(&cache, &client, &digest, None, cap, &total, "layer 3")
             .unwrap_err()

@@ -148,11 +148,12 @@ impl Report<'_> {
                     .map_or_else(|| "unknown OS".to_string(), |o| o.distro());
                 format!("{os} ({})", t.name())
             }
-            PackageType::Python if palisade_catalog::python::locks::kind(path).is_some() => {
-                titled("Python", path)
-            }
             // /usr/lib/python3/dist-packages/idna-3.3.dist-info/METADATA
-            PackageType::Python => titled("Python", path.rsplitn(3, '/').nth(2).unwrap_or("")),
+            PackageType::Python if installed_python(path) => {
+                titled("Python", path.rsplitn(3, '/').nth(2).unwrap_or(""))
+            }
+            // The lock file or requirements file that lists it.
+            PackageType::Python => titled("Python", path),
             // Each lock file is a target; installed node modules group by their top
             // node_modules directory.
             PackageType::Cargo => titled("Rust", path),
@@ -250,5 +251,45 @@ pub fn render(format: Format, report: &Report<'_>, doc: &DocInfo) -> String {
         Format::Json => pretty(&json::document(report, doc)),
         Format::Sarif => pretty(&sarif::document(report, doc)),
         Format::CycloneDx => pretty(&cyclonedx::document(report, doc)),
+    }
+}
+
+/// Whether a Python package's location is an installed distribution's metadata (a
+/// `*.dist-info/METADATA`, `*.egg-info` file or directory, an egg's `EGG-INFO/PKG-INFO`),
+/// known from the location alone; any other location is the lock file that lists it.
+fn installed_python(path: &str) -> bool {
+    let mut parts = path.rsplit('/');
+    let (file, dir) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    file.ends_with(".egg-info")
+        || (matches!(file, "METADATA" | "PKG-INFO")
+            && (dir.ends_with(".dist-info") || dir.ends_with(".egg-info") || dir == "EGG-INFO"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::installed_python;
+
+    #[test]
+    fn installed_python_metadata_is_told_from_lock_files_by_location() {
+        for installed in [
+            "/usr/lib/python3/dist-packages/idna-3.3.dist-info/METADATA",
+            "/usr/lib/python3/dist-packages/six-1.16.0.egg-info",
+            "/usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO",
+            "/opt/x/foo-1.0-py3.11.egg/EGG-INFO/PKG-INFO",
+        ] {
+            assert!(installed_python(installed), "{installed}");
+        }
+        for lock in [
+            "/app/requirements.txt",
+            "/app/requirements-dev.txt",
+            "/app/poetry.lock",
+            "/app/Pipfile.lock",
+            "/app/uv.lock",
+            "/app/pdm.lock",
+            "/",
+            "",
+        ] {
+            assert!(!installed_python(lock), "{lock}");
+        }
     }
 }

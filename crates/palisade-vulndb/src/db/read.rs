@@ -63,8 +63,55 @@ pub struct Database {
     nvd: Vec<u32>,
     /// (file offset, compressed length, decompressed length).
     blocks: Vec<(u64, u32, u32)>,
-    cache: Mutex<HashMap<u32, Arc<Vec<u8>>>>,
+    cache: Mutex<BlockCache>,
     lookups: AtomicU64,
+}
+
+/// Decompressed blocks kept for reuse, least recently used evicted first once their total
+/// passes `limit` (the block just read always stays): a long-running process matching image
+/// after image holds at most this much, however large the database.
+struct BlockCache {
+    blocks: HashMap<u32, (Arc<Vec<u8>>, u64)>,
+    bytes: usize,
+    limit: usize,
+    /// Advanced on every use; a block's stamp is its last use.
+    clock: u64,
+}
+
+/// Decompressed bytes cached by default: more than the built-in snapshot's and a full
+/// database's working set for one image, little for a server.
+pub const DEFAULT_CACHE_BYTES: usize = 128 << 20;
+
+impl BlockCache {
+    fn get(&mut self, n: u32) -> Option<Arc<Vec<u8>>> {
+        self.clock += 1;
+        let clock = self.clock;
+        self.blocks.get_mut(&n).map(|(data, used)| {
+            *used = clock;
+            Arc::clone(data)
+        })
+    }
+
+    fn put(&mut self, n: u32, data: Arc<Vec<u8>>) {
+        self.clock += 1;
+        self.bytes += data.len();
+        if let Some((old, _)) = self.blocks.insert(n, (data, self.clock)) {
+            self.bytes -= old.len();
+        }
+        while self.bytes > self.limit && self.blocks.len() > 1 {
+            let Some((&oldest, _)) = self
+                .blocks
+                .iter()
+                .filter(|(&k, _)| k != n)
+                .min_by_key(|(_, (_, used))| *used)
+            else {
+                break;
+            };
+            if let Some((gone, _)) = self.blocks.remove(&oldest) {
+                self.bytes -= gone.len();
+            }
+        }
+    }
 }
 
 impl Database {
@@ -224,9 +271,27 @@ impl Database {
             exploited,
             nvd,
             blocks,
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(BlockCache {
+                blocks: HashMap::new(),
+                bytes: 0,
+                limit: DEFAULT_CACHE_BYTES,
+                clock: 0,
+            }),
             lookups: AtomicU64::new(0),
         })
+    }
+
+    /// Bounds the decompressed blocks kept in memory (default [`DEFAULT_CACHE_BYTES`]).
+    pub fn with_cache_limit(self, bytes: usize) -> Database {
+        if let Ok(mut c) = self.cache.lock() {
+            c.limit = bytes;
+        }
+        self
+    }
+
+    /// Decompressed bytes held in the block cache now.
+    pub fn cached_bytes(&self) -> usize {
+        self.cache.lock().map_or(0, |c| c.bytes)
     }
 
     /// How many package keys `lookup` has been asked for (the benchmark's throughput unit).
@@ -370,7 +435,7 @@ impl Database {
     }
 
     fn block(&self, n: u32) -> Result<Arc<Vec<u8>>, DbError> {
-        if let Some(b) = self.cache.lock().ok().and_then(|c| c.get(&n).cloned()) {
+        if let Some(b) = self.cache.lock().ok().and_then(|mut c| c.get(n)) {
             return Ok(b);
         }
         // Bounds were checked at open.
@@ -388,7 +453,7 @@ impl Database {
         }
         let data = Arc::new(data);
         if let Ok(mut c) = self.cache.lock() {
-            c.insert(n, data.clone());
+            c.put(n, data.clone());
         }
         Ok(data)
     }

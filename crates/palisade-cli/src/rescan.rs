@@ -105,7 +105,7 @@ fn rematch(
     warnings.extend(matches.warnings.iter().cloned());
     // Stored with every path a finding's package is at; compared and reported once per
     // vulnerability and package, as before paths were kept.
-    let stored = store::keys(&matches.findings, &catalog);
+    let stored = palisade_engine::finding_keys(&matches.findings, &catalog);
     let mut once = BTreeSet::new();
     let now: Vec<FindingKey> = stored
         .iter()

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use palisade_catalog::Catalog;
 use palisade_image::Image;
-use palisade_scan::matching::{Finding, Matches};
-use palisade_scan::sbom::{self, DocInfo, Subject};
+use palisade_scan::matching::Matches;
+use palisade_scan::sbom::DocInfo;
 use palisade_scan::severity::Level;
-use palisade_store::{FindingKey, Match, Storage, Store};
+use palisade_store::{Storage, Store};
 use palisade_vulndb::db::Database;
 
 use crate::args::{ListFormat, StoreArgs, StoreCommand};
@@ -37,31 +37,7 @@ pub fn open(args: &StoreArgs) -> anyhow::Result<Store> {
     Ok(Store::open(&path(args))?)
 }
 
-/// What the store keeps of each finding, sorted.
-pub fn keys(findings: &[Finding], catalog: &Catalog) -> Vec<FindingKey> {
-    let mut keys: Vec<FindingKey> = findings
-        .iter()
-        .filter_map(|f| {
-            let p = catalog.packages.get(f.package)?;
-            Some(FindingKey {
-                id: f.id.clone(),
-                package_type: p.package_type.name().to_string(),
-                package: p.name.clone(),
-                version: f.installed.clone(),
-                path: p.location.path.clone(),
-                fixed: f.fixed.clone(),
-                severity: f.severity.name().to_string(),
-                status: f.status.name().to_string(),
-            })
-        })
-        .collect();
-    keys.sort();
-    keys.dedup();
-    keys
-}
-
-/// Stores a scanned image: its SBOM (Palisade JSON) and its findings before any filter, under
-/// its manifest digest, with its name pointing there.
+/// Stores a scanned image (`palisade_engine::store`): its SBOM and unfiltered findings.
 pub fn save(
     store: &Store,
     image: &Image,
@@ -69,30 +45,12 @@ pub fn save(
     matches: &Matches,
     db: &Database,
 ) -> anyhow::Result<()> {
-    let name = image.source.to_string();
-    let digest = image
-        .digest
-        .as_deref()
-        .with_context(|| format!("{name}: no manifest digest to store the image under"))?;
-    let now = output::now_rfc3339();
     let doc = DocInfo {
-        timestamp: now.clone(),
+        timestamp: output::now_rfc3339(),
         uuid: output::uuid_v4().context("generating a document id")?,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
     };
-    let sbom = sbom::render(sbom::Format::Json, &Subject { image, catalog }, &doc)
-        .with_context(|| format!("{name}: writing the SBOM to store"))?;
-    store.put_scan(
-        digest,
-        &name,
-        sbom.as_bytes(),
-        &Match {
-            scanned: now,
-            db_built: db.meta().built.clone(),
-            findings: keys(&matches.findings, catalog),
-            checked: matches.checked.iter().cloned().collect(),
-        },
-    )?;
+    palisade_engine::store(store, (image, catalog, matches), &db.meta().built, &doc)?;
     Ok(())
 }
 

@@ -12,7 +12,9 @@ use palisade_catalog::Catalog;
 use palisade_core::cancel::Stopped;
 use palisade_core::PackageType;
 use palisade_image::{Image, ImageError, ReadOptions, SourceRef};
-use palisade_scan::matching::{self, Matches};
+use palisade_scan::matching::{self, Finding, Matches};
+use palisade_scan::sbom::{self, DocInfo, Subject};
+use palisade_store::{FindingKey, Match, Storage, StoreError};
 use palisade_vulndb::db::Database;
 
 /// What to scan.
@@ -73,6 +75,12 @@ pub enum EngineError {
     Database(#[from] palisade_vulndb::db::DbError),
     #[error("{target}: {stopped}")]
     Stopped { target: String, stopped: Stopped },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A result that cannot be stored as it is (no digest to key it by, an SBOM that does
+    /// not serialize): refused whole, never stored empty.
+    #[error("{target}: not stored: {reason}")]
+    NotStored { target: String, reason: String },
 }
 
 /// Reads and catalogues a target without matching it (`palisade sbom`).
@@ -223,6 +231,59 @@ fn shown(target: &Target) -> String {
         Target::Rootfs(dir) | Target::Fs(dir) => dir.display().to_string(),
         Target::Sbom { name, .. } => name.clone(),
     }
+}
+
+/// What the store keeps of each finding (sorted, one per vulnerability, package and path).
+pub fn finding_keys(findings: &[Finding], catalog: &Catalog) -> Vec<FindingKey> {
+    let mut keys: Vec<FindingKey> = findings
+        .iter()
+        .filter_map(|f| {
+            let p = catalog.packages.get(f.package)?;
+            Some(FindingKey {
+                id: f.id.clone(),
+                package_type: p.package_type.name().to_string(),
+                package: p.name.clone(),
+                version: f.installed.clone(),
+                path: p.location.path.clone(),
+                fixed: f.fixed.clone(),
+                severity: f.severity.name().to_string(),
+                status: f.status.name().to_string(),
+            })
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Stores what a scan found (a [`ScanResult`]'s parts): its SBOM (Palisade JSON, described
+/// by `doc`) and its findings before any filter, under the image's manifest digest, with its
+/// name pointing there. `db_built` is the build time of the database it was matched against.
+pub fn store(
+    storage: &dyn Storage,
+    (image, catalog, matches): (&Image, &Catalog, &Matches),
+    db_built: &str,
+    doc: &DocInfo,
+) -> Result<i64, EngineError> {
+    let name = image.source.to_string();
+    let not_stored = |reason: String| EngineError::NotStored {
+        target: name.clone(),
+        reason,
+    };
+    let digest = image
+        .digest
+        .as_deref()
+        .ok_or_else(|| not_stored("no manifest digest to store the image under".into()))?;
+    let subject = Subject { image, catalog };
+    let sbom = sbom::render(sbom::Format::Json, &subject, doc)
+        .map_err(|e| not_stored(format!("writing its SBOM: {e}")))?;
+    let stored = Match {
+        scanned: doc.timestamp.clone(),
+        db_built: db_built.to_string(),
+        findings: finding_keys(&matches.findings, catalog),
+        checked: matches.checked.iter().cloned().collect(),
+    };
+    Ok(storage.put_scan(digest, &name, sbom.as_bytes(), &stored)?)
 }
 
 /// The database a long-running process matches against: opened once, replaced whole when a

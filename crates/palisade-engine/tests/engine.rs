@@ -120,3 +120,28 @@ fn a_new_database_serves_new_scans_while_running_ones_keep_theirs() {
     drop(old);
     assert_eq!(Arc::strong_count(&running), 1);
 }
+
+/// A result without a manifest digest (a directory) is refused by the store, whole: nothing
+/// is written under a made-up key.
+#[test]
+fn a_result_without_a_digest_is_not_stored() {
+    let dir = tempdir("store");
+    std::fs::write(dir.join("requirements.txt"), "requests==2.19.1\n").unwrap();
+    let db = snapshot();
+    let r = palisade_engine::scan(&db, &request(Target::Rootfs(dir.clone())), &|_| {}).unwrap();
+    let store = palisade_store::Store::open(&dir.join("store.db")).unwrap();
+    let doc = palisade_scan::sbom::DocInfo {
+        timestamp: "2026-12-02T00:00:00Z".into(),
+        uuid: "00000000-0000-4000-8000-000000000000".into(),
+        tool_version: "0".into(),
+    };
+    let e =
+        palisade_engine::store(&store, (&r.image, &r.catalog, &r.matches), "b", &doc).unwrap_err();
+    assert!(
+        matches!(e, EngineError::NotStored { .. }) && e.to_string().contains("no manifest digest"),
+        "{e}"
+    );
+    use palisade_store::Storage;
+    assert!(store.images().unwrap().is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

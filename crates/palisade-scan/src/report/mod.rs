@@ -148,12 +148,12 @@ impl Report<'_> {
                     .map_or_else(|| "unknown OS".to_string(), |o| o.distro());
                 format!("{os} ({})", t.name())
             }
-            // /usr/lib/python3/dist-packages/idna-3.3.dist-info/METADATA
-            PackageType::Python if installed_python(path) => {
-                titled("Python", path.rsplitn(3, '/').nth(2).unwrap_or(""))
-            }
-            // The lock file or requirements file that lists it.
-            PackageType::Python => titled("Python", path),
+            // Installed: grouped by the directory it is installed in (each site-packages).
+            PackageType::Python => match installed_python(path) {
+                Some(dir) => titled("Python", dir),
+                // The lock file or requirements file that lists it.
+                None => titled("Python", path),
+            },
             // Each lock file is a target; installed node modules group by their top
             // node_modules directory.
             PackageType::Cargo => titled("Rust", path),
@@ -254,15 +254,30 @@ pub fn render(format: Format, report: &Report<'_>, doc: &DocInfo) -> String {
     }
 }
 
-/// Whether a Python package's location is an installed distribution's metadata (a
-/// `*.dist-info/METADATA`, `*.egg-info` file or directory, an egg's `EGG-INFO/PKG-INFO`),
-/// known from the location alone; any other location is the lock file that lists it.
-fn installed_python(path: &str) -> bool {
-    let mut parts = path.rsplit('/');
-    let (file, dir) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    file.ends_with(".egg-info")
-        || (matches!(file, "METADATA" | "PKG-INFO")
-            && (dir.ends_with(".dist-info") || dir.ends_with(".egg-info") || dir == "EGG-INFO"))
+/// The directory a Python package is installed in (`/usr/lib/python3/dist-packages`), if its
+/// location is an installed distribution's metadata (`*.dist-info/METADATA`,
+/// `*.egg-info/PKG-INFO`, a `*.egg-info` file, an egg's `EGG-INFO/PKG-INFO`), known from the
+/// location alone; any other location is the lock file that lists it.
+fn installed_python(path: &str) -> Option<&str> {
+    fn up(p: &str) -> Option<&str> {
+        p.rsplit_once('/').map(|(dir, _)| dir)
+    }
+    let (dir, file) = path.rsplit_once('/')?;
+    if file.ends_with(".egg-info") {
+        return Some(dir);
+    }
+    if !matches!(file, "METADATA" | "PKG-INFO") {
+        return None;
+    }
+    let name = dir.rsplit('/').next().unwrap_or(dir);
+    if name.ends_with(".dist-info") || name.ends_with(".egg-info") {
+        return up(dir);
+    }
+    // site-packages/NAME.egg/EGG-INFO/PKG-INFO
+    if name == "EGG-INFO" {
+        return up(dir).and_then(up);
+    }
+    None
 }
 
 #[cfg(test)]
@@ -271,13 +286,25 @@ mod tests {
 
     #[test]
     fn installed_python_metadata_is_told_from_lock_files_by_location() {
-        for installed in [
-            "/usr/lib/python3/dist-packages/idna-3.3.dist-info/METADATA",
-            "/usr/lib/python3/dist-packages/six-1.16.0.egg-info",
-            "/usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO",
-            "/opt/x/foo-1.0-py3.11.egg/EGG-INFO/PKG-INFO",
+        for (installed, dir) in [
+            (
+                "/usr/lib/python3/dist-packages/idna-3.3.dist-info/METADATA",
+                "/usr/lib/python3/dist-packages",
+            ),
+            (
+                "/usr/lib/python3/dist-packages/rpm-4.18.0.egg-info",
+                "/usr/lib/python3/dist-packages",
+            ),
+            (
+                "/usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO",
+                "/usr/lib/python3/dist-packages",
+            ),
+            (
+                "/usr/lib/python3.8/site-packages/mxnet-1.8.0-py3.8.egg/EGG-INFO/PKG-INFO",
+                "/usr/lib/python3.8/site-packages",
+            ),
         ] {
-            assert!(installed_python(installed), "{installed}");
+            assert_eq!(installed_python(installed), Some(dir), "{installed}");
         }
         for lock in [
             "/app/requirements.txt",
@@ -286,10 +313,11 @@ mod tests {
             "/app/Pipfile.lock",
             "/app/uv.lock",
             "/app/pdm.lock",
+            "/app/METADATA",
             "/",
             "",
         ] {
-            assert!(!installed_python(lock), "{lock}");
+            assert_eq!(installed_python(lock), None, "{lock}");
         }
     }
 }

@@ -5,6 +5,8 @@
 //! its status line from it and a server logs it. Filtering, reporting and storing results are
 //! the caller's: they differ by caller, the scan does not.
 
+pub mod rescan;
+
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 

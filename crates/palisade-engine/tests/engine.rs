@@ -145,3 +145,58 @@ fn a_result_without_a_digest_is_not_stored() {
     assert!(store.images().unwrap().is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A stored image matched again: what is new is said and stored as a rescan; the same again
+/// is unchanged; an image the store does not hold is the target's error.
+#[test]
+fn a_stored_image_is_matched_again_and_compared() {
+    use palisade_store::{Match, Storage};
+    let dir = tempdir("rescan");
+    std::fs::write(dir.join("requirements.txt"), "requests==2.19.1\n").unwrap();
+    let db = snapshot();
+    let r = palisade_engine::read(&request(Target::Fs(dir.clone())), &|_| {}).unwrap();
+    let doc = palisade_scan::sbom::DocInfo {
+        timestamp: "2026-12-02T00:00:00Z".into(),
+        uuid: "00000000-0000-4000-8000-000000000000".into(),
+        tool_version: "0".into(),
+    };
+    let subject = palisade_scan::sbom::Subject {
+        image: &r.0,
+        catalog: &r.1,
+    };
+    let sbom =
+        palisade_scan::sbom::render(palisade_scan::sbom::Format::Json, &subject, &doc).unwrap();
+    let store = palisade_store::Store::open(&dir.join("store.db")).unwrap();
+    let empty = Match {
+        scanned: "2026-01-01T00:00:00Z".into(),
+        db_built: "old".into(),
+        findings: Vec::new(),
+        checked: Vec::new(),
+    };
+    store
+        .put_scan("sha256:aa", "r.io/app:1", sbom.as_bytes(), &empty)
+        .unwrap();
+    let rescan = |at: &str| {
+        palisade_engine::rescan::rematch(&store, &db, "sha256:aa", "r.io/app:1", "2026-12-01", at)
+    };
+    let first = rescan("2026-12-02T00:00:01Z").unwrap();
+    assert!(
+        first.new.iter().any(|k| k.id == "CVE-2018-18074"),
+        "{:?}",
+        first.new
+    );
+    assert!(first.gone.is_empty() && first.not_checked.is_empty() && first.lost.is_empty());
+    let again = rescan("2026-12-02T00:00:02Z").unwrap();
+    assert!(again.new.is_empty() && again.gone.is_empty(), "{again:?}");
+    assert_eq!(again.total, first.total);
+    assert_eq!(store.scans("sha256:aa").unwrap().len(), 3);
+    let e =
+        palisade_engine::rescan::rematch(&store, &db, "sha256:zz", "r.io/x:1", "2026-12-01", "t")
+            .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("r.io/x:1: sha256:zz has no stored scan"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -232,6 +232,11 @@ fn affected(store: &Store, id: &str, format: ListFormat) -> anyhow::Result<(Stri
             true => String::new(),
             false => format!("{} ", f.package_type),
         };
+        // Found by an alias: the id the finding is reported under.
+        let kind = match f.id == id {
+            true => kind,
+            false => format!("{}: {kind}", f.id),
+        };
         let _ = writeln!(
             out,
             "  {kind}{} {} {}{} [{}, {}]",

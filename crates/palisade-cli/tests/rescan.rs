@@ -22,6 +22,7 @@ fn key(id: &str, package: &str, version: &str) -> FindingKey {
         fixed: None,
         severity: "UNKNOWN".into(),
         status: "fixed".into(),
+        aliases: Vec::new(),
     }
 }
 

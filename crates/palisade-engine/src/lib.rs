@@ -250,6 +250,12 @@ pub fn finding_keys(findings: &[Finding], catalog: &Catalog) -> Vec<FindingKey> 
                 fixed: f.fixed.clone(),
                 severity: f.severity.name().to_string(),
                 status: f.status.name().to_string(),
+                aliases: {
+                    let mut a = f.aliases.clone();
+                    a.sort();
+                    a.dedup();
+                    a
+                },
             })
         })
         .collect();

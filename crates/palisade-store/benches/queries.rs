@@ -43,6 +43,7 @@ fn findings(rng: &mut Rng, n: usize) -> Vec<FindingKey> {
                 fixed: Some("2.0.0".into()),
                 severity: SEVERITIES[(cve % 5) as usize].into(),
                 status: "fixed".into(),
+                aliases: Vec::new(),
             }
         })
         .collect()

@@ -43,6 +43,9 @@ pub struct FindingKey {
     pub fixed: Option<String>,
     pub severity: String,
     pub status: String,
+    /// The vulnerability's other ids (the CVE of a GHSA), so it is found by any of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 /// One match of an image's packages against a database, as a scan or rescan stores it.
@@ -199,7 +202,8 @@ pub trait Storage {
     fn images(&self) -> Result<Vec<ImageSummary>, StoreError>;
     /// The digests `name` pointed at, oldest first.
     fn history(&self, name: &str) -> Result<Vec<Tag>, StoreError>;
-    /// Every image whose latest scan has vulnerability `id`, by digest.
+    /// Every image whose latest scan has vulnerability `id` (as a finding's id or one of its
+    /// aliases), by digest.
     fn affected(&self, id: &str) -> Result<Vec<Affected>, StoreError>;
     /// Findings of each image's latest scan that its latest scan against a database built at
     /// or before `db_built` did not have (images with no such scan are left out).

@@ -45,6 +45,13 @@ CREATE TABLE findings (
 );
 CREATE INDEX findings_by_scan ON findings (scan, vuln);
 CREATE INDEX findings_by_vuln ON findings (vuln);
+CREATE TABLE aliases (
+    scan  BIGINT NOT NULL REFERENCES scans (id),
+    vuln  TEXT NOT NULL,
+    alias TEXT NOT NULL
+);
+CREATE INDEX aliases_by_alias ON aliases (alias);
+CREATE INDEX aliases_by_scan ON aliases (scan);
 CREATE TABLE severity_counts (
     scan     BIGINT NOT NULL REFERENCES scans (id),
     severity TEXT NOT NULL,
@@ -61,6 +68,8 @@ pub const PUT_TAG: &str =
     "INSERT INTO tags (name, repository, digest, since, until) VALUES ($1, $2, $3, $4, NULL)";
 pub const PUT_SCAN: &str = "INSERT INTO scans (digest, name, kind, scanned, db_built, checked)
     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+pub const PUT_ALIAS: &str = "INSERT INTO aliases (scan, vuln, alias) VALUES ($1, $2, $3)";
+pub const ALIASES_OF: &str = "SELECT vuln, alias FROM aliases WHERE scan = $1 ORDER BY vuln, alias";
 pub const PUT_FINDING: &str = "INSERT INTO findings
     (scan, vuln, package_type, package, version, path, fixed, severity, status)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
@@ -106,11 +115,18 @@ pub const IMAGES: &str = "SELECT i.digest, i.first_scanned, s.scanned, s.db_buil
 pub const LATEST_COUNTS: &str = "SELECT i.digest, c.severity, c.n
     FROM images i JOIN severity_counts c ON c.scan = i.latest_scan";
 
+/// By the finding's id, or by one of its aliases (two indexed lookups, not a scan).
 pub const AFFECTED: &str = "SELECT s.digest, s.scanned, f.vuln, f.package_type, f.package,
     f.version, f.path, f.fixed, f.severity, f.status
     FROM findings f JOIN images i ON i.latest_scan = f.scan JOIN scans s ON s.id = f.scan
     WHERE f.vuln = $1
-    ORDER BY s.digest, f.package_type, f.package, f.version, f.path";
+    UNION
+    SELECT s.digest, s.scanned, f.vuln, f.package_type, f.package,
+    f.version, f.path, f.fixed, f.severity, f.status
+    FROM aliases a JOIN images i ON i.latest_scan = a.scan
+    JOIN findings f ON f.scan = a.scan AND f.vuln = a.vuln JOIN scans s ON s.id = f.scan
+    WHERE a.alias = $2
+    ORDER BY 1, 4, 5, 6, 7";
 
 /// Findings of each latest scan with no equal in that image's latest scan against a
 /// database built at or before `$1` (a finding migrated without its package type equals any
@@ -151,6 +167,8 @@ mod tests {
             PUT_TAG,
             PUT_SCAN,
             PUT_FINDING,
+            PUT_ALIAS,
+            ALIASES_OF,
             PUT_COUNT,
             COUNT_FINDINGS,
             HAS_IMAGE,

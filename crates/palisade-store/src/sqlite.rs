@@ -108,6 +108,14 @@ impl SqliteStore {
         tx.execute(queries::SET_LATEST, params![id, digest])
             .map_err(|e| self.err(e))?;
         let mut put = tx.prepare(queries::PUT_FINDING).map_err(|e| self.err(e))?;
+        let mut alias = tx.prepare(queries::PUT_ALIAS).map_err(|e| self.err(e))?;
+        for f in &m.findings {
+            for a in &f.aliases {
+                alias
+                    .execute(params![id, f.id, a])
+                    .map_err(|e| self.err(e))?;
+            }
+        }
         let mut counts = Counts::new();
         for f in &m.findings {
             *counts.entry(f.severity.clone()).or_default() += 1;
@@ -155,6 +163,25 @@ impl SqliteStore {
             .query_map(params![row.id], finding)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.err(e))?;
+        let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut stmt = self
+            .conn
+            .prepare(queries::ALIASES_OF)
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![row.id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        for (vuln, alias) in rows {
+            aliases.entry(vuln).or_default().push(alias);
+        }
+        for f in &mut findings {
+            if let Some(a) = aliases.get(&f.id) {
+                f.aliases = a.clone();
+            }
+        }
         findings.sort();
         Ok(Some(Scan {
             id: row.id,
@@ -248,6 +275,7 @@ fn finding_at(r: &Row<'_>, at: usize) -> rusqlite::Result<FindingKey> {
         fixed: r.get(at + 5)?,
         severity: r.get(at + 6)?,
         status: r.get(at + 7)?,
+        aliases: Vec::new(),
     })
 }
 
@@ -447,7 +475,7 @@ impl Storage for SqliteStore {
                 .prepare(queries::AFFECTED)
                 .map_err(|e| self.err(e))?;
             let rows = stmt
-                .query_map(params![id], |r| {
+                .query_map(params![id, id], |r| {
                     Ok((
                         r.get::<_, String>(0)?,
                         r.get::<_, String>(1)?,

@@ -43,6 +43,7 @@ fn finding(id: &str, package_type: &str, package: &str, severity: &str) -> Findi
         fixed: Some("2.0".into()),
         severity: severity.into(),
         status: "fixed".into(),
+        aliases: Vec::new(),
     }
 }
 
@@ -184,6 +185,23 @@ fn queries_the_servers_need() {
         .put_rescan("sha256:bb", &matched(T2, "db2", &[]))
         .unwrap();
 
+    // Found by an alias too (the CVE of a GHSA finding), in the latest scan only.
+    let mut ghsa = finding("GHSA-aaaa-bbbb-cccc", "npm", "left-pad", "HIGH");
+    ghsa.aliases = vec!["CVE-7".into()];
+    store
+        .put_scan(
+            "sha256:cc",
+            "r.io/ui:1",
+            b"{}",
+            &matched(T2, "db2", &[ghsa.clone()]),
+        )
+        .unwrap();
+    let by_alias = store.affected("CVE-7").unwrap();
+    assert_eq!(by_alias.len(), 1, "{by_alias:?}");
+    assert_eq!(by_alias[0].finding.id, "GHSA-aaaa-bbbb-cccc");
+    assert_eq!(store.affected("GHSA-aaaa-bbbb-cccc").unwrap().len(), 1);
+    let read = store.latest("sha256:cc").unwrap().unwrap();
+    assert_eq!(read.findings, [ghsa]);
     let affected = store.affected("CVE-1").unwrap();
     assert_eq!(affected.len(), 1, "{affected:?}");
     assert_eq!(affected[0].digest, "sha256:aa");
@@ -206,12 +224,13 @@ fn queries_the_servers_need() {
         .iter()
         .map(|r| (r.repository.as_str(), r.images, r.counts.clone()))
         .collect();
-    assert_eq!(got.len(), 2);
+    assert_eq!(got.len(), 3);
     assert_eq!((got[0].0, got[0].1), ("r.io/api", 1));
     assert!(got[0].2.is_empty());
-    assert_eq!((got[1].0, got[1].1), ("r.io/web", 1));
-    assert_eq!(got[1].2.get("HIGH"), Some(&1));
-    assert_eq!(got[1].2.get("CRITICAL"), Some(&1));
+    assert_eq!((got[1].0, got[1].1), ("r.io/ui", 1));
+    assert_eq!((got[2].0, got[2].1), ("r.io/web", 1));
+    assert_eq!(got[2].2.get("HIGH"), Some(&1));
+    assert_eq!(got[2].2.get("CRITICAL"), Some(&1));
 }
 
 /// The two earlier formats: one row per name with the findings as JSON (`checked` added in

@@ -9,6 +9,7 @@ use anyhow::Context;
 use palisade_catalog::Catalog;
 use palisade_image::Image;
 use palisade_scan::matching::Matches;
+use palisade_scan::report::count;
 use palisade_scan::sbom::DocInfo;
 use palisade_scan::severity::Level;
 use palisade_store::{Storage, Store};
@@ -89,11 +90,11 @@ fn short(digest: &str) -> &str {
     }
 }
 
-/// `1 image`, `2 images`.
-fn plural(n: usize, what: &str) -> String {
-    match n {
-        1 => format!("1 {what}"),
-        _ => format!("{n} {what}s"),
+/// The names pointing at an image now, or that none does.
+fn names(names: &[String]) -> String {
+    match names.is_empty() {
+        true => "(no name points here now)".to_string(),
+        false => names.join(", "),
     }
 }
 
@@ -111,7 +112,7 @@ fn counted(counts: &palisade_store::Counts) -> String {
             .filter(|(s, _)| !Level::ALL.iter().any(|l| l.name() == s.as_str()))
             .map(|(s, n)| format!("{s} {n}")),
     );
-    let total = plural(total as usize, "finding");
+    let total = count(total as usize, "finding", "findings");
     match parts.is_empty() {
         true => total,
         false => format!("{total} ({})", parts.join(", ")),
@@ -127,15 +128,12 @@ fn images(store: &Store, format: ListFormat) -> anyhow::Result<(String, bool)> {
     }
     let mut out = String::new();
     for i in &images {
-        let names = match i.names.is_empty() {
-            true => "(no name points here now)".to_string(),
-            false => i.names.join(", "),
-        };
+        let names = names(&i.names);
         let _ = writeln!(
             out,
             "{}  {names}\n  {}, last {} (database built {}): {}",
             short(&i.digest),
-            plural(i.scans as usize, "scan"),
+            count(i.scans as usize, "scan", "scans"),
             i.last_scanned,
             i.db_built,
             counted(&i.counts)
@@ -144,7 +142,7 @@ fn images(store: &Store, format: ListFormat) -> anyhow::Result<(String, bool)> {
     let _ = writeln!(
         out,
         "{} in {}",
-        plural(images.len(), "image"),
+        count(images.len(), "image", "images"),
         store.path().display()
     );
     Ok((out, found))
@@ -215,10 +213,7 @@ fn affected(store: &Store, id: &str, format: ListFormat) -> anyhow::Result<(Stri
     for a in &list {
         if last != Some(&a.digest) {
             images += 1;
-            let names = match a.names.is_empty() {
-                true => "(no name points here now)".to_string(),
-                false => a.names.join(", "),
-            };
+            let names = names(&a.names);
             let _ = writeln!(
                 out,
                 "{}  {names}  (scanned {})",
@@ -251,6 +246,6 @@ fn affected(store: &Store, id: &str, format: ListFormat) -> anyhow::Result<(Stri
             f.status
         );
     }
-    let _ = writeln!(out, "{id}: {} affected", plural(images, "image"));
+    let _ = writeln!(out, "{id}: {} affected", count(images, "image", "images"));
     Ok((out, found))
 }

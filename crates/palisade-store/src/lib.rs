@@ -75,6 +75,14 @@ impl ScanKind {
             ScanKind::Rescan => "rescan",
         }
     }
+
+    /// From its stored name; anything but `rescan` read an image.
+    fn parse(name: &str) -> ScanKind {
+        match name {
+            "rescan" => ScanKind::Rescan,
+            _ => ScanKind::Scan,
+        }
+    }
 }
 
 /// Findings counted by severity (`CRITICAL` -> 3).

@@ -11,7 +11,8 @@ use std::io::Read;
 
 use rusqlite::{params, Transaction};
 
-use crate::{queries, repository, FindingKey};
+use crate::sqlite::{insert_scan, ScanInsert};
+use crate::{queries, repository, FindingKey, ScanKind};
 
 /// The schema this version writes.
 pub const SCHEMA_VERSION: i64 = 3;
@@ -44,7 +45,6 @@ pub fn migrate(tx: &Transaction<'_>, found: i64) -> rusqlite::Result<()> {
     tx.execute_batch(queries::SCHEMA)?;
     if old {
         from_v2(tx)?;
-        tx.execute_batch(queries::COUNT_FINDINGS)?;
         tx.execute_batch("DROP TABLE images_v2;")?;
     }
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
@@ -91,17 +91,10 @@ fn from_v2(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             queries::PUT_TAG,
             params![name, repository(&name), digest, scanned],
         )?;
-        let id: i64 = tx.query_row(
-            queries::PUT_SCAN,
-            params![digest, name, "scan", matched, db_built, checked],
-            |r| r.get(0),
-        )?;
-        tx.execute(queries::SET_LATEST, params![id, digest])?;
         // Unreadable findings were unreadable before too: the scan stays, without them.
-        let findings: Vec<FindingKey> = serde_json::from_str(&findings).unwrap_or_default();
+        let mut findings: Vec<FindingKey> = serde_json::from_str(&findings).unwrap_or_default();
         let index = sbom_index(&sbom);
-        let mut put = tx.prepare(queries::PUT_FINDING)?;
-        for mut f in findings {
+        for f in &mut findings {
             if let Some(seen) = index.get(&f.package) {
                 let one = |pick: fn(&(String, String)) -> &String| {
                     let mut all = seen.iter().map(pick);
@@ -114,18 +107,16 @@ fn from_v2(tx: &Transaction<'_>) -> rusqlite::Result<()> {
                 f.package_type = one(|p| &p.0);
                 f.path = one(|p| &p.1);
             }
-            put.execute(params![
-                id,
-                f.id,
-                f.package_type,
-                f.package,
-                f.version,
-                f.path,
-                f.fixed,
-                f.severity,
-                f.status
-            ])?;
         }
+        let row = ScanInsert {
+            digest: &digest,
+            name: Some(&name),
+            kind: ScanKind::Scan,
+            scanned: &matched,
+            db_built: &db_built,
+            checked: checked.as_deref(),
+        };
+        insert_scan(tx, &row, &findings)?;
     }
     Ok(())
 }

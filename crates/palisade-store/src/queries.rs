@@ -76,8 +76,6 @@ pub const PUT_FINDING: &str = "INSERT INTO findings
 /// Each scan's findings counted by severity as it is stored, so listings and dashboards read
 /// a few rows per image rather than every finding.
 pub const PUT_COUNT: &str = "INSERT INTO severity_counts (scan, severity, n) VALUES ($1, $2, $3)";
-pub const COUNT_FINDINGS: &str = "INSERT INTO severity_counts (scan, severity, n)
-    SELECT scan, severity, COUNT(*) FROM findings GROUP BY scan, severity";
 pub const HAS_IMAGE: &str = "SELECT COUNT(*) FROM images WHERE digest = $1";
 /// Kept with every new scan, so "each image's latest scan" is a join, not a search.
 pub const SET_LATEST: &str = "UPDATE images SET latest_scan = $1 WHERE digest = $2";
@@ -170,7 +168,6 @@ mod tests {
             PUT_ALIAS,
             ALIASES_OF,
             PUT_COUNT,
-            COUNT_FINDINGS,
             HAS_IMAGE,
             SET_LATEST,
             CURRENT,

@@ -98,54 +98,20 @@ impl SqliteStore {
         m: &Match,
     ) -> Result<i64, StoreError> {
         let checked = self.json(digest, &m.checked)?;
-        let id: i64 = tx
-            .query_row(
-                queries::PUT_SCAN,
-                params![digest, name, kind.name(), m.scanned, m.db_built, checked],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))?;
-        tx.execute(queries::SET_LATEST, params![id, digest])
-            .map_err(|e| self.err(e))?;
-        let mut put = tx.prepare(queries::PUT_FINDING).map_err(|e| self.err(e))?;
-        let mut alias = tx.prepare(queries::PUT_ALIAS).map_err(|e| self.err(e))?;
-        for f in &m.findings {
-            for a in &f.aliases {
-                alias
-                    .execute(params![id, f.id, a])
-                    .map_err(|e| self.err(e))?;
-            }
-        }
-        let mut counts = Counts::new();
-        for f in &m.findings {
-            *counts.entry(f.severity.clone()).or_default() += 1;
-            put.execute(params![
-                id,
-                f.id,
-                f.package_type,
-                f.package,
-                f.version,
-                f.path,
-                f.fixed,
-                f.severity,
-                f.status
-            ])
-            .map_err(|e| self.err(e))?;
-        }
-        let mut put = tx.prepare(queries::PUT_COUNT).map_err(|e| self.err(e))?;
-        for (severity, n) in counts {
-            put.execute(params![id, severity, n as i64])
-                .map_err(|e| self.err(e))?;
-        }
-        Ok(id)
+        let row = ScanInsert {
+            digest,
+            name,
+            kind,
+            scanned: &m.scanned,
+            db_built: &m.db_built,
+            checked: Some(&checked),
+        };
+        insert_scan(tx, &row, &m.findings).map_err(|e| self.err(e))
     }
 
     fn scan_from(&self, row: Option<ScanRow>) -> Result<Option<Scan>, StoreError> {
         let Some(row) = row else { return Ok(None) };
-        let kind = match row.kind.as_str() {
-            "rescan" => ScanKind::Rescan,
-            _ => ScanKind::Scan,
-        };
+        let kind = ScanKind::parse(&row.kind);
         let checked = row
             .checked
             .map(|c| serde_json::from_str::<Vec<String>>(&c))
@@ -240,6 +206,64 @@ impl SqliteStore {
             reason: reason.to_string(),
         }
     }
+}
+
+/// A scan row as written: by a store, or by a migration carrying an old row over.
+pub(crate) struct ScanInsert<'a> {
+    pub digest: &'a str,
+    pub name: Option<&'a str>,
+    pub kind: ScanKind,
+    pub scanned: &'a str,
+    pub db_built: &'a str,
+    /// The consulted ecosystems as JSON; `None` where an old store did not record them.
+    pub checked: Option<&'a str>,
+}
+
+/// Writes a scan row, makes it its image's latest, and writes its findings, their aliases
+/// and its severity counts.
+pub(crate) fn insert_scan(
+    tx: &rusqlite::Transaction<'_>,
+    row: &ScanInsert<'_>,
+    findings: &[FindingKey],
+) -> rusqlite::Result<i64> {
+    let id: i64 = tx.query_row(
+        queries::PUT_SCAN,
+        params![
+            row.digest,
+            row.name,
+            row.kind.name(),
+            row.scanned,
+            row.db_built,
+            row.checked
+        ],
+        |r| r.get(0),
+    )?;
+    tx.execute(queries::SET_LATEST, params![id, row.digest])?;
+    let mut put = tx.prepare(queries::PUT_FINDING)?;
+    let mut alias = tx.prepare(queries::PUT_ALIAS)?;
+    let mut counts = Counts::new();
+    for f in findings {
+        *counts.entry(f.severity.clone()).or_default() += 1;
+        put.execute(params![
+            id,
+            f.id,
+            f.package_type,
+            f.package,
+            f.version,
+            f.path,
+            f.fixed,
+            f.severity,
+            f.status
+        ])?;
+        for a in &f.aliases {
+            alias.execute(params![id, f.id, a])?;
+        }
+    }
+    let mut put = tx.prepare(queries::PUT_COUNT)?;
+    for (severity, n) in counts {
+        put.execute(params![id, severity, n as i64])?;
+    }
+    Ok(id)
 }
 
 struct ScanRow {
@@ -384,10 +408,7 @@ impl Storage for SqliteStore {
                         id,
                         digest: r.get(1)?,
                         name: r.get(2)?,
-                        kind: match kind.as_str() {
-                            "rescan" => ScanKind::Rescan,
-                            _ => ScanKind::Scan,
-                        },
+                        kind: ScanKind::parse(&kind),
                         scanned: r.get(4)?,
                         db_built: r.get(5)?,
                         counts: Counts::new(),

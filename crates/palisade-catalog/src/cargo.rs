@@ -2,7 +2,7 @@
 //! checksums, v3 and v4 with checksums inline). Each `[[package]]` is one crate, including
 //! the workspace's own (no `source`); the lock file does not say which are dev-only.
 
-use palisade_core::{purl, OsRelease, Package, PackageType};
+use palisade_core::{purl, Diagnostic, OsRelease, Package, PackageType};
 use palisade_image::FileTree;
 use serde::Deserialize;
 
@@ -53,7 +53,7 @@ impl Cataloguer for Cargo {
         files: &FileTree,
         _os: Option<&OsRelease>,
         out: &mut Vec<Package>,
-        errors: &mut Vec<String>,
+        errors: &mut Vec<Diagnostic>,
     ) {
         crate::list_locked(
             files,

@@ -27,7 +27,8 @@ use std::collections::HashSet;
 use std::hash::Hash;
 
 pub use error::CatalogError;
-use palisade_core::{OsRelease, Package};
+use palisade_core::diagnostic::{Limit, Remedy, Source};
+use palisade_core::{Diagnostic, OsRelease, Package};
 use palisade_image::{FileTree, Probe, ReadAt};
 
 /// A package database reader.
@@ -41,17 +42,19 @@ pub trait Cataloguer: Sync {
         files: &FileTree,
         os: Option<&OsRelease>,
         out: &mut Vec<Package>,
-        diagnostics: &mut Vec<String>,
+        diagnostics: &mut Vec<Diagnostic>,
     );
 }
 
 /// What was found in one image.
-#[derive(Debug, Default)]
+#[derive(
+    Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct Catalog {
     pub os: Option<OsRelease>,
     pub packages: Vec<Package>,
     /// Databases that could not be read: the package list is incomplete.
-    pub errors: Vec<String>,
+    pub errors: Vec<Diagnostic>,
 }
 
 /// Every cataloguer, in reporting order.
@@ -147,7 +150,7 @@ impl Probe for Probes {
 /// are merged in cataloguer order, so output does not depend on scheduling.
 pub fn catalog(files: &FileTree) -> Catalog {
     let os = os::detect(files);
-    let results: Vec<(Vec<Package>, Vec<String>)> = std::thread::scope(|scope| {
+    let results: Vec<(Vec<Package>, Vec<Diagnostic>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = CATALOGUERS
             .iter()
             .map(|c| {
@@ -166,7 +169,10 @@ pub fn catalog(files: &FileTree) -> Catalog {
                 h.join().unwrap_or_else(|_| {
                     (
                         Vec::new(),
-                        vec![format!("the {} cataloguer failed", c.name())],
+                        vec![Diagnostic::error(
+                            Source::Catalog,
+                            format!("the {} cataloguer failed", c.name()),
+                        )],
                     )
                 })
             })
@@ -204,7 +210,7 @@ pub(crate) type Locked = (String, String, bool);
 pub(crate) fn list_locked(
     files: &FileTree,
     out: &mut Vec<Package>,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<Diagnostic>,
     wanted: impl Fn(&str) -> bool,
     package_type: palisade_core::PackageType,
     purl: impl Fn(&str, &str) -> String,
@@ -222,7 +228,7 @@ pub(crate) fn list_locked(
                 let purl = purl(&name, &version);
                 listed_package(package_type, name, version, purl, path, entry.layer, dev)
             })),
-            Err(e) => errors.push(format!("/{path}: {e}")),
+            Err(e) => errors.push(Diagnostic::unread(path, e.to_string())),
         }
     }
 }
@@ -288,14 +294,22 @@ pub(crate) fn listed_package(
 pub(crate) fn database<'a>(
     files: &'a FileTree,
     path: &str,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<Diagnostic>,
 ) -> Option<&'a [u8]> {
     let (real, entry) = files.resolve(path)?;
     if entry.content.is_none() && entry.kind == palisade_image::FileKind::File {
-        errors.push(format!(
-            "/{real}: {} bytes, not read (over --max-read-bytes); its packages are not listed",
-            entry.size
-        ));
+        errors.push(
+            Diagnostic::unread(
+                &real,
+                format!(
+                    "{} bytes, not read; its packages are not listed",
+                    entry.size
+                ),
+            )
+            .with_remedy(Remedy::RaiseLimit {
+                limit: Limit::ReadBytes,
+            }),
+        );
     }
     entry.content.as_deref()
 }

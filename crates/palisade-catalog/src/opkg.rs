@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use palisade_core::{purl, Location, OsRelease, Package, PackageType};
+use palisade_core::{purl, Diagnostic, Location, OsRelease, Package, PackageType};
 use palisade_image::FileTree;
 
 use crate::control::{self, Paragraph};
@@ -68,7 +68,7 @@ impl Cataloguer for Opkg {
         files: &FileTree,
         os: Option<&OsRelease>,
         out: &mut Vec<Package>,
-        errors: &mut Vec<String>,
+        errors: &mut Vec<Diagnostic>,
     ) {
         let distro = os.map(OsRelease::distro).unwrap_or_default();
         let namespace = os.map_or("openwrt", |o| o.id.as_str());
@@ -79,16 +79,22 @@ impl Cataloguer for Opkg {
             let paragraphs = match control::parse(data) {
                 Ok(p) => p,
                 Err(e) => {
-                    errors.push(format!("/{path}: {e}; no opkg packages read from it"));
+                    errors.push(Diagnostic::unread(
+                        path,
+                        format!("{e}; no opkg packages read from it"),
+                    ));
                     continue;
                 }
             };
             let origins = Origins::new(files.history(path), records);
             for p in paragraphs.iter().filter(|p| installed(p)) {
                 let Some(k) = key(p) else {
-                    errors.push(format!(
-                        "/{path}: line {}: package without Package or Version; skipped",
-                        p.line
+                    errors.push(Diagnostic::unread(
+                        path,
+                        format!(
+                            "line {}: package without Package or Version; skipped",
+                            p.line
+                        ),
                     ));
                     continue;
                 };

@@ -2,7 +2,7 @@
 //! what Composer installed, `vendor/composer/installed.json`: a list of packages (Composer 1)
 //! or `{"packages": [...], "dev-package-names": [...]}` (Composer 2, dev ones marked).
 
-use palisade_core::{purl, OsRelease, Package, PackageType};
+use palisade_core::{purl, Diagnostic, OsRelease, Package, PackageType};
 use palisade_image::FileTree;
 use serde::Deserialize;
 
@@ -103,7 +103,7 @@ impl Cataloguer for Composer {
         files: &FileTree,
         _os: Option<&OsRelease>,
         out: &mut Vec<Package>,
-        errors: &mut Vec<String>,
+        errors: &mut Vec<Diagnostic>,
     ) {
         crate::list_locked(
             files,

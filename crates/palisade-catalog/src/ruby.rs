@@ -3,7 +3,7 @@
 //! installed gems, named by their `specifications/NAME-VERSION.gemspec` files (decided by path:
 //! no content is read).
 
-use palisade_core::{purl, OsRelease, Package, PackageType};
+use palisade_core::{purl, Diagnostic, OsRelease, Package, PackageType};
 use palisade_image::{FileKind, FileTree};
 
 use crate::Cataloguer;
@@ -90,7 +90,7 @@ impl Cataloguer for Ruby {
         files: &FileTree,
         _os: Option<&OsRelease>,
         out: &mut Vec<Package>,
-        errors: &mut Vec<String>,
+        errors: &mut Vec<Diagnostic>,
     ) {
         // Installed gems are named by their gemspec's path; no content is read.
         for (path, entry) in files.iter() {

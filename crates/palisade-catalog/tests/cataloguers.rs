@@ -89,7 +89,9 @@ fn pom_xml_dependencies_are_declared_packages() {
     assert_eq!(c.packages[0].purl, "pkg:maven/joda/joda-time@2.9.2");
     assert_eq!(c.errors.len(), 1, "{:?}", c.errors);
     assert!(
-        c.errors[0].starts_with("/srv/broken/pom.xml: not a Maven POM this version reads: "),
+        c.errors[0]
+            .to_string()
+            .starts_with("/srv/broken/pom.xml: not a Maven POM this version reads: "),
         "{:?}",
         c.errors
     );
@@ -130,7 +132,7 @@ fn go_mod_exclusions_local_replacements_and_corrupt_files() {
         ]
     );
     assert_eq!(
-        c.errors,
+        said(&c.errors),
         [
             "/src/broken/go.mod: not a go.mod this version reads: line 2: unknown directive \"\\0\\u{13}\""
         ]
@@ -159,7 +161,7 @@ fn a_junk_line_in_the_alpine_database_skips_only_its_record() {
         "pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64&distro=alpine-3.19.1&upstream=musl"
     );
     assert_eq!(
-        c.errors,
+        said(&c.errors),
         ["/lib/apk/db/installed: line 8: expected \"X:value\"; the package record holding it is skipped"]
     );
 }
@@ -211,7 +213,7 @@ fn composer_installed_json_lists_installed_packages() {
         .iter()
         .any(|p| p.purl == "pkg:composer/behat/mink@v1.8.1"));
     assert_eq!(
-        c.errors,
+        said(&c.errors),
         ["/srv/bad/vendor/composer/installed.json: not a Composer installed.json: neither a list of packages (Composer 1) nor {\"packages\": [...]} (Composer 2)"]
     );
 }
@@ -229,7 +231,7 @@ fn opkg_status_lists_openwrt_packages() {
     )
     .write("usr/lib/opkg/status", &status);
     let c = root.catalog();
-    assert_eq!(c.errors, Vec::<String>::new());
+    assert_eq!(c.errors, Vec::new());
     let got: Vec<(&str, &str, &str, Vec<String>)> = c
         .packages
         .iter()
@@ -420,7 +422,7 @@ fn archives_are_probed_as_read_not_captured() {
     assert!(entry.content.is_none(), "the jar's bytes are not kept");
     assert!(entry.probed.as_ref().is_some_and(|p| p.len() < 100));
     let c = palisade_catalog::catalog(&image.files);
-    assert_eq!(c.errors, Vec::<String>::new());
+    assert_eq!(c.errors, Vec::new());
     assert_eq!(
         found(&c),
         [(
@@ -495,7 +497,7 @@ fn an_archive_not_read_is_an_error() {
     .unwrap();
     let c = palisade_catalog::catalog(&image.files);
     assert_eq!(
-        c.errors,
+        said(&c.errors),
         ["/opt/app/x-1.0.jar: 2 bytes, not read; its packages are not listed"]
     );
 }
@@ -594,7 +596,7 @@ fn jenkins_plugins_are_named_by_their_maven_coordinates() {
         &[dsl_mf, &dsl_classes],
     );
     let c = root.catalog();
-    assert_eq!(c.errors, Vec::<String>::new());
+    assert_eq!(c.errors, Vec::new());
     let mut got = found(&c);
     got.sort();
     let p = |name: &str, version: &str, at: &str| {
@@ -646,4 +648,9 @@ fn jenkins_plugins_are_named_by_their_maven_coordinates() {
     };
     assert_eq!(purl(":git"), "pkg:maven/org.jenkins-ci.plugins/git@3.7.0");
     assert_eq!(purl("old"), "pkg:maven/old@1.0-SNAPSHOT");
+}
+
+/// Diagnostics as a log shows them, `PATH: message`.
+fn said(diagnostics: &[palisade_core::Diagnostic]) -> Vec<String> {
+    diagnostics.iter().map(ToString::to_string).collect()
 }

@@ -62,6 +62,12 @@ pub enum DebugCommand {
     /// Score CVSS vectors: reads one vector a line on stdin, prints its base score (or
     /// `error: ...`) per line.
     Cvss,
+    /// Print the JSON schema (draft 2020-12) of a type scans return: scan-result, package,
+    /// finding or diagnostic.
+    Schema {
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(palisade_engine::schema::NAMES))]
+        name: String,
+    },
     /// Time matching alone: catalogue SOURCE once, then match it ROUNDS times against a
     /// freshly opened database each round; prints packages, lookups and lookups per second.
     MatchBench {

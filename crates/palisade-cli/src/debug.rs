@@ -34,6 +34,15 @@ pub fn vercmp(scheme: Scheme) -> anyhow::Result<ExitCode> {
 }
 
 /// One base score per input line, as reports compute them.
+/// `palisade debug schema NAME`: the type's JSON schema, pretty-printed.
+pub fn schema(name: &str) -> anyhow::Result<ExitCode> {
+    let schema = palisade_engine::schema::schema(name)
+        .with_context(|| format!("no schema named {name:?}"))?;
+    let text = serde_json::to_string_pretty(&schema)?;
+    crate::output::write(None, format!("{text}\n").as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn cvss() -> anyhow::Result<ExitCode> {
     let stdin = io::stdin().lock();
     let mut out = BufWriter::new(io::stdout().lock());

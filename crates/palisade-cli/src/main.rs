@@ -6,6 +6,7 @@ mod args;
 mod db;
 mod debug;
 mod output;
+mod remedy;
 mod rescan;
 mod sbom;
 mod scan;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Command::Db(cmd) => db::run(cmd),
         Command::Debug(DebugCommand::Vercmp { scheme }) => debug::vercmp(scheme),
         Command::Debug(DebugCommand::Cvss) => debug::cvss(),
+        Command::Debug(DebugCommand::Schema { name }) => debug::schema(&name),
         Command::Debug(DebugCommand::MatchBench {
             source,
             rounds,
@@ -39,7 +41,10 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("palisade: error: {err:#}");
+            match remedy::for_error(&err) {
+                Some(hint) => eprintln!("palisade: error: {err:#} ({hint})"),
+                None => eprintln!("palisade: error: {err:#}"),
+            }
             if stopped(&err) {
                 eprintln!("palisade: the command ran past --timeout: raise it, or leave it out for no limit");
             }

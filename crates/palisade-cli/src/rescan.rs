@@ -112,7 +112,7 @@ pub fn run(args: &RescanArgs) -> anyhow::Result<ExitCode> {
                             "image": name, "digest": c.digest, "findings": c.total,
                             "new": c.new, "fixed": c.gone, "not_checked": c.not_checked,
                             "superseded": c.superseded, "coverage_lost": c.lost,
-                            "warnings": c.warnings,
+                            "warnings": c.warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
                         });
                         out.push_str(&format!("{line}\n"));
                     }

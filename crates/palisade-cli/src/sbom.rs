@@ -119,11 +119,10 @@ pub fn run(args: &SbomArgs) -> anyhow::Result<ExitCode> {
     // The merged view is not rendered: free it (a host's root holds 700,000 paths) before
     // the document is built.
     image.files = Default::default();
-    for w in &image.diagnostics {
-        eprintln!("palisade: warning: {w}");
-    }
-    for e in &catalog.errors {
-        eprintln!("palisade: error: {e}");
+    for d in image.diagnostics.iter().chain(&catalog.errors) {
+        let hint = d.remedy.as_ref().map(crate::remedy::hint);
+        let hint = hint.map(|h| format!(" ({h})")).unwrap_or_default();
+        eprintln!("palisade: {}: {d}{hint}", d.severity.name());
     }
     let doc = DocInfo {
         timestamp: output::now_rfc3339(),

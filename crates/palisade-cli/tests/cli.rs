@@ -344,7 +344,7 @@ fn an_unreadable_package_database_is_an_error_but_the_rest_is_listed() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
-        err.contains("/lib/apk/db/installed: 19 bytes, not read (over --max-read-bytes)"),
+        err.contains("/lib/apk/db/installed: 19 bytes, not read; its packages are not listed (--max-read-bytes)"),
         "{err}"
     );
     let _ = std::fs::remove_dir_all(&root);

@@ -1,13 +1,17 @@
 //! Shared domain types. No I/O: every other crate speaks these.
 
 pub mod cancel;
+pub mod diagnostic;
 pub mod purl;
 pub mod time;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use diagnostic::Diagnostic;
+
 /// Where a package's record was found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Location {
     /// Path inside the image or root filesystem, with a leading slash.
     pub path: String,
@@ -19,7 +23,9 @@ pub struct Location {
 
 /// The kind of package database a package was found in; it decides the version scheme and the
 /// package URL type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum PackageType {
@@ -68,7 +74,7 @@ impl PackageType {
 
 /// A package as a cataloguer found it. Palisade's SBOM JSON is this type serialized, and reads
 /// back into it unchanged (`palisade-scan::sbom_input`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Package {
     pub name: String,
     pub version: String,
@@ -109,7 +115,7 @@ pub struct Package {
 }
 
 /// The operating system of an image, from `/etc/os-release` or its fallbacks.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct OsRelease {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]

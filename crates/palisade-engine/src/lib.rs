@@ -6,13 +6,15 @@
 //! the caller's: they differ by caller, the scan does not.
 
 pub mod rescan;
+pub mod schema;
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use palisade_catalog::Catalog;
 use palisade_core::cancel::Stopped;
-use palisade_core::PackageType;
+use palisade_core::diagnostic::Source;
+use palisade_core::{Diagnostic, PackageType};
 use palisade_image::{Image, ImageError, ReadOptions, SourceRef};
 use palisade_scan::matching::{self, Finding, Matches};
 use palisade_scan::sbom::{self, DocInfo, Subject};
@@ -52,8 +54,10 @@ pub enum Progress<'a> {
     Done,
 }
 
-/// What a scan found: the image as read, its packages, and their matches (unfiltered).
-#[derive(Debug)]
+/// What a scan found: the image as read, its packages, and their matches (unfiltered). The
+/// REST API's answer: it round-trips through serde, and `palisade debug schema scan-result`
+/// prints its JSON schema.
+#[derive(Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ScanResult {
     pub image: Image,
     pub catalog: Catalog,
@@ -102,16 +106,19 @@ pub fn read(
             let input = palisade_scan::sbom_input::read(data, name).map_err(EngineError::Sbom)?;
             let mut diagnostics = Vec::new();
             if !input.skipped.is_empty() {
-                diagnostics.push(format!(
-                    "{name}: {} component(s) not matched: {}",
-                    input.skipped.len(),
-                    input
-                        .skipped
-                        .iter()
-                        .take(5)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join("; ")
+                diagnostics.push(Diagnostic::warning(
+                    Source::Sbom,
+                    format!(
+                        "{name}: {} component(s) not matched: {}",
+                        input.skipped.len(),
+                        input
+                            .skipped
+                            .iter()
+                            .take(5)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
                 ));
             }
             let image = Image {

@@ -10,6 +10,8 @@
 
 use std::collections::BTreeSet;
 
+use palisade_core::diagnostic::Source;
+use palisade_core::Diagnostic;
 use palisade_scan::matching;
 use palisade_store::{FindingKey, Match, Storage};
 use palisade_vulndb::db::Database;
@@ -29,7 +31,7 @@ pub struct Change {
     pub superseded: Vec<FindingKey>,
     /// What the last match consulted that this database lacks (`Debian:12`, `PyPI/GHSA`).
     pub lost: Vec<String>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
     pub total: usize,
     pub digest: Option<String>,
 }
@@ -86,9 +88,9 @@ pub fn rematch(
         skipped,
         ..
     } = crate::scan(database, &request, &|_| {})?;
-    let mut warnings: Vec<String> = skipped
+    let mut warnings: Vec<Diagnostic> = skipped
         .iter()
-        .map(|s| format!("stored SBOM: {s}: not matched"))
+        .map(|s| Diagnostic::warning(Source::Sbom, format!("stored SBOM: {s}: not matched")))
         .collect();
     warnings.extend(matches.warnings.iter().cloned());
     // Stored with every path a finding's package is at; compared and reported once per

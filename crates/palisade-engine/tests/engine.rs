@@ -200,3 +200,124 @@ fn a_stored_image_is_matched_again_and_compared() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A scan result is the REST API's answer: it serializes, reads back unchanged, and is valid
+/// for the schema `palisade debug schema` publishes, as an independent validator (Python's
+/// `jsonschema`) judges it; so are its packages, findings and diagnostics for theirs.
+#[test]
+fn a_scan_result_round_trips_and_matches_its_published_schemas() {
+    let dir = tempdir("schema");
+    let root = dir.join("root");
+    let write = |path: &str, text: &str| {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
+    // One package Debian has advisories for, and a paragraph without a version: an error.
+    write(
+        "var/lib/dpkg/status",
+        "Package: openssl\nStatus: install ok installed\nArchitecture: amd64\n\
+         Version: 3.0.2-1\n\nPackage: broken\nStatus: install ok installed\n",
+    );
+    write("srv/requirements.txt", "requests==2.19.1\n");
+    // An advisory with a CVSS vector (the snapshot's npm advisories have them).
+    write(
+        "srv/app/package-lock.json",
+        r#"{"name":"x","lockfileVersion":3,"packages":{"":{"name":"x"},
+            "node_modules/lodash":{"version":"4.17.15"}}}"#,
+    );
+    write("srv/bad/package-lock.json", "{ not json");
+    // Over the read limit below: a warning with its remedy.
+    write(
+        "srv/big/package-lock.json",
+        &format!("{{\"x\": \"{}\"}}", "y".repeat(5000)),
+    );
+    let mut req = request(Target::Rootfs(root.clone()));
+    req.read.limits.max_read_bytes = 4096;
+    let result = palisade_engine::scan(&snapshot(), &req, &|_| {}).unwrap();
+    // Every part is present, so the schema is checked against each.
+    assert!(result.image.diagnostics.iter().any(|d| d.remedy.is_some()));
+    assert!(
+        result.catalog.errors.len() >= 2,
+        "{:?}",
+        result.catalog.errors
+    );
+    assert!(result.matches.findings.iter().any(|f| !f.cvss.is_empty()));
+    assert!(result
+        .matches
+        .findings
+        .iter()
+        .any(|f| f.basis.iter().any(|b| b.ecosystem.starts_with("Debian"))));
+
+    let json = serde_json::to_value(&result).unwrap();
+    let back: palisade_engine::ScanResult = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back.image.source, result.image.source);
+    assert_eq!(back.image.diagnostics, result.image.diagnostics);
+    assert_eq!(back.catalog, result.catalog);
+    assert_eq!(back.matches, result.matches);
+    assert_eq!(serde_json::to_value(&back).unwrap(), json);
+
+    let venv = tools("pyenv.sh");
+    let validate = |name: &str, docs: Vec<serde_json::Value>| {
+        let schema = dir.join(format!("{name}.schema.json"));
+        let text = serde_json::to_string(&palisade_engine::schema::schema(name).unwrap()).unwrap();
+        std::fs::write(&schema, text).unwrap();
+        let mut cmd = std::process::Command::new(venv.join("bin/python"));
+        cmd.arg(repo().join("tests/tools/validate-json.py"))
+            .arg(&schema);
+        for (i, doc) in docs.iter().enumerate() {
+            let file = dir.join(format!("{name}-{i}.json"));
+            std::fs::write(&file, doc.to_string()).unwrap();
+            cmd.arg(file);
+        }
+        cmd.output().unwrap()
+    };
+    let each = |v: &serde_json::Value| v.as_array().unwrap().clone();
+    for (name, docs) in [
+        ("scan-result", vec![json.clone()]),
+        ("package", each(&json["catalog"]["packages"])),
+        ("finding", each(&json["matches"]["findings"])),
+        (
+            "diagnostic",
+            [
+                each(&json["catalog"]["errors"]),
+                each(&json["image"]["diagnostics"]),
+            ]
+            .concat(),
+        ),
+    ] {
+        assert!(!docs.is_empty(), "{name}");
+        let out = validate(name, docs);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // The validator does refuse what the schema rules out.
+    let mut wrong = json["matches"]["findings"][0].clone();
+    wrong["severity"] = "SEVERE".into();
+    let out = validate("finding", vec![wrong]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SEVERE"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs a script of `tests/tools` that prints a path (a virtualenv it set up once).
+fn tools(script: &str) -> PathBuf {
+    let out = std::process::Command::new("bash")
+        .arg(repo().join("tests/tools").join(script))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}

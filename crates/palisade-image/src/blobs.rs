@@ -200,11 +200,11 @@ impl Store {
                 actual,
             }),
             Err(_) if !verify => Ok(buf),
-            Err(reason) => Err(ImageError::Metadata {
+            Err(e) => Err(e.remedied(ImageError::Metadata {
                 image: image.to_string(),
                 file: name.to_string(),
-                reason,
-            }),
+                reason: e.to_string(),
+            })),
         }
     }
 

@@ -289,7 +289,7 @@ fn put_opt(out: &mut Vec<u8>, b: Option<&[u8]>) {
 }
 
 fn encode(o: &LayerOutput) -> Vec<u8> {
-    let mut out = b"PLR1".to_vec();
+    let mut out = b"PLR2".to_vec();
     out.push(match o.compression {
         Compression::None => 0,
         Compression::Gzip => 1,
@@ -298,7 +298,11 @@ fn encode(o: &LayerOutput) -> Vec<u8> {
     put_opt(&mut out, o.diff_id.as_deref().map(str::as_bytes));
     out.extend((o.diagnostics.len() as u64).to_le_bytes());
     for d in &o.diagnostics {
-        put_bytes(&mut out, d.as_bytes());
+        // A diagnostic's JSON cannot fail to serialize (strings and plain enums).
+        put_bytes(
+            &mut out,
+            serde_json::to_string(d).unwrap_or_default().as_bytes(),
+        );
     }
     out.extend((o.entries.len() as u64).to_le_bytes());
     for e in &o.entries {
@@ -387,7 +391,7 @@ impl<'a> Input<'a> {
 
 fn decode(data: &[u8], index: usize) -> Option<LayerOutput> {
     let mut r = Input { data, at: 0 };
-    if r.take(4)? != b"PLR1" {
+    if r.take(4)? != b"PLR2" {
         return None;
     }
     let compression = match r.u8()? {
@@ -399,7 +403,7 @@ fn decode(data: &[u8], index: usize) -> Option<LayerOutput> {
     let diff_id = r.opt_string()?;
     let mut diagnostics = Vec::new();
     for _ in 0..r.count(8)? {
-        diagnostics.push(r.string()?);
+        diagnostics.push(serde_json::from_str(&r.string()?).ok()?);
     }
     let n = r.count(9)?;
     let mut entries = Vec::with_capacity(n);
@@ -481,7 +485,16 @@ mod tests {
                 LayerEntry::Whiteout("old".into()),
                 LayerEntry::Opaque("opt".into()),
             ],
-            diagnostics: vec!["a warning".into()],
+            diagnostics: vec![palisade_core::Diagnostic::file(
+                palisade_core::diagnostic::Severity::Warning,
+                palisade_core::diagnostic::Source::Read,
+                "usr/lib/big.jar",
+                "too big",
+            )
+            .in_layer("sha256:ab")
+            .with_remedy(palisade_core::diagnostic::Remedy::RaiseLimit {
+                limit: palisade_core::diagnostic::Limit::ReadBytes,
+            })],
             diff_id: Some("sha256:abc".into()),
             compression: Compression::Gzip,
         };

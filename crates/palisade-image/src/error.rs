@@ -1,6 +1,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use palisade_core::diagnostic::{Limit, Remedy};
+
 /// What went wrong reading an image, naming the image, the layer and the entry concerned.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -44,7 +46,7 @@ pub enum ImageError {
     Platform { platform: String, reason: String },
 
     /// The files kept for cataloguing (every layer's copy) exceed `Limits::max_captured_bytes`.
-    #[error("{image}: the files kept for cataloguing exceed the limit of {limit} bytes (--max-captured-bytes)")]
+    #[error("{image}: the files kept for cataloguing exceed the limit of {limit} bytes")]
     Captured { image: String, limit: u64 },
 
     /// The read was cancelled or ran past its deadline (`ReadOptions::cancel`).
@@ -61,9 +63,43 @@ pub enum ImageError {
         step: String,
         reason: String,
     },
+
+    /// An error and what would get past it (a limit to raise, credentials to give); the
+    /// caller names the remedy its own way.
+    #[error("{error}")]
+    Remedied {
+        error: Box<ImageError>,
+        remedy: Remedy,
+    },
 }
 
 impl ImageError {
+    pub fn with_remedy(self, remedy: Remedy) -> ImageError {
+        ImageError::Remedied {
+            error: Box::new(self),
+            remedy,
+        }
+    }
+
+    /// What would get past this error, if anything is known to.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            ImageError::Remedied { remedy, .. } => Some(remedy.clone()),
+            ImageError::Captured { .. } => Some(Remedy::RaiseLimit {
+                limit: Limit::CapturedBytes,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The error itself, without its remedy.
+    pub fn inner(&self) -> &ImageError {
+        match self {
+            ImageError::Remedied { error, .. } => error.inner(),
+            e => e,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
         ImageError::Io {
             path: path.into(),

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 
 use palisade_core::cancel::Cancel;
+use palisade_core::diagnostic::{Limit, Remedy, Severity, Source};
+use palisade_core::Diagnostic;
 
 use crate::digest::{Algorithm, Hasher};
 use crate::probe::Bytes;
@@ -36,9 +38,6 @@ pub(crate) struct LayerJob<'a> {
     pub skip: &'a Skip,
     pub cancel: &'a Cancel,
 }
-
-/// The reason of an entry error that is the image's captured bytes going over budget.
-const OVER_BUDGET: &str = "over the captured bytes budget";
 
 impl LayerJob<'_> {
     /// Counts `n` more captured bytes against the image's budget.
@@ -74,14 +73,17 @@ pub(crate) fn count_captured(out: &LayerOutput, job: &LayerJob<'_>) -> Result<()
 
 pub(crate) struct LayerOutput {
     pub entries: Vec<LayerEntry>,
-    pub diagnostics: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
     /// Digest of the uncompressed tar (the diff id), when verifying: sha256, or the algorithm of
     /// the expected diff id.
     pub diff_id: Option<String>,
     pub compression: Compression,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Compression {
     None,
     Gzip,
@@ -100,7 +102,7 @@ impl Compression {
 
 /// The marker error of a tripped size cap, told apart from real I/O errors afterwards.
 #[derive(Debug)]
-struct LimitExceeded(String);
+struct LimitExceeded(String, Limit);
 
 impl std::fmt::Display for LimitExceeded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -125,16 +127,22 @@ impl<R: Read> Read for Capped<'_, R> {
         self.read += n as u64;
         let total = self.total.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
         if self.read > self.layer_cap {
-            return Err(io::Error::other(LimitExceeded(format!(
-                "decompressed layer exceeds the limit of {} bytes (--max-layer-bytes)",
-                self.layer_cap
-            ))));
+            return Err(io::Error::other(LimitExceeded(
+                format!(
+                    "decompressed layer exceeds the limit of {} bytes",
+                    self.layer_cap
+                ),
+                Limit::LayerBytes,
+            )));
         }
         if total > self.total_cap {
-            return Err(io::Error::other(LimitExceeded(format!(
-                "decompressed image exceeds the limit of {} bytes (--max-image-bytes)",
-                self.total_cap
-            ))));
+            return Err(io::Error::other(LimitExceeded(
+                format!(
+                    "decompressed image exceeds the limit of {} bytes",
+                    self.total_cap
+                ),
+                Limit::ImageBytes,
+            )));
         }
         Ok(n)
     }
@@ -309,7 +317,7 @@ pub(crate) fn read_layer(
     // The digests are checked with their own algorithms; one that cannot be computed is
     // refused before anything is read, rather than read unchecked.
     let algorithm = |expected: Option<&str>, what: &str| {
-        Algorithm::of_expected(expected).map_err(|r| err(None, format!("{what}: {r}")))
+        Algorithm::of_expected(expected).map_err(|r| r.remedied(err(None, format!("{what}: {r}"))))
     };
     let stored_alg = algorithm(job.digest.filter(|_| job.verify), "digest")?;
     let diff_alg = algorithm(job.diff_id.filter(|_| job.verify), "diff id")?;
@@ -364,16 +372,25 @@ pub(crate) fn read_layer(
         let tar_hasher = (job.verify && separate).then_some(&mut diff_hash);
         let mut archive = tar::Archive::new(Received::new(full_rx, empty_tx, tar_hasher));
         let (entries, diagnostics) =
-            read_entries(&mut archive, job).map_err(|(entry, reason)| match reason.as_str() {
-                OVER_BUDGET => ImageError::Captured {
+            read_entries(&mut archive, job).map_err(|e| match e.limit {
+                Some(Limit::CapturedBytes) => ImageError::Captured {
                     image: job.image.to_string(),
                     limit: limits.max_captured_bytes,
                 },
-                _ => err(entry.as_deref(), reason),
+                Some(limit) => {
+                    err(e.entry.as_deref(), e.reason).with_remedy(Remedy::RaiseLimit { limit })
+                }
+                None => err(e.entry.as_deref(), e.reason),
             })?;
         // Read to the very end so the digests cover every byte (tar padding, gzip trailer).
         let mut rest = archive.into_inner();
-        io::copy(&mut rest, &mut io::sink()).map_err(|e| err(None, describe(&e)))?;
+        io::copy(&mut rest, &mut io::sink()).map_err(|e| {
+            let error = err(None, describe(&e));
+            match limit_of(&e) {
+                Some(limit) => error.with_remedy(Remedy::RaiseLimit { limit }),
+                None => error,
+            }
+        })?;
         Ok::<_, ImageError>((entries, diagnostics))
     })?;
     if !job.verify {
@@ -410,6 +427,18 @@ pub(crate) fn read_layer(
         diff_id: Some(diff_id),
         compression,
     })
+}
+
+/// The limit an I/O error is the tripping of, if it is one.
+fn limit_of(e: &io::Error) -> Option<Limit> {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<LimitExceeded>())
+        .map(|l| l.1)
+}
+
+/// A file of the layer not read, or not wholly.
+fn unreadable(path: &str, message: impl Into<String>, job: &LayerJob<'_>) -> Diagnostic {
+    Diagnostic::file(Severity::Warning, Source::Read, path, message).in_layer(job.name)
 }
 
 fn describe(e: &io::Error) -> String {
@@ -491,12 +520,42 @@ fn probe_spilled(
     probe.probe(path, &crate::probe::DiskFile { file, size })
 }
 
-type EntryError = (Option<String>, String);
+/// What stopped a layer's walk: the entry it was at, why, and the limit it reached if that
+/// was the reason.
+struct EntryError {
+    entry: Option<String>,
+    reason: String,
+    limit: Option<Limit>,
+}
+
+impl EntryError {
+    fn new(entry: Option<String>, reason: impl Into<String>) -> EntryError {
+        EntryError {
+            entry,
+            reason: reason.into(),
+            limit: None,
+        }
+    }
+
+    fn io(entry: Option<String>, e: &io::Error) -> EntryError {
+        EntryError {
+            limit: limit_of(e),
+            ..EntryError::new(entry, describe(e))
+        }
+    }
+
+    fn over(entry: Option<String>, reason: impl Into<String>, limit: Limit) -> EntryError {
+        EntryError {
+            limit: Some(limit),
+            ..EntryError::new(entry, reason)
+        }
+    }
+}
 
 fn read_entries<R: Read>(
     archive: &mut tar::Archive<R>,
     job: &LayerJob<'_>,
-) -> Result<(Vec<LayerEntry>, Vec<String>), EntryError> {
+) -> Result<(Vec<LayerEntry>, Vec<Diagnostic>), EntryError> {
     let limits = job.limits;
     let mut out = Vec::new();
     let mut diagnostics = Vec::new();
@@ -504,28 +563,30 @@ fn read_entries<R: Read>(
     let mut captured: std::collections::HashMap<String, Arc<[u8]>> = Default::default();
     // One buffer for every probed file of the layer.
     let mut scratch = Vec::new();
-    let iter = archive.entries().map_err(|e| (None, describe(&e)))?;
+    let iter = archive.entries().map_err(|e| EntryError::io(None, &e))?;
     for (n, entry) in iter.enumerate() {
-        let mut entry = entry.map_err(|e| (None, describe(&e)))?;
+        let mut entry = entry.map_err(|e| EntryError::io(None, &e))?;
         if n >= limits.max_entries {
-            return Err((
+            return Err(EntryError::over(
                 None,
-                format!("more than {} entries (--max-entries)", limits.max_entries),
+                format!("more than {} entries", limits.max_entries),
+                Limit::Entries,
             ));
         }
         let raw_path = entry.path_bytes().into_owned();
         let shown = String::from_utf8_lossy(&raw_path).into_owned();
-        let path = clean_path(&raw_path).map_err(|r| (Some(shown.clone()), r.to_string()))?;
+        let path = clean_path(&raw_path).map_err(|r| EntryError::new(Some(shown.clone()), r))?;
         let header = entry.header();
         let size = entry.size();
         let mode = header.mode().unwrap_or(0);
         if size > limits.max_file_bytes {
-            return Err((
+            return Err(EntryError::over(
                 Some(shown),
                 format!(
-                    "entry size {size} exceeds the limit of {} bytes (--max-file-bytes)",
+                    "entry size {size} exceeds the limit of {} bytes",
                     limits.max_file_bytes
                 ),
+                Limit::FileBytes,
             ));
         }
         let (parent, base) = match path.rsplit_once('/') {
@@ -536,7 +597,7 @@ fn read_entries<R: Read>(
             if hidden == ".wh..opq" {
                 out.push(LayerEntry::Opaque(parent.to_string()));
             } else if hidden.is_empty() || hidden == "." || hidden == ".." {
-                return Err((Some(shown), "malformed whiteout".to_string()));
+                return Err(EntryError::new(Some(shown), "malformed whiteout"));
             } else {
                 let target = if parent.is_empty() {
                     hidden.to_string()
@@ -574,11 +635,12 @@ fn read_entries<R: Read>(
                 .link_name_bytes()
                 .map(|l| String::from_utf8_lossy(&l).into_owned()),
             FileKind::Hardlink => {
-                let target = entry
-                    .link_name_bytes()
-                    .ok_or((Some(shown.clone()), "hardlink without a target".to_string()))?;
-                let clean = clean_path(&target)
-                    .map_err(|r| (Some(shown.clone()), format!("hardlink target: {r}")))?;
+                let target = entry.link_name_bytes().ok_or_else(|| {
+                    EntryError::new(Some(shown.clone()), "hardlink without a target")
+                })?;
+                let clean = clean_path(&target).map_err(|r| {
+                    EntryError::new(Some(shown.clone()), format!("hardlink target: {r}"))
+                })?;
                 Some(clean)
             }
             _ => None,
@@ -588,18 +650,32 @@ fn read_entries<R: Read>(
             match kind {
                 FileKind::File if size <= limits.max_read_bytes => {
                     job.capture(size)
-                        .map_err(|_| (None, OVER_BUDGET.to_string()))?;
+                        .map_err(|_| EntryError::over(None, "", Limit::CapturedBytes))?;
                     let mut buf = Vec::with_capacity(size as usize);
-                    (&mut entry).take(size).read_to_end(&mut buf).map_err(|e| (Some(shown.clone()), describe(&e)))?;
+                    (&mut entry)
+                        .take(size)
+                        .read_to_end(&mut buf)
+                        .map_err(|e| EntryError::io(Some(shown.clone()), &e))?;
                     let bytes: Arc<[u8]> = Arc::from(buf);
                     captured.insert(path.clone(), bytes.clone());
                     content = Some(bytes);
                 }
-                FileKind::File => diagnostics.push(format!(
-                    "layer {}: {path}: {size} bytes is over the read limit of {} bytes (--max-read-bytes); not read",
-                    job.name, limits.max_read_bytes
-                )),
-                FileKind::Hardlink => content = link.as_ref().and_then(|t| captured.get(t).cloned()),
+                FileKind::File => diagnostics.push(
+                    unreadable(
+                        &path,
+                        format!(
+                            "{size} bytes is over the read limit of {} bytes; not read",
+                            limits.max_read_bytes
+                        ),
+                        job,
+                    )
+                    .with_remedy(Remedy::RaiseLimit {
+                        limit: Limit::ReadBytes,
+                    }),
+                ),
+                FileKind::Hardlink => {
+                    content = link.as_ref().and_then(|t| captured.get(t).cloned())
+                }
                 _ => {}
             }
         }
@@ -607,11 +683,11 @@ fn read_entries<R: Read>(
         let selected = job.probe.and_then(|p| Some((p, p.select(&path, mode)?)));
         if let (Some((probe, magic)), FileKind::File, None) = (selected, kind, &content) {
             probed = probe_entry(probe, magic, &path, &mut entry, size, limits, &mut scratch)
-                .map_err(|e| (Some(shown.clone()), describe(&e)))?
+                .map_err(|e| EntryError::io(Some(shown.clone()), &e))?
                 .and_then(|found| match found {
                     Ok(bytes) => bytes.map(Arc::from),
                     Err(reason) => {
-                        diagnostics.push(format!("layer {}: {path}: {reason}", job.name));
+                        diagnostics.push(unreadable(&path, reason, job));
                         None
                     }
                 });

@@ -33,6 +33,11 @@ pub use reference::{is_oci_layout, Selector, SourceRef};
 pub use skip::{glob_match, Skip};
 pub use tree::{FileEntry, FileKind, FileTree, Version};
 
+use palisade_core::diagnostic::{Limit, Remedy, Severity, Source};
+use palisade_core::Diagnostic;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 use blobs::Store;
 use layer::{LayerJob, LayerOutput};
 use manifest::Plan;
@@ -74,7 +79,7 @@ impl Default for Limits {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LayerInfo {
     /// Digest of the layer as stored (the manifest's), or its diff id where none is recorded.
     pub digest: String,
@@ -85,8 +90,9 @@ pub struct LayerInfo {
     pub compression: Compression,
 }
 
-/// An image, read: its metadata, layers and merged files.
-#[derive(Debug)]
+/// An image, read: its metadata, layers and merged files. Serialized without its files: they
+/// are what was read, not what was found.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Image {
     pub source: SourceRef,
     /// The image's own name where the source records one (a tag).
@@ -97,9 +103,10 @@ pub struct Image {
     pub layers: Vec<LayerInfo>,
     /// Every path of a layered image; of a root filesystem, its directories, links and the
     /// files the read wanted, probed or `lists`.
+    #[serde(skip)]
     pub files: FileTree,
     /// Problems that did not stop the read (unreadable files, files over the read limit).
-    pub diagnostics: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 #[derive(Clone)]
@@ -199,16 +206,29 @@ pub fn read_file(path: &std::path::Path, opts: &ReadOptions<'_>) -> Result<Image
         .to_string();
     let mut diagnostics = Vec::new();
     let content = if !(opts.wants)(&name) {
-        diagnostics.push(format!(
-            "{name}: no cataloguer reads a file of this name; nothing to list"
+        diagnostics.push(Diagnostic::file(
+            Severity::Warning,
+            Source::Read,
+            &name,
+            "no cataloguer reads a file of this name; nothing to list",
         ));
         None
     } else if meta.len() > opts.limits.max_read_bytes {
-        diagnostics.push(format!(
-            "{name}: {} bytes is over the read limit of {} bytes; not read",
-            meta.len(),
-            opts.limits.max_read_bytes
-        ));
+        diagnostics.push(
+            Diagnostic::file(
+                Severity::Warning,
+                Source::Read,
+                &name,
+                format!(
+                    "{} bytes is over the read limit of {} bytes; not read",
+                    meta.len(),
+                    opts.limits.max_read_bytes
+                ),
+            )
+            .with_remedy(Remedy::RaiseLimit {
+                limit: Limit::ReadBytes,
+            }),
+        );
         None
     } else {
         let mut buf = Vec::new();
@@ -347,7 +367,7 @@ pub fn read_layer(
     reader: impl std::io::Read + Send,
     name: &str,
     opts: &ReadOptions<'_>,
-) -> Result<(FileTree, LayerInfo, Vec<String>), ImageError> {
+) -> Result<(FileTree, LayerInfo, Vec<Diagnostic>), ImageError> {
     let (total, captured) = (AtomicU64::new(0), AtomicU64::new(0));
     let job = LayerJob {
         image: name,

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use palisade_core::diagnostic::Remedy;
 use serde::Deserialize;
 
 use crate::blobs::{blob_path, Store};
@@ -347,10 +348,11 @@ pub(crate) fn choose_platform(
             select_err(
                 image,
                 format!(
-                    "no image for platform {wanted} (available: {}); choose with --platform",
+                    "no image for platform {wanted} (available: {})",
                     have.join(", ")
                 ),
             )
+            .with_remedy(Remedy::ChoosePlatform { available: have })
         })
 }
 

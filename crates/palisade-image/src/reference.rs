@@ -174,6 +174,38 @@ impl fmt::Display for SourceRef {
     }
 }
 
+/// As a string, the transport syntax `FromStr` reads (a registry image as `docker://NAME`, so
+/// that it reads back as one whatever the name looks like).
+impl serde::Serialize for SourceRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SourceRef::Registry { name } => s.serialize_str(&format!("docker://{name}")),
+            other => s.collect_str(other),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SourceRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for SourceRef {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SourceRef".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "What was read, in skopeo's transport syntax: oci:DIR[:REF], \
+                oci-archive:FILE[:REF], docker-archive:FILE[:REF|@N], rootfs:DIR, docker://NAME."
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,9 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 use std::sync::Arc;
 
+use palisade_core::diagnostic::{Limit, Remedy, Severity, Source};
+use palisade_core::Diagnostic;
+
 use crate::probe::{DiskFile, Probe};
 use crate::tree::{FileEntry, FileKind, FileTree};
 use crate::{ImageError, ReadOptions};
@@ -19,7 +22,7 @@ pub(crate) fn walk(
     root: &Path,
     opts: &ReadOptions<'_>,
     tree: &mut FileTree,
-    diagnostics: &mut Vec<String>,
+    diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<(), ImageError> {
     let (limits, wants, skip) = (&opts.limits, opts.wants, &opts.skip);
     let meta = fs::metadata(root).map_err(|e| ImageError::io(root, e))?;
@@ -47,7 +50,7 @@ pub(crate) fn walk(
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) => {
-                diagnostics.push(format!("{}: {e}; skipped", dir.display()));
+                diagnostics.push(unreadable(&rel, format!("{e}; skipped")));
                 continue;
             }
         };
@@ -55,16 +58,14 @@ pub(crate) fn walk(
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    diagnostics.push(format!("{}: {e}; skipped", dir.display()));
+                    diagnostics.push(unreadable(&rel, format!("{e}; skipped")));
                     continue;
                 }
             };
             let name = entry.file_name();
             let Some(name) = name.to_str() else {
-                diagnostics.push(format!(
-                    "{}: a name that is not UTF-8; skipped",
-                    entry.path().display()
-                ));
+                let shown = format!("{rel}/{}", name.to_string_lossy());
+                diagnostics.push(unreadable(&shown, "a name that is not UTF-8; skipped"));
                 continue;
             };
             let path = if rel.is_empty() {
@@ -75,7 +76,7 @@ pub(crate) fn walk(
             let meta = match entry.metadata() {
                 Ok(m) => m,
                 Err(e) => {
-                    diagnostics.push(format!("{}: {e}; skipped", entry.path().display()));
+                    diagnostics.push(unreadable(&path, format!("{e}; skipped")));
                     continue;
                 }
             };
@@ -86,11 +87,11 @@ pub(crate) fn walk(
             if count > limits.max_entries {
                 return Err(ImageError::io(
                     root,
-                    std::io::Error::other(format!(
-                        "more than {} files (--max-entries)",
-                        limits.max_entries
-                    )),
-                ));
+                    std::io::Error::other(format!("more than {} files", limits.max_entries)),
+                )
+                .with_remedy(Remedy::RaiseLimit {
+                    limit: Limit::Entries,
+                }));
             }
             let ft = meta.file_type();
             let kind = if ft.is_dir() {
@@ -129,7 +130,19 @@ pub(crate) fn walk(
             let wanted = kind == FileKind::File && wants(&path);
             if wanted {
                 if meta.len() > limits.max_read_bytes {
-                    diagnostics.push(format!("{path}: {} bytes is over the read limit of {} bytes (--max-read-bytes); not read", meta.len(), limits.max_read_bytes));
+                    diagnostics.push(
+                        unreadable(
+                            &path,
+                            format!(
+                                "{} bytes is over the read limit of {} bytes; not read",
+                                meta.len(),
+                                limits.max_read_bytes
+                            ),
+                        )
+                        .with_remedy(Remedy::RaiseLimit {
+                            limit: Limit::ReadBytes,
+                        }),
+                    );
                 } else {
                     let mut buf = Vec::new();
                     match fs::File::open(entry.path())
@@ -145,9 +158,7 @@ pub(crate) fn walk(
                             }
                             content = Some(Arc::from(buf));
                         }
-                        Err(e) => {
-                            diagnostics.push(format!("{}: {e}; not read", entry.path().display()))
-                        }
+                        Err(e) => diagnostics.push(unreadable(&path, format!("{e}; not read"))),
                     }
                 }
             }
@@ -158,9 +169,7 @@ pub(crate) fn walk(
             if let (Some((probe, magic)), FileKind::File, None) = (selected, kind, &content) {
                 match probe_file(probe, magic, &path, &entry.path(), meta.len()) {
                     Ok(found) => probed = found.map(Arc::from),
-                    Err(reason) => {
-                        diagnostics.push(format!("{}: {reason}", entry.path().display()))
-                    }
+                    Err(reason) => diagnostics.push(unreadable(&path, reason)),
                 }
             }
             if kind == FileKind::Dir {
@@ -186,12 +195,23 @@ pub(crate) fn walk(
     }
     if !mounts.is_empty() {
         mounts.sort();
-        diagnostics.push(format!(
-            "other file systems mounted under /, not read (--all-mounts reads them): {}",
-            mounts.join(", ")
-        ));
+        diagnostics.push(
+            Diagnostic::warning(
+                Source::Read,
+                format!(
+                    "other file systems mounted under /, not read: {}",
+                    mounts.join(", ")
+                ),
+            )
+            .with_remedy(Remedy::AllMounts),
+        );
     }
     Ok(())
+}
+
+/// A file or directory of the root, by its path inside it, not read (or not wholly).
+fn unreadable(path: &str, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::file(Severity::Warning, Source::Read, path, message)
 }
 
 /// Hands a file that starts with `magic` to the probe, read in place.

@@ -1,7 +1,8 @@
 //! Deciding what a scan reports and whether it fails the build: severity and status filters,
 //! the ignore file (`.palisadeignore`) and OpenVEX statements.
 
-use palisade_core::Package;
+use palisade_core::diagnostic::Source;
+use palisade_core::{Diagnostic, Package};
 
 use crate::matching::{Finding, FindingStatus};
 use crate::report::Suppressed;
@@ -73,14 +74,17 @@ pub fn apply(
     filters: &Filters,
     findings: Vec<Finding>,
     packages: &[Package],
-) -> (Vec<Finding>, Vec<Suppressed>, Vec<String>) {
+) -> (Vec<Finding>, Vec<Suppressed>, Vec<Diagnostic>) {
     let mut warnings = Vec::new();
     for r in &filters.ignore {
         if let Some(exp) = &r.expires {
             if *exp < filters.today {
-                warnings.push(format!(
-                    "ignore rule for {} (line {}) expired on {exp}: no longer applied",
-                    r.id, r.line
+                warnings.push(Diagnostic::warning(
+                    Source::Filter,
+                    format!(
+                        "ignore rule for {} (line {}) expired on {exp}: no longer applied",
+                        r.id, r.line
+                    ),
                 ));
             }
         }
@@ -120,13 +124,13 @@ pub fn apply(
                     .unwrap_or_default()
             ))
         } else if filters.ignore_unfixed && f.status != FindingStatus::Fixed {
-            Some(format!("--ignore-unfixed ({})", f.status.name()))
+            Some(format!("unfixed ignored ({})", f.status.name()))
         } else if !filters.statuses.is_empty() && !filters.statuses.contains(&f.status) {
-            Some(format!("--status ({})", f.status.name()))
+            Some(format!("status filter ({})", f.status.name()))
         } else if !filters.severities.is_empty() && !filters.severities.contains(&f.severity) {
-            Some(format!("--severity ({})", f.severity))
+            Some(format!("severity filter ({})", f.severity))
         } else if filters.exploited && f.known_exploited.is_none() {
-            Some("--exploited (not a known exploited vulnerability)".to_string())
+            Some("known exploited only (not a known exploited vulnerability)".to_string())
         } else {
             None
         };

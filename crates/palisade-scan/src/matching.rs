@@ -8,16 +8,20 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use palisade_catalog::Catalog;
-use palisade_core::{Package, PackageType};
+use palisade_core::diagnostic::Source;
+use palisade_core::{Diagnostic, Package, PackageType};
 use palisade_vulndb::db::{AdvisoryRecord, Database, DbError, Entry, KnownExploited};
 use palisade_vulndb::{ecosystem, ranges, RangeKind, Status};
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::releases;
 use crate::severity::{cvss_base, Level};
 
 /// What a finding means for the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingStatus {
     /// A fixed version exists: upgrade.
@@ -65,7 +69,7 @@ impl std::str::FromStr for FindingStatus {
 }
 
 /// One advisory statement about one package, and what it decided.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Basis {
     pub advisory: String,
     /// The feed record (`debian-oval-...tar.zst:debian/oval-definitions-bookworm.xml.bz2`).
@@ -90,7 +94,7 @@ pub struct Basis {
 
 /// A CVSS vector and its base score, with the advisory that gave it (or, for NVD's data, who
 /// rated it: `nvd@nist.gov` or a CNA, and NVD's `type`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Cvss {
     pub version: String,
     pub vector: String,
@@ -103,13 +107,12 @@ pub struct Cvss {
 }
 
 /// A vulnerability in one package: advisories that share an id or alias are one finding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     pub id: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
     /// Index into the catalog's packages.
-    #[serde(skip)]
     pub package: usize,
     pub installed: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,13 +123,13 @@ pub struct Finding {
     /// `nvd` (NVD's own rating), `nvd-cna` (a CNA's rating as NVD publishes it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub severity_source: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cvss: Vec<Cvss>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Distribution advisories that fix this vulnerability together with others (a DSA, DLA):
     /// references, not findings of their own.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fixed_by: Vec<String>,
     /// CISA's entry when the finding's CVE (or an alias) is a known exploited vulnerability.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -135,12 +138,12 @@ pub struct Finding {
 }
 
 /// Everything matching produced.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Matches {
     pub findings: Vec<Finding>,
     /// Every statement evaluated, matched or not, by package index.
     pub evaluations: Vec<(usize, Basis)>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
     /// What was consulted: each ecosystem (`PyPI`), and with it each id namespace the
     /// database holds for it (`PyPI/GHSA`, `PyPI/PYSEC`; `coverage` in the database meta),
     /// so a later match can tell that it consulted less.
@@ -151,7 +154,7 @@ pub struct Matches {
 }
 
 /// A package no advisory was consulted for, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Unchecked {
     /// Index into the catalog's packages.
     pub package: usize,
@@ -237,6 +240,10 @@ fn go_release(version: &str) -> Option<String> {
     Some(out)
 }
 
+fn warn(message: String) -> Diagnostic {
+    Diagnostic::warning(Source::Match, message)
+}
+
 /// Matches every package of `catalog`. `today` (YYYY-MM-DD) decides end-of-life warnings.
 pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Matches, DbError> {
     let mut out = Matches::default();
@@ -253,22 +260,22 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
             .as_ref()
             .map_or_else(|| "unknown OS".to_string(), |o| o.distro());
         match &os_eco {
-            None => out.warnings.push(format!(
+            None => out.warnings.push(warn(format!(
                 "{os_name}: no vulnerability data for this operating system; its {os_packages} packages were not checked"
-            )),
-            Some(eco) if !known.contains(eco.as_str()) => out.warnings.push(format!(
+            ))),
+            Some(eco) if !known.contains(eco.as_str()) => out.warnings.push(warn(format!(
                 "{os_name}: the database ({}) has no advisories for {eco}; its {os_packages} packages were not checked",
                 db.name()
-            )),
+            ))),
             _ => {}
         }
         if let Some(date) = os_eco
             .as_deref()
             .and_then(|e| releases::end_of_life(e, today))
         {
-            out.warnings.push(format!(
+            out.warnings.push(warn(format!(
                 "{os_name} reached end of life on {date}: it gets no more security fixes, and findings for it may be incomplete"
-            ));
+            )));
         }
     }
 
@@ -326,10 +333,10 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
         // said once, not once per advisory statement.
         if let Some(scheme) = ecosystem::scheme(&eco) {
             if let Err(e) = scheme.compare(&version, &version) {
-                out.warnings.push(format!(
+                out.warnings.push(warn(format!(
                     "{} {} ({}): {e}; not matched",
                     pkg.name, pkg.version, pkg.location.path
-                ));
+                )));
                 continue;
             }
         }
@@ -363,7 +370,7 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
         }
     }
     for ((eco, unidentified), n) in lacking {
-        out.warnings.push(if unidentified {
+        out.warnings.push(warn(if unidentified {
             format!(
                 "{n} {eco} packages were not checked: no {} to look up or compare",
                 if eco == "Maven" { "group id" } else { "version" }
@@ -373,7 +380,7 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, today: &str) -> Result<Ma
                 "the database ({}) has no advisories for {eco}; {n} {eco} packages were not checked",
                 db.name()
             )
-        });
+        }));
     }
     crate::exploited::mark(db, &mut out.findings)?;
     crate::severity::rate_from_nvd(db, &mut out.findings)?;
@@ -386,7 +393,7 @@ pub fn is_os(t: PackageType) -> bool {
 }
 
 /// What one statement says about `version`.
-fn evaluate(entry: &Entry, version: &str, warnings: &mut Vec<String>) -> Basis {
+fn evaluate(entry: &Entry, version: &str, warnings: &mut Vec<Diagnostic>) -> Basis {
     let a = &entry.affected;
     let mut basis = Basis {
         advisory: entry.id.clone(),
@@ -426,10 +433,10 @@ fn evaluate(entry: &Entry, version: &str, warnings: &mut Vec<String>) -> Basis {
                 reasons.push(v.reason);
             }
             Err(e) => {
-                let w = format!(
+                let w = warn(format!(
                     "{} ({}): {e}; statement not evaluated",
                     entry.id, entry.record
-                );
+                ));
                 if !warnings.contains(&w) {
                     warnings.push(w);
                 }

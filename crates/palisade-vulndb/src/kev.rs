@@ -21,7 +21,7 @@ pub struct Catalog {
 }
 
 /// One catalog entry, as stored in the database and shown in reports (CISA's field names).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct KnownExploited {
     #[serde(rename = "cveID")]

@@ -2,7 +2,7 @@
 //! (apk-tools' installed database format: P name, V version, A arch, o origin, L licence, F a
 //! directory and R the files in it).
 
-use palisade_core::{purl, Location, OsRelease, Package, PackageType};
+use palisade_core::{purl, Diagnostic, Location, OsRelease, Package, PackageType};
 use palisade_image::FileTree;
 
 use crate::{CatalogError, Cataloguer, Origins};
@@ -109,13 +109,17 @@ impl Cataloguer for Apk {
         files: &FileTree,
         os: Option<&OsRelease>,
         out: &mut Vec<Package>,
-        errors: &mut Vec<String>,
+        errors: &mut Vec<Diagnostic>,
     ) {
         let Some(data) = crate::database(files, INSTALLED, errors) else {
             return;
         };
         let (records, problems) = parse(data);
-        errors.extend(problems.iter().map(|e| format!("/{INSTALLED}: {e}")));
+        errors.extend(
+            problems
+                .iter()
+                .map(|e| Diagnostic::unread(INSTALLED, e.to_string())),
+        );
         let distro = os.map(OsRelease::distro).unwrap_or_default();
         let namespace = os.map(|o| o.id.as_str()).unwrap_or("alpine");
         let origins = Origins::new(files.history(INSTALLED), |db| {

@@ -14,7 +14,7 @@ pub mod jvm;
 
 use std::collections::HashSet;
 
-use palisade_core::{purl, OsRelease, Package, PackageType};
+use palisade_core::{purl, Diagnostic, OsRelease, Package, PackageType};
 use palisade_image::{FileKind, FileTree, Probe, ReadAt};
 
 use crate::Cataloguer;
@@ -106,7 +106,7 @@ impl Cataloguer for Binaries {
         files: &FileTree,
         _os: Option<&OsRelease>,
         out: &mut Vec<Package>,
-        errors: &mut Vec<String>,
+        errors: &mut Vec<Diagnostic>,
     ) {
         for (path, entry) in files.iter() {
             if entry.kind == FileKind::File && jvm::wants(path) {
@@ -146,7 +146,7 @@ impl Cataloguer for Binaries {
                         let build_only = c.kind.as_deref() == Some("build");
                         package(PackageType::Cargo, c.name, c.version, purl, build_only)
                     })),
-                    Err(e) => errors.push(format!("/{path}: {e}")),
+                    Err(e) => errors.push(Diagnostic::unread(path, e.to_string())),
                 }
             } else if let Some(text) = found.strip_prefix(CLASS) {
                 let text = String::from_utf8_lossy(text);

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use palisade_core::{purl, Location, OsRelease, Package, PackageType};
+use palisade_core::{purl, Diagnostic, Location, OsRelease, Package, PackageType};
 use palisade_image::FileTree;
 
 use crate::control::{self, Paragraph};
@@ -41,7 +41,7 @@ impl Cataloguer for Dpkg {
         files: &FileTree,
         os: Option<&OsRelease>,
         out: &mut Vec<Package>,
-        errors: &mut Vec<String>,
+        errors: &mut Vec<Diagnostic>,
     ) {
         if let Some(data) = crate::database(files, STATUS, errors) {
             match control::parse(data) {
@@ -49,9 +49,12 @@ impl Cataloguer for Dpkg {
                     let origins = Origins::new(files.history(STATUS), records);
                     for p in paragraphs.iter().filter(|p| installed(p)) {
                         let Some(mut pkg) = package(p, os, STATUS) else {
-                            errors.push(format!(
-                                "/{STATUS}: line {}: package without Package or Version; skipped",
-                                p.line
+                            errors.push(Diagnostic::unread(
+                                STATUS,
+                                format!(
+                                    "line {}: package without Package or Version; skipped",
+                                    p.line
+                                ),
                             ));
                             continue;
                         };
@@ -64,7 +67,10 @@ impl Cataloguer for Dpkg {
                         out.push(pkg);
                     }
                 }
-                Err(e) => errors.push(format!("/{STATUS}: {e}; no Debian packages read from it")),
+                Err(e) => errors.push(Diagnostic::unread(
+                    STATUS,
+                    format!("{e}; no Debian packages read from it"),
+                )),
             }
         }
         // Distroless: one paragraph per file, beside optional <name>.md5sums.
@@ -83,8 +89,9 @@ impl Cataloguer for Dpkg {
                 Ok(paragraphs) => {
                     for p in paragraphs.iter().filter(|p| installed(p)) {
                         let Some(mut pkg) = package(p, os, path) else {
-                            errors.push(format!(
-                                "/{path}: package without Package or Version; skipped"
+                            errors.push(Diagnostic::unread(
+                                path,
+                                "package without Package or Version; skipped",
                             ));
                             continue;
                         };
@@ -94,7 +101,7 @@ impl Cataloguer for Dpkg {
                         out.push(pkg);
                     }
                 }
-                Err(e) => errors.push(format!("/{path}: {e}; skipped")),
+                Err(e) => errors.push(Diagnostic::unread(path, format!("{e}; skipped"))),
             }
         }
     }

@@ -20,7 +20,7 @@ pub mod gradle;
 pub mod pom;
 pub mod zip;
 
-use palisade_core::{purl, OsRelease, Package, PackageType};
+use palisade_core::{purl, Diagnostic, OsRelease, Package, PackageType};
 use palisade_image::{FileKind, FileTree, ReadAt};
 
 use crate::Cataloguer;
@@ -45,7 +45,8 @@ pub(crate) fn is_archive(path: &str) -> bool {
 }
 
 /// What `probe` keeps of an archive: this tag, then a `P` record per package (group, artifact,
-/// version, location) and an `E` record per error, each string length-prefixed (u32, LE).
+/// version, location) and an `E` record per error (path, reason), each string length-prefixed
+/// (u32, LE).
 const TAG: &[u8] = b"java\n";
 
 /// Reads the archive at `path` (no leading slash), as the image is read, into the compact
@@ -65,7 +66,7 @@ fn put(out: &mut Vec<u8>, s: &str) {
     out.extend(b);
 }
 
-fn encode(found: &[(String, Found)], errors: &[String]) -> Vec<u8> {
+fn encode(found: &[(String, Found)], errors: &[Diagnostic]) -> Vec<u8> {
     let mut out = TAG.to_vec();
     for (location, (group, artifact, version)) in found {
         out.push(b'P');
@@ -82,13 +83,14 @@ fn encode(found: &[(String, Found)], errors: &[String]) -> Vec<u8> {
     }
     for e in errors {
         out.push(b'E');
-        put(&mut out, e);
+        put(&mut out, e.location.as_ref().map_or("", |l| &l.path));
+        put(&mut out, &e.message);
     }
     out
 }
 
 /// What `probe` found in one archive: (location, package) pairs and errors.
-type Probed = (Vec<(String, Found)>, Vec<String>);
+type Probed = (Vec<(String, Found)>, Vec<Diagnostic>);
 
 /// The packages and errors `probe` recorded; `None` if `data` is not such a record (another
 /// probe's, or damaged: it may come from the cache).
@@ -115,7 +117,7 @@ fn decode(data: &[u8]) -> Option<Probed> {
                 let (artifact, version) = (string(&mut r)?, string(&mut r)?);
                 found.push((string(&mut r)?, (group, artifact, version)));
             }
-            b'E' => errors.push(string(&mut r)?),
+            b'E' => errors.push(Diagnostic::unread(&string(&mut r)?, string(&mut r)?)),
             _ => return None,
         }
     }
@@ -241,7 +243,7 @@ pub fn archive(
     name: &str,
     depth: usize,
     out: &mut Vec<(String, Found)>,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<Diagnostic>,
 ) {
     let start = out.len();
     contents(data, name, depth, out, errors);
@@ -265,12 +267,12 @@ fn contents(
     name: &str,
     depth: usize,
     out: &mut Vec<(String, Found)>,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<Diagnostic>,
 ) {
     let members = match zip::members(data, MAX_MEMBERS) {
         Ok(m) => m,
         Err(e) => {
-            errors.push(format!("{name}: {e}"));
+            errors.push(Diagnostic::unread(name, e.to_string()));
             return;
         }
     };
@@ -291,7 +293,7 @@ fn contents(
             let bytes = match zip::read(data, m, 1 << 20) {
                 Ok(b) => b,
                 Err(e) => {
-                    errors.push(format!("{name}: {e}"));
+                    errors.push(Diagnostic::unread(name, e.to_string()));
                     continue;
                 }
             };
@@ -310,9 +312,9 @@ fn contents(
             }
         } else if is_archive(&m.name) && !m.name.ends_with('/') {
             if depth >= MAX_DEPTH {
-                errors.push(format!(
-                    "{name}:{}: nested deeper than {MAX_DEPTH} archives; not read",
-                    m.name
+                errors.push(Diagnostic::unread(
+                    &format!("{name}:{}", m.name),
+                    format!("nested deeper than {MAX_DEPTH} archives; not read"),
                 ));
                 continue;
             }
@@ -324,7 +326,7 @@ fn contents(
                     out,
                     errors,
                 ),
-                Err(e) => errors.push(format!("{name}: {e}")),
+                Err(e) => errors.push(Diagnostic::unread(name, e.to_string())),
             }
         }
     }
@@ -344,7 +346,10 @@ fn contents(
             }
             // Coordinates left to a parent POM or the build: the manifest names it instead.
             Ok(_) => {}
-            Err(e) => errors.push(format!("{name}:{}: {e}", m.name)),
+            Err(e) => errors.push(Diagnostic::unread(
+                &format!("{name}:{}", m.name),
+                e.to_string(),
+            )),
         }
     }
     if poms > 0 {
@@ -396,7 +401,7 @@ impl Cataloguer for Java {
         files: &FileTree,
         _os: Option<&OsRelease>,
         out: &mut Vec<Package>,
-        errors: &mut Vec<String>,
+        errors: &mut Vec<Diagnostic>,
     ) {
         for (path, entry) in files.iter() {
             let lock = gradle::is_lock(path);
@@ -421,10 +426,13 @@ impl Cataloguer for Java {
                         found = f;
                         errors.extend(e);
                     }
-                    Some(None) => errors.push(format!("/{path}: damaged archive record")),
-                    None => errors.push(format!(
-                        "/{path}: {} bytes, not read; its packages are not listed",
-                        entry.size
+                    Some(None) => errors.push(Diagnostic::unread(path, "damaged archive record")),
+                    None => errors.push(Diagnostic::unread(
+                        path,
+                        format!(
+                            "{} bytes, not read; its packages are not listed",
+                            entry.size
+                        ),
                     )),
                 }
             } else if plugin {
@@ -458,9 +466,10 @@ impl Cataloguer for Java {
                         }) => found.push((format!("/{path}"), (Some(g), a, v))),
                         // Coordinates left to a parent POM or the build: nothing to name.
                         Ok(_) => {}
-                        Err(e) => {
-                            errors.push(format!("/{path}: not a Maven POM this version reads: {e}"))
-                        }
+                        Err(e) => errors.push(Diagnostic::unread(
+                            path,
+                            format!("not a Maven POM this version reads: {e}"),
+                        )),
                     }
                 } else if project_pom {
                     match pom::parse(data) {
@@ -473,9 +482,10 @@ impl Cataloguer for Java {
                                 found.push((format!("/{path}"), (Some(d.group), d.artifact, v)));
                             }
                         }
-                        Err(e) => {
-                            errors.push(format!("/{path}: not a Maven POM this version reads: {e}"))
-                        }
+                        Err(e) => errors.push(Diagnostic::unread(
+                            path,
+                            format!("not a Maven POM this version reads: {e}"),
+                        )),
                     }
                 } else if lock {
                     match gradle::parse(data) {
@@ -487,7 +497,10 @@ impl Cataloguer for Java {
                                 found.push((format!("/{path}"), (Some(g), a, v)));
                             }
                         }
-                        Err(e) => errors.push(format!("/{path}: not a Gradle lock file: {e}")),
+                        Err(e) => errors.push(Diagnostic::unread(
+                            path,
+                            format!("not a Gradle lock file: {e}"),
+                        )),
                     }
                 }
             }
@@ -599,7 +612,7 @@ mod tests {
             &mut out,
             &mut errors,
         );
-        assert_eq!(errors, Vec::<String>::new());
+        assert_eq!(errors, Vec::new());
         let group = Some("com.fasterxml.jackson.core".to_string());
         assert_eq!(
             out,
@@ -636,7 +649,10 @@ mod tests {
             assert_eq!(out[0].1, (None, "Jackson-core".into(), "2.15.2".into()));
             assert_eq!(errors.len(), usize::from(error), "{errors:?}");
             if error {
-                assert!(errors[0].starts_with("/c.jar:META-INF/maven/g/a/pom.xml: XML error"), "{errors:?}");
+                assert_eq!(errors[0].file_path(), Some("/c.jar"));
+                let l = errors[0].location.as_ref().map(|l| l.path.as_str());
+                assert_eq!(l, Some("/c.jar:META-INF/maven/g/a/pom.xml"));
+                assert!(errors[0].message.starts_with("XML error"), "{errors:?}");
             }
         }
     }
@@ -653,7 +669,7 @@ mod tests {
             &mut errors,
         );
         assert!(out.is_empty());
-        assert!(errors[0].starts_with("/x.jar: "), "{errors:?}");
+        assert_eq!(errors[0].file_path(), Some("/x.jar"), "{errors:?}");
     }
 
     /// Issue 11: jars were held whole until cataloguing; now `probe` reads each as the image
@@ -679,8 +695,9 @@ mod tests {
             )]
         );
         assert_eq!(errors.len(), 1);
-        assert!(
-            errors[0].starts_with("/srv/app.war:WEB-INF/lib/broken.jar: "),
+        assert_eq!(
+            errors[0].location.as_ref().map(|l| l.path.as_str()),
+            Some("/srv/app.war:WEB-INF/lib/broken.jar"),
             "{errors:?}"
         );
         // A record cut anywhere is refused or shorter, never a panic; another probe's is not

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use palisade_core::{purl, OsRelease, Package, PackageType};
+use palisade_core::{purl, Diagnostic, OsRelease, Package, PackageType};
 use palisade_image::{FileKind, FileTree};
 use serde::Deserialize;
 
@@ -297,7 +297,7 @@ impl Cataloguer for Npm {
         files: &FileTree,
         _os: Option<&OsRelease>,
         out: &mut Vec<Package>,
-        errors: &mut Vec<String>,
+        errors: &mut Vec<Diagnostic>,
     ) {
         for (path, entry) in files.iter() {
             let lock = lock_kind(path);
@@ -321,8 +321,9 @@ impl Cataloguer for Npm {
                                 .map(|((n, v, dev), _)| package(n, v, dev, path, entry.layer)),
                         )
                     }
-                    Err(e) => errors.push(format!(
-                        "/{path}: not a package-lock.json this version reads: {e}"
+                    Err(e) => errors.push(Diagnostic::unread(
+                        path,
+                        format!("not a package-lock.json this version reads: {e}"),
                     )),
                 }
             } else if let Some(kind) = lock {
@@ -332,9 +333,12 @@ impl Cataloguer for Npm {
                             .into_iter()
                             .map(|(n, v, dev)| package(n, v, dev, path, entry.layer)),
                     ),
-                    Err(e) => errors.push(format!(
-                        "/{path}: not a {} this version reads: {e}",
-                        path.rsplit('/').next().unwrap_or(path)
+                    Err(e) => errors.push(Diagnostic::unread(
+                        path,
+                        format!(
+                            "not a {} this version reads: {e}",
+                            path.rsplit('/').next().unwrap_or(path)
+                        ),
                     )),
                 }
             } else if nested {
@@ -350,7 +354,9 @@ impl Cataloguer for Npm {
                     Ok(Some((n, v))) => out.push(package(n, v, false, path, entry.layer)),
                     // A manifest without a name or version is not an installed package.
                     Ok(None) => {}
-                    Err(e) => errors.push(format!("/{path}: not a package.json: {e}")),
+                    Err(e) => {
+                        errors.push(Diagnostic::unread(path, format!("not a package.json: {e}")))
+                    }
                 }
             }
         }

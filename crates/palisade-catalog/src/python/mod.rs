@@ -5,7 +5,7 @@
 //! format (core metadata spec): `Name`, `Version`, `License`, `License-Expression`,
 //! `Classifier: License :: ...`; the body after the first blank line is the description.
 
-use palisade_core::{purl, Location, OsRelease, Package, PackageType};
+use palisade_core::{purl, Diagnostic, Location, OsRelease, Package, PackageType};
 use palisade_image::{FileKind, FileTree};
 
 use crate::Cataloguer;
@@ -134,7 +134,7 @@ impl Cataloguer for Python {
         files: &FileTree,
         _os: Option<&OsRelease>,
         out: &mut Vec<Package>,
-        errors: &mut Vec<String>,
+        errors: &mut Vec<Diagnostic>,
     ) {
         for (path, entry) in files.iter() {
             if let Some(kind) = locks::kind(path) {
@@ -158,7 +158,10 @@ impl Cataloguer for Python {
                     .filter(|v| !v.is_empty())
             };
             let (Some(name), Some(version)) = (get("Name"), get("Version")) else {
-                errors.push(format!("/{path}: no Name or Version header; skipped"));
+                errors.push(Diagnostic::unread(
+                    path,
+                    "no Name or Version header; skipped",
+                ));
                 continue;
             };
             let packages_dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
@@ -196,7 +199,7 @@ fn lock_file(
     entry: &palisade_image::FileEntry,
     kind: locks::Kind,
     out: &mut Vec<Package>,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<Diagnostic>,
 ) {
     if entry.kind != FileKind::File {
         return;
@@ -217,8 +220,9 @@ fn lock_file(
                 dev,
             )
         })),
-        Err(e) => errors.push(format!(
-            "/{path}: not a {kind:?} lock file this version reads: {e}"
+        Err(e) => errors.push(Diagnostic::unread(
+            path,
+            format!("not a {kind:?} lock file this version reads: {e}"),
         )),
     }
 }
@@ -270,7 +274,10 @@ mod installed {
     use palisade_image::{read_image, ReadOptions, SourceRef};
 
     /// The Python packages of a root filesystem holding `files` (path, contents).
-    fn catalog(test: &str, files: &[(&str, &str)]) -> (Vec<(String, String, String)>, Vec<String>) {
+    fn catalog(
+        test: &str,
+        files: &[(&str, &str)],
+    ) -> (Vec<(String, String, String)>, Vec<Diagnostic>) {
         let dir =
             std::env::temp_dir().join(format!("palisade-python-{test}-{}", std::process::id()));
         for (path, data) in files {
@@ -336,7 +343,7 @@ mod installed {
                 ),
             ],
         );
-        assert_eq!(errors, Vec::<String>::new());
+        assert_eq!(errors, Vec::new());
         assert_eq!(
             found,
             [
@@ -379,7 +386,9 @@ mod installed {
             )]
         );
         assert!(
-            errors.len() == 1 && errors[0].starts_with("/srv/bad/pdm.lock: not a Pdm lock file"),
+            errors.len() == 1
+                && errors[0].file_path() == Some("/srv/bad/pdm.lock")
+                && errors[0].message.starts_with("not a Pdm lock file"),
             "{errors:?}"
         );
     }

@@ -6,7 +6,7 @@ pub mod bdb;
 pub mod header;
 pub mod sqlite;
 
-use palisade_core::{purl, Location, OsRelease, Package, PackageType};
+use palisade_core::{purl, Diagnostic, Location, OsRelease, Package, PackageType};
 use palisade_image::FileTree;
 
 use crate::{Cataloguer, Origins};
@@ -83,15 +83,16 @@ impl Cataloguer for Rpm {
         files: &FileTree,
         os: Option<&OsRelease>,
         out: &mut Vec<Package>,
-        errors: &mut Vec<String>,
+        errors: &mut Vec<Diagnostic>,
     ) {
         // /var/lib/rpm may be a symlink to /usr/lib/sysimage/rpm; read each database once.
         let mut done = Vec::new();
         for dir in DIRS {
             let ndb = format!("{dir}/Packages.db");
             if files.resolve(&ndb).is_some_and(|(_, e)| e.size > 0) {
-                errors.push(format!(
-                    "/{ndb}: ndb rpm databases are not supported; its packages are not listed"
+                errors.push(Diagnostic::unread(
+                    &ndb,
+                    "ndb rpm databases are not supported; its packages are not listed",
                 ));
             }
             // rpm uses one backend at a time; a Berkeley DB left beside a migrated SQLite
@@ -113,7 +114,10 @@ impl Cataloguer for Rpm {
                         .resolve(&format!("{dir}/rpmdb.sqlite-wal"))
                         .is_some_and(|(_, e)| e.size > 0)
                 {
-                    errors.push(format!("/{dir}/rpmdb.sqlite-wal: write-ahead log not applied; recent rpm changes may be missing"));
+                    errors.push(Diagnostic::unread(
+                        &format!("{dir}/rpmdb.sqlite-wal"),
+                        "write-ahead log not applied; recent rpm changes may be missing",
+                    ));
                 }
                 match read(data) {
                     Ok(headers) => {
@@ -135,7 +139,10 @@ impl Cataloguer for Rpm {
                         };
                         packages(headers, &path, os, &introduced, out, errors);
                     }
-                    Err(e) => errors.push(format!("/{path}: {e}; no RPM packages read from it")),
+                    Err(e) => errors.push(Diagnostic::unread(
+                        &path,
+                        format!("{e}; no RPM packages read from it"),
+                    )),
                 }
                 break;
             }
@@ -149,13 +156,14 @@ fn packages(
     os: Option<&OsRelease>,
     introduced: &dyn Fn(&str, &str) -> Option<usize>,
     out: &mut Vec<Package>,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<Diagnostic>,
 ) {
     let distro = os.map(OsRelease::distro).unwrap_or_default();
     for h in headers {
         let (Some(name), Some(version)) = (h.string(tag::NAME), evr(&h)) else {
-            errors.push(format!(
-                "/{path}: a header without name, version or release; skipped"
+            errors.push(Diagnostic::unread(
+                path,
+                "a header without name, version or release; skipped",
             ));
             continue;
         };

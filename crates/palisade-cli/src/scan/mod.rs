@@ -8,11 +8,13 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use palisade_catalog::Catalog;
+use palisade_core::diagnostic::Source;
+use palisade_core::Diagnostic;
 use palisade_engine::{self as engine, ScanRequest, Target};
 use palisade_image::{Image, SourceRef};
 use palisade_scan::gate::{self, Filters};
 use palisade_scan::matching::Matches;
-use palisade_scan::report::{self, files_not_read, DbInfo, Diagnostic, Report};
+use palisade_scan::report::{self, files_not_read, DbInfo, Report, Shown};
 use palisade_scan::sbom::{DocInfo, Subject};
 use palisade_vulndb::db::Database;
 
@@ -229,25 +231,26 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         s.matches
             .warnings
             .iter()
-            .chain(&gate_warnings)
-            .map(Diagnostic::warning),
+            .cloned()
+            .chain(gate_warnings)
+            .map(|d| shown(&args.target, d)),
     );
     if !args.gate.offline {
         diagnostics.extend(
             staleness(&s.db, &s.matches.checked)
                 .into_iter()
-                .map(Diagnostic::warning),
+                .map(|w| shown(&args.target, Diagnostic::warning(Source::Database, w))),
         );
     }
     // Files not read are in the report; they fail the scan only when asked to.
-    let failed = args.gate.strict && diagnostics.iter().any(Diagnostic::is_file_not_read);
+    let failed = args.gate.strict && diagnostics.iter().any(Shown::is_file_not_read);
     // A table on the terminal already ends with them: said once, not twice.
     let shown = args.format == report::Format::Table
         && args.output.is_none()
         && std::io::stdout().is_terminal();
     if !shown {
         for d in &diagnostics {
-            eprintln!("palisade: {}: {}", d.gravity.name(), d.text);
+            eprintln!("palisade: {}: {}", d.severity().name(), d.text);
         }
     }
     if failed {
@@ -303,29 +306,18 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
 
 /// Files the scan could not read, errors first, each named inside the target as given
 /// (`TARGET:/sub/package-lock.json`).
-fn diagnostics(args: &ScanArgs, image: &Image, catalog: &Catalog) -> Vec<Diagnostic> {
-    let target = args.target.as_str();
-    let mut out: Vec<Diagnostic> = catalog
+fn diagnostics(args: &ScanArgs, image: &Image, catalog: &Catalog) -> Vec<Shown> {
+    catalog
         .errors
         .iter()
-        .map(|e| Diagnostic::catalog_error(target, e))
-        .collect();
-    // An SBOM's notes are about its components, not about files.
-    if args.kind == ScanKind::Sbom {
-        out.extend(image.diagnostics.iter().map(Diagnostic::warning));
-        return out;
-    }
-    let root = match &image.source {
-        SourceRef::Rootfs { dir } => Some(dir.display().to_string()),
-        _ => None,
-    };
-    out.extend(
-        image
-            .diagnostics
-            .iter()
-            .map(|d| Diagnostic::read_problem(target, root.as_deref(), d)),
-    );
-    out
+        .chain(&image.diagnostics)
+        .map(|d| shown(&args.target, d.clone()))
+        .collect()
+}
+
+/// `d` as reports show it, inside `target`, its remedy named by a flag.
+pub(crate) fn shown(target: &str, d: palisade_core::Diagnostic) -> Shown {
+    Shown::new(target, d, &crate::remedy::hint)
 }
 
 pub fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {

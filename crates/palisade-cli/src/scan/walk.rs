@@ -8,7 +8,7 @@ use palisade_engine::{ScanRequest, ScanResult, Target};
 use palisade_image::registry::{self, ImageName};
 use palisade_image::SourceRef;
 use palisade_scan::gate::{self, Filters};
-use palisade_scan::report::Diagnostic;
+use palisade_scan::report::Shown;
 use palisade_scan::severity::Level;
 
 use crate::args::ScanArgs;
@@ -119,19 +119,14 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
                 for w in &matches.warnings {
                     eprintln!("palisade: warning: {shown}: {w}");
                 }
-                let unread: Vec<Diagnostic> = catalog
+                let unread: Vec<Shown> = catalog
                     .errors
                     .iter()
-                    .map(|e| Diagnostic::catalog_error(&shown, e))
-                    .chain(
-                        image
-                            .diagnostics
-                            .iter()
-                            .map(|d| Diagnostic::read_problem(&shown, None, d)),
-                    )
+                    .chain(&image.diagnostics)
+                    .map(|d| super::shown(&shown, d.clone()))
                     .collect();
                 for d in &unread {
-                    eprintln!("palisade: {}: {}", d.gravity.name(), d.text);
+                    eprintln!("palisade: {}: {}", d.severity().name(), d.text);
                 }
                 store::save(&store, &image, &catalog, &matches, &database)?;
                 let (reported, _, _) = gate::apply(filters, matches.findings, &catalog.packages);

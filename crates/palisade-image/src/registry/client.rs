@@ -11,6 +11,8 @@ use ureq::Body;
 
 use super::auth::{self, Challenge, Credentials, TokenCache};
 use super::RegistryOptions;
+use palisade_core::diagnostic::Remedy;
+
 use crate::ImageError;
 
 pub(crate) struct Client {
@@ -133,7 +135,7 @@ impl Client {
                         std::thread::sleep(backoff(attempt, None));
                         continue;
                     }
-                    return Err(self.error(step, describe(&e, &self.base)));
+                    return Err(self.failed(step, &e, &self.base));
                 }
             };
             let status = response.status().as_u16();
@@ -144,13 +146,16 @@ impl Client {
                     self.answer_challenge(&response, step)?;
                 }
                 401 => {
-                    return Err(self.error(
-                        step,
-                        match &self.credentials {
-                            Some(c) => format!("401 Unauthorized: the registry refused the credentials of {:?}", c.username),
-                            None => "401 Unauthorized: the registry needs credentials (--creds USER:PASSWORD, $PALISADE_REGISTRY_USER/_PASSWORD or docker login)".to_string(),
-                        },
-                    ))
+                    return Err(match &self.credentials {
+                        Some(c) => self.error(
+                            step,
+                            format!(
+                                "401 Unauthorized: the registry refused the credentials of {:?}",
+                                c.username
+                            ),
+                        ),
+                        None => self.needs_credentials(step),
+                    })
                 }
                 429 | 500 | 502 | 503 | 504 if attempt < self.retries => {
                     attempt += 1;
@@ -162,10 +167,28 @@ impl Client {
                     std::thread::sleep(backoff(attempt, after));
                 }
                 _ => {
-                    let tries = if attempt > 0 { format!(" (after {} attempts)", attempt + 1) } else { String::new() };
+                    let tries = if attempt > 0 {
+                        format!(" (after {} attempts)", attempt + 1)
+                    } else {
+                        String::new()
+                    };
                     return Err(self.error(step, format!("{}{tries}", status_message(response))));
                 }
             }
+        }
+    }
+
+    fn needs_credentials(&self, step: &str) -> ImageError {
+        self.error(step, "401 Unauthorized: the registry needs credentials")
+            .with_remedy(Remedy::Credentials)
+    }
+
+    /// A request to `base` that got no answer.
+    fn failed(&self, step: &str, e: &ureq::Error, base: &str) -> ImageError {
+        let error = self.error(step, describe(e, base));
+        match e {
+            ureq::Error::Timeout(_) => error.with_remedy(Remedy::RegistryTimeout),
+            _ => error,
         }
     }
 
@@ -190,7 +213,7 @@ impl Client {
         match auth::parse_challenge(header) {
             Some(Challenge::Basic) => {
                 if self.credentials.is_none() {
-                    return Err(self.error(step, "401 Unauthorized: the registry needs credentials (--creds USER:PASSWORD, $PALISADE_REGISTRY_USER/_PASSWORD or docker login)"));
+                    return Err(self.needs_credentials(step));
                 }
                 if let Ok(mut s) = self.state.lock() {
                     s.basic = true;
@@ -228,9 +251,7 @@ impl Client {
         if let Some(c) = &self.credentials {
             req = req.header("Authorization", c.basic_header());
         }
-        let mut response = req
-            .call()
-            .map_err(|e| self.error(step, describe(&e, realm)))?;
+        let mut response = req.call().map_err(|e| self.failed(step, &e, realm))?;
         if response.status().as_u16() != 200 {
             return Err(self.error(step, format!("{realm}: {}", status_message(response))));
         }
@@ -278,7 +299,7 @@ fn backoff(attempt: u32, retry_after: Option<u64>) -> Duration {
 
 fn describe(e: &ureq::Error, base: &str) -> String {
     match e {
-        ureq::Error::Timeout(_) => format!("{base}: no answer in time (--registry-timeout)"),
+        ureq::Error::Timeout(_) => format!("{base}: no answer in time"),
         ureq::Error::TooManyRedirects => format!("{base}: too many redirects"),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             format!("{base}: connection refused")

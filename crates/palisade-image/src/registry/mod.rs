@@ -15,6 +15,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use palisade_core::cancel::Cancel;
+use palisade_core::diagnostic::{Limit, Remedy};
 use sha2::{Digest, Sha256};
 
 pub use auth::{docker_config, Credentials};
@@ -102,11 +103,11 @@ pub fn pull(
     // The config and the layers, each only if the cache lacks it.
     let config_cap = Cap {
         bytes: limits.max_metadata_bytes,
-        flag: "",
+        limit: None,
     };
     let layer_cap = Cap {
         bytes: limits.max_layer_bytes,
-        flag: " (--max-layer-bytes)",
+        limit: Some(Limit::LayerBytes),
     };
     let mut wanted = vec![(config.clone(), "config".to_string(), config_cap)];
     for (i, l) in layers.iter().enumerate() {
@@ -276,7 +277,7 @@ fn fetch_manifest(
                     actual,
                 })
             }
-            Err(reason) => return Err(client.error(step, reason)),
+            Err(e) => return Err(e.remedied(client.error(step, e.to_string()))),
         }
     }
     Ok((bytes, digest))
@@ -334,11 +335,11 @@ fn put_bytes(cache: &Cache, bytes: &[u8], digest: &str) -> Result<(), ImageError
     cache.write(&to, bytes)
 }
 
-/// The most one blob may hold, and the flag that raises it ("" for none).
+/// The most one blob may hold, and the limit that sets it (none for metadata).
 #[derive(Debug, Clone, Copy)]
 struct Cap {
     bytes: u64,
-    flag: &'static str,
+    limit: Option<Limit>,
 }
 
 /// The bytes downloaded for one image, against `--max-image-bytes`.
@@ -361,17 +362,20 @@ fn download(
     step: &str,
 ) -> Result<(), ImageError> {
     let Some(to) = cache.blob_path(digest) else {
-        let reason = match Algorithm::of(digest) {
-            Ok(_) => format!("digest {digest:?}: only sha256 blobs are cached"),
-            Err(reason) => reason,
-        };
-        return Err(client.error(step, reason));
+        return Err(match Algorithm::of(digest) {
+            Ok(_) => client.error(
+                step,
+                format!("digest {digest:?}: only sha256 blobs are cached"),
+            ),
+            Err(e) => e.remedied(client.error(step, e.to_string())),
+        });
     };
     let over = |what: String| {
-        client.error(
-            step,
-            format!("{what} the limit of {} bytes{}", cap.bytes, cap.flag),
-        )
+        let e = client.error(step, format!("{what} the limit of {} bytes", cap.bytes));
+        match cap.limit {
+            Some(limit) => e.with_remedy(Remedy::RaiseLimit { limit }),
+            None => e,
+        }
     };
     if let Some(s) = size.filter(|&s| s > cap.bytes) {
         return Err(over(format!("the manifest declares {s} bytes, over")));
@@ -412,13 +416,14 @@ fn download(
                 .fetch_add(n as u64, Ordering::Relaxed)
                 .saturating_add(n as u64);
             if all > total.cap {
-                return Err(client.error(
-                    step,
-                    format!(
-                        "the image's blobs pass the limit of {} bytes (--max-image-bytes)",
-                        total.cap
-                    ),
-                ));
+                return Err(client
+                    .error(
+                        step,
+                        format!("the image's blobs pass the limit of {} bytes", total.cap),
+                    )
+                    .with_remedy(Remedy::RaiseLimit {
+                        limit: Limit::ImageBytes,
+                    }));
             }
             hasher.update(&buf[..n]);
             out.write_all(&buf[..n])
@@ -550,7 +555,7 @@ mod tests {
         let (dir, cache) = temp_cache();
         let cap = Cap {
             bytes: MIB,
-            flag: " (--max-layer-bytes)",
+            limit: Some(Limit::LayerBytes),
         };
         let total = Total {
             bytes: AtomicU64::new(0),
@@ -558,11 +563,16 @@ mod tests {
             cancel: Cancel::new(),
         };
         let client = client(&server.addr);
-        let err = download(&cache, &client, &digest, None, cap, &total, "layer 1")
-            .unwrap_err()
-            .to_string();
+        let err = download(&cache, &client, &digest, None, cap, &total, "layer 1").unwrap_err();
+        assert_eq!(
+            err.remedy(),
+            Some(Remedy::RaiseLimit {
+                limit: Limit::LayerBytes
+            })
+        );
+        let err = err.to_string();
         assert!(
-            err.contains("team/app:1: layer 1: the download passes the limit of 1048576 bytes (--max-layer-bytes)"),
+            err.contains("team/app:1: layer 1: the download passes the limit of 1048576 bytes"),
             "{err}"
         );
         assert!(!cache.has_blob(&digest));
@@ -594,9 +604,9 @@ mod tests {
                 if expected == &sha512(b"other") && actual == &sha512(&body)),
             "{err}"
         );
-        let err = fetch_manifest(&client, "md5:0123", "", "manifest")
-            .unwrap_err()
-            .to_string();
+        let err = fetch_manifest(&client, "md5:0123", "", "manifest").unwrap_err();
+        assert_eq!(err.remedy(), Some(Remedy::SkipVerify));
+        let err = err.to_string();
         assert!(
             err.contains("manifest: digest \"md5:0123\": algorithm \"md5\" cannot be verified"),
             "{err}"
@@ -612,7 +622,7 @@ mod tests {
         let client = client(&server.addr);
         let cap = Cap {
             bytes: MIB,
-            flag: " (--max-layer-bytes)",
+            limit: Some(Limit::LayerBytes),
         };
         let total = Total {
             bytes: AtomicU64::new(0),
@@ -629,10 +639,16 @@ mod tests {
             &total,
             "layer 2",
         )
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+        assert_eq!(
+            err.remedy(),
+            Some(Remedy::RaiseLimit {
+                limit: Limit::LayerBytes
+            })
+        );
+        let err = err.to_string();
         assert!(
-            err.contains("layer 2: the manifest declares 1099511627776 bytes, over the limit of 1048576 bytes (--max-layer-bytes)"),
+            err.contains("layer 2: the manifest declares 1099511627776 bytes, over the limit of 1048576 bytes"),
             "{err}"
         );
         assert_eq!(server.sent.load(Ordering::Relaxed), 0);
@@ -646,10 +662,14 @@ mod tests {
             cap: 2 * MIB,
             cancel: Cancel::new(),
         };
-        let err = download(&cache, &client, &digest, None, cap, &total, "layer 3")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("--max-image-bytes"), "{err}");
+        let err = download(&cache, &client, &digest, None, cap, &total, "layer 3").unwrap_err();
+        assert_eq!(
+            err.remedy(),
+            Some(Remedy::RaiseLimit {
+                limit: Limit::ImageBytes
+            }),
+            "{err}"
+        );
         drop(cache);
         std::fs::remove_dir_all(&dir).unwrap();
     }

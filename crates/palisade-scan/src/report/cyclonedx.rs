@@ -76,7 +76,7 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
     let said: Vec<Value> = r
         .diagnostics
         .iter()
-        .map(|d| json!({"name": format!("palisade:{}", d.gravity.name()), "value": d.text}))
+        .map(|d| json!({"name": format!("palisade:{}", d.severity().name()), "value": d.text}))
         .collect();
     if !said.is_empty() {
         bom["metadata"]["properties"] = Value::Array(said);

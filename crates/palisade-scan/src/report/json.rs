@@ -28,6 +28,10 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
                 .map(|f| {
                     let p = &r.subject.catalog.packages[f.package];
                     let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
+                    // The package is shown whole below, not by its index.
+                    if let Some(o) = v.as_object_mut() {
+                        o.remove("package");
+                    }
                     if let Some(why) = super::unrated_reason(f) {
                         v["severity_reason"] = json!(why);
                     }
@@ -121,8 +125,10 @@ pub fn document(r: &Report<'_>, doc: &DocInfo) -> Value {
             "layers": img.layers.iter().enumerate().map(|(i, l)| json!({"index": i, "digest": l.digest, "diffID": l.diff_id})).collect::<Vec<_>>(),
         },
         "database": database,
-        "warnings": r.said(super::Gravity::Warning),
-        "errors": r.said(super::Gravity::Error),
+        "warnings": r.said(super::Severity::Warning),
+        "errors": r.said(super::Severity::Error),
+        // The same, typed (docs/scan-json.md): what said it, the file, what gets past it.
+        "diagnostics": r.diagnostics.iter().map(|d| &d.diagnostic).collect::<Vec<_>>(),
         "summary": {
             "findings": r.findings.len(),
             "suppressed": r.suppressed.len(),

@@ -18,7 +18,8 @@ use crate::matching::Finding;
 use crate::sbom::{DocInfo, Subject};
 use crate::severity::Level;
 
-pub use diagnostics::{files_not_read, Diagnostic, Gravity};
+pub use diagnostics::{files_not_read, Shown};
+pub use palisade_core::diagnostic::Severity;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -82,7 +83,7 @@ pub struct Report<'a> {
     pub findings: &'a [Finding],
     pub suppressed: &'a [Suppressed],
     /// Files not read and warnings, errors first.
-    pub diagnostics: &'a [Diagnostic],
+    pub diagnostics: &'a [Shown],
     /// The scan fails because of its diagnostics (files not read are fatal): its results are
     /// not to be taken as complete.
     pub failed: bool,
@@ -178,11 +179,11 @@ impl Report<'_> {
         }
     }
 
-    /// The texts of the diagnostics of one gravity.
-    pub fn said(&self, gravity: Gravity) -> Vec<&str> {
+    /// The texts of the diagnostics of one severity.
+    pub fn said(&self, severity: Severity) -> Vec<&str> {
         self.diagnostics
             .iter()
-            .filter(|d| d.gravity == gravity)
+            .filter(|d| d.severity() == severity)
             .map(|d| d.text.as_str())
             .collect()
     }

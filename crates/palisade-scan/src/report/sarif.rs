@@ -100,7 +100,7 @@ fn notifications(r: &Report<'_>) -> Vec<Value> {
         .iter()
         .map(|d| {
             let mut n = json!({
-                "level": d.gravity.name(),
+                "level": d.severity().name(),
                 "message": {"text": d.text},
             });
             if let Some(path) = d.file_path() {

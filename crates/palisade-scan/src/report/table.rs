@@ -110,7 +110,7 @@ pub fn render(r: &Report<'_>) -> String {
     for d in r.diagnostics {
         out.push_str(&format!(
             "{}: {}\n",
-            d.gravity.name().to_uppercase(),
+            d.severity().name().to_uppercase(),
             d.text
         ));
     }

@@ -35,7 +35,8 @@ impl Serialize for Document<'_> {
             .map(|(i, l)| json!({"index": i, "digest": l.digest, "diffID": l.diff_id, "mediaType": l.media_type, "compression": l.compression.name()}))
             .collect();
         let mut m = ser.serialize_map(Some(8))?;
-        m.serialize_entry("errors", &self.s.catalog.errors)?;
+        // Diagnostics as lines (`/PATH: reason`), as this format has always had them.
+        m.serialize_entry("errors", &lines(&self.s.catalog.errors))?;
         // As a value: its keys sorted, as everywhere in the document.
         let os = serde_json::to_value(&self.s.catalog.os).unwrap_or(Value::Null);
         m.serialize_entry("os", &os)?;
@@ -56,7 +57,7 @@ impl Serialize for Document<'_> {
             "tool",
             &json!({"name": "palisade", "version": doc.tool_version}),
         )?;
-        m.serialize_entry("warnings", &img.diagnostics)?;
+        m.serialize_entry("warnings", &lines(&img.diagnostics))?;
         m.end()
     }
 }
@@ -89,6 +90,10 @@ fn package(s: &Subject<'_>, p: &palisade_core::Package) -> Value {
     v
 }
 
+fn lines(diagnostics: &[palisade_core::Diagnostic]) -> Vec<String> {
+    diagnostics.iter().map(ToString::to_string).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,7 +119,12 @@ mod tests {
                 compression: Compression::Gzip,
             }],
             files: FileTree::default(),
-            diagnostics: vec!["etc/x: unreadable".into()],
+            diagnostics: vec![palisade_core::Diagnostic::file(
+                palisade_core::diagnostic::Severity::Warning,
+                palisade_core::diagnostic::Source::Read,
+                "etc/x",
+                "unreadable",
+            )],
         };
         let at = |layer| Location {
             path: "/app/package-lock.json".into(),
@@ -143,7 +153,10 @@ mod tests {
                 ..OsRelease::default()
             }),
             packages: vec![package.clone(), package],
-            errors: vec!["var/lib/dpkg/status: truncated".into()],
+            errors: vec![palisade_core::Diagnostic::unread(
+                "var/lib/dpkg/status",
+                "truncated",
+            )],
         };
         let doc = DocInfo {
             timestamp: "2026-12-02T00:00:00Z".into(),

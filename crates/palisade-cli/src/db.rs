@@ -84,79 +84,21 @@ fn build(from: &[String], out: PathBuf) -> anyhow::Result<ExitCode> {
             let found = if f.contains("://") {
                 std::fs::create_dir_all(&staging)
                     .with_context(|| format!("creating {}", staging.display()))?;
-                let file = crate::update::fetch(f, &staging, 30)?;
+                let file = crate::update::fetch(f, &staging)?;
                 let mut input = feed::import_file(&file)?;
                 input.provenance.location = f.clone();
                 vec![input]
             } else {
                 feed::import_path(Path::new(f))?
             };
-            report_inputs(&found);
+            found.iter().for_each(crate::update::imported);
             inputs.extend(found);
         }
         Ok(())
     })();
     let _ = std::fs::remove_dir_all(&staging);
     result?;
-    write_database(inputs, &out)
-}
-
-/// One line per imported input, and the records it skipped.
-pub(crate) fn report_inputs(found: &[palisade_vulndb::db::BuildInput]) {
-    for i in found {
-        let p = &i.provenance;
-        let kev = i
-            .import
-            .known_exploited
-            .as_ref()
-            .map(|k| {
-                format!(
-                    ", {} known exploited CVEs (CISA KEV {})",
-                    k.entries.len(),
-                    k.version
-                )
-            })
-            .unwrap_or_default();
-        let nvd = match i.import.nvd.len() {
-            0 => String::new(),
-            n => format!(", {n} CVEs with NVD CVSS data"),
-        };
-        eprintln!(
-            "palisade: {}: {} records, {} advisories{kev}{nvd}{}",
-            p.location,
-            p.records,
-            i.import.advisories.len(),
-            if p.skipped > 0 {
-                format!(", {} skipped", p.skipped)
-            } else {
-                String::new()
-            }
-        );
-        for s in &p.skipped_examples {
-            eprintln!("palisade: warning: skipped {s}");
-        }
-    }
-}
-
-pub(crate) fn write_database(
-    inputs: Vec<palisade_vulndb::db::BuildInput>,
-    out: &Path,
-) -> anyhow::Result<ExitCode> {
-    let built = output::now_rfc3339();
-    let (bytes, meta) = db::build(inputs, built).context("building the database")?;
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    output::write(Some(out), &bytes)?;
-    eprintln!(
-        "palisade: wrote {} ({} bytes): {} advisories, {} packages, {} entries",
-        out.display(),
-        bytes.len(),
-        meta.advisories,
-        meta.packages,
-        meta.entries
-    );
-    Ok(ExitCode::SUCCESS)
+    crate::update::build(inputs, &out)
 }
 
 fn info(args: &DbArgs, verify: bool, json: bool) -> anyhow::Result<ExitCode> {

@@ -21,6 +21,7 @@ pub mod osv;
 pub mod pack;
 pub mod ranges;
 pub mod rustsec;
+pub mod update;
 
 pub use error::FeedError;
 pub use model::{Advisory, Affected, Event, Range, RangeKind, Severity, Status};

@@ -10,9 +10,10 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
 use palisade_core::time;
-use palisade_vulndb::pack;
+
+use super::Event;
+use crate::pack;
 
 /// NVD's endpoint; a mirror serves the same path.
 pub const API: &str = "https://services.nvd.nist.gov/rest/json/cves/2.0";
@@ -38,21 +39,19 @@ fn interval(keyed: bool) -> Duration {
 
 /// Downloads NVD's CVEs from `api` into the pack `to`; with `previous` (the pack the last
 /// update kept) recent enough, only the CVEs modified since it, appended to its pages.
-pub fn download(
+pub(super) fn download(
     agent: &ureq::Agent,
     api: &str,
     to: &Path,
     previous: Option<&Path>,
-) -> anyhow::Result<()> {
-    let key = std::env::var("NVD_API_KEY")
-        .ok()
-        .map(|k| k.trim().to_string())
-        .filter(|k| !k.is_empty());
+    key: Option<&str>,
+    progress: &dyn Fn(Event<'_>),
+) -> Result<(), String> {
     let limits = Limits {
         pause: interval(key.is_some()),
         page_bytes: pack::MAX_MEMBER,
     };
-    download_with(agent, api, to, previous, key.as_deref(), &limits)
+    download_with(agent, api, to, previous, key, &limits, progress)
 }
 
 /// The pause between requests, and the largest page kept (a pack member's limit).
@@ -68,13 +67,16 @@ fn download_with(
     previous: Option<&Path>,
     key: Option<&str>,
     limits: &Limits,
-) -> anyhow::Result<()> {
+    progress: &dyn Fn(Event<'_>),
+) -> Result<(), String> {
+    let writing = |e: std::io::Error| format!("writing {}: {e}", to.display());
     let pause = limits.pause;
     let now = time::now_secs();
     let since = previous
         .and_then(fetched_at)
         .filter(|&s| s <= now && now - s < MAX_WINDOW_SECS);
-    let mut out = pack::Writer::create(to).with_context(|| format!("creating {}", to.display()))?;
+    let mut out =
+        pack::Writer::create(to).map_err(|e| format!("creating {}: {e}", to.display()))?;
     let mut window = String::new();
     if let (Some(prev), Some(since)) = (previous, since) {
         let mut failed = None;
@@ -86,65 +88,67 @@ fn download_with(
                     failed.get_or_insert(e);
                 }
             },
-        )?;
+        )
+        .map_err(|e| e.to_string())?;
         if let Some(e) = failed {
-            return Err(e).with_context(|| format!("writing {}", to.display()));
+            return Err(writing(e));
         }
         window = format!(
             "&lastModStartDate={}&lastModEndDate={}",
             nvd_date(since),
             nvd_date(now)
         );
-        eprintln!(
-            "palisade: NVD: CVEs modified since {}",
-            time::rfc3339(since)
-        );
+        progress(Event::NvdSince {
+            since: &time::rfc3339(since),
+        });
     }
     let mut start = 0u64;
     let mut per_page = PER_PAGE;
     // Requests, not pages: a page asked again smaller counts too.
     for page in 0.. {
         if page == MAX_PAGES {
-            bail!("NVD: more than {MAX_PAGES} requests; stopped");
+            return Err(format!("NVD: more than {MAX_PAGES} requests; stopped"));
         }
         if page > 0 {
             std::thread::sleep(pause);
         }
         let url = format!("{api}?resultsPerPage={per_page}&startIndex={start}{window}");
-        let Some(body) = get(agent, &url, key, pause, limits.page_bytes)? else {
+        let Some(body) = get(agent, &url, key, pause, limits.page_bytes, progress)? else {
             // CVEs with huge configurations can make a page larger than a pack member may
             // be: ask for half as many.
             if per_page == 1 {
-                bail!("{url}: one CVE is larger than {} bytes", limits.page_bytes);
+                return Err(format!(
+                    "{url}: one CVE is larger than {} bytes",
+                    limits.page_bytes
+                ));
             }
             per_page /= 2;
-            eprintln!(
-                "palisade: NVD: a page over {} bytes; asking for {per_page} CVEs a page",
-                limits.page_bytes
-            );
+            progress(Event::NvdSmallerPages {
+                bytes: limits.page_bytes,
+                per_page,
+            });
             continue;
         };
-        let (total, n) = palisade_vulndb::nvd::page_counts(&body)
-            .with_context(|| format!("{url}: not an NVD CVE API 2.0 response"))?;
+        let (total, n) = crate::nvd::page_counts(&body)
+            .map_err(|e| format!("{url}: not an NVD CVE API 2.0 response: {e}"))?;
         out.add(&format!("nvd/{now}-{page:06}.json"), &body)
-            .with_context(|| format!("writing {}", to.display()))?;
+            .map_err(writing)?;
         start += n;
-        eprintln!(
-            "palisade: NVD: page {} ({start} of {} CVEs)",
-            page + 1,
-            total
-        );
+        progress(Event::NvdPage {
+            page: page + 1,
+            fetched: start,
+            total,
+        });
         if start >= total {
             break;
         }
         if n == 0 {
-            bail!("{url}: no CVEs on this page, {} announced", total);
+            return Err(format!("{url}: no CVEs on this page, {total} announced"));
         }
     }
-    out.add(MARKER, format!("{now}\n").as_bytes())?;
-    out.finish()
-        .with_context(|| format!("writing {}", to.display()))?;
-    Ok(())
+    out.add(MARKER, format!("{now}\n").as_bytes())
+        .map_err(writing)?;
+    out.finish().map_err(writing)
 }
 
 /// One page, retried when NVD says it is busy or rate-limited (403, 429, 503); `None` when it
@@ -155,7 +159,8 @@ fn get(
     key: Option<&str>,
     pause: Duration,
     max: u64,
-) -> anyhow::Result<Option<Vec<u8>>> {
+    progress: &dyn Fn(Event<'_>),
+) -> Result<Option<Vec<u8>>, String> {
     let mut tries = 0;
     loop {
         let mut req = agent.get(url);
@@ -170,19 +175,16 @@ fn get(
                     .as_reader()
                     .take(max + 1)
                     .read_to_end(&mut body)
-                    .with_context(|| format!("{url}: reading the response"))?;
+                    .map_err(|e| format!("{url}: reading the response: {e}"))?;
                 return Ok((body.len() as u64 <= max).then_some(body));
             }
             Err(ureq::Error::StatusCode(code @ (403 | 429 | 503))) if tries < RETRIES => {
                 tries += 1;
                 let wait = pause * 5;
-                eprintln!(
-                    "palisade: NVD answered {code} (rate limit or busy); retrying in {} s",
-                    wait.as_secs_f32()
-                );
+                progress(Event::NvdRetry { code, wait });
                 std::thread::sleep(wait);
             }
-            Err(e) => return Err(e).with_context(|| url.to_string()),
+            Err(e) => return Err(format!("{url}: {e}")),
         }
     }
 }
@@ -274,7 +276,8 @@ mod tests {
             pause: Duration::ZERO,
             page_bytes: 1024,
         };
-        download_with(&crate::update::agent(5), &api, &to, None, None, &limits).unwrap();
+        let agent = super::super::agent(Duration::from_secs(5));
+        download_with(&agent, &api, &to, None, None, &limits, &|_| {}).unwrap();
         let asked: Vec<String> = rx.try_iter().collect();
         let q = |per: u64, start: u64| {
             format!("/rest/json/cves/2.0?resultsPerPage={per}&startIndex={start}")
@@ -292,7 +295,7 @@ mod tests {
             &to,
             |n| n.ends_with(".json"),
             |_, d| {
-                kept.push(palisade_vulndb::nvd::page_counts(d).unwrap());
+                kept.push(crate::nvd::page_counts(d).unwrap());
             },
         )
         .unwrap();
@@ -303,7 +306,7 @@ mod tests {
             pause: Duration::ZERO,
             page_bytes: 10,
         };
-        let err = download_with(&crate::update::agent(5), &api, &to, None, None, &tiny)
+        let err = download_with(&agent, &api, &to, None, None, &tiny, &|_| {})
             .err()
             .unwrap();
         assert!(

@@ -5,6 +5,8 @@
 //! - 1: one row per image name (`images`: name, digest, times, SBOM, findings as JSON).
 //! - 2: 1 plus the ecosystems a match consulted (`checked`).
 //! - 3: images by digest, names with history (`tags`), a row per scan, a row per finding.
+//! - 4: 3, with a scan that found what the one before it found sharing its findings rows
+//!   (`scans.findings_of`, `images.latest_findings`).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -15,7 +17,7 @@ use crate::sqlite::{insert_scan, ScanInsert};
 use crate::{queries, repository, FindingKey, ScanKind};
 
 /// The schema this version writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Largest SBOM inflated while migrating (the store's own data, but the file may be damaged).
 pub const MAX_SBOM: u64 = 1 << 30;
@@ -35,6 +37,13 @@ pub fn migrate(tx: &Transaction<'_>, found: i64) -> rusqlite::Result<()> {
         )
         .map(|n| n > 0)
     };
+    if has("scans", "id")? {
+        // Version 3: every scan has its own findings.
+        if !has("scans", "findings_of")? {
+            tx.execute_batch(queries::TO_V4)?;
+        }
+        return tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"));
+    }
     let old = has("images", "name")?;
     if old {
         if !has("images", "checked")? {
@@ -80,13 +89,7 @@ fn from_v2(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         // The compressed SBOM moves as it is. Rows come oldest match first, so scan ids are
         // in time order, an image under several names ends with its newest match as latest
         // and its newest SBOM, and keeps its earliest scan time.
-        tx.execute(
-            "INSERT INTO images (digest, sbom, first_scanned) VALUES ($1, $2, $3)
-             ON CONFLICT (digest) DO UPDATE SET sbom = excluded.sbom,
-                first_scanned = CASE WHEN excluded.first_scanned < images.first_scanned
-                                THEN excluded.first_scanned ELSE images.first_scanned END",
-            params![digest, sbom, scanned],
-        )?;
+        tx.execute(queries::PUT_IMAGE, params![digest, sbom, scanned])?;
         tx.execute(
             queries::PUT_TAG,
             params![name, repository(&name), digest, scanned],

@@ -121,34 +121,7 @@ impl SqliteStore {
                 digest: row.digest.clone(),
                 reason: format!("scan {}: the checked ecosystems are not JSON: {e}", row.id),
             })?;
-        let mut stmt = self
-            .conn
-            .prepare(queries::FINDINGS_OF)
-            .map_err(|e| self.err(e))?;
-        let mut findings = stmt
-            .query_map(params![row.id], finding)
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.err(e))?;
-        let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut stmt = self
-            .conn
-            .prepare(queries::ALIASES_OF)
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![row.id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.err(e))?;
-        for (vuln, alias) in rows {
-            aliases.entry(vuln).or_default().push(alias);
-        }
-        for f in &mut findings {
-            if let Some(a) = aliases.get(&f.id) {
-                f.aliases = a.clone();
-            }
-        }
-        findings.sort();
+        let findings = stored_findings(&self.conn, row.findings_of).map_err(|e| self.err(e))?;
         Ok(Some(Scan {
             id: row.id,
             digest: row.digest,
@@ -219,13 +192,18 @@ pub(crate) struct ScanInsert<'a> {
     pub checked: Option<&'a str>,
 }
 
-/// Writes a scan row, makes it its image's latest, and writes its findings, their aliases
-/// and its severity counts.
+/// Writes a scan row and makes it its image's latest; writes its findings, their aliases and
+/// its severity counts, unless they are what the image's latest scan found: then it shares
+/// that scan's rows.
 pub(crate) fn insert_scan(
     tx: &rusqlite::Transaction<'_>,
     row: &ScanInsert<'_>,
     findings: &[FindingKey],
 ) -> rusqlite::Result<i64> {
+    let previous: Option<i64> = tx
+        .query_row(queries::LATEST_FINDINGS, params![row.digest], |r| r.get(0))
+        .optional()?
+        .flatten();
     let id: i64 = tx.query_row(
         queries::PUT_SCAN,
         params![
@@ -238,7 +216,16 @@ pub(crate) fn insert_scan(
         ],
         |r| r.get(0),
     )?;
-    tx.execute(queries::SET_LATEST, params![id, row.digest])?;
+    let shared = match previous {
+        Some(p) if same(&stored_findings(tx, p)?, findings) => Some(p),
+        _ => None,
+    };
+    let findings_of = shared.unwrap_or(id);
+    tx.execute(queries::SET_FINDINGS_OF, params![findings_of, id])?;
+    tx.execute(queries::SET_LATEST, params![id, findings_of, row.digest])?;
+    if shared.is_some() {
+        return Ok(id);
+    }
     let mut put = tx.prepare(queries::PUT_FINDING)?;
     let mut alias = tx.prepare(queries::PUT_ALIAS)?;
     let mut counts = Counts::new();
@@ -266,6 +253,37 @@ pub(crate) fn insert_scan(
     Ok(id)
 }
 
+/// The findings stored under scan `id`, with their aliases, sorted.
+fn stored_findings(conn: &Connection, id: i64) -> rusqlite::Result<Vec<FindingKey>> {
+    let mut findings = conn
+        .prepare(queries::FINDINGS_OF)?
+        .query_map(params![id], finding)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut stmt = conn.prepare(queries::ALIASES_OF)?;
+    let mut rows = stmt.query(params![id])?;
+    while let Some(r) = rows.next()? {
+        aliases.entry(r.get(0)?).or_default().push(r.get(1)?);
+    }
+    for f in &mut findings {
+        if let Some(a) = aliases.get(&f.id) {
+            f.aliases = a.clone();
+        }
+    }
+    findings.sort();
+    Ok(findings)
+}
+
+/// Whether `new` are the findings `stored` (sorted, aliases sorted) holds.
+fn same(stored: &[FindingKey], new: &[FindingKey]) -> bool {
+    let mut new = new.to_vec();
+    for f in &mut new {
+        f.aliases.sort();
+    }
+    new.sort();
+    stored == new.as_slice()
+}
+
 struct ScanRow {
     id: i64,
     digest: String,
@@ -274,6 +292,7 @@ struct ScanRow {
     scanned: String,
     db_built: String,
     checked: Option<String>,
+    findings_of: i64,
 }
 
 fn scan_row(r: &Row<'_>) -> rusqlite::Result<ScanRow> {
@@ -285,6 +304,7 @@ fn scan_row(r: &Row<'_>) -> rusqlite::Result<ScanRow> {
         scanned: r.get(4)?,
         db_built: r.get(5)?,
         checked: r.get(6)?,
+        findings_of: r.get(7)?,
     })
 }
 

@@ -381,3 +381,147 @@ fn migration_keeps_each_images_newest_match_and_typeless_findings_match_any_type
         .unwrap();
     assert!(store.new_since("db1").unwrap().is_empty());
 }
+
+fn rows(path: &PathBuf, table: &str) -> i64 {
+    let conn = Connection::open(path).unwrap();
+    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+/// A rescan that finds what the scan before it found (a daily rescan of an unchanged image)
+/// adds a scan row and shares the findings rows; every query still sees its findings.
+#[test]
+fn an_unchanged_rescan_shares_the_findings_of_the_scan_before() {
+    let tmp = TempStore::new("shared");
+    let store = Store::open(&tmp.0).unwrap();
+    let mut ghsa = finding("GHSA-aaaa-bbbb-cccc", "npm", "left-pad", "HIGH");
+    ghsa.aliases = vec!["CVE-8".into(), "CVE-7".into()];
+    let first = [finding("CVE-1", "deb", "libc6", "HIGH"), ghsa.clone()];
+    store
+        .put_scan("sha256:aa", "r.io/web:1", b"{}", &matched(T1, "db1", &first))
+        .unwrap();
+    // The same findings in another order, aliases too: shared.
+    let mut again = [ghsa.clone(), finding("CVE-1", "deb", "libc6", "HIGH")];
+    again[0].aliases.reverse();
+    store
+        .put_rescan("sha256:aa", &matched(T2, "db2", &again))
+        .unwrap();
+    assert_eq!(rows(&tmp.0, "scans"), 2);
+    assert_eq!(rows(&tmp.0, "findings"), 2);
+    assert_eq!(rows(&tmp.0, "aliases"), 2);
+    let latest = store.latest("sha256:aa").unwrap().unwrap();
+    assert_eq!((latest.scanned.as_str(), latest.db_built.as_str()), (T2, "db2"));
+    let mut want = first.to_vec();
+    want[1].aliases.sort();
+    want.sort();
+    assert_eq!(latest.findings, want);
+    let scans = store.scans("sha256:aa").unwrap();
+    assert_eq!(scans.len(), 2);
+    assert_eq!(scans[0].counts, scans[1].counts);
+    assert_eq!(scans[1].counts.get("HIGH"), Some(&2));
+    assert_eq!(store.affected("CVE-7").unwrap().len(), 1);
+    let hit = &store.affected("CVE-1").unwrap()[0];
+    assert_eq!(hit.scanned, T2, "the latest scan's time");
+    assert!(store.new_since("db1").unwrap().is_empty());
+    assert_eq!(store.images().unwrap()[0].counts.get("HIGH"), Some(&2));
+
+    // A changed rescan has rows of its own; the one before still reads as it was.
+    let fixed = [finding("CVE-1", "deb", "libc6", "HIGH")];
+    store
+        .put_rescan("sha256:aa", &matched(T3, "db3", &fixed))
+        .unwrap();
+    assert_eq!(rows(&tmp.0, "findings"), 3);
+    assert_eq!(store.latest("sha256:aa").unwrap().unwrap().findings, fixed);
+    let before = store
+        .as_of("sha256:aa", "2026-02-15T00:00:00Z")
+        .unwrap()
+        .unwrap();
+    assert_eq!((before.db_built.as_str(), before.findings.len()), ("db2", 2));
+    assert!(store.affected("CVE-7").unwrap().is_empty());
+    // Back to what an older scan found: compared with the latest only, so rows of its own.
+    store
+        .put_rescan("sha256:aa", &matched(T3, "db4", &first))
+        .unwrap();
+    assert_eq!(rows(&tmp.0, "findings"), 5);
+    assert_eq!(store.affected("CVE-7").unwrap().len(), 1);
+}
+
+/// Version 3: a row per scan, each with its own findings. Migrated in place: every scan
+/// keeps its findings, and a rescan after it shares them.
+#[test]
+fn a_version_3_store_is_migrated_in_place() {
+    let tmp = TempStore::new("v3");
+    let conn = Connection::open(&tmp.0).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE images (digest TEXT PRIMARY KEY, sbom BLOB NOT NULL,
+             first_scanned TEXT NOT NULL, latest_scan BIGINT);
+         CREATE INDEX images_by_latest_scan ON images (latest_scan);
+         CREATE TABLE tags (name TEXT NOT NULL, repository TEXT NOT NULL,
+             digest TEXT NOT NULL REFERENCES images (digest), since TEXT NOT NULL, until TEXT);
+         CREATE UNIQUE INDEX tags_now ON tags (name) WHERE until IS NULL;
+         CREATE TABLE scans (id INTEGER PRIMARY KEY, digest TEXT NOT NULL, name TEXT,
+             kind TEXT NOT NULL, scanned TEXT NOT NULL, db_built TEXT NOT NULL, checked TEXT);
+         CREATE TABLE findings (scan BIGINT NOT NULL, vuln TEXT NOT NULL,
+             package_type TEXT NOT NULL, package TEXT NOT NULL, version TEXT NOT NULL,
+             path TEXT NOT NULL, fixed TEXT, severity TEXT NOT NULL, status TEXT NOT NULL);
+         CREATE INDEX findings_by_vuln ON findings (vuln);
+         CREATE TABLE aliases (scan BIGINT NOT NULL, vuln TEXT NOT NULL, alias TEXT NOT NULL);
+         CREATE TABLE severity_counts (scan BIGINT NOT NULL, severity TEXT NOT NULL,
+             n BIGINT NOT NULL);
+         PRAGMA user_version = 3;",
+    )
+    .unwrap();
+    let sbom = zstd::encode_all(&b"{}"[..], 3).unwrap();
+    conn.execute(
+        "INSERT INTO images VALUES ('sha256:aa', ?1, ?2, 2)",
+        params![sbom, T1],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO tags VALUES ('r.io/web:1', 'r.io/web', 'sha256:aa', ?1, NULL)",
+        params![T1],
+    )
+    .unwrap();
+    for (id, at, db, kind) in [(1, T1, "db1", "scan"), (2, T2, "db2", "rescan")] {
+        conn.execute(
+            "INSERT INTO scans VALUES (?1, 'sha256:aa', NULL, ?2, ?3, ?4, '[\"Debian:12\"]')",
+            params![id, kind, at, db],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO findings VALUES (?1, 'CVE-1', 'deb', 'libc6', '1.0', '/deb/libc6',
+                 '2.0', 'HIGH', 'fixed')",
+            params![id],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO severity_counts VALUES (?1, 'HIGH', 1)",
+            params![id],
+        )
+        .unwrap();
+    }
+    drop(conn);
+
+    let store = Store::open(&tmp.0).unwrap();
+    let conn = Connection::open(&tmp.0).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 4);
+    let latest = store.latest("sha256:aa").unwrap().unwrap();
+    assert_eq!(
+        (latest.id, latest.findings.len(), latest.checked.clone()),
+        (2, 1, Some(vec!["Debian:12".to_string()]))
+    );
+    let first = store.as_of("sha256:aa", T1).unwrap().unwrap();
+    assert_eq!((first.id, first.findings.len()), (1, 1));
+    assert_eq!(store.affected("CVE-1").unwrap().len(), 1);
+    assert_eq!(store.images().unwrap()[0].counts.get("HIGH"), Some(&1));
+    let same = [finding("CVE-1", "deb", "libc6", "HIGH")];
+    store
+        .put_rescan("sha256:aa", &matched(T3, "db3", &same))
+        .unwrap();
+    assert_eq!(rows(&tmp.0, "findings"), 2);
+    assert_eq!(store.scans("sha256:aa").unwrap().len(), 3);
+    assert_eq!(store.new_since("db2").unwrap().len(), 0);
+}

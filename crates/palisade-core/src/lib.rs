@@ -2,6 +2,7 @@
 
 pub mod cancel;
 pub mod diagnostic;
+pub mod input;
 pub mod purl;
 pub mod time;
 
@@ -9,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use diagnostic::Diagnostic;
+pub use input::InputError;
 
 /// Where a package's record was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

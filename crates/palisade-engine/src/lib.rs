@@ -74,9 +74,9 @@ pub enum EngineError {
     /// The target itself is wrong: missing, of the wrong kind, unreadable.
     #[error("{target}: {reason}")]
     Target { target: String, reason: String },
-    /// An SBOM target that does not read (the message names it).
-    #[error("{0}")]
-    Sbom(String),
+    /// An SBOM target that does not read.
+    #[error(transparent)]
+    Sbom(palisade_core::InputError),
     #[error("matching against the database: {0}")]
     Database(#[from] palisade_vulndb::db::DbError),
     #[error("{target}: {stopped}")]

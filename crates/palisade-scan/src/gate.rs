@@ -2,7 +2,7 @@
 //! the ignore file (`.palisadeignore`) and OpenVEX statements.
 
 use palisade_core::diagnostic::Source;
-use palisade_core::{Diagnostic, Package};
+use palisade_core::{Diagnostic, InputError, Package};
 
 use crate::matching::{Finding, FindingStatus};
 use crate::report::Suppressed;
@@ -20,7 +20,7 @@ pub struct IgnoreRule {
 
 /// Parses an ignore file. Blank lines and `#` comments are skipped; a malformed line is an
 /// error naming its number, so a typo never silently ignores nothing (or everything).
-pub fn parse_ignore(text: &str, name: &str) -> Result<Vec<IgnoreRule>, String> {
+pub fn parse_ignore(text: &str, name: &str) -> Result<Vec<IgnoreRule>, InputError> {
     let mut rules = Vec::new();
     for (n, raw) in text.lines().enumerate() {
         let (body, reason) = match raw.split_once('#') {
@@ -36,10 +36,11 @@ pub fn parse_ignore(text: &str, name: &str) -> Result<Vec<IgnoreRule>, String> {
             match w.strip_prefix("exp:") {
                 Some(d) if palisade_core::time::is_date(d) => expires = Some(d.to_string()),
                 _ => {
-                    return Err(format!(
-                        "{name}:{}: unexpected {w:?} (expected `ID [exp:YYYY-MM-DD] [# reason]`)",
-                        n + 1
-                    ))
+                    return Err(InputError::new(
+                        name,
+                        format!("unexpected {w:?} (expected `ID [exp:YYYY-MM-DD] [# reason]`)"),
+                    )
+                    .at_line(n + 1))
                 }
             }
         }
@@ -163,6 +164,6 @@ mod tests {
         assert_eq!(rules[0].reason.as_deref(), Some("vendored, not reachable"));
         assert_eq!(rules[1].line, 4);
         let err = parse_ignore("CVE-1 exp:tomorrow\n", ".palisadeignore").unwrap_err();
-        assert!(err.contains(".palisadeignore:1"), "{err}");
+        assert!(err.to_string().contains(".palisadeignore:1"), "{err}");
     }
 }

@@ -4,8 +4,9 @@
 //! packages are rebuilt from their package URLs (type, name, version, and for OS packages the
 //! `upstream` source and `distro` qualifiers), so SBOMs written by other tools work too.
 
+use palisade_core::input::without_position;
 use palisade_core::purl::{self, Purl};
-use palisade_core::{Location, OsRelease, Package, PackageType};
+use palisade_core::{InputError, Location, OsRelease, Package, PackageType};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -24,9 +25,11 @@ pub struct SbomInput {
 const MAX_DEPTH: usize = 32;
 
 /// Parses an SBOM document; `source` names it in messages.
-pub fn read(data: &[u8], source: &str) -> Result<SbomInput, String> {
-    let doc: Value =
-        serde_json::from_slice(data).map_err(|e| format!("{source}: not a JSON SBOM: {e}"))?;
+pub fn read(data: &[u8], source: &str) -> Result<SbomInput, InputError> {
+    let doc: Value = serde_json::from_slice(data).map_err(|e| {
+        let reason = format!("not a JSON SBOM: {}", without_position(&e.to_string()));
+        InputError::new(source, reason).at(e.line(), e.column())
+    })?;
     let mut out = SbomInput::default();
     // (purl, location path, layer) of every component.
     let mut found: Vec<(String, String, Option<usize>)> = Vec::new();
@@ -90,8 +93,9 @@ pub fn read(data: &[u8], source: &str) -> Result<SbomInput, String> {
         }
         return Ok(out);
     } else {
-        return Err(format!(
-            "{source}: not an SBOM this version reads (CycloneDX JSON, SPDX JSON or palisade.sbom/v1)"
+        return Err(InputError::new(
+            source,
+            "not an SBOM this version reads (CycloneDX JSON, SPDX JSON or palisade.sbom/v1)",
         ));
     }
     for (u, path, layer) in found {
@@ -241,7 +245,13 @@ mod tests {
         let s = read(spdx, "spdx.json").unwrap();
         assert_eq!(s.os.as_ref().unwrap().distro(), "alpine-3.18.4");
         assert_eq!(s.packages[0].source_name.as_deref(), Some("busybox"));
-        assert!(read(b"{}", "x.json").unwrap_err().contains("x.json"));
-        assert!(read(b"not json", "y.json").unwrap_err().contains("y.json"));
+        assert!(read(b"{}", "x.json")
+            .unwrap_err()
+            .to_string()
+            .contains("x.json"));
+        assert!(read(b"not json", "y.json")
+            .unwrap_err()
+            .to_string()
+            .contains("y.json"));
     }
 }

@@ -13,7 +13,8 @@
 //! `arch` where both give one. A statement's product may be the package itself or one of its
 //! subcomponents (an image listing the packages it ships).
 
-use palisade_core::purl;
+use palisade_core::input::without_position;
+use palisade_core::{purl, InputError};
 
 /// An OpenVEX statement reduced to what decides a finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,30 +33,33 @@ pub struct VexStatement {
 const STATUSES: [&str; 4] = ["not_affected", "affected", "fixed", "under_investigation"];
 
 /// Reads an OpenVEX document; errors name `name` and the statement.
-pub fn parse_vex(data: &[u8], name: &str) -> Result<Vec<VexStatement>, String> {
-    let doc: serde_json::Value =
-        serde_json::from_slice(data).map_err(|e| format!("{name}: not JSON: {e}"))?;
+pub fn parse_vex(data: &[u8], name: &str) -> Result<Vec<VexStatement>, InputError> {
+    let fail = |reason: String| InputError::new(name, reason);
+    let doc: serde_json::Value = serde_json::from_slice(data).map_err(|e| {
+        let reason = format!("not JSON: {}", without_position(&e.to_string()));
+        fail(reason).at(e.line(), e.column())
+    })?;
     let statements = doc
         .get("statements")
         .and_then(|s| s.as_array())
-        .ok_or_else(|| format!("{name}: not an OpenVEX document (no `statements` array)"))?;
-    let doc_time = time_field(&doc, &format!("{name}: document"))?;
+        .ok_or_else(|| fail("not an OpenVEX document (no `statements` array)".into()))?;
+    let doc_time = time_field(&doc, "document").map_err(fail)?;
     let mut out = Vec::new();
     for (i, s) in statements.iter().enumerate() {
-        let at = format!("{name}: statement {}", i + 1);
+        let at = format!("statement {}", i + 1);
         let status = s
             .get("status")
             .and_then(|x| x.as_str())
-            .ok_or_else(|| format!("{at} has no status"))?;
+            .ok_or_else(|| fail(format!("{at} has no status")))?;
         if !STATUSES.contains(&status) {
-            return Err(format!(
+            return Err(fail(format!(
                 "{at}: unknown status {status:?} (expected {})",
                 STATUSES.join(", ")
-            ));
+            )));
         }
         let vulnerability = s.get("vulnerability").map(ids).unwrap_or_default();
         if vulnerability.is_empty() {
-            return Err(format!("{at} names no vulnerability"));
+            return Err(fail(format!("{at} names no vulnerability")));
         }
         let mut products = Vec::new();
         for p in s
@@ -91,7 +95,7 @@ pub fn parse_vex(data: &[u8], name: &str) -> Result<Vec<VexStatement>, String> {
                 .get("justification")
                 .and_then(|x| x.as_str())
                 .map(String::from),
-            timestamp: time_field(s, &at)?.or(doc_time),
+            timestamp: time_field(s, &at).map_err(fail)?.or(doc_time),
         });
     }
     Ok(out)
@@ -627,7 +631,9 @@ mod tests {
         let bad = |statements: &str| -> String {
             let text =
                 format!(r#"{{"timestamp":"2024-01-01T00:00:00Z","statements":[{statements}]}}"#);
-            parse_vex(text.as_bytes(), "vex.json").unwrap_err()
+            parse_vex(text.as_bytes(), "vex.json")
+                .unwrap_err()
+                .to_string()
         };
         assert_eq!(
             bad(
@@ -645,9 +651,19 @@ mod tests {
         );
         let err = parse_vex(br#"{"timestamp":5,"statements":[]}"#, "v.json").unwrap_err();
         assert_eq!(
-            err,
+            err.to_string(),
             "v.json: document: timestamp 5 is not an RFC 3339 date and time"
         );
-        assert!(parse_vex(b"{}", "v").unwrap_err().contains("statements"));
+        assert!(parse_vex(b"{}", "v")
+            .unwrap_err()
+            .reason
+            .contains("statements"));
+        // A document that is not JSON: where it stops reading.
+        let err = parse_vex(b"{\n  \"statements\": [,]}", "v.json").unwrap_err();
+        assert_eq!((err.line, err.column), (Some(2), Some(18)), "{err}");
+        assert!(
+            err.to_string().starts_with("v.json:2:18: not JSON: "),
+            "{err}"
+        );
     }
 }

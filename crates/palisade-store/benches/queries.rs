@@ -178,7 +178,12 @@ fn main() {
     let before = count("findings");
     let unchanged: Vec<(String, Vec<_>)> = (1..images)
         .step_by(100)
-        .map(|i| (digest(i), store.latest(&digest(i)).unwrap().unwrap().findings))
+        .map(|i| {
+            (
+                digest(i),
+                store.latest(&digest(i)).unwrap().unwrap().findings,
+            )
+        })
         .collect();
     let t = Instant::now();
     for (d, findings) in &unchanged {

@@ -398,7 +398,12 @@ fn an_unchanged_rescan_shares_the_findings_of_the_scan_before() {
     ghsa.aliases = vec!["CVE-8".into(), "CVE-7".into()];
     let first = [finding("CVE-1", "deb", "libc6", "HIGH"), ghsa.clone()];
     store
-        .put_scan("sha256:aa", "r.io/web:1", b"{}", &matched(T1, "db1", &first))
+        .put_scan(
+            "sha256:aa",
+            "r.io/web:1",
+            b"{}",
+            &matched(T1, "db1", &first),
+        )
         .unwrap();
     // The same findings in another order, aliases too: shared.
     let mut again = [ghsa.clone(), finding("CVE-1", "deb", "libc6", "HIGH")];
@@ -410,7 +415,10 @@ fn an_unchanged_rescan_shares_the_findings_of_the_scan_before() {
     assert_eq!(rows(&tmp.0, "findings"), 2);
     assert_eq!(rows(&tmp.0, "aliases"), 2);
     let latest = store.latest("sha256:aa").unwrap().unwrap();
-    assert_eq!((latest.scanned.as_str(), latest.db_built.as_str()), (T2, "db2"));
+    assert_eq!(
+        (latest.scanned.as_str(), latest.db_built.as_str()),
+        (T2, "db2")
+    );
     let mut want = first.to_vec();
     want[1].aliases.sort();
     want.sort();
@@ -436,7 +444,10 @@ fn an_unchanged_rescan_shares_the_findings_of_the_scan_before() {
         .as_of("sha256:aa", "2026-02-15T00:00:00Z")
         .unwrap()
         .unwrap();
-    assert_eq!((before.db_built.as_str(), before.findings.len()), ("db2", 2));
+    assert_eq!(
+        (before.db_built.as_str(), before.findings.len()),
+        ("db2", 2)
+    );
     assert!(store.affected("CVE-7").unwrap().is_empty());
     // Back to what an older scan found: compared with the latest only, so rows of its own.
     store

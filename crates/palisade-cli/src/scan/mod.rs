@@ -178,7 +178,7 @@ fn filters(args: &ScanArgs) -> anyhow::Result<Filters> {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("reading ignore file {}", p.display()))?;
-            gate::parse_ignore(&text, &p.display().to_string()).map_err(anyhow::Error::msg)?
+            gate::parse_ignore(&text, &p.display().to_string())?
         }
         None => Vec::new(),
     };
@@ -186,7 +186,7 @@ fn filters(args: &ScanArgs) -> anyhow::Result<Filters> {
     for p in &g.vex {
         let data =
             std::fs::read(p).with_context(|| format!("reading VEX document {}", p.display()))?;
-        vex.extend(gate::parse_vex(&data, &p.display().to_string()).map_err(anyhow::Error::msg)?);
+        vex.extend(gate::parse_vex(&data, &p.display().to_string())?);
     }
     Ok(Filters {
         severities: g.severity.clone(),

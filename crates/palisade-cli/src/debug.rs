@@ -33,7 +33,6 @@ pub fn vercmp(scheme: Scheme) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One base score per input line, as reports compute them.
 /// `palisade debug schema NAME`: the type's JSON schema, pretty-printed.
 pub fn schema(name: &str) -> anyhow::Result<ExitCode> {
     let schema = palisade_engine::schema::schema(name)
@@ -43,6 +42,7 @@ pub fn schema(name: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One base score per input line, as reports compute them.
 pub fn cvss() -> anyhow::Result<ExitCode> {
     let stdin = io::stdin().lock();
     let mut out = BufWriter::new(io::stdout().lock());

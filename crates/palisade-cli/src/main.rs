@@ -41,10 +41,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            match remedy::for_error(&err) {
-                Some(hint) => eprintln!("palisade: error: {err:#} ({hint})"),
-                None => eprintln!("palisade: error: {err:#}"),
-            }
+            eprintln!("palisade: error: {}", remedy::said(&err));
             if stopped(&err) {
                 eprintln!("palisade: the command ran past --timeout: raise it, or leave it out for no limit");
             }
@@ -57,13 +54,11 @@ fn main() -> ExitCode {
 fn stopped(err: &anyhow::Error) -> bool {
     use palisade_engine::EngineError;
     use palisade_image::ImageError;
-    err.chain().any(|e| {
-        matches!(
-            e.downcast_ref::<EngineError>(),
-            Some(EngineError::Stopped { .. } | EngineError::Image(ImageError::Stopped { .. }))
-        ) || matches!(
-            e.downcast_ref::<ImageError>(),
-            Some(ImageError::Stopped { .. })
-        )
+    // An image error is looked at without its remedy (`ImageError::inner`).
+    let image_stopped = |i: &ImageError| matches!(i.inner(), ImageError::Stopped { .. });
+    err.chain().any(|e| match e.downcast_ref::<EngineError>() {
+        Some(EngineError::Stopped { .. }) => true,
+        Some(EngineError::Image(i)) => image_stopped(i),
+        _ => e.downcast_ref::<ImageError>().is_some_and(image_stopped),
     })
 }

@@ -30,10 +30,29 @@ fn limit_flag(limit: Limit) -> &'static str {
     }
 }
 
-/// What gets past an error, if an image read in it knows.
-pub fn for_error(err: &anyhow::Error) -> Option<String> {
+/// An error as said to the user: its chain, then what gets past it (`(--max-layer-bytes)`).
+pub fn said(err: &anyhow::Error) -> String {
+    match for_error(err) {
+        Some(hint) => format!("{err:#} ({hint})"),
+        None => format!("{err:#}"),
+    }
+}
+
+/// What gets past an error: an image read's remedy, or the commands that give a database
+/// of the schema this binary reads.
+fn for_error(err: &anyhow::Error) -> Option<String> {
     use palisade_engine::EngineError;
+    use palisade_vulndb::db::DbError;
     err.chain().find_map(|e| {
+        let db = e
+            .downcast_ref::<DbError>()
+            .or_else(|| match e.downcast_ref() {
+                Some(EngineError::Database(d)) => Some(d),
+                _ => None,
+            });
+        if let Some(DbError::Schema { .. }) = db {
+            return Some("`palisade db build --from FEEDS`, or `palisade db update`".into());
+        }
         let image = e
             .downcast_ref::<ImageError>()
             .or_else(|| match e.downcast_ref() {

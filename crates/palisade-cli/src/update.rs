@@ -54,11 +54,22 @@ pub fn fetch(url: &str, dir: &Path) -> anyhow::Result<PathBuf> {
     })
 }
 
-/// Builds the database from `inputs` into `out`.
+/// Builds the database from `inputs` into `out` (a file, or a pipe or device written in
+/// place).
 pub fn build(inputs: Vec<BuildInput>, out: &Path) -> anyhow::Result<ExitCode> {
-    let built =
-        update::build(inputs, out, output::now_rfc3339()).context("building the database")?;
-    wrote(out, &built);
+    let (bytes, meta) = palisade_vulndb::db::build(inputs, output::now_rfc3339())
+        .context("building the database")?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    output::write(Some(out), &bytes)?;
+    wrote(
+        out,
+        &update::Built {
+            bytes: bytes.len() as u64,
+            meta,
+        },
+    );
     Ok(ExitCode::SUCCESS)
 }
 

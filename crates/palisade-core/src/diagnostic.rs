@@ -79,6 +79,36 @@ pub enum Remedy {
     AllMounts,
 }
 
+/// In plain words, for where no caller names it its own way (an SBOM document, a log).
+impl std::fmt::Display for Remedy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Remedy::RaiseLimit { limit } => write!(f, "raise the {} limit", limit.name()),
+            Remedy::Credentials => f.write_str("give the registry credentials"),
+            Remedy::RegistryTimeout => f.write_str("give the registry more time"),
+            Remedy::ChoosePlatform { available } => {
+                write!(f, "choose a platform: {}", available.join(", "))
+            }
+            Remedy::SkipVerify => f.write_str("read it without verifying digests"),
+            Remedy::AllMounts => f.write_str("read the other mounts too"),
+        }
+    }
+}
+
+impl Limit {
+    /// What it limits, in words.
+    pub fn name(self) -> &'static str {
+        match self {
+            Limit::LayerBytes => "layer size",
+            Limit::ImageBytes => "image size",
+            Limit::FileBytes => "file size",
+            Limit::ReadBytes => "read size",
+            Limit::CapturedBytes => "captured bytes",
+            Limit::Entries => "entry count",
+        }
+    }
+}
+
 /// A file a diagnostic is about: its path inside the target (leading slash; an archive's
 /// member as `/app.war:WEB-INF/lib/x.jar`) and the layer it was read from, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -142,6 +172,12 @@ impl Diagnostic {
         }
     }
 
+    /// A file of the target the reader did not read, or not wholly: a warning (a
+    /// cataloguer says whether packages are missing).
+    pub fn not_read(path: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::file(Severity::Warning, Source::Read, path, message)
+    }
+
     /// A package database or lock file a cataloguer could not read: an error, since the
     /// packages it lists are missing.
     pub fn unread(path: &str, message: impl Into<String>) -> Diagnostic {
@@ -176,14 +212,11 @@ impl Diagnostic {
     /// root `/` names files by their own paths), with the remedy as `hint` names it.
     pub fn render(&self, target: &str, hint: &dyn Fn(&Remedy) -> String) -> String {
         let mut text = match &self.location {
-            Some(FileRef { path, .. }) if target == "/" => format!("{path}: {}", self.message),
-            Some(FileRef { path, .. }) => format!("{target}:{path}: {}", self.message),
-            None if self.source == Source::Catalog => format!("{target}: {}", self.message),
-            None => self.message.clone(),
+            Some(_) if target == "/" => self.to_string(),
+            Some(_) => format!("{target}:{self}"),
+            None if self.source == Source::Catalog => format!("{target}: {self}"),
+            None => self.to_string(),
         };
-        if let Some(FileRef { layer: Some(l), .. }) = &self.location {
-            text.push_str(&format!(" (layer {l})"));
-        }
         if let Some(r) = &self.remedy {
             text.push_str(&format!(" ({})", hint(r)));
         }

@@ -1,6 +1,6 @@
-//! Input that does not read, typed: which document, where in it, and why. Policy files,
-//! SBOMs, VEX documents and ignore files given by users are reported this way, so a server can
-//! point at the line and a CLI can print `FILE:LINE:COLUMN: reason`.
+//! Input that does not read, typed: which document, where in it, and why. SBOMs, VEX
+//! documents and ignore files given by users are reported this way, so a server can point at
+//! the line and a CLI can print `FILE:LINE:COLUMN: reason`.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -28,14 +28,15 @@ impl InputError {
         }
     }
 
-    pub fn at_line(mut self, line: usize) -> InputError {
-        self.line = Some(line);
-        self
+    pub fn at_line(self, line: usize) -> InputError {
+        self.at(line, 0)
     }
 
+    /// At `line` and `column` (1-based; 0 for unknown, as JSON parsers say it at the end
+    /// of an empty document).
     pub fn at(mut self, line: usize, column: usize) -> InputError {
-        self.line = Some(line);
-        self.column = Some(column);
+        self.line = (line > 0).then_some(line);
+        self.column = (line > 0 && column > 0).then_some(column);
         self
     }
 }
@@ -83,5 +84,11 @@ mod tests {
             "expected value"
         );
         assert_eq!(without_position("at line of fire"), "at line of fire");
+        // Column 0 (the end of an empty document) is no column.
+        let e = InputError::new("a.json", "empty").at(1, 0);
+        assert_eq!(
+            (e.line, e.column, e.to_string().as_str()),
+            (Some(1), None, "a.json:1: empty")
+        );
     }
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 
 use palisade_core::cancel::Cancel;
-use palisade_core::diagnostic::{Limit, Remedy, Severity, Source};
+use palisade_core::diagnostic::{Limit, Remedy};
 use palisade_core::Diagnostic;
 
 use crate::digest::{Algorithm, Hasher};
@@ -436,11 +436,6 @@ fn limit_of(e: &io::Error) -> Option<Limit> {
         .map(|l| l.1)
 }
 
-/// A file of the layer not read, or not wholly.
-fn unreadable(path: &str, message: impl Into<String>, job: &LayerJob<'_>) -> Diagnostic {
-    Diagnostic::file(Severity::Warning, Source::Read, path, message).in_layer(job.name)
-}
-
 fn describe(e: &io::Error) -> String {
     if let Some(limit) = e
         .get_ref()
@@ -661,14 +656,14 @@ fn read_entries<R: Read>(
                     content = Some(bytes);
                 }
                 FileKind::File => diagnostics.push(
-                    unreadable(
+                    Diagnostic::not_read(
                         &path,
                         format!(
                             "{size} bytes is over the read limit of {} bytes; not read",
                             limits.max_read_bytes
                         ),
-                        job,
                     )
+                    .in_layer(job.name)
                     .with_remedy(Remedy::RaiseLimit {
                         limit: Limit::ReadBytes,
                     }),
@@ -687,7 +682,7 @@ fn read_entries<R: Read>(
                 .and_then(|found| match found {
                     Ok(bytes) => bytes.map(Arc::from),
                     Err(reason) => {
-                        diagnostics.push(unreadable(&path, reason, job));
+                        diagnostics.push(Diagnostic::not_read(&path, reason).in_layer(job.name));
                         None
                     }
                 });

@@ -33,7 +33,7 @@ pub use reference::{is_oci_layout, Selector, SourceRef};
 pub use skip::{glob_match, Skip};
 pub use tree::{FileEntry, FileKind, FileTree, Version};
 
-use palisade_core::diagnostic::{Limit, Remedy, Severity, Source};
+use palisade_core::diagnostic::{Limit, Remedy};
 use palisade_core::Diagnostic;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -206,18 +206,14 @@ pub fn read_file(path: &std::path::Path, opts: &ReadOptions<'_>) -> Result<Image
         .to_string();
     let mut diagnostics = Vec::new();
     let content = if !(opts.wants)(&name) {
-        diagnostics.push(Diagnostic::file(
-            Severity::Warning,
-            Source::Read,
+        diagnostics.push(Diagnostic::not_read(
             &name,
             "no cataloguer reads a file of this name; nothing to list",
         ));
         None
     } else if meta.len() > opts.limits.max_read_bytes {
         diagnostics.push(
-            Diagnostic::file(
-                Severity::Warning,
-                Source::Read,
+            Diagnostic::not_read(
                 &name,
                 format!(
                     "{} bytes is over the read limit of {} bytes; not read",

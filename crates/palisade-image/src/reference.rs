@@ -9,17 +9,24 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 use crate::registry::ImageName;
 use crate::ImageError;
 
 /// Which image inside an archive or layout: by name/tag or by position.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Selector {
     Name(String),
     Index(usize),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What to read. Serialized by its parts (`{"transport": "oci", "dir": ..., "select": ...}`),
+/// not as the transport syntax, which a path holding `:` or `@` makes ambiguous.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "transport", rename_all = "kebab-case")]
 pub enum SourceRef {
     OciLayout {
         dir: PathBuf,
@@ -174,41 +181,37 @@ impl fmt::Display for SourceRef {
     }
 }
 
-/// As a string, the transport syntax `FromStr` reads (a registry image as `docker://NAME`, so
-/// that it reads back as one whatever the name looks like).
-impl serde::Serialize for SourceRef {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SourceRef::Registry { name } => s.serialize_str(&format!("docker://{name}")),
-            other => s.collect_str(other),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for SourceRef {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-impl schemars::JsonSchema for SourceRef {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "SourceRef".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "description": "What was read, in skopeo's transport syntax: oci:DIR[:REF], \
-                oci-archive:FILE[:REF], docker-archive:FILE[:REF|@N], rootfs:DIR, docker://NAME."
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every kind of source reads back as it was written, even where the transport syntax
+    /// would be ambiguous (a path holding `:` and `@`).
+    #[test]
+    fn sources_round_trip_through_serde_by_their_parts() {
+        let name = ImageName::parse("127.0.0.1:5000/team/app:1.2").unwrap();
+        for source in [
+            SourceRef::OciLayout {
+                dir: "/srv/a:b@2".into(),
+                select: Some(Selector::Name("v1".into())),
+            },
+            SourceRef::OciArchive {
+                file: "x.tar".into(),
+                select: Some(Selector::Index(3)),
+            },
+            SourceRef::DockerArchive {
+                file: "d.tar".into(),
+                select: None,
+            },
+            SourceRef::Rootfs { dir: "/".into() },
+            SourceRef::Registry { name },
+        ] {
+            let json = serde_json::to_value(&source).unwrap();
+            assert!(json["transport"].is_string(), "{json}");
+            let back: SourceRef = serde_json::from_value(json.clone()).unwrap();
+            assert_eq!(back, source, "{json}");
+        }
+    }
 
     #[test]
     fn parses_transports() {

@@ -6,7 +6,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 use std::sync::Arc;
 
-use palisade_core::diagnostic::{Limit, Remedy, Severity, Source};
+use palisade_core::diagnostic::{Limit, Remedy, Source};
 use palisade_core::Diagnostic;
 
 use crate::probe::{DiskFile, Probe};
@@ -50,7 +50,7 @@ pub(crate) fn walk(
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) => {
-                diagnostics.push(unreadable(&rel, format!("{e}; skipped")));
+                diagnostics.push(Diagnostic::not_read(&rel, format!("{e}; skipped")));
                 continue;
             }
         };
@@ -58,14 +58,17 @@ pub(crate) fn walk(
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    diagnostics.push(unreadable(&rel, format!("{e}; skipped")));
+                    diagnostics.push(Diagnostic::not_read(&rel, format!("{e}; skipped")));
                     continue;
                 }
             };
             let name = entry.file_name();
             let Some(name) = name.to_str() else {
                 let shown = format!("{rel}/{}", name.to_string_lossy());
-                diagnostics.push(unreadable(&shown, "a name that is not UTF-8; skipped"));
+                diagnostics.push(Diagnostic::not_read(
+                    &shown,
+                    "a name that is not UTF-8; skipped",
+                ));
                 continue;
             };
             let path = if rel.is_empty() {
@@ -76,7 +79,7 @@ pub(crate) fn walk(
             let meta = match entry.metadata() {
                 Ok(m) => m,
                 Err(e) => {
-                    diagnostics.push(unreadable(&path, format!("{e}; skipped")));
+                    diagnostics.push(Diagnostic::not_read(&path, format!("{e}; skipped")));
                     continue;
                 }
             };
@@ -131,7 +134,7 @@ pub(crate) fn walk(
             if wanted {
                 if meta.len() > limits.max_read_bytes {
                     diagnostics.push(
-                        unreadable(
+                        Diagnostic::not_read(
                             &path,
                             format!(
                                 "{} bytes is over the read limit of {} bytes; not read",
@@ -158,7 +161,9 @@ pub(crate) fn walk(
                             }
                             content = Some(Arc::from(buf));
                         }
-                        Err(e) => diagnostics.push(unreadable(&path, format!("{e}; not read"))),
+                        Err(e) => {
+                            diagnostics.push(Diagnostic::not_read(&path, format!("{e}; not read")))
+                        }
                     }
                 }
             }
@@ -169,7 +174,7 @@ pub(crate) fn walk(
             if let (Some((probe, magic)), FileKind::File, None) = (selected, kind, &content) {
                 match probe_file(probe, magic, &path, &entry.path(), meta.len()) {
                     Ok(found) => probed = found.map(Arc::from),
-                    Err(reason) => diagnostics.push(unreadable(&path, reason)),
+                    Err(reason) => diagnostics.push(Diagnostic::not_read(&path, reason)),
                 }
             }
             if kind == FileKind::Dir {
@@ -207,11 +212,6 @@ pub(crate) fn walk(
         );
     }
     Ok(())
-}
-
-/// A file or directory of the root, by its path inside it, not read (or not wholly).
-fn unreadable(path: &str, message: impl Into<String>) -> Diagnostic {
-    Diagnostic::file(Severity::Warning, Source::Read, path, message)
 }
 
 /// Hands a file that starts with `magic` to the probe, read in place.

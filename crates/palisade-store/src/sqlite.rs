@@ -1,7 +1,7 @@
 //! The embedded store: one SQLite file in WAL mode (readers never wait for the writer;
 //! concurrent writers wait for each other).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -227,8 +227,9 @@ pub(crate) fn insert_scan(
         return Ok(id);
     }
     let mut put = tx.prepare(queries::PUT_FINDING)?;
-    let mut alias = tx.prepare(queries::PUT_ALIAS)?;
     let mut counts = Counts::new();
+    // Aliases belong to the vulnerability: written once however many packages have it.
+    let mut aliases = BTreeSet::new();
     for f in findings {
         *counts.entry(f.severity.clone()).or_default() += 1;
         put.execute(params![
@@ -242,9 +243,11 @@ pub(crate) fn insert_scan(
             f.severity,
             f.status
         ])?;
-        for a in &f.aliases {
-            alias.execute(params![id, f.id, a])?;
-        }
+        aliases.extend(f.aliases.iter().map(|a| (&f.id, a)));
+    }
+    let mut put = tx.prepare(queries::PUT_ALIAS)?;
+    for (vuln, alias) in aliases {
+        put.execute(params![id, vuln, alias])?;
     }
     let mut put = tx.prepare(queries::PUT_COUNT)?;
     for (severity, n) in counts {
@@ -253,35 +256,52 @@ pub(crate) fn insert_scan(
     Ok(id)
 }
 
-/// The findings stored under scan `id`, with their aliases, sorted.
+/// The findings stored under scan `id`, with their aliases, as `normalized` orders them.
 fn stored_findings(conn: &Connection, id: i64) -> rusqlite::Result<Vec<FindingKey>> {
     let mut findings = conn
         .prepare(queries::FINDINGS_OF)?
         .query_map(params![id], finding)?
         .collect::<Result<Vec<_>, _>>()?;
-    let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut stmt = conn.prepare(queries::ALIASES_OF)?;
     let mut rows = stmt.query(params![id])?;
+    let mut aliases: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     while let Some(r) = rows.next()? {
-        aliases.entry(r.get(0)?).or_default().push(r.get(1)?);
+        aliases.entry(r.get(0)?).or_default().insert(r.get(1)?);
     }
     for f in &mut findings {
         if let Some(a) = aliases.get(&f.id) {
-            f.aliases = a.clone();
+            f.aliases = a.iter().cloned().collect();
         }
     }
+    // Ordered here, not by SQL: a server's collation need not be byte order.
     findings.sort();
     Ok(findings)
 }
 
-/// Whether `new` are the findings `stored` (sorted, aliases sorted) holds.
-fn same(stored: &[FindingKey], new: &[FindingKey]) -> bool {
-    let mut new = new.to_vec();
-    for f in &mut new {
-        f.aliases.sort();
+/// Findings as they read back from the store: each with every alias of its vulnerability
+/// (once, in order), sorted.
+fn normalized(findings: &[FindingKey]) -> Vec<FindingKey> {
+    let mut aliases: BTreeMap<&str, BTreeSet<&String>> = BTreeMap::new();
+    for f in findings {
+        aliases.entry(&f.id).or_default().extend(&f.aliases);
     }
-    new.sort();
-    stored == new.as_slice()
+    let mut out: Vec<FindingKey> = findings
+        .iter()
+        .map(|f| FindingKey {
+            aliases: aliases
+                .get(f.id.as_str())
+                .map(|a| a.iter().map(|s| (*s).clone()).collect())
+                .unwrap_or_default(),
+            ..f.clone()
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Whether `new` are the findings `stored` holds.
+fn same(stored: &[FindingKey], new: &[FindingKey]) -> bool {
+    stored == normalized(new).as_slice()
 }
 
 struct ScanRow {

@@ -396,7 +396,15 @@ fn an_unchanged_rescan_shares_the_findings_of_the_scan_before() {
     let store = Store::open(&tmp.0).unwrap();
     let mut ghsa = finding("GHSA-aaaa-bbbb-cccc", "npm", "left-pad", "HIGH");
     ghsa.aliases = vec!["CVE-8".into(), "CVE-7".into()];
-    let first = [finding("CVE-1", "deb", "libc6", "HIGH"), ghsa.clone()];
+    // The same advisory in two copies of a package: its aliases are the vulnerability's,
+    // stored once.
+    let mut other_copy = ghsa.clone();
+    other_copy.path = "/npm/vendor/left-pad".into();
+    let first = [
+        finding("CVE-1", "deb", "libc6", "HIGH"),
+        ghsa.clone(),
+        other_copy.clone(),
+    ];
     store
         .put_scan(
             "sha256:aa",
@@ -405,14 +413,19 @@ fn an_unchanged_rescan_shares_the_findings_of_the_scan_before() {
             &matched(T1, "db1", &first),
         )
         .unwrap();
+    assert_eq!(rows(&tmp.0, "aliases"), 2);
     // The same findings in another order, aliases too: shared.
-    let mut again = [ghsa.clone(), finding("CVE-1", "deb", "libc6", "HIGH")];
-    again[0].aliases.reverse();
+    let mut again = [
+        other_copy,
+        ghsa.clone(),
+        finding("CVE-1", "deb", "libc6", "HIGH"),
+    ];
+    again[1].aliases.reverse();
     store
         .put_rescan("sha256:aa", &matched(T2, "db2", &again))
         .unwrap();
     assert_eq!(rows(&tmp.0, "scans"), 2);
-    assert_eq!(rows(&tmp.0, "findings"), 2);
+    assert_eq!(rows(&tmp.0, "findings"), 3);
     assert_eq!(rows(&tmp.0, "aliases"), 2);
     let latest = store.latest("sha256:aa").unwrap().unwrap();
     assert_eq!(
@@ -420,25 +433,27 @@ fn an_unchanged_rescan_shares_the_findings_of_the_scan_before() {
         (T2, "db2")
     );
     let mut want = first.to_vec();
-    want[1].aliases.sort();
+    for f in &mut want {
+        f.aliases.sort();
+    }
     want.sort();
     assert_eq!(latest.findings, want);
     let scans = store.scans("sha256:aa").unwrap();
     assert_eq!(scans.len(), 2);
     assert_eq!(scans[0].counts, scans[1].counts);
-    assert_eq!(scans[1].counts.get("HIGH"), Some(&2));
-    assert_eq!(store.affected("CVE-7").unwrap().len(), 1);
+    assert_eq!(scans[1].counts.get("HIGH"), Some(&3));
+    assert_eq!(store.affected("CVE-7").unwrap().len(), 2);
     let hit = &store.affected("CVE-1").unwrap()[0];
     assert_eq!(hit.scanned, T2, "the latest scan's time");
     assert!(store.new_since("db1").unwrap().is_empty());
-    assert_eq!(store.images().unwrap()[0].counts.get("HIGH"), Some(&2));
+    assert_eq!(store.images().unwrap()[0].counts.get("HIGH"), Some(&3));
 
     // A changed rescan has rows of its own; the one before still reads as it was.
     let fixed = [finding("CVE-1", "deb", "libc6", "HIGH")];
     store
         .put_rescan("sha256:aa", &matched(T3, "db3", &fixed))
         .unwrap();
-    assert_eq!(rows(&tmp.0, "findings"), 3);
+    assert_eq!(rows(&tmp.0, "findings"), 4);
     assert_eq!(store.latest("sha256:aa").unwrap().unwrap().findings, fixed);
     let before = store
         .as_of("sha256:aa", "2026-02-15T00:00:00Z")
@@ -446,15 +461,15 @@ fn an_unchanged_rescan_shares_the_findings_of_the_scan_before() {
         .unwrap();
     assert_eq!(
         (before.db_built.as_str(), before.findings.len()),
-        ("db2", 2)
+        ("db2", 3)
     );
     assert!(store.affected("CVE-7").unwrap().is_empty());
     // Back to what an older scan found: compared with the latest only, so rows of its own.
     store
         .put_rescan("sha256:aa", &matched(T3, "db4", &first))
         .unwrap();
-    assert_eq!(rows(&tmp.0, "findings"), 5);
-    assert_eq!(store.affected("CVE-7").unwrap().len(), 1);
+    assert_eq!(rows(&tmp.0, "findings"), 7);
+    assert_eq!(store.affected("CVE-7").unwrap().len(), 2);
 }
 
 /// Version 3: a row per scan, each with its own findings. Migrated in place: every scan

@@ -226,7 +226,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let (findings, suppressed, gate_warnings) =
         gate::apply(&filters, s.matches.findings, &s.catalog.packages);
-    let mut diagnostics = diagnostics(args, &s.image, &s.catalog);
+    let mut diagnostics = diagnostics(&args.target, &s.image, &s.catalog);
     diagnostics.extend(
         s.matches
             .warnings
@@ -306,12 +306,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
 
 /// Files the scan could not read, errors first, each named inside the target as given
 /// (`TARGET:/sub/package-lock.json`).
-fn diagnostics(args: &ScanArgs, image: &Image, catalog: &Catalog) -> Vec<Shown> {
+pub(crate) fn diagnostics(target: &str, image: &Image, catalog: &Catalog) -> Vec<Shown> {
     catalog
         .errors
         .iter()
         .chain(&image.diagnostics)
-        .map(|d| shown(&args.target, d.clone()))
+        .map(|d| shown(target, d.clone()))
         .collect()
 }
 

@@ -8,7 +8,6 @@ use palisade_engine::{ScanRequest, ScanResult, Target};
 use palisade_image::registry::{self, ImageName};
 use palisade_image::SourceRef;
 use palisade_scan::gate::{self, Filters};
-use palisade_scan::report::Shown;
 use palisade_scan::severity::Level;
 
 use crate::args::ScanArgs;
@@ -88,7 +87,7 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
                     counts: Vec::new(),
                     unread: Vec::new(),
                     unread_files: 0,
-                    error: Some(e.to_string()),
+                    error: Some(crate::remedy::said(&e.into())),
                 });
                 continue;
             }
@@ -119,12 +118,7 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
                 for w in &matches.warnings {
                     eprintln!("palisade: warning: {shown}: {w}");
                 }
-                let unread: Vec<Shown> = catalog
-                    .errors
-                    .iter()
-                    .chain(&image.diagnostics)
-                    .map(|d| super::shown(&shown, d.clone()))
-                    .collect();
+                let unread = super::diagnostics(&shown, &image, &catalog);
                 for d in &unread {
                     eprintln!("palisade: {}: {}", d.severity().name(), d.text);
                 }
@@ -155,7 +149,7 @@ pub fn run(args: &ScanArgs, filters: &Filters) -> anyhow::Result<ExitCode> {
                 counts: Vec::new(),
                 unread: Vec::new(),
                 unread_files: 0,
-                error: Some(format!("{e:#}")),
+                error: Some(crate::remedy::said(&e)),
             });
             outcomes.push(outcome);
             if let Some(s) = opts.cancel.fired() {

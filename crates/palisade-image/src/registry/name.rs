@@ -10,7 +10,9 @@ use std::fmt;
 /// Longest name (registry and repository), as Docker allows.
 const NAME_MAX: usize = 255;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct ImageName {
     /// Host and optional port, as written (`127.0.0.1:5000`, `registry.example`), Docker Hub's
     /// aliases as `docker.io`.

@@ -35,7 +35,7 @@ impl Serialize for Document<'_> {
             .map(|(i, l)| json!({"index": i, "digest": l.digest, "diffID": l.diff_id, "mediaType": l.media_type, "compression": l.compression.name()}))
             .collect();
         let mut m = ser.serialize_map(Some(8))?;
-        // Diagnostics as lines (`/PATH: reason`), as this format has always had them.
+        // Diagnostics as lines (`/PATH: reason (layer L) (remedy)`): this format's are text.
         m.serialize_entry("errors", &lines(&self.s.catalog.errors))?;
         // As a value: its keys sorted, as everywhere in the document.
         let os = serde_json::to_value(&self.s.catalog.os).unwrap_or(Value::Null);
@@ -91,7 +91,11 @@ fn package(s: &Subject<'_>, p: &palisade_core::Package) -> Value {
 }
 
 fn lines(diagnostics: &[palisade_core::Diagnostic]) -> Vec<String> {
-    diagnostics.iter().map(ToString::to_string).collect()
+    let line = |d: &palisade_core::Diagnostic| match &d.remedy {
+        Some(r) => format!("{d} ({r})"),
+        None => d.to_string(),
+    };
+    diagnostics.iter().map(line).collect()
 }
 
 #[cfg(test)]

@@ -171,7 +171,7 @@ pub enum DbError {
     },
     #[error("{path}: not a palisade vulnerability database ({reason})")]
     NotADatabase { path: String, reason: String },
-    #[error("{path}: database schema version {found}, this palisade reads version {SCHEMA}; rebuild it (`palisade db build`) or get one of this version (`palisade db update`)")]
+    #[error("{path}: database schema version {found}, this palisade reads version {SCHEMA}; rebuild it or get one of this version")]
     Schema { path: String, found: u32 },
     #[error("{path}: corrupt database: {reason}")]
     Corrupt { path: String, reason: String },

@@ -13,7 +13,7 @@ use crate::feed;
 
 mod nvd;
 
-/// One downloadable feed: its group (for `--feeds`), the file name it is stored (and mirrored)
+/// One downloadable feed: its group (chosen by `Options::groups`), the file name it is stored (and mirrored)
 /// under, its upstream URL, and the part of an archive that holds the advisories.
 pub struct Feed {
     pub group: &'static str,
@@ -155,6 +155,8 @@ pub enum UpdateError {
     },
     #[error(transparent)]
     Feed(#[from] FeedError),
+    #[error("building the database: {0}")]
+    Build(std::io::Error),
     #[error("{}: {error}", path.display())]
     Io {
         path: PathBuf,
@@ -270,7 +272,12 @@ pub fn update(
             progress(Event::Imported(&input));
             inputs.push(input);
         }
-        build(inputs, out, built)
+        let (bytes, meta) = db::build(inputs, built).map_err(UpdateError::Build)?;
+        install(&bytes, out)?;
+        Ok(Built {
+            bytes: bytes.len() as u64,
+            meta,
+        })
     });
     match result {
         Ok(built) => {
@@ -286,10 +293,9 @@ pub fn update(
     }
 }
 
-/// Builds a database from `inputs` and writes it to `out` whole (a temporary file renamed
-/// over it), creating its directory.
-pub fn build(inputs: Vec<BuildInput>, out: &Path, built: String) -> Result<Built, UpdateError> {
-    let (bytes, meta) = db::build(inputs, built).map_err(io(out))?;
+/// Writes a database to `out` whole (a temporary file renamed over it: scans opening it
+/// meanwhile read the old one), creating its directory.
+fn install(bytes: &[u8], out: &Path) -> Result<(), UpdateError> {
     let dir = out
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -302,16 +308,13 @@ pub fn build(inputs: Vec<BuildInput>, out: &Path, built: String) -> Result<Built
         std::process::id()
     ));
     let written = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(&bytes).and_then(|()| f.sync_all()))
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
         .and_then(|()| std::fs::rename(&tmp, out));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(io(out)(e));
     }
-    Ok(Built {
-        bytes: bytes.len() as u64,
-        meta,
-    })
+    Ok(())
 }
 
 /// Downloads every feed into `dir`; `kept` holds the previous update's downloads.

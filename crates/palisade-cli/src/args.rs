@@ -46,6 +46,9 @@ pub enum Command {
     /// Build, inspect, copy and update the vulnerability database.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Security policy as code: Kubernetes resources of security.palisade.dev/v1.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Tools for checking Palisade's building blocks.
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -79,6 +82,19 @@ pub enum DebugCommand {
         db: DbArgs,
         #[command(flatten)]
         image: Box<ImageArgs>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PolicyCommand {
+    /// Check policy files: every document a resource this version reads, every name unique,
+    /// every group referred to defined, addresses, ports and rules well formed.
+    ///
+    /// Exit status: 0 when valid, 2 with each problem as FILE:LINE:COLUMN: reason.
+    Validate {
+        /// Files, or directories whose *.yaml and *.yml files (at any depth) are read.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
     },
 }
 

@@ -6,6 +6,7 @@ mod args;
 mod db;
 mod debug;
 mod output;
+mod policy;
 mod remedy;
 mod rescan;
 mod sbom;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => scan::explain(&args),
         Command::Store(cmd) => store::run(cmd),
         Command::Db(cmd) => db::run(cmd),
+        Command::Policy(cmd) => policy::run(cmd),
         Command::Debug(DebugCommand::Vercmp { scheme }) => debug::vercmp(scheme),
         Command::Debug(DebugCommand::Cvss) => debug::cvss(),
         Command::Debug(DebugCommand::Schema { name }) => debug::schema(&name),

@@ -1,0 +1,117 @@
+//! `palisade policy ...`: reading policy files from disk for `palisade-policy`, and saying
+//! what it found.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use palisade_policy::yaml::Limits;
+use palisade_policy::{Source, Spec};
+
+use crate::args::PolicyCommand;
+
+pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        PolicyCommand::Validate { paths } => validate(&paths),
+    }
+}
+
+fn validate(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let limits = Limits::default();
+    let files = policy_files(paths)?;
+    let mut texts = Vec::new();
+    let mut unread = Vec::new();
+    for f in &files {
+        match read(f, &limits) {
+            Ok(text) => texts.push((f.display().to_string(), text)),
+            Err(why) => unread.push(format!("{}: {why}", f.display())),
+        }
+    }
+    let sources: Vec<Source<'_>> = texts
+        .iter()
+        .map(|(name, text)| Source { name, text })
+        .collect();
+    let result = palisade_policy::load(&sources, &limits);
+    let problems: Vec<String> = match &result {
+        Ok(_) => unread,
+        Err(errors) => unread
+            .into_iter()
+            .chain(errors.iter().map(ToString::to_string))
+            .collect(),
+    };
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("palisade: error: {p}");
+        }
+        eprintln!(
+            "palisade: {} in {}: nothing applied",
+            count(problems.len(), "problem", "problems"),
+            count(files.len(), "file", "files")
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let policy = result.unwrap_or_default();
+    let groups = policy
+        .resources
+        .iter()
+        .filter(|r| matches!(r.spec, Spec::Group(_)))
+        .count();
+    let text = format!(
+        "valid: {} ({}, {}) in {}\n",
+        count(policy.resources.len(), "resource", "resources"),
+        count(groups, "group", "groups"),
+        count(policy.resources.len() - groups, "rule", "rules"),
+        count(files.len(), "file", "files"),
+    );
+    crate::output::write(None, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The files to read: each file named, and the `*.yaml`/`*.yml` files under each directory,
+/// in name order.
+fn policy_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).with_context(|| format!("{}", p.display()))?;
+        if meta.is_dir() {
+            walk(p, &mut out)?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("{}", dir.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("{}", dir.display()))?;
+    entries.sort();
+    for e in entries {
+        if e.is_dir() {
+            walk(&e, out)?;
+        } else if e.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            out.push(e);
+        }
+    }
+    Ok(())
+}
+
+/// A policy file's text; refused before reading when over the limit.
+fn read(path: &Path, limits: &Limits) -> Result<String, String> {
+    let len = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+    if len > limits.max_bytes as u64 {
+        return Err(format!(
+            "{len} bytes, over the limit of {} bytes for a policy file",
+            limits.max_bytes
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text: {e}"))
+}

@@ -1,0 +1,181 @@
+//! Addresses and ports as rules write them: `10.0.0.0/8`, `192.0.2.1`,
+//! `192.0.2.10-192.0.2.20`, `api.example.com`, `*.example.com`; `443`, `8000-8080`.
+
+use std::net::IpAddr;
+
+/// An address of a group or peer, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Address {
+    /// A network and its prefix length (a single address: the full length).
+    Cidr(IpAddr, u8),
+    /// First and last address, both of one family.
+    Range(IpAddr, IpAddr),
+    /// A name, lowercase.
+    Name(String),
+    /// `*.example.com`: any name under `example.com` (not `example.com` itself).
+    Wildcard(String),
+}
+
+pub fn parse_address(text: &str) -> Result<Address, String> {
+    let bad = |why: &str| Err(format!("address {text:?}: {why}"));
+    if let Some((ip, len)) = text.split_once('/') {
+        let Ok(ip) = ip.parse::<IpAddr>() else {
+            return bad("not an IP address before the '/'");
+        };
+        let max = if ip.is_ipv4() { 32 } else { 128 };
+        return match len.parse::<u8>() {
+            Ok(n) if n <= max => Ok(Address::Cidr(ip, n)),
+            _ => bad(&format!("the prefix length is 0 to {max}")),
+        };
+    }
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        let len = if ip.is_ipv4() { 32 } else { 128 };
+        return Ok(Address::Cidr(ip, len));
+    }
+    if let Some((a, b)) = text.split_once('-') {
+        if let (Ok(a), Ok(b)) = (a.trim().parse::<IpAddr>(), b.trim().parse::<IpAddr>()) {
+            return match (a.is_ipv4() == b.is_ipv4(), a <= b) {
+                (true, true) => Ok(Address::Range(a, b)),
+                (false, _) => bad("a range's ends are of one address family"),
+                (true, false) => bad("a range's first address is not after its last"),
+            };
+        }
+    }
+    let name = text.to_ascii_lowercase();
+    let (wild, rest) = match name.strip_prefix("*.") {
+        Some(r) => (true, r),
+        None => (false, name.as_str()),
+    };
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let trimmed = rest.trim_end_matches('.');
+    // A top-level label is never all digits (RFC 3696): `10.0.0.300` is a mistyped address.
+    let numeric_top = trimmed
+        .rsplit('.')
+        .next()
+        .is_some_and(|t| t.bytes().all(|c| c.is_ascii_digit()));
+    if rest.len() > 253 || numeric_top || !trimmed.split('.').all(label_ok) {
+        return bad("not a CIDR, IP address, range or DNS name (`*.` only as its first label)");
+    }
+    let rest = rest.trim_end_matches('.').to_string();
+    Ok(match wild {
+        true => Address::Wildcard(rest),
+        false => Address::Name(rest),
+    })
+}
+
+pub fn check_address(text: &str) -> Result<(), String> {
+    parse_address(text).map(|_| ())
+}
+
+/// A port or range, as `(first, last)`.
+pub fn parse_port(text: &str) -> Result<(u16, u16), String> {
+    let port = |p: &str| p.trim().parse::<u16>().ok().filter(|&n| n > 0);
+    let (a, b) = match text.split_once('-') {
+        Some((a, b)) => (port(a), port(b)),
+        None => (port(text), port(text)),
+    };
+    match (a, b) {
+        (Some(a), Some(b)) if a <= b => Ok((a, b)),
+        (Some(_), Some(_)) => Err(format!(
+            "port range {text:?}: its first port is after its last"
+        )),
+        _ => Err(format!(
+            "port {text:?}: a port is 1 to 65535, a range FIRST-LAST"
+        )),
+    }
+}
+
+pub fn check_port(text: &str) -> Result<(), String> {
+    parse_port(text).map(|_| ())
+}
+
+impl Address {
+    /// Whether `ip` is in it (names never hold an address: they are matched by name).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match *self {
+            Address::Cidr(net, len) => in_prefix(net, len, ip),
+            Address::Range(a, b) => a.is_ipv4() == ip.is_ipv4() && a <= ip && ip <= b,
+            Address::Name(_) | Address::Wildcard(_) => false,
+        }
+    }
+
+    /// Whether `name` (lowercase, no trailing dot) is it.
+    pub fn names(&self, name: &str) -> bool {
+        match self {
+            Address::Name(n) => n == name,
+            Address::Wildcard(base) => name
+                .strip_suffix(base.as_str())
+                .is_some_and(|head| head.len() > 1 && head.ends_with('.')),
+            _ => false,
+        }
+    }
+}
+
+fn in_prefix(net: IpAddr, len: u8, ip: IpAddr) -> bool {
+    match (net, ip) {
+        (IpAddr::V4(n), IpAddr::V4(i)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
+            u32::from(n) & mask == u32::from(i) & mask
+        }
+        (IpAddr::V6(n), IpAddr::V6(i)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
+            u128::from(n) & mask == u128::from(i) & mask
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_of_every_form() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let net = parse_address("10.0.0.0/8").unwrap();
+        assert!(net.contains(ip("10.200.1.1")) && !net.contains(ip("11.0.0.1")));
+        assert!(parse_address("0.0.0.0/0").unwrap().contains(ip("8.8.8.8")));
+        assert!(parse_address("2001:db8::/32")
+            .unwrap()
+            .contains(ip("2001:db8::1")));
+        assert!(!parse_address("2001:db8::/32")
+            .unwrap()
+            .contains(ip("10.0.0.1")));
+        let range = parse_address("192.0.2.10-192.0.2.20").unwrap();
+        assert!(range.contains(ip("192.0.2.15")) && !range.contains(ip("192.0.2.21")));
+        let wild = parse_address("*.Example.com").unwrap();
+        assert!(wild.names("api.example.com") && !wild.names("example.com"));
+        assert!(!wild.names("badexample.com"));
+        assert!(parse_address("api.example.com")
+            .unwrap()
+            .names("api.example.com"));
+        for bad in [
+            "10.0.0.0/33",
+            "10.0.0.300",
+            "a..b",
+            "x.*.com",
+            "192.0.2.20-192.0.2.1",
+            "10.0.0.1-::1",
+            "-a.com",
+            "",
+        ] {
+            assert!(parse_address(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ports_and_ranges() {
+        assert_eq!(parse_port("443"), Ok((443, 443)));
+        assert_eq!(parse_port("8000-8080"), Ok((8000, 8080)));
+        for bad in ["0", "65536", "80-79", "http", "-1", ""] {
+            assert!(parse_port(bad).is_err(), "{bad}");
+        }
+    }
+}

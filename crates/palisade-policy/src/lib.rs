@@ -1,0 +1,12 @@
+//! Security policy as code. Every rule Palisade enforces is a Kubernetes resource of the
+//! `security.palisade.dev/v1` API group, reviewed in git and read here into one model that
+//! admission, the enforcer, the network path and the controller all use. A library: it reads
+//! the text it is given and does no other I/O.
+
+pub mod address;
+pub mod de;
+pub mod load;
+pub mod resources;
+pub mod yaml;
+
+pub use load::{load, Policy, Resource, Source, Spec};

@@ -1,0 +1,458 @@
+//! Reading policy files into a checked [`Policy`]: every document of every file is read as one
+//! of the resources, then checked as a whole (names unique, every group a rule or group refers
+//! to defined, no cycle of groups, addresses, ports and rules well formed, no two rules that
+//! match the same and decide differently). Errors name the file, line and column; a policy
+//! with any error is not returned, so nothing is half-applied.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use palisade_core::InputError;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use crate::address::{check_address, check_port};
+use crate::de::{from_node, DeError};
+use crate::resources::{GroupSpec, Kind, Metadata, RuleSpec, API_VERSION};
+use crate::yaml::{self, Limits, Node, Pos, Value};
+
+/// One file's text and the name errors give it.
+pub struct Source<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spec {
+    Rule(RuleSpec),
+    Group(GroupSpec),
+}
+
+/// A resource as read, with where it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub kind: Kind,
+    pub metadata: Metadata,
+    pub spec: Spec,
+    pub file: String,
+    pub line: usize,
+}
+
+impl Resource {
+    /// `KIND NAMESPACE/NAME`, or `KIND NAME` for a cluster-wide one.
+    pub fn title(&self) -> String {
+        match &self.metadata.namespace {
+            Some(ns) if self.kind.namespaced() => {
+                format!("{} {ns}/{}", self.kind.name(), self.metadata.name)
+            }
+            _ => format!("{} {}", self.kind.name(), self.metadata.name),
+        }
+    }
+}
+
+/// Every resource of a set of policy files, checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub resources: Vec<Resource>,
+}
+
+impl Policy {
+    pub fn groups(&self) -> impl Iterator<Item = (&Resource, &GroupSpec)> {
+        self.resources.iter().filter_map(|r| match &r.spec {
+            Spec::Group(g) => Some((r, g)),
+            Spec::Rule(_) => None,
+        })
+    }
+
+    pub fn rules(&self) -> impl Iterator<Item = (&Resource, &RuleSpec)> {
+        self.resources.iter().filter_map(|r| match &r.spec {
+            Spec::Rule(s) => Some((r, s)),
+            Spec::Group(_) => None,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Document<S> {
+    #[allow(dead_code)] // checked before the document is read as this type
+    api_version: String,
+    #[allow(dead_code)]
+    kind: String,
+    metadata: Metadata,
+    spec: S,
+    /// Written by the controller; not the user's to say.
+    #[serde(default)]
+    #[allow(dead_code)]
+    status: Option<IgnoredAny>,
+}
+
+/// Reads and checks every document of `sources`.
+pub fn load(sources: &[Source<'_>], limits: &Limits) -> Result<Policy, Vec<InputError>> {
+    let mut errors = Vec::new();
+    let mut read: Vec<(Resource, &Node)> = Vec::new();
+    let mut trees = Vec::new();
+    for s in sources {
+        match yaml::parse(s.text, limits) {
+            Ok(docs) => trees.push((s.name, docs)),
+            Err(e) => errors.push(error(s.name, e.at, e.reason)),
+        }
+    }
+    for (file, docs) in &trees {
+        for doc in docs {
+            match resource(file, doc) {
+                Ok(Some(r)) => read.push((r, doc)),
+                Ok(None) => {}
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    check(&read, &mut errors);
+    // In the order of the files given, then of the text.
+    let order = |e: &InputError| {
+        let file = sources.iter().position(|s| s.name == e.input);
+        (file, e.line, e.column)
+    };
+    errors.sort_by_key(order);
+    match errors.is_empty() {
+        true => Ok(Policy {
+            resources: read.into_iter().map(|(r, _)| r).collect(),
+        }),
+        false => Err(errors),
+    }
+}
+
+fn error(file: &str, at: Option<Pos>, reason: impl Into<String>) -> InputError {
+    let e = InputError::new(file, reason);
+    match at {
+        Some(p) => e.at(p.line, p.column),
+        None => e,
+    }
+}
+
+/// One document as a resource; `None` for an empty document (a stream's trailing `---`).
+fn resource(file: &str, doc: &Node) -> Result<Option<Resource>, InputError> {
+    let at = |n: &Node, reason: String| error(file, Some(n.at), reason);
+    match &doc.value {
+        Value::Null => return Ok(None),
+        Value::Map(_) => {}
+        _ => {
+            return Err(at(
+                doc,
+                format!("expected a resource (a mapping), found {}", doc.kind()),
+            ))
+        }
+    }
+    let api = doc.get("apiVersion").and_then(Node::text);
+    if api != Some(API_VERSION) {
+        let found = api.map_or("none".to_string(), |a| format!("{a:?}"));
+        let n = doc.get("apiVersion").unwrap_or(doc);
+        return Err(at(
+            n,
+            format!("apiVersion {found}: not a Palisade policy resource (expected {API_VERSION})"),
+        ));
+    }
+    let kind_node = doc.get("kind").unwrap_or(doc);
+    let name = kind_node.text().unwrap_or_default();
+    let Some(kind) = Kind::ALL.into_iter().find(|k| k.name() == name) else {
+        let known: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+        return Err(at(
+            kind_node,
+            format!(
+                "unknown kind {name:?} (expected one of {})",
+                known.join(", ")
+            ),
+        ));
+    };
+    let de = |e: DeError| error(file, e.at.or(Some(doc.at)), e.reason);
+    let (metadata, spec) = match kind {
+        Kind::GroupDefinition => {
+            let d: Document<GroupSpec> = from_node(doc).map_err(de)?;
+            (d.metadata, Spec::Group(d.spec))
+        }
+        Kind::SecurityRule | Kind::ClusterSecurityRule => {
+            let d: Document<RuleSpec> = from_node(doc).map_err(de)?;
+            (d.metadata, Spec::Rule(d.spec))
+        }
+    };
+    Ok(Some(Resource {
+        kind,
+        metadata,
+        spec,
+        file: file.to_string(),
+        line: doc.at.line,
+    }))
+}
+
+/// The node at `path` under `doc` (keys, and list indexes as numbers), or the deepest one
+/// found on the way: where an error about that part of a resource points.
+fn node_at<'a>(doc: &'a Node, path: &[&str]) -> &'a Node {
+    let mut n = doc;
+    for step in path {
+        let next = match &n.value {
+            Value::Map(_) => n.get(step),
+            Value::Seq(items) => step.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
+        };
+        match next {
+            Some(x) => n = x,
+            None => break,
+        }
+    }
+    n
+}
+
+/// Checks across resources; each problem is added to `errors`.
+fn check(read: &[(Resource, &Node)], errors: &mut Vec<InputError>) {
+    let mut problem = |r: &Resource, doc: &Node, path: &[&str], reason: String| {
+        let n = node_at(doc, path);
+        errors.push(error(&r.file, Some(n.at), reason));
+    };
+    // Names: unique per kind and namespace, and valid Kubernetes names.
+    let mut seen: BTreeMap<(Kind, Option<&str>, &str), &Resource> = BTreeMap::new();
+    for (r, doc) in read {
+        let m = &r.metadata;
+        if let Err(why) = dns_name(&m.name) {
+            problem(
+                r,
+                doc,
+                &["metadata", "name"],
+                format!("name {:?}: {why}", m.name),
+            );
+        }
+        let ns = m.namespace.as_deref().filter(|_| r.kind.namespaced());
+        if let Some(first) = seen.insert((r.kind, ns, &m.name), r) {
+            problem(
+                r,
+                doc,
+                &["metadata", "name"],
+                format!(
+                    "{} is defined twice: also at {}:{}",
+                    r.title(),
+                    first.file,
+                    first.line
+                ),
+            );
+        }
+    }
+    // The first definition of each group (a second is an error above).
+    let mut groups: BTreeMap<&str, (&Resource, &GroupSpec, &Node)> = BTreeMap::new();
+    for (r, doc) in read {
+        if let Spec::Group(g) = &r.spec {
+            groups.entry(&r.metadata.name).or_insert((r, g, *doc));
+        }
+    }
+    let unknown = |name: &str| {
+        let mut known: Vec<&str> = groups.keys().copied().collect();
+        known.truncate(10);
+        format!(
+            "unknown group {name:?} (defined: {})",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        )
+    };
+    for (r, doc) in read {
+        let Spec::Group(g) = &r.spec else { continue };
+        let name = &r.metadata.name;
+        for (i, member) in g.groups.iter().enumerate() {
+            let idx = i.to_string();
+            if !groups.contains_key(member.as_str()) {
+                problem(r, doc, &["spec", "groups", &idx], unknown(member));
+            } else if reaches(&groups, member, name, &mut BTreeSet::new()) {
+                problem(
+                    r,
+                    doc,
+                    &["spec", "groups", &idx],
+                    format!("group {name:?} contains itself through {member:?}"),
+                );
+            }
+        }
+        for (i, a) in g.addresses.iter().enumerate() {
+            if let Err(why) = check_address(a) {
+                problem(r, doc, &["spec", "addresses", &i.to_string()], why);
+            }
+        }
+        if g.selector.is_none() && g.addresses.is_empty() && g.groups.is_empty() {
+            problem(
+                r,
+                doc,
+                &["spec"],
+                "a group with no selector, addresses or groups: it holds nothing".into(),
+            );
+        }
+    }
+    for (r, doc) in read {
+        let Spec::Rule(spec) = &r.spec else { continue };
+        let t = &spec.target;
+        match (&t.group, &t.selector) {
+            (Some(g), None) if !groups.contains_key(g.as_str()) => {
+                problem(r, doc, &["spec", "target", "group"], unknown(g))
+            }
+            (Some(_), Some(_)) => problem(
+                r,
+                doc,
+                &["spec", "target"],
+                "a target is a group or a selector, not both".into(),
+            ),
+            (None, None) => problem(
+                r,
+                doc,
+                &["spec", "target"],
+                "a target needs a group or a selector".into(),
+            ),
+            _ => {}
+        }
+        let mut first: BTreeMap<String, (usize, crate::resources::Action)> = BTreeMap::new();
+        for (i, p) in spec.process.iter().enumerate() {
+            let idx = i.to_string();
+            if p.name.is_none() && p.path.is_none() {
+                problem(
+                    r,
+                    doc,
+                    &["spec", "process", &idx],
+                    "a process rule needs a name or a path".into(),
+                );
+            }
+            let key = format!("{:?}", (&p.name, &p.path, &p.parent));
+            conflict(&mut first, key, i, p.action, "process", &mut |reason| {
+                problem(r, doc, &["spec", "process", &idx], reason)
+            });
+        }
+        let mut first = BTreeMap::new();
+        for (i, f) in spec.file.iter().enumerate() {
+            let idx = i.to_string();
+            if !f.path.starts_with('/') {
+                problem(
+                    r,
+                    doc,
+                    &["spec", "file", &idx, "path"],
+                    format!("path {:?}: not absolute", f.path),
+                );
+            }
+            let mut procs = f.processes.clone();
+            procs.sort();
+            let key = format!("{:?}", (&f.path, f.access, procs));
+            conflict(&mut first, key, i, f.action, "file", &mut |reason| {
+                problem(r, doc, &["spec", "file", &idx], reason)
+            });
+        }
+        let mut first = BTreeMap::new();
+        for (i, n) in spec.network.iter().enumerate() {
+            let idx = i.to_string();
+            if let Some(peer) = &n.peer {
+                match (&peer.group, peer.addresses.is_empty()) {
+                    (Some(g), true) if !groups.contains_key(g.as_str()) => problem(
+                        r,
+                        doc,
+                        &["spec", "network", &idx, "peer", "group"],
+                        unknown(g),
+                    ),
+                    (Some(_), false) => problem(
+                        r,
+                        doc,
+                        &["spec", "network", &idx, "peer"],
+                        "a peer is a group or addresses, not both".into(),
+                    ),
+                    (None, true) => problem(
+                        r,
+                        doc,
+                        &["spec", "network", &idx, "peer"],
+                        "a peer needs a group or addresses".into(),
+                    ),
+                    _ => {}
+                }
+                for (j, a) in peer.addresses.iter().enumerate() {
+                    if let Err(why) = check_address(a) {
+                        problem(
+                            r,
+                            doc,
+                            &["spec", "network", &idx, "peer", "addresses", &j.to_string()],
+                            why,
+                        );
+                    }
+                }
+            }
+            for (j, p) in n.ports.iter().enumerate() {
+                if let Err(why) = check_port(p) {
+                    problem(
+                        r,
+                        doc,
+                        &["spec", "network", &idx, "ports", &j.to_string()],
+                        why,
+                    );
+                }
+            }
+            if n.protocol == crate::resources::Protocol::Icmp && !n.ports.is_empty() {
+                problem(
+                    r,
+                    doc,
+                    &["spec", "network", &idx, "ports"],
+                    "ICMP has no ports".into(),
+                );
+            }
+            let mut key_rule = n.clone();
+            key_rule.action = crate::resources::Action::Allow;
+            let key = format!("{key_rule:?}");
+            conflict(&mut first, key, i, n.action, "network", &mut |reason| {
+                problem(r, doc, &["spec", "network", &idx], reason)
+            });
+        }
+    }
+}
+
+/// Two rules of one resource that match the same and decide differently: which one holds
+/// would depend on their order, which a reviewer cannot see.
+fn conflict(
+    first: &mut BTreeMap<String, (usize, crate::resources::Action)>,
+    key: String,
+    index: usize,
+    action: crate::resources::Action,
+    area: &str,
+    report: &mut dyn FnMut(String),
+) {
+    match first.get(&key) {
+        Some((j, a)) if *a != action => report(format!(
+            "conflicts with {area} rule {} of the same resource: they match the same and one allows, the other denies",
+            j + 1
+        )),
+        Some(_) => {}
+        None => {
+            first.insert(key, (index, action));
+        }
+    }
+}
+
+/// Whether group `from` contains `to`, through members' members.
+fn reaches(
+    groups: &BTreeMap<&str, (&Resource, &GroupSpec, &Node)>,
+    from: &str,
+    to: &str,
+    seen: &mut BTreeSet<String>,
+) -> bool {
+    if from == to {
+        return true;
+    }
+    if !seen.insert(from.to_string()) {
+        return false;
+    }
+    groups
+        .get(from)
+        .is_some_and(|(_, g, _)| g.groups.iter().any(|m| reaches(groups, m, to, seen)))
+}
+
+/// A Kubernetes object name (DNS-1123 subdomain).
+fn dns_name(name: &str) -> Result<(), &'static str> {
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.';
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if name.is_empty() || name.len() > 253 {
+        return Err("a name is 1 to 253 characters");
+    }
+    if !name.chars().all(ok_char) || !alnum(name.chars().next()) || !alnum(name.chars().last()) {
+        return Err(
+            "lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,298 @@
+//! YAML read into a tree that remembers where each node is, so every error can name its line
+//! and column. Untrusted input: the text, the nesting depth and the node count (aliases
+//! expanded, which is what a "billion laughs" document multiplies) are capped, and an error
+//! says which cap was reached.
+
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::TScalarStyle;
+
+/// Where a node starts: 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// `~`, `null`, or nothing.
+    Null,
+    /// A scalar's text; `plain` when unquoted (only a plain scalar can be a number, boolean or
+    /// null).
+    Scalar {
+        text: String,
+        plain: bool,
+    },
+    Seq(Vec<Node>),
+    /// Keys in document order.
+    Map(Vec<(Node, Node)>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub at: Pos,
+}
+
+/// What a document may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_bytes: usize,
+    pub max_depth: usize,
+    /// Nodes of a whole stream, every alias counted as the nodes it repeats.
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: 4 << 20,
+            max_depth: 64,
+            max_nodes: 1_000_000,
+        }
+    }
+}
+
+/// Why a text is not YAML this reader takes, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub at: Option<Pos>,
+    pub reason: String,
+}
+
+fn fail(at: Option<Pos>, reason: impl Into<String>) -> YamlError {
+    YamlError {
+        at,
+        reason: reason.into(),
+    }
+}
+
+/// Every document of a YAML stream (`---` separated); an empty document is `Null`.
+pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
+    if text.len() > limits.max_bytes {
+        return Err(fail(
+            None,
+            format!(
+                "{} bytes, over the limit of {} bytes for a policy file",
+                text.len(),
+                limits.max_bytes
+            ),
+        ));
+    }
+    let mut parser = Parser::new_from_str(text);
+    let mut docs = Vec::new();
+    // Open collections: the node being built and, for a mapping, a key waiting for its value.
+    let mut stack: Vec<(Node, Option<Node>, usize)> = Vec::new();
+    let mut anchors: std::collections::HashMap<usize, Node> = Default::default();
+    let mut nodes = 0usize;
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| {
+            let m = e.marker();
+            fail(
+                Some(Pos {
+                    line: m.line(),
+                    column: m.col() + 1,
+                }),
+                e.info().to_string(),
+            )
+        })?;
+        let at = Pos {
+            line: mark.line(),
+            column: mark.col() + 1,
+        };
+        let node = match event {
+            Event::StreamEnd => break,
+            Event::Nothing | Event::StreamStart | Event::DocumentStart | Event::DocumentEnd => {
+                continue
+            }
+            Event::Scalar(text, style, anchor, _) => {
+                nodes += 1;
+                let plain = style == TScalarStyle::Plain;
+                let value = if plain && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+                {
+                    Value::Null
+                } else {
+                    Value::Scalar { text, plain }
+                };
+                let node = Node { value, at };
+                if anchor > 0 {
+                    anchors.insert(anchor, node.clone());
+                }
+                node
+            }
+            Event::Alias(id) => {
+                let node = anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| fail(Some(at), "an alias to no anchor"))?;
+                nodes = nodes.saturating_add(count(&node));
+                node
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                nodes += 1;
+                if stack.len() >= limits.max_depth {
+                    return Err(fail(
+                        Some(at),
+                        format!("nested deeper than {} levels", limits.max_depth),
+                    ));
+                }
+                let value = match event {
+                    Event::SequenceStart(..) => Value::Seq(Vec::new()),
+                    _ => Value::Map(Vec::new()),
+                };
+                stack.push((Node { value, at }, None, anchor));
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some((mut node, _, anchor)) = stack.pop() else {
+                    return Err(fail(Some(at), "a collection ends that never started"));
+                };
+                // A block collection's event comes after its first entry has begun: it starts
+                // where that entry does.
+                let first = match &node.value {
+                    Value::Seq(items) => items.first().map(|n| n.at),
+                    Value::Map(entries) => entries.first().map(|(k, _)| k.at),
+                    _ => None,
+                };
+                if let Some(f) =
+                    first.filter(|f| (f.line, f.column) < (node.at.line, node.at.column))
+                {
+                    node.at = f;
+                }
+                if anchor > 0 {
+                    anchors.insert(anchor, node.clone());
+                }
+                node
+            }
+        };
+        if nodes > limits.max_nodes {
+            return Err(fail(
+                Some(at),
+                format!(
+                    "more than {} nodes once aliases are expanded (a document that repeats \
+                     itself through aliases?)",
+                    limits.max_nodes
+                ),
+            ));
+        }
+        // Place the finished node in its parent, or as a document.
+        match stack.last_mut() {
+            None => docs.push(node),
+            Some((parent, pending, _)) => match &mut parent.value {
+                Value::Seq(items) => items.push(node),
+                Value::Map(entries) => match pending.take() {
+                    None => *pending = Some(node),
+                    Some(key) => entries.push((key, node)),
+                },
+                _ => return Err(fail(Some(at), "a value inside a scalar")),
+            },
+        }
+    }
+    Ok(docs)
+}
+
+/// Nodes in `node`, itself included.
+fn count(node: &Node) -> usize {
+    match &node.value {
+        Value::Seq(items) => 1 + items.iter().map(count).sum::<usize>(),
+        Value::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| count(k) + count(v))
+                .sum::<usize>()
+        }
+        _ => 1,
+    }
+}
+
+impl Node {
+    /// The scalar's text, if it is one.
+    pub fn text(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The value under `key` of a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.text() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// What it is, for messages.
+    pub fn kind(&self) -> &'static str {
+        match &self.value {
+            Value::Null => "null",
+            Value::Scalar { .. } => "a scalar",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let mut docs = parse(text, &Limits::default()).unwrap();
+        assert_eq!(docs.len(), 1);
+        docs.remove(0)
+    }
+
+    #[test]
+    fn nodes_know_their_line_and_column() {
+        let doc = one("a: 1\nb:\n  - x\n  - 'y'\nc: ~\n");
+        let b = doc.get("b").unwrap();
+        let Value::Seq(items) = &b.value else {
+            panic!("{b:?}")
+        };
+        assert_eq!(items[0].at, Pos { line: 3, column: 5 });
+        assert_eq!(
+            items[1].value,
+            Value::Scalar {
+                text: "y".into(),
+                plain: false
+            }
+        );
+        assert_eq!(doc.get("c").unwrap().value, Value::Null);
+        assert_eq!(doc.get("a").unwrap().at, Pos { line: 1, column: 4 });
+    }
+
+    #[test]
+    fn streams_hold_several_documents_and_aliases_repeat_their_anchor() {
+        let docs = parse("a: &x [1, 2]\nb: *x\n---\nc: 3\n", &Limits::default()).unwrap();
+        assert_eq!(docs.len(), 2);
+        let a = docs[0].get("a").unwrap();
+        let b = docs[0].get("b").unwrap();
+        assert_eq!(a.value, b.value);
+    }
+
+    #[test]
+    fn hostile_documents_stop_at_a_limit_with_the_reason() {
+        // Billion laughs: each level repeats the one before nine times.
+        let mut text = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "l{i}: &l{i} [*l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}]\n"
+            ));
+        }
+        let e = parse(&text, &Limits::default()).unwrap_err();
+        assert!(e.reason.contains("aliases are expanded"), "{e:?}");
+        let deep = format!("{}1{}", "[".repeat(100), "]".repeat(100));
+        let e = parse(&deep, &Limits::default()).unwrap_err();
+        assert!(e.reason.contains("nested deeper than 64"), "{e:?}");
+        let big = "a: b\n".repeat(1 << 20);
+        let e = parse(&big, &Limits::default()).unwrap_err();
+        assert!(e.reason.contains("over the limit"), "{e:?}");
+        let e = parse("a: [1, 2\n", &Limits::default()).unwrap_err();
+        assert!(e.at.is_some(), "{e:?}");
+    }
+}

@@ -5,6 +5,8 @@
 
 pub mod address;
 pub mod de;
+pub mod decide;
+pub mod glob;
 pub mod load;
 pub mod resources;
 pub mod yaml;

@@ -1,0 +1,445 @@
+//! Evaluation: which rules apply to a workload, and what one event (an exec, a file access, a
+//! connection) comes to under them. Pure: no I/O, no clock; the enforcer caches a workload's
+//! [`Profile`] and asks it per event.
+//!
+//! Semantics (docs/policy.md):
+//! - A rule applies to a workload when its target (a group, or a selector) matches it; a
+//!   `SecurityRule` only to workloads of its own namespace.
+//! - An area's mode is the strictest any applying rule sets (Protect > Monitor > Discover);
+//!   Discover when none sets one.
+//! - A matching `deny` statement of any applying rule decides first: a namespace's rules cannot
+//!   lift a cluster rule's deny. Then a matching `allow`. Then, for an exec, the `zero-drift`
+//!   baseline (an executable that did not come with the image is a violation). Then the
+//!   default: in Protect, a process or connection no rule allows is a violation (an allow
+//!   list); a file access is allowed unless a rule about its path names other processes.
+//! - A violation or a deny comes to Deny in Protect, Alert in Monitor; in Discover a violation
+//!   is Learn (allowed, recorded for learning) and a deny is Alert: Discover never blocks.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use crate::address::{parse_address, parse_port, Address};
+use crate::glob::matches;
+use crate::resources::{
+    Access, Action, Baseline, Direction, FileRule, Kind, Mode, ProcessRule, Protocol, Selector,
+};
+use crate::{Policy, Spec};
+
+/// A running workload as the runtime knows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Workload {
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    /// `registry/repository:tag` (and `@digest` when known).
+    pub image: String,
+    pub container: String,
+    pub node: String,
+    /// Its owner, `KIND/NAME` (`Deployment/web`).
+    pub service: String,
+}
+
+/// The other end of a connection, as far as it is known.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PeerInfo<'a> {
+    pub ip: Option<IpAddr>,
+    /// The name it was reached by (from DNS or TLS), lowercase.
+    pub name: Option<&'a str>,
+    pub workload: Option<&'a Workload>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    Exec {
+        path: &'a str,
+        name: &'a str,
+        parent: Option<&'a str>,
+        /// The executable is a file of the image (not written or changed since it started).
+        from_image: bool,
+    },
+    File {
+        path: &'a str,
+        write: bool,
+        process: &'a str,
+    },
+    Connect {
+        direction: Direction,
+        peer: PeerInfo<'a>,
+        port: u16,
+        protocol: Protocol,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    /// Allowed by a rule or by default.
+    Allow,
+    /// Not covered yet, in Discover: allowed and recorded, to become a rule.
+    Learn,
+    /// Allowed, and reported.
+    Alert,
+    /// Blocked, and reported.
+    Deny,
+}
+
+/// A verdict, and what decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub verdict: Verdict,
+    /// The statement that decided (`SecurityRule shop/web process[2]`), if one did.
+    pub rule: Option<String>,
+    pub reason: &'static str,
+}
+
+/// A policy made ready to evaluate: patterns, addresses and ports parsed once.
+#[derive(Debug, Clone, Default)]
+pub struct Compiled {
+    groups: BTreeMap<String, Group>,
+    rules: Vec<Rule>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Group {
+    selector: Option<Selector>,
+    addresses: Vec<Address>,
+    members: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+enum Target {
+    Group(String),
+    Selector(Selector),
+}
+
+#[derive(Debug, Clone)]
+enum PeerRule {
+    Any,
+    Group(String),
+    Addresses(Vec<Address>),
+}
+
+#[derive(Debug, Clone)]
+struct NetRule {
+    direction: Direction,
+    peer: PeerRule,
+    ports: Vec<(u16, u16)>,
+    protocol: Protocol,
+    action: Action,
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    title: String,
+    namespace: Option<String>,
+    target: Target,
+    network_mode: Option<Mode>,
+    process_mode: Option<Mode>,
+    baseline: Option<Baseline>,
+    process: Vec<ProcessRule>,
+    file: Vec<FileRule>,
+    network: Vec<NetRule>,
+}
+
+impl Compiled {
+    /// `policy` was checked when loaded: what does not parse here cannot occur, and is left
+    /// out rather than trusted.
+    pub fn new(policy: &Policy) -> Compiled {
+        let addresses = |list: &[String]| -> Vec<Address> {
+            list.iter().filter_map(|a| parse_address(a).ok()).collect()
+        };
+        let mut out = Compiled::default();
+        for r in &policy.resources {
+            match &r.spec {
+                Spec::Group(g) => {
+                    out.groups.entry(r.metadata.name.clone()).or_insert(Group {
+                        selector: g.selector.clone(),
+                        addresses: addresses(&g.addresses),
+                        members: g.groups.clone(),
+                    });
+                }
+                Spec::Rule(s) => {
+                    let target = match (&s.target.group, &s.target.selector) {
+                        (Some(g), _) => Target::Group(g.clone()),
+                        (None, Some(sel)) => Target::Selector(sel.clone()),
+                        (None, None) => continue,
+                    };
+                    let network = s
+                        .network
+                        .iter()
+                        .map(|n| NetRule {
+                            direction: n.direction,
+                            peer: match &n.peer {
+                                None => PeerRule::Any,
+                                Some(p) => match &p.group {
+                                    Some(g) => PeerRule::Group(g.clone()),
+                                    None => PeerRule::Addresses(addresses(&p.addresses)),
+                                },
+                            },
+                            ports: n.ports.iter().filter_map(|p| parse_port(p).ok()).collect(),
+                            protocol: n.protocol,
+                            action: n.action,
+                        })
+                        .collect();
+                    out.rules.push(Rule {
+                        title: r.title(),
+                        namespace: match r.kind {
+                            Kind::SecurityRule => {
+                                Some(r.metadata.namespace.clone().unwrap_or_default())
+                            }
+                            _ => None,
+                        },
+                        target,
+                        network_mode: s.mode.network,
+                        process_mode: s.mode.process,
+                        baseline: s.baseline,
+                        process: s.process.clone(),
+                        file: s.file.clone(),
+                        network,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The rules that apply to `w`, and its modes: computed once per workload.
+    pub fn profile(&self, w: &Workload) -> Profile<'_> {
+        let rules: Vec<&Rule> = self
+            .rules
+            .iter()
+            .filter(|r| r.namespace.as_ref().is_none_or(|ns| *ns == w.namespace))
+            .filter(|r| match &r.target {
+                Target::Group(g) => self.in_group(g, w, 0),
+                Target::Selector(s) => selects(s, w),
+            })
+            .collect();
+        let strictest = |mode: fn(&Rule) -> Option<Mode>| {
+            rules
+                .iter()
+                .filter_map(|r| mode(r))
+                .max()
+                .unwrap_or(Mode::Discover)
+        };
+        Profile {
+            policy: self,
+            process_mode: strictest(|r| r.process_mode),
+            network_mode: strictest(|r| r.network_mode),
+            zero_drift: rules
+                .iter()
+                .any(|r| r.baseline == Some(Baseline::ZeroDrift)),
+            rules,
+        }
+    }
+
+    /// What `event` of workload `w` comes to (the profile computed for this one event).
+    pub fn decide(&self, w: &Workload, event: &Event<'_>) -> Decision {
+        self.profile(w).decide(event)
+    }
+
+    /// Whether workload `w` is a member of group `name` (directly, or through its groups).
+    fn in_group(&self, name: &str, w: &Workload, depth: usize) -> bool {
+        // Cycles are refused when loading; the depth bound keeps a bad caller finite anyway.
+        let Some(g) = self.groups.get(name).filter(|_| depth < 32) else {
+            return false;
+        };
+        g.selector.as_ref().is_some_and(|s| selects(s, w))
+            || g.members.iter().any(|m| self.in_group(m, w, depth + 1))
+    }
+
+    /// Whether the peer is a member of group `name`: by workload, address or name.
+    fn peer_in_group(&self, name: &str, peer: &PeerInfo<'_>, depth: usize) -> bool {
+        let Some(g) = self.groups.get(name).filter(|_| depth < 32) else {
+            return false;
+        };
+        let by_workload = match (&g.selector, peer.workload) {
+            (Some(s), Some(w)) => selects(s, w),
+            _ => false,
+        };
+        by_workload
+            || peer_in(&g.addresses, peer)
+            || g.members
+                .iter()
+                .any(|m| self.peer_in_group(m, peer, depth + 1))
+    }
+}
+
+fn peer_in(addresses: &[Address], peer: &PeerInfo<'_>) -> bool {
+    addresses
+        .iter()
+        .any(|a| peer.ip.is_some_and(|ip| a.contains(ip)) || peer.name.is_some_and(|n| a.names(n)))
+}
+
+/// Whether every condition of `s` holds for `w`.
+fn selects(s: &Selector, w: &Workload) -> bool {
+    let any = |patterns: &[String], value: &str| {
+        patterns.is_empty() || patterns.iter().any(|p| matches(p, value, false))
+    };
+    any(&s.namespaces, &w.namespace)
+        && s.labels
+            .iter()
+            .all(|(k, v)| w.labels.get(k).is_some_and(|have| v == "*" || have == v))
+        && any(&s.images, &w.image)
+        && any(&s.containers, &w.container)
+        && any(&s.nodes, &w.node)
+        && (s.services.is_empty()
+            || s.services.iter().any(|p| {
+                let name = w
+                    .service
+                    .split_once('/')
+                    .map_or(w.service.as_str(), |(_, n)| n);
+                matches(p, &w.service, false) || (!p.contains('/') && matches(p, name, false))
+            }))
+}
+
+/// The rules that apply to one workload.
+#[derive(Debug, Clone)]
+pub struct Profile<'a> {
+    policy: &'a Compiled,
+    rules: Vec<&'a Rule>,
+    pub process_mode: Mode,
+    pub network_mode: Mode,
+    pub zero_drift: bool,
+}
+
+/// What a rule statement said about an event.
+struct Said {
+    action: Action,
+    rule: String,
+}
+
+impl Profile<'_> {
+    pub fn decide(&self, event: &Event<'_>) -> Decision {
+        let (mode, found) = match event {
+            Event::Exec { .. } | Event::File { .. } => (self.process_mode, self.statements(event)),
+            Event::Connect { .. } => (self.network_mode, self.statements(event)),
+        };
+        if let Some(s) = found.iter().find(|s| s.action == Action::Deny) {
+            let verdict = match mode {
+                Mode::Protect => Verdict::Deny,
+                Mode::Monitor | Mode::Discover => Verdict::Alert,
+            };
+            return decision(verdict, Some(s.rule.clone()), "denied by a rule");
+        }
+        if let Some(s) = found.first() {
+            return decision(Verdict::Allow, Some(s.rule.clone()), "allowed by a rule");
+        }
+        let violation = |reason| {
+            let verdict = match mode {
+                Mode::Protect => Verdict::Deny,
+                Mode::Monitor => Verdict::Alert,
+                Mode::Discover => Verdict::Learn,
+            };
+            decision(verdict, None, reason)
+        };
+        match event {
+            Event::Exec { from_image, .. } if self.zero_drift && !from_image => {
+                violation("zero-drift: the executable did not come with the image")
+            }
+            Event::Exec { .. } if mode != Mode::Discover => {
+                violation("no rule allows this process")
+            }
+            Event::Exec { .. } => violation("a process no rule names yet"),
+            Event::Connect { .. } => violation("no rule allows this connection"),
+            Event::File {
+                path,
+                process,
+                write,
+            } => {
+                // A rule about this path that names processes allows only those.
+                let guarded = self.rules.iter().any(|r| {
+                    r.file.iter().any(|f| {
+                        !f.processes.is_empty()
+                            && access(f.access, *write)
+                            && matches(&f.path, path, true)
+                            && !f.processes.iter().any(|p| p == process)
+                    })
+                });
+                match guarded {
+                    true => violation("this process may not access this file"),
+                    false => decision(Verdict::Allow, None, "no rule is about this file"),
+                }
+            }
+        }
+    }
+
+    /// Every statement of the applying rules that matches `event`.
+    fn statements(&self, event: &Event<'_>) -> Vec<Said> {
+        let mut out = Vec::new();
+        for r in &self.rules {
+            match *event {
+                Event::Exec {
+                    path, name, parent, ..
+                } => {
+                    for (i, p) in r.process.iter().enumerate() {
+                        let ok = p.name.as_deref().is_none_or(|n| matches(n, name, false))
+                            && p.path.as_deref().is_none_or(|g| matches(g, path, true))
+                            && p.parent.as_deref().is_none_or(|want| {
+                                parent.is_some_and(|have| matches(want, have, false))
+                            });
+                        if ok {
+                            out.push(said(p.action, r, "process", i));
+                        }
+                    }
+                }
+                Event::File {
+                    path,
+                    write,
+                    process,
+                } => {
+                    for (i, f) in r.file.iter().enumerate() {
+                        let ok = access(f.access, write)
+                            && matches(&f.path, path, true)
+                            && (f.processes.is_empty() || f.processes.iter().any(|p| p == process));
+                        if ok {
+                            out.push(said(f.action, r, "file", i));
+                        }
+                    }
+                }
+                Event::Connect {
+                    direction,
+                    peer,
+                    port,
+                    protocol,
+                } => {
+                    for (i, n) in r.network.iter().enumerate() {
+                        let ok = n.direction == direction
+                            && (n.protocol == Protocol::Any || n.protocol == protocol)
+                            && (n.ports.is_empty()
+                                || n.ports.iter().any(|&(a, b)| a <= port && port <= b))
+                            && match &n.peer {
+                                PeerRule::Any => true,
+                                PeerRule::Group(g) => self.policy.peer_in_group(g, &peer, 0),
+                                PeerRule::Addresses(list) => peer_in(list, &peer),
+                            };
+                        if ok {
+                            out.push(said(n.action, r, "network", i));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn access(rule: Access, write: bool) -> bool {
+    match rule {
+        Access::Any => true,
+        Access::Write => write,
+        Access::Read => !write,
+    }
+}
+
+fn said(action: Action, r: &Rule, area: &str, i: usize) -> Said {
+    Said {
+        action,
+        rule: format!("{} {area}[{}]", r.title, i + 1),
+    }
+}
+
+fn decision(verdict: Verdict, rule: Option<String>, reason: &'static str) -> Decision {
+    Decision {
+        verdict,
+        rule,
+        reason,
+    }
+}

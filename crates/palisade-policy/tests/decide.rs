@@ -1,0 +1,248 @@
+//! What events come to under a policy: the semantics docs/policy.md writes down, case by case.
+
+#![allow(clippy::unwrap_used)] // test setup panics on failure by design
+
+use palisade_policy::decide::{Compiled, Decision, Event, PeerInfo, Verdict, Workload};
+use palisade_policy::resources::{Direction, Protocol};
+use palisade_policy::yaml::Limits;
+use palisade_policy::{load, Source};
+
+fn compiled(text: &str) -> Compiled {
+    let policy = load(
+        &[Source {
+            name: "p.yaml",
+            text,
+        }],
+        &Limits::default(),
+    )
+    .unwrap();
+    Compiled::new(&policy)
+}
+
+fn shop() -> Compiled {
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/data/shop.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    compiled(&text)
+}
+
+fn workload(ns: &str, app: &str, image: &str, service: &str) -> Workload {
+    Workload {
+        namespace: ns.into(),
+        labels: [("app".to_string(), app.to_string())].into(),
+        image: image.into(),
+        container: app.into(),
+        node: "node-1".into(),
+        service: service.into(),
+    }
+}
+
+fn web() -> Workload {
+    workload(
+        "shop",
+        "web",
+        "registry.example/shop/web:1.2",
+        "Deployment/web",
+    )
+}
+
+fn exec<'a>(path: &'a str, name: &'a str, parent: Option<&'a str>, from_image: bool) -> Event<'a> {
+    Event::Exec {
+        path,
+        name,
+        parent,
+        from_image,
+    }
+}
+
+fn connect(peer: PeerInfo<'_>, port: u16, protocol: Protocol) -> Event<'_> {
+    Event::Connect {
+        direction: Direction::Egress,
+        peer,
+        port,
+        protocol,
+    }
+}
+
+fn said(d: &Decision) -> (Verdict, Option<&str>) {
+    (d.verdict, d.rule.as_deref())
+}
+
+#[test]
+fn processes_under_rules_modes_and_zero_drift() {
+    let p = shop();
+    let web = web();
+    let profile = p.profile(&web);
+    // The web rule says Monitor, the cluster rule Protect: the strictest holds.
+    assert_eq!(
+        profile.process_mode,
+        palisade_policy::resources::Mode::Protect
+    );
+    let d = profile.decide(&exec("/usr/sbin/nginx", "nginx", None, true));
+    assert_eq!(
+        said(&d),
+        (Verdict::Allow, Some("SecurityRule shop/web process[1]"))
+    );
+    // A shell from nginx: denied by the namespace's rule and the cluster's; deny first.
+    let d = profile.decide(&exec("/bin/bash", "bash", Some("nginx"), true));
+    assert_eq!(d.verdict, Verdict::Deny);
+    assert_eq!(d.rule.as_deref(), Some("SecurityRule shop/web process[2]"));
+    // Not on the allow list, in Protect.
+    let d = profile.decide(&exec("/usr/bin/curl", "curl", Some("nginx"), true));
+    assert_eq!(
+        (d.verdict, d.reason),
+        (Verdict::Deny, "no rule allows this process")
+    );
+    // Zero drift: a binary written after the container started.
+    let d = profile.decide(&exec("/tmp/x", "x", None, false));
+    assert_eq!(
+        (d.verdict, d.reason),
+        (
+            Verdict::Deny,
+            "zero-drift: the executable did not come with the image"
+        )
+    );
+    // Another namespace: only the cluster rule applies.
+    let blog = workload("blog", "blog", "ghost:5", "Deployment/blog");
+    let d = p.decide(&blog, &exec("/bin/bash", "bash", None, true));
+    assert_eq!(
+        said(&d),
+        (
+            Verdict::Deny,
+            Some("ClusterSecurityRule no-shells process[1]")
+        )
+    );
+}
+
+#[test]
+fn files_under_deny_rules_and_process_lists() {
+    let p = shop();
+    let profile = p.profile(&web());
+    let file = |path, write, process| Event::File {
+        path,
+        write,
+        process,
+    };
+    let d = profile.decide(&file("/etc/nginx/nginx.conf", true, "nginx"));
+    assert_eq!(
+        said(&d),
+        (Verdict::Deny, Some("SecurityRule shop/web file[1]"))
+    );
+    // The rule is about writes: reading is no rule's business.
+    let d = profile.decide(&file("/etc/nginx/nginx.conf", false, "nginx"));
+    assert_eq!((d.verdict, d.rule.is_none()), (Verdict::Allow, true));
+    // Only nginx may touch its cache.
+    let d = profile.decide(&file("/var/cache/nginx/a", true, "nginx"));
+    assert_eq!(
+        said(&d),
+        (Verdict::Allow, Some("SecurityRule shop/web file[2]"))
+    );
+    let d = profile.decide(&file("/var/cache/nginx/a", true, "sh"));
+    assert_eq!(
+        (d.verdict, d.reason),
+        (Verdict::Deny, "this process may not access this file")
+    );
+}
+
+#[test]
+fn connections_by_group_address_name_and_port() {
+    let p = shop();
+    let profile = p.profile(&web());
+    let db = workload("shop", "db", "postgres:16", "StatefulSet/postgres");
+    let to_db = PeerInfo {
+        ip: Some("10.1.2.3".parse().unwrap()),
+        name: None,
+        workload: Some(&db),
+    };
+    let d = profile.decide(&connect(to_db, 5432, Protocol::Tcp));
+    assert_eq!(
+        said(&d),
+        (Verdict::Allow, Some("SecurityRule shop/web network[1]"))
+    );
+    // The right peer on the wrong port, or over UDP: not allowed, and Protect blocks.
+    assert_eq!(
+        profile.decide(&connect(to_db, 5433, Protocol::Tcp)).verdict,
+        Verdict::Deny
+    );
+    assert_eq!(
+        profile.decide(&connect(to_db, 5432, Protocol::Udp)).verdict,
+        Verdict::Deny
+    );
+    let by_ip = PeerInfo {
+        ip: Some("203.0.113.9".parse().unwrap()),
+        ..PeerInfo::default()
+    };
+    let d = profile.decide(&connect(by_ip, 443, Protocol::Tcp));
+    assert_eq!(
+        said(&d),
+        (Verdict::Allow, Some("SecurityRule shop/web network[2]"))
+    );
+    let by_name = PeerInfo {
+        name: Some("api.stripe.com"),
+        ..PeerInfo::default()
+    };
+    assert_eq!(
+        profile
+            .decide(&connect(by_name, 443, Protocol::Tcp))
+            .verdict,
+        Verdict::Allow
+    );
+    let dns = PeerInfo {
+        ip: Some("8.8.8.8".parse().unwrap()),
+        ..PeerInfo::default()
+    };
+    let d = profile.decide(&connect(dns, 53, Protocol::Udp));
+    assert_eq!(
+        (d.verdict, d.reason),
+        (Verdict::Deny, "no rule allows this connection")
+    );
+}
+
+#[test]
+fn each_mode_with_no_rule_for_the_event() {
+    let text = |mode: &str| {
+        format!(
+            "apiVersion: security.palisade.dev/v1
+kind: SecurityRule
+metadata: {{name: r, namespace: shop}}
+spec:
+  target: {{selector: {{labels: {{app: web}}}}}}
+  mode: {{process: {mode}, network: {mode}}}
+  process:
+    - {{path: /usr/sbin/nginx, action: allow}}
+    - {{path: /bin/sh, action: deny}}
+"
+        )
+    };
+    let web = web();
+    for (mode, unknown, denied) in [
+        ("Discover", Verdict::Learn, Verdict::Alert),
+        ("Monitor", Verdict::Alert, Verdict::Alert),
+        ("Protect", Verdict::Deny, Verdict::Deny),
+    ] {
+        let p = compiled(&text(mode));
+        let d = p.decide(&web, &exec("/usr/bin/top", "top", None, true));
+        assert_eq!(d.verdict, unknown, "{mode}");
+        let d = p.decide(&web, &exec("/bin/sh", "sh", None, true));
+        assert_eq!(d.verdict, denied, "{mode}");
+        let d = p.decide(&web, &exec("/usr/sbin/nginx", "nginx", None, true));
+        assert_eq!(d.verdict, Verdict::Allow, "{mode}");
+    }
+    // A workload no rule targets is in Discover: everything is learned, nothing blocked.
+    let p = compiled(&text("Protect"));
+    let other = workload("shop", "api", "api:1", "Deployment/api");
+    let d = p.decide(&other, &exec("/bin/sh", "sh", None, true));
+    assert_eq!(d.verdict, Verdict::Learn);
+    // The namespace of a SecurityRule bounds it.
+    let elsewhere = Workload {
+        namespace: "blog".into(),
+        ..web.clone()
+    };
+    assert_eq!(
+        p.decide(&elsewhere, &exec("/bin/sh", "sh", None, true))
+            .verdict,
+        Verdict::Learn
+    );
+}

@@ -35,6 +35,7 @@ have php || missing+=(php-cli)
 have docker-registry || missing+=(docker-registry)
 have etcd || missing+=(etcd-server)
 have htpasswd || missing+=(apache2-utils)
+have kubectl || missing+=(kubectl)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

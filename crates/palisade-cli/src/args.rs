@@ -96,6 +96,9 @@ pub enum PolicyCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Write the CustomResourceDefinitions of security.palisade.dev/v1 (for `kubectl apply
+    /// -f`): their schemas are generated from the types `validate` reads.
+    Crds,
 }
 
 #[derive(Subcommand)]

@@ -13,7 +13,18 @@ use crate::args::PolicyCommand;
 pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         PolicyCommand::Validate { paths } => validate(&paths),
+        PolicyCommand::Crds => crds(),
     }
+}
+
+/// Every CRD, one YAML document each.
+fn crds() -> anyhow::Result<ExitCode> {
+    let text: String = palisade_policy::crd::manifests()
+        .iter()
+        .map(|m| format!("---\n{}", palisade_policy::yaml::emit(m)))
+        .collect();
+    crate::output::write(None, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn validate(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {

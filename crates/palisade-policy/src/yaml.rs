@@ -236,6 +236,97 @@ impl Node {
     }
 }
 
+/// `value` as block-style YAML, keys in the order given; a string is written plain only where
+/// it cannot read back as anything else, else double-quoted (JSON's escapes are YAML's).
+pub fn emit(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    emit_into(value, 0, &mut out);
+    out
+}
+
+fn emit_into(value: &serde_json::Value, indent: usize, out: &mut String) {
+    use serde_json::Value as J;
+    let pad = " ".repeat(indent);
+    match value {
+        J::Object(map) if !map.is_empty() => {
+            for (k, v) in map {
+                out.push_str(&pad);
+                out.push_str(&scalar(k));
+                out.push(':');
+                nested(v, indent, out);
+            }
+        }
+        J::Array(items) if !items.is_empty() => {
+            for v in items {
+                out.push_str(&pad);
+                out.push('-');
+                match v {
+                    J::Object(m) if !m.is_empty() => {
+                        // The first key on the dash's line, the rest under it.
+                        let mut first = String::new();
+                        emit_into(v, indent + 2, &mut first);
+                        out.push(' ');
+                        out.push_str(first.trim_start());
+                    }
+                    _ => nested(v, indent, out),
+                }
+            }
+        }
+        other => {
+            out.push_str(&pad);
+            out.push_str(&inline(other));
+            out.push('\n');
+        }
+    }
+}
+
+/// After `key:` or `-`: a scalar on the same line, a collection on the next lines.
+fn nested(v: &serde_json::Value, indent: usize, out: &mut String) {
+    use serde_json::Value as J;
+    match v {
+        J::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            emit_into(v, indent + 2, out);
+        }
+        J::Array(a) if !a.is_empty() => {
+            out.push('\n');
+            emit_into(v, indent + 2, out);
+        }
+        other => {
+            out.push(' ');
+            out.push_str(&inline(other));
+            out.push('\n');
+        }
+    }
+}
+
+fn inline(v: &serde_json::Value) -> String {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) => scalar(s),
+        J::Object(_) => "{}".into(),
+        J::Array(_) => "[]".into(),
+        other => other.to_string(),
+    }
+}
+
+fn scalar(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"_./-".contains(&c))
+        && s.bytes()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == b'/' || c == b'_')
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "y" | "n"
+        );
+    match plain {
+        true => s.to_string(),
+        false => serde_json::Value::String(s.to_string()).to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +335,19 @@ mod tests {
         let mut docs = parse(text, &Limits::default()).unwrap();
         assert_eq!(docs.len(), 1);
         docs.remove(0)
+    }
+
+    /// What `emit` writes reads back as the same value (through this reader and `de`).
+    #[test]
+    fn emitted_yaml_reads_back() {
+        let v = serde_json::json!({
+            "a": "plain", "b": "needs: quoting", "c": "true", "d": 3, "e": [1, "x", {"k": "v", "l": [true]}],
+            "f": {}, "g": [], "h": null, "i": "", "j": "multi\nline", "k": {"n": {"m": "1.5"}}
+        });
+        let text = emit(&v);
+        let docs = parse(&text, &Limits::default()).unwrap();
+        let back: serde_json::Value = crate::de::from_node(&docs[0]).unwrap();
+        assert_eq!(back, v, "{text}");
     }
 
     #[test]

@@ -96,6 +96,13 @@ pub enum PolicyCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Run PolicyTest files: each case a workload, an event and the verdict expected.
+    ///
+    /// Exit status: 0 when every case passes, 1 when one fails, 2 on errors.
+    Test {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Write the CustomResourceDefinitions of security.palisade.dev/v1 (for `kubectl apply
     /// -f`): their schemas are generated from the types `validate` reads.
     Crds,

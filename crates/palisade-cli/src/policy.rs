@@ -14,7 +14,79 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         PolicyCommand::Validate { paths } => validate(&paths),
         PolicyCommand::Crds => crds(),
+        PolicyCommand::Test { files } => test(&files),
     }
+}
+
+/// Runs each test file's cases against the policy it names.
+fn test(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let limits = Limits::default();
+    let (mut passed, mut failed) = (0, 0);
+    let mut out = String::new();
+    for file in files {
+        let shown = file.display().to_string();
+        let text = read(file, &limits).map_err(|why| anyhow::anyhow!("{shown}: {why}"))?;
+        let (spec, lines) = palisade_policy::testing::read(&shown, &text)?;
+        let base = file.parent().unwrap_or(Path::new("."));
+        let paths: Vec<PathBuf> = spec.policy.iter().map(|p| base.join(p)).collect();
+        let policy_files = policy_files(&paths)?;
+        let mut texts = Vec::new();
+        for f in &policy_files {
+            let t = read(f, &limits).map_err(|why| anyhow::anyhow!("{}: {why}", f.display()))?;
+            texts.push((f.display().to_string(), t));
+        }
+        let sources: Vec<Source<'_>> = texts
+            .iter()
+            .map(|(name, text)| Source { name, text })
+            .collect();
+        let policy = palisade_policy::load(&sources, &limits).map_err(|errors| {
+            let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            anyhow::anyhow!(
+                "{shown}: its policy does not read:\n  {}",
+                said.join("\n  ")
+            )
+        })?;
+        let compiled = palisade_policy::decide::Compiled::new(&policy);
+        for (i, case) in spec.cases.iter().enumerate() {
+            let o = palisade_policy::testing::run(&compiled, case);
+            let got = format!(
+                "{}{}",
+                o.decision.verdict.name(),
+                o.decision
+                    .rule
+                    .as_ref()
+                    .map_or(format!(" ({})", o.decision.reason), |r| format!(" by {r}"))
+            );
+            if o.passed {
+                passed += 1;
+                out.push_str(&format!("PASS {}: {got}\n", case.name));
+            } else {
+                failed += 1;
+                let line = lines.get(i).map_or(String::new(), |l| format!(":{l}"));
+                let want = format!(
+                    "{}{}",
+                    case.expect.verdict.verdict().name(),
+                    case.expect
+                        .rule
+                        .as_ref()
+                        .map_or(String::new(), |r| format!(" by {r}"))
+                );
+                out.push_str(&format!(
+                    "FAIL {} ({shown}{line}): got {got}, expected {want}\n",
+                    case.name
+                ));
+            }
+        }
+    }
+    out.push_str(&format!(
+        "{}: {passed} passed, {failed} failed\n",
+        count(passed + failed, "case", "cases")
+    ));
+    crate::output::write(None, out.as_bytes())?;
+    Ok(match failed {
+        0 => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    })
 }
 
 /// Every CRD, one YAML document each.

@@ -22,7 +22,8 @@ fn validate_says_valid_or_names_each_problem_and_fails() {
         String::from_utf8_lossy(&out.stdout),
         "valid: 6 resources (4 groups, 2 rules) in 1 file\n"
     );
-    // The directory: both files, the broken one's problems in file order, nothing applied.
+    // The directory: every file (the test cases beside the policy are skipped), the broken
+    // one's problems in file order, nothing applied.
     let out = palisade(&["policy", "validate", &data("")], "");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -36,7 +37,7 @@ fn validate_says_valid_or_names_each_problem_and_fails() {
     );
     assert_eq!(
         lines.last().copied(),
-        Some("palisade: 5 problems in 2 files: nothing applied")
+        Some("palisade: 5 problems in 3 files: nothing applied")
     );
     assert!(out.stdout.is_empty());
     // A file that is not there, and one over the size limit, named.
@@ -53,4 +54,64 @@ fn validate_says_valid_or_names_each_problem_and_fails() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn test_runs_the_cases_and_fails_on_a_wrong_expectation() {
+    let out = palisade(&["policy", "test", &data("shop-test.yaml")], "");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("PASS no shell from nginx: deny by SecurityRule shop/web process[2]"),
+        "{said}"
+    );
+    assert!(said.ends_with("6 cases: 6 passed, 0 failed\n"), "{said}");
+    // The same cases with one expectation wrong, naming the policy by its full path.
+    let text = std::fs::read_to_string(data("shop-test.yaml"))
+        .unwrap()
+        .replace(
+            "verdict: allow, rule: \"SecurityRule shop/web network[1]\"",
+            "verdict: deny",
+        )
+        .replace(
+            "policy: [shop.yaml]",
+            &format!("policy: [{}]", data("shop.yaml")),
+        );
+    let wrong = std::env::temp_dir().join(format!("palisade-wrong-{}.yaml", std::process::id()));
+    std::fs::write(&wrong, text).unwrap();
+    let out = palisade(&["policy", "test", wrong.to_str().unwrap()], "");
+    std::fs::remove_file(&wrong).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&format!(
+            "FAIL web reaches its database ({}:24): got allow by SecurityRule shop/web network[1], expected deny",
+            wrong.display()
+        )),
+        "{said}"
+    );
+    assert!(said.ends_with("6 cases: 5 passed, 1 failed\n"), "{said}");
+    // A test file that is not one: an error, exit 2.
+    let out = palisade(&["policy", "test", &data("shop.yaml")], "");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn crds_are_written_as_yaml_documents() {
+    let out = palisade(&["policy", "crds"], "");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("\n---\n").count() + 1, 3, "{text}");
+    for name in [
+        "securityrules.security.palisade.dev",
+        "clustersecurityrules.security.palisade.dev",
+        "groupdefinitions.security.palisade.dev",
+    ] {
+        assert!(text.contains(&format!("  name: {name}\n")), "{name}");
+    }
 }

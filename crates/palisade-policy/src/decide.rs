@@ -81,6 +81,17 @@ pub enum Verdict {
     Deny,
 }
 
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Learn => "learn",
+            Verdict::Alert => "alert",
+            Verdict::Deny => "deny",
+        }
+    }
+}
+
 /// A verdict, and what decided it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {

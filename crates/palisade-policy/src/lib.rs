@@ -10,6 +10,7 @@ pub mod decide;
 pub mod glob;
 pub mod load;
 pub mod resources;
+pub mod testing;
 pub mod yaml;
 
 pub use load::{load, Policy, Resource, Source, Spec};

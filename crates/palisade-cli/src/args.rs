@@ -103,9 +103,65 @@ pub enum PolicyCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Say which rules apply to a workload and which one decides an event, and why.
+    ///
+    /// The event is one of --exec PATH, --file PATH (with --process), or --connect
+    /// egress|ingress (with --port, and --ip or --name).
+    Explain(Box<PolicyExplainArgs>),
     /// Write the CustomResourceDefinitions of security.palisade.dev/v1 (for `kubectl apply
     /// -f`): their schemas are generated from the types `validate` reads.
     Crds,
+}
+
+#[derive(Args)]
+pub struct PolicyExplainArgs {
+    /// Policy files or directories.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, default_value = "default")]
+    pub namespace: String,
+    /// A pod label, KEY=VALUE; repeatable.
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    #[arg(long, default_value = "")]
+    pub image: String,
+    #[arg(long, default_value = "")]
+    pub container: String,
+    #[arg(long, default_value = "")]
+    pub node: String,
+    /// The workload's owner, KIND/NAME (Deployment/web).
+    #[arg(long, default_value = "")]
+    pub service: String,
+    /// An exec of this executable.
+    #[arg(long, value_name = "PATH", group = "event")]
+    pub exec: Option<String>,
+    /// The exec's parent process name.
+    #[arg(long, requires = "exec")]
+    pub parent: Option<String>,
+    /// The executable did not come with the image.
+    #[arg(long, requires = "exec")]
+    pub drifted: bool,
+    /// An access to this file (by --process; a read unless --write).
+    #[arg(long, value_name = "PATH", group = "event", requires = "process")]
+    pub file: Option<String>,
+    #[arg(long)]
+    pub process: Option<String>,
+    #[arg(long, requires = "file")]
+    pub write: bool,
+    /// A connection, egress or ingress.
+    #[arg(long, value_name = "DIRECTION", group = "event", requires = "port")]
+    pub connect: Option<String>,
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// tcp, udp or icmp.
+    #[arg(long, default_value = "tcp")]
+    pub protocol: String,
+    /// The peer's address.
+    #[arg(long)]
+    pub ip: Option<std::net::IpAddr>,
+    /// The peer's DNS name.
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 #[derive(Subcommand)]

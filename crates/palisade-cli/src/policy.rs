@@ -15,6 +15,7 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
         PolicyCommand::Validate { paths } => validate(&paths),
         PolicyCommand::Crds => crds(),
         PolicyCommand::Test { files } => test(&files),
+        PolicyCommand::Explain(args) => explain(&args),
     }
 }
 
@@ -87,6 +88,122 @@ fn test(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         0 => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
     })
+}
+
+/// Reads and checks the policy at `paths`; its problems are the error.
+fn load_policy(paths: &[PathBuf]) -> anyhow::Result<palisade_policy::Policy> {
+    let limits = Limits::default();
+    let mut texts = Vec::new();
+    for f in policy_files(paths)? {
+        let t = read(&f, &limits).map_err(|why| anyhow::anyhow!("{}: {why}", f.display()))?;
+        texts.push((f.display().to_string(), t));
+    }
+    let sources: Vec<Source<'_>> = texts
+        .iter()
+        .map(|(name, text)| Source { name, text })
+        .collect();
+    palisade_policy::load(&sources, &limits).map_err(|errors| {
+        let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("the policy does not read:\n  {}", said.join("\n  "))
+    })
+}
+
+fn explain(args: &crate::args::PolicyExplainArgs) -> anyhow::Result<ExitCode> {
+    use palisade_policy::decide::{Compiled, Event, PeerInfo, Workload};
+    use palisade_policy::resources::{Direction, Protocol};
+    let policy = load_policy(&args.paths)?;
+    let compiled = Compiled::new(&policy);
+    let mut labels = std::collections::BTreeMap::new();
+    for l in &args.labels {
+        let (k, v) = l
+            .split_once('=')
+            .with_context(|| format!("--label {l:?}: expected KEY=VALUE"))?;
+        labels.insert(k.to_string(), v.to_string());
+    }
+    let workload = Workload {
+        namespace: args.namespace.clone(),
+        labels,
+        image: args.image.clone(),
+        container: args.container.clone(),
+        node: args.node.clone(),
+        service: args.service.clone(),
+    };
+    let event = if let Some(path) = &args.exec {
+        Event::Exec {
+            path,
+            name: path.rsplit('/').next().unwrap_or(path),
+            parent: args.parent.as_deref(),
+            from_image: !args.drifted,
+        }
+    } else if let Some(path) = &args.file {
+        Event::File {
+            path,
+            write: args.write,
+            process: args.process.as_deref().unwrap_or_default(),
+        }
+    } else if let Some(direction) = &args.connect {
+        let direction = match direction.as_str() {
+            "egress" => Direction::Egress,
+            "ingress" => Direction::Ingress,
+            d => anyhow::bail!("--connect {d:?}: expected egress or ingress"),
+        };
+        let protocol = match args.protocol.as_str() {
+            "tcp" => Protocol::Tcp,
+            "udp" => Protocol::Udp,
+            "icmp" => Protocol::Icmp,
+            p => anyhow::bail!("--protocol {p:?}: expected tcp, udp or icmp"),
+        };
+        Event::Connect {
+            direction,
+            peer: PeerInfo {
+                ip: args.ip,
+                name: args.name.as_deref(),
+                workload: None,
+            },
+            port: args.port.unwrap_or_default(),
+            protocol,
+        }
+    } else {
+        anyhow::bail!("no event: give --exec PATH, --file PATH or --connect DIRECTION");
+    };
+    let e = compiled.profile(&workload).explain(&event);
+    let mode =
+        |m: Option<palisade_policy::resources::Mode>| m.map_or("-".into(), |m| format!("{m:?}"));
+    let mut out = String::new();
+    if e.rules.is_empty() {
+        out.push_str("rules: none applies to this workload\n");
+    }
+    for (title, process, network) in &e.rules {
+        out.push_str(&format!(
+            "rule: {title} (process {}, network {})\n",
+            mode(*process),
+            mode(*network)
+        ));
+    }
+    out.push_str(&format!(
+        "mode: process {:?}, network {:?}{}\n",
+        e.process_mode,
+        e.network_mode,
+        if e.zero_drift { ", zero drift" } else { "" }
+    ));
+    for (statement, action) in &e.matched {
+        let action = match action {
+            palisade_policy::resources::Action::Allow => "allow",
+            palisade_policy::resources::Action::Deny => "deny",
+        };
+        out.push_str(&format!("matched: {statement} ({action})\n"));
+    }
+    let d = &e.decision;
+    out.push_str(&format!(
+        "verdict: {}{} ({})\n",
+        d.verdict.name(),
+        d.rule
+            .as_ref()
+            .map_or(String::new(), |r| format!(" by {r}")),
+        d.reason
+    ));
+    crate::output::write(None, out.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Every CRD, one YAML document each.

@@ -115,3 +115,45 @@ fn crds_are_written_as_yaml_documents() {
         assert!(text.contains(&format!("  name: {name}\n")), "{name}");
     }
 }
+
+#[test]
+fn explain_lays_out_the_rules_modes_matches_and_verdict() {
+    let out = palisade(
+        &[
+            "policy",
+            "explain",
+            &data("shop.yaml"),
+            "--namespace",
+            "shop",
+            "--label",
+            "app=web",
+            "--image",
+            "registry.example/shop/web:1.2",
+            "--exec",
+            "/bin/bash",
+            "--parent",
+            "nginx",
+        ],
+        "",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "rule: SecurityRule shop/web (process Monitor, network Protect)
+rule: ClusterSecurityRule no-shells (process Protect, network -)
+mode: process Protect, network Protect, zero drift
+matched: SecurityRule shop/web process[2] (deny)
+matched: ClusterSecurityRule no-shells process[1] (deny)
+verdict: deny by SecurityRule shop/web process[2] (denied by a rule)
+"
+    );
+    // No event: an error naming what to give.
+    let out = palisade(&["policy", "explain", &data("shop.yaml")], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--exec PATH"));
+}

@@ -317,7 +317,41 @@ struct Said {
     rule: String,
 }
 
+/// Why an event comes to its verdict: the rules that apply (with the modes each sets), every
+/// statement that matched, and the decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// Each applying rule: its title, and the process and network modes it sets.
+    pub rules: Vec<(String, Option<Mode>, Option<Mode>)>,
+    pub process_mode: Mode,
+    pub network_mode: Mode,
+    pub zero_drift: bool,
+    /// Each matching statement and what it says.
+    pub matched: Vec<(String, Action)>,
+    pub decision: Decision,
+}
+
 impl Profile<'_> {
+    /// `decide`, with its reasons laid out (`palisade policy explain`).
+    pub fn explain(&self, event: &Event<'_>) -> Explanation {
+        Explanation {
+            rules: self
+                .rules
+                .iter()
+                .map(|r| (r.title.clone(), r.process_mode, r.network_mode))
+                .collect(),
+            process_mode: self.process_mode,
+            network_mode: self.network_mode,
+            zero_drift: self.zero_drift,
+            matched: self
+                .statements(event)
+                .into_iter()
+                .map(|s| (s.rule, s.action))
+                .collect(),
+            decision: self.decide(event),
+        }
+    }
+
     pub fn decide(&self, event: &Event<'_>) -> Decision {
         let (mode, found) = match event {
             Event::Exec { .. } | Event::File { .. } => (self.process_mode, self.statements(event)),

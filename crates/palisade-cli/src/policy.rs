@@ -23,30 +23,15 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
 fn test(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let limits = Limits::default();
     let (mut passed, mut failed) = (0, 0);
-    let mut out = String::new();
     for file in files {
+        // Each file's results are written as it ends: a later file's error keeps them.
+        let mut out = String::new();
         let shown = file.display().to_string();
         let text = read(file, &limits).map_err(|why| anyhow::anyhow!("{shown}: {why}"))?;
         let (spec, lines) = palisade_policy::testing::read(&shown, &text)?;
         let base = file.parent().unwrap_or(Path::new("."));
         let paths: Vec<PathBuf> = spec.policy.iter().map(|p| base.join(p)).collect();
-        let policy_files = policy_files(&paths)?;
-        let mut texts = Vec::new();
-        for f in &policy_files {
-            let t = read(f, &limits).map_err(|why| anyhow::anyhow!("{}: {why}", f.display()))?;
-            texts.push((f.display().to_string(), t));
-        }
-        let sources: Vec<Source<'_>> = texts
-            .iter()
-            .map(|(name, text)| Source { name, text })
-            .collect();
-        let policy = palisade_policy::load(&sources, &limits).map_err(|errors| {
-            let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            anyhow::anyhow!(
-                "{shown}: its policy does not read:\n  {}",
-                said.join("\n  ")
-            )
-        })?;
+        let policy = load_policy(&paths).with_context(|| format!("{shown}: its policy"))?;
         let compiled = palisade_policy::decide::Compiled::new(&policy);
         for (i, case) in spec.cases.iter().enumerate() {
             let o = palisade_policy::testing::run(&compiled, case);
@@ -78,12 +63,13 @@ fn test(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
                 ));
             }
         }
+        crate::output::write(None, out.as_bytes())?;
     }
-    out.push_str(&format!(
+    let summary = format!(
         "{}: {passed} passed, {failed} failed\n",
         count(passed + failed, "case", "cases")
-    ));
-    crate::output::write(None, out.as_bytes())?;
+    );
+    crate::output::write(None, summary.as_bytes())?;
     Ok(match failed {
         0 => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
@@ -109,7 +95,7 @@ fn load_policy(paths: &[PathBuf]) -> anyhow::Result<palisade_policy::Policy> {
 }
 
 fn explain(args: &crate::args::PolicyExplainArgs) -> anyhow::Result<ExitCode> {
-    use palisade_policy::decide::{Compiled, Event, PeerInfo, Workload};
+    use palisade_policy::decide::{Compiled, Workload};
     use palisade_policy::resources::{Direction, Protocol};
     let policy = load_policy(&args.paths)?;
     let compiled = Compiled::new(&policy);
@@ -128,42 +114,41 @@ fn explain(args: &crate::args::PolicyExplainArgs) -> anyhow::Result<ExitCode> {
         node: args.node.clone(),
         service: args.service.clone(),
     };
-    let event = if let Some(path) = &args.exec {
-        Event::Exec {
-            path,
-            name: path.rsplit('/').next().unwrap_or(path),
-            parent: args.parent.as_deref(),
-            from_image: !args.drifted,
-        }
-    } else if let Some(path) = &args.file {
-        Event::File {
-            path,
-            write: args.write,
-            process: args.process.as_deref().unwrap_or_default(),
-        }
-    } else if let Some(direction) = &args.connect {
-        let direction = match direction.as_str() {
-            "egress" => Direction::Egress,
-            "ingress" => Direction::Ingress,
-            d => anyhow::bail!("--connect {d:?}: expected egress or ingress"),
-        };
-        let protocol = match args.protocol.as_str() {
-            "tcp" => Protocol::Tcp,
-            "udp" => Protocol::Udp,
-            "icmp" => Protocol::Icmp,
-            p => anyhow::bail!("--protocol {p:?}: expected tcp, udp or icmp"),
-        };
-        Event::Connect {
-            direction,
-            peer: PeerInfo {
-                ip: args.ip,
-                name: args.name.as_deref(),
-                workload: None,
+    use palisade_policy::testing::{ConnectSpec, ExecSpec, FileSpec};
+    let exec = args.exec.as_ref().map(|path| ExecSpec {
+        path: path.clone(),
+        name: None,
+        parent: args.parent.clone(),
+        from_image: !args.drifted,
+    });
+    let file = args.file.as_ref().map(|path| FileSpec {
+        path: path.clone(),
+        write: args.write,
+        process: args.process.clone().unwrap_or_default(),
+    });
+    let connect = match &args.connect {
+        None => None,
+        Some(direction) => Some(ConnectSpec {
+            direction: match direction.as_str() {
+                "egress" => Direction::Egress,
+                "ingress" => Direction::Ingress,
+                d => anyhow::bail!("--connect {d:?}: expected egress or ingress"),
             },
+            ip: args.ip.map(|ip| ip.to_string()),
+            name: args.name.clone(),
+            workload: None,
             port: args.port.unwrap_or_default(),
-            protocol,
-        }
-    } else {
+            protocol: match args.protocol.as_str() {
+                "tcp" => Protocol::Tcp,
+                "udp" => Protocol::Udp,
+                "icmp" => Protocol::Icmp,
+                p => anyhow::bail!("--protocol {p:?}: expected tcp, udp or icmp"),
+            },
+        }),
+    };
+    let Some(event) =
+        palisade_policy::testing::event(exec.as_ref(), file.as_ref(), connect.as_ref(), None)
+    else {
         anyhow::bail!("no event: give --exec PATH, --file PATH or --connect DIRECTION");
     };
     let e = compiled.profile(&workload).explain(&event);
@@ -187,11 +172,7 @@ fn explain(args: &crate::args::PolicyExplainArgs) -> anyhow::Result<ExitCode> {
         if e.zero_drift { ", zero drift" } else { "" }
     ));
     for (statement, action) in &e.matched {
-        let action = match action {
-            palisade_policy::resources::Action::Allow => "allow",
-            palisade_policy::resources::Action::Deny => "deny",
-        };
-        out.push_str(&format!("matched: {statement} ({action})\n"));
+        out.push_str(&format!("matched: {statement} ({})\n", action.name()));
     }
     let d = &e.decision;
     out.push_str(&format!(
@@ -283,6 +264,10 @@ fn policy_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             out.push(p.clone());
         }
     }
+    // A file named and also found in a directory named is read once, not twice (which would
+    // define its resources twice).
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     Ok(out)
 }
 
@@ -305,7 +290,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 
 /// A policy file's text; refused before reading when over the limit.
 fn read(path: &Path, limits: &Limits) -> Result<String, String> {
-    let len = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    let len = meta.len();
     if len > limits.max_bytes as u64 {
         return Err(format!(
             "{len} bytes, over the limit of {} bytes for a policy file",

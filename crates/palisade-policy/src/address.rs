@@ -97,8 +97,11 @@ pub fn check_port(text: &str) -> Result<(), String> {
 }
 
 impl Address {
-    /// Whether `ip` is in it (names never hold an address: they are matched by name).
+    /// Whether `ip` is in it (names never hold an address: they are matched by name). An
+    /// IPv4 address mapped into IPv6 (`::ffff:10.0.0.1`, as dual-stack sockets report it) is
+    /// the IPv4 address.
     pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
         match *self {
             Address::Cidr(net, len) => in_prefix(net, len, ip),
             Address::Range(a, b) => a.is_ipv4() == ip.is_ipv4() && a <= ip && ip <= b,
@@ -106,8 +109,10 @@ impl Address {
         }
     }
 
-    /// Whether `name` (lowercase, no trailing dot) is it.
+    /// Whether `name` is it (any case, with or without the root's trailing dot).
     pub fn names(&self, name: &str) -> bool {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        let name = name.as_str();
         match self {
             Address::Name(n) => n == name,
             Address::Wildcard(base) => name
@@ -155,7 +160,8 @@ mod tests {
         assert!(!wild.names("badexample.com"));
         assert!(parse_address("api.example.com")
             .unwrap()
-            .names("api.example.com"));
+            .names("API.example.com."));
+        assert!(net.contains(ip("::ffff:10.0.0.1")));
         for bad in [
             "10.0.0.0/33",
             "10.0.0.300",

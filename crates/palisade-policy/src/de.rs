@@ -191,6 +191,10 @@ impl<'de> de::Deserializer<'de> for &'de Node {
 impl Node {
     fn expected(&self, what: &str) -> DeError {
         let found = match &self.value {
+            // Enough to recognise it: a scalar may be megabytes.
+            Value::Scalar { text, .. } if text.chars().count() > 40 => {
+                format!("{:?}...", text.chars().take(40).collect::<String>())
+            }
             Value::Scalar { text, .. } => format!("{text:?}"),
             _ => self.kind().to_string(),
         };
@@ -302,8 +306,17 @@ mod tests {
         let e = read("name: web\nmode: Block\n").unwrap_err();
         assert_eq!(e.at, Some(Pos { line: 2, column: 7 }), "{e:?}");
         assert!(e.reason.contains("Block"), "{e:?}");
-        let e = read("mode: Discover\nenabled: yes\n").unwrap_err();
-        assert!(e.reason.contains("missing field `name`") || e.reason.contains("true or false"));
+        // YAML 1.1's `yes` is not a boolean here: said at the value.
+        let e = read("name: x\nmode: Discover\nenabled: yes\n").unwrap_err();
+        assert_eq!(
+            e.at,
+            Some(Pos {
+                line: 3,
+                column: 10
+            }),
+            "{e:?}"
+        );
+        assert_eq!(e.reason, "expected true or false, found \"yes\"");
         let e = read("mode: Discover\n").unwrap_err();
         assert_eq!(e.at, Some(Pos { line: 1, column: 1 }), "{e:?}");
     }

@@ -130,6 +130,9 @@ enum PeerRule {
 
 #[derive(Debug, Clone)]
 struct NetRule {
+    /// It names requests (HTTP, DNS, TLS names): a deny of those is for the request path, not
+    /// the whole connection; an allow lets the connection through to be judged per request.
+    per_request: bool,
     direction: Direction,
     peer: PeerRule,
     ports: Vec<(u16, u16)>,
@@ -177,6 +180,9 @@ impl Compiled {
                         .network
                         .iter()
                         .map(|n| NetRule {
+                            per_request: !(n.http.is_empty()
+                                && n.dns.is_empty()
+                                && n.sni.is_empty()),
                             direction: n.direction,
                             peer: match &n.peer {
                                 None => PeerRule::Any,
@@ -219,7 +225,7 @@ impl Compiled {
             .iter()
             .filter(|r| r.namespace.as_ref().is_none_or(|ns| *ns == w.namespace))
             .filter(|r| match &r.target {
-                Target::Group(g) => self.in_group(g, w, 0),
+                Target::Group(g) => self.in_group(g, w),
                 Target::Selector(s) => selects(s, w),
             })
             .collect();
@@ -246,30 +252,43 @@ impl Compiled {
         self.profile(w).decide(event)
     }
 
+    /// Whether some group reachable from `name` through member groups (itself included)
+    /// holds by `test`. Each group is looked at once, however often it is named (a diamond of
+    /// member groups is not walked twice), and without recursion.
+    fn any_group(&self, name: &str, test: &dyn Fn(&Group) -> bool) -> bool {
+        let mut seen = std::collections::HashSet::new();
+        let mut todo = vec![name];
+        while let Some(n) = todo.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            let Some(g) = self.groups.get(n) else {
+                continue;
+            };
+            if test(g) {
+                return true;
+            }
+            todo.extend(g.members.iter().map(String::as_str));
+        }
+        false
+    }
+
     /// Whether workload `w` is a member of group `name` (directly, or through its groups).
-    fn in_group(&self, name: &str, w: &Workload, depth: usize) -> bool {
-        // Cycles are refused when loading; the depth bound keeps a bad caller finite anyway.
-        let Some(g) = self.groups.get(name).filter(|_| depth < 32) else {
-            return false;
-        };
-        g.selector.as_ref().is_some_and(|s| selects(s, w))
-            || g.members.iter().any(|m| self.in_group(m, w, depth + 1))
+    fn in_group(&self, name: &str, w: &Workload) -> bool {
+        self.any_group(name, &|g| {
+            g.selector.as_ref().is_some_and(|s| selects(s, w))
+        })
     }
 
     /// Whether the peer is a member of group `name`: by workload, address or name.
-    fn peer_in_group(&self, name: &str, peer: &PeerInfo<'_>, depth: usize) -> bool {
-        let Some(g) = self.groups.get(name).filter(|_| depth < 32) else {
-            return false;
-        };
-        let by_workload = match (&g.selector, peer.workload) {
-            (Some(s), Some(w)) => selects(s, w),
-            _ => false,
-        };
-        by_workload
-            || peer_in(&g.addresses, peer)
-            || g.members
-                .iter()
-                .any(|m| self.peer_in_group(m, peer, depth + 1))
+    fn peer_in_group(&self, name: &str, peer: &PeerInfo<'_>) -> bool {
+        self.any_group(name, &|g| {
+            let by_workload = match (&g.selector, peer.workload) {
+                (Some(s), Some(w)) => selects(s, w),
+                _ => false,
+            };
+            by_workload || peer_in(&g.addresses, peer)
+        })
     }
 }
 
@@ -389,10 +408,11 @@ impl Profile<'_> {
                 process,
                 write,
             } => {
-                // A rule about this path that names processes allows only those.
+                // An allow about this path that names processes allows only those.
                 let guarded = self.rules.iter().any(|r| {
                     r.file.iter().any(|f| {
-                        !f.processes.is_empty()
+                        f.action == Action::Allow
+                            && !f.processes.is_empty()
                             && access(f.access, *write)
                             && matches(&f.path, path, true)
                             && !f.processes.iter().any(|p| p == process)
@@ -446,13 +466,14 @@ impl Profile<'_> {
                     protocol,
                 } => {
                     for (i, n) in r.network.iter().enumerate() {
-                        let ok = n.direction == direction
+                        let ok = !(n.per_request && n.action == Action::Deny)
+                            && n.direction == direction
                             && (n.protocol == Protocol::Any || n.protocol == protocol)
                             && (n.ports.is_empty()
                                 || n.ports.iter().any(|&(a, b)| a <= port && port <= b))
                             && match &n.peer {
                                 PeerRule::Any => true,
-                                PeerRule::Group(g) => self.policy.peer_in_group(g, &peer, 0),
+                                PeerRule::Group(g) => self.policy.peer_in_group(g, &peer),
                                 PeerRule::Addresses(list) => peer_in(list, &peer),
                             };
                         if ok {

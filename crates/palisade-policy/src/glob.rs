@@ -8,16 +8,18 @@ pub fn matches(pattern: &str, text: &str, path: bool) -> bool {
     // Classic wildcard matching with one backtrack point per kind of star: linear in practice,
     // never exponential.
     let (mut pi, mut ti) = (0, 0);
-    // Where the last `*` (within a segment) and `**` (any) were, and the text position then.
+    // Where the last `*` (within a segment) and `**` were, and the text position then; a `**/`
+    // matches whole directories only (none, or any number), so it resumes after a `/`.
     let mut star: Option<(usize, usize)> = None;
-    let mut deep: Option<(usize, usize)> = None;
+    let mut deep: Option<(usize, usize, bool)> = None;
     while ti < t.len() {
         if pi < p.len() {
             match p[pi] {
                 b'*' if path && p.get(pi + 1) == Some(&b'*') => {
-                    deep = Some((pi + 2, ti));
+                    let dirs = p.get(pi + 2) == Some(&b'/');
+                    pi += if dirs { 3 } else { 2 };
+                    deep = Some((pi, ti, dirs));
                     star = None;
-                    pi += 2;
                     continue;
                 }
                 b'*' => {
@@ -47,11 +49,19 @@ pub fn matches(pattern: &str, text: &str, path: bool) -> bool {
                 continue;
             }
         }
-        if let Some((dp, dt)) = deep {
-            deep = Some((dp, dt + 1));
+        if let Some((dp, dt, dirs)) = deep {
+            let next = match dirs {
+                // The next directory's start, if there is one.
+                true => match t[dt..].iter().position(|&c| c == b'/') {
+                    Some(slash) => dt + slash + 1,
+                    None => return false,
+                },
+                false => dt + 1,
+            };
+            deep = Some((dp, next, dirs));
             star = None;
             pi = dp;
-            ti = dt + 1;
+            ti = next;
             continue;
         }
         return false;
@@ -74,6 +84,20 @@ mod tests {
             true
         ));
         assert!(matches("/a/**", "/a/", true));
+        // `**/` is whole directories: none, or any number, never part of a name.
+        assert!(matches(
+            "/etc/nginx/**/*.conf",
+            "/etc/nginx/nginx.conf",
+            true
+        ));
+        assert!(matches(
+            "/etc/nginx/**/*.conf",
+            "/etc/nginx/conf.d/x/a.conf",
+            true
+        ));
+        assert!(matches("/a/**/b", "/a/b", true));
+        assert!(!matches("/a/**/b", "/a/xb", true));
+        assert!(matches("**/b", "/x/y/b", true));
         assert!(!matches("/a/?", "/a//", true));
         assert!(matches(
             "registry.example/shop/*:1.*",

@@ -121,7 +121,7 @@ pub fn load(sources: &[Source<'_>], limits: &Limits) -> Result<Policy, Vec<Input
     }
 }
 
-fn error(file: &str, at: Option<Pos>, reason: impl Into<String>) -> InputError {
+pub(crate) fn error(file: &str, at: Option<Pos>, reason: impl Into<String>) -> InputError {
     let e = InputError::new(file, reason);
     match at {
         Some(p) => e.at(p.line, p.column),
@@ -264,7 +264,7 @@ fn check(read: &[(Resource, &Node)], errors: &mut Vec<InputError>) {
             let idx = i.to_string();
             if !groups.contains_key(member.as_str()) {
                 problem(r, doc, &["spec", "groups", &idx], unknown(member));
-            } else if reaches(&groups, member, name, &mut BTreeSet::new()) {
+            } else if reaches(&groups, member, name) {
                 problem(
                     r,
                     doc,
@@ -289,6 +289,14 @@ fn check(read: &[(Resource, &Node)], errors: &mut Vec<InputError>) {
     }
     for (r, doc) in read {
         let Spec::Rule(spec) = &r.spec else { continue };
+        if r.kind.namespaced() && r.metadata.namespace.as_deref().unwrap_or("").is_empty() {
+            problem(
+                r,
+                doc,
+                &["metadata"],
+                "a SecurityRule needs metadata.namespace (the rules of any namespace are a ClusterSecurityRule)".into(),
+            );
+        }
         let t = &spec.target;
         match (&t.group, &t.selector) {
             (Some(g), None) if !groups.contains_key(g.as_str()) => {
@@ -317,6 +325,17 @@ fn check(read: &[(Resource, &Node)], errors: &mut Vec<InputError>) {
                     doc,
                     &["spec", "process", &idx],
                     "a process rule needs a name or a path".into(),
+                );
+            }
+            if let Some(n) = p.name.as_ref().filter(|n| n.len() > 15) {
+                problem(
+                    r,
+                    doc,
+                    &["spec", "process", &idx, "name"],
+                    format!(
+                        "process name {n:?}: the kernel keeps 15 bytes of a name ({:?}); match longer ones by path",
+                        n.get(..15).unwrap_or(n)
+                    ),
                 );
             }
             let key = format!("{:?}", (&p.name, &p.path, &p.parent));
@@ -418,7 +437,7 @@ fn conflict(
 ) {
     match first.get(&key) {
         Some((j, a)) if *a != action => report(format!(
-            "conflicts with {area} rule {} of the same resource: they match the same and one allows, the other denies",
+            "conflicts with {area} rule {} of the same resource: they match the same, one allows and the other denies, so the allow can never apply",
             j + 1
         )),
         Some(_) => {}
@@ -429,21 +448,21 @@ fn conflict(
 }
 
 /// Whether group `from` contains `to`, through members' members.
-fn reaches(
-    groups: &BTreeMap<&str, (&Resource, &GroupSpec, &Node)>,
-    from: &str,
-    to: &str,
-    seen: &mut BTreeSet<String>,
-) -> bool {
-    if from == to {
-        return true;
+fn reaches(groups: &BTreeMap<&str, (&Resource, &GroupSpec, &Node)>, from: &str, to: &str) -> bool {
+    // Each group looked at once, without recursion: a long chain of groups costs its length.
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![from];
+    while let Some(g) = todo.pop() {
+        if g == to {
+            return true;
+        }
+        if seen.insert(g) {
+            if let Some((_, spec, _)) = groups.get(g) {
+                todo.extend(spec.groups.iter().map(String::as_str));
+            }
+        }
     }
-    if !seen.insert(from.to_string()) {
-        return false;
-    }
-    groups
-        .get(from)
-        .is_some_and(|(_, g, _)| g.groups.iter().any(|m| reaches(groups, m, to, seen)))
+    false
 }
 
 /// A Kubernetes object name (DNS-1123 subdomain).

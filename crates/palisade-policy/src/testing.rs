@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::de::from_node;
 use crate::decide::{Compiled, Decision, Event, PeerInfo, Verdict, Workload};
+use crate::load::error;
 use crate::resources::{Direction, Protocol, API_VERSION};
 use crate::yaml::{parse, Limits, Node};
 
@@ -143,7 +144,9 @@ pub struct TestSpec {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct TestDoc {
+    #[allow(dead_code)] // checked before the document is read as this type
     api_version: String,
+    #[allow(dead_code)]
     kind: String,
     #[allow(dead_code)] // named for the reader, not used
     metadata: crate::resources::Metadata,
@@ -152,21 +155,23 @@ struct TestDoc {
 
 /// Reads a `PolicyTest` file: its cases, each with the line it starts on.
 pub fn read(name: &str, text: &str) -> Result<(TestSpec, Vec<usize>), InputError> {
-    let docs = parse(text, &Limits::default()).map_err(|e| at(name, e.at, e.reason))?;
+    let docs = parse(text, &Limits::default()).map_err(|e| error(name, e.at, e.reason))?;
     let [doc] = docs.as_slice() else {
         return Err(InputError::new(
             name,
             "a test file holds one PolicyTest document",
         ));
     };
-    let t: TestDoc = from_node(doc).map_err(|e| at(name, e.at.or(Some(doc.at)), e.reason))?;
-    if t.api_version != API_VERSION || t.kind != "PolicyTest" {
-        return Err(at(
+    // The kind first: another resource would fail on its first unknown field instead.
+    let is = |key: &str, want: &str| doc.get(key).and_then(Node::text) == Some(want);
+    if !is("apiVersion", API_VERSION) || !is("kind", "PolicyTest") {
+        return Err(error(
             name,
             Some(doc.at),
-            format!("expected apiVersion {API_VERSION}, kind PolicyTest"),
+            format!("not a PolicyTest (expected apiVersion {API_VERSION}, kind PolicyTest)"),
         ));
     }
+    let t: TestDoc = from_node(doc).map_err(|e| error(name, e.at.or(Some(doc.at)), e.reason))?;
     let lines = doc
         .get("spec")
         .and_then(|s| s.get("cases"))
@@ -199,19 +204,56 @@ pub fn read(name: &str, text: &str) -> Result<(TestSpec, Vec<usize>), InputError
     Ok((t.spec, lines))
 }
 
-fn at(name: &str, pos: Option<crate::yaml::Pos>, reason: String) -> InputError {
-    let e = InputError::new(name, reason);
-    match pos {
-        Some(p) => e.at(p.line, p.column),
-        None => e,
-    }
-}
-
 /// One case's outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub decision: Decision,
     pub passed: bool,
+}
+
+/// The event a case (or `palisade policy explain`) describes: the first of `exec`, `file` and
+/// `connect` given. An exec's name is its path's last part, cut to the 15 bytes the kernel
+/// keeps, where no name is given.
+pub fn event<'a>(
+    exec: Option<&'a ExecSpec>,
+    file: Option<&'a FileSpec>,
+    connect: Option<&'a ConnectSpec>,
+    peer: Option<&'a Workload>,
+) -> Option<Event<'a>> {
+    if let Some(x) = exec {
+        let name = x.name.as_deref().unwrap_or_else(|| {
+            let base = x.path.rsplit('/').next().unwrap_or(&x.path);
+            // Cut at a character boundary at most 15 bytes in.
+            let mut end = base.len().min(15);
+            while !base.is_char_boundary(end) {
+                end -= 1;
+            }
+            &base[..end]
+        });
+        return Some(Event::Exec {
+            path: &x.path,
+            name,
+            parent: x.parent.as_deref(),
+            from_image: x.from_image,
+        });
+    }
+    if let Some(f) = file {
+        return Some(Event::File {
+            path: &f.path,
+            write: f.write,
+            process: &f.process,
+        });
+    }
+    connect.map(|c| Event::Connect {
+        direction: c.direction,
+        peer: PeerInfo {
+            ip: c.ip.as_deref().and_then(|i| i.parse().ok()),
+            name: c.name.as_deref(),
+            workload: peer,
+        },
+        port: c.port,
+        protocol: c.protocol,
+    })
 }
 
 /// Runs one case against `policy`.
@@ -222,40 +264,21 @@ pub fn run(policy: &Compiled, case: &Case) -> Outcome {
         .as_ref()
         .and_then(|c| c.workload.as_ref())
         .map(WorkloadSpec::workload);
-    let event = if let Some(x) = &case.exec {
-        Event::Exec {
-            path: &x.path,
-            name: x
-                .name
-                .as_deref()
-                .unwrap_or_else(|| x.path.rsplit('/').next().unwrap_or(&x.path)),
-            parent: x.parent.as_deref(),
-            from_image: x.from_image,
-        }
-    } else if let Some(f) = &case.file {
-        Event::File {
-            path: &f.path,
-            write: f.write,
-            process: &f.process,
-        }
-    } else if let Some(c) = &case.connect {
-        Event::Connect {
-            direction: c.direction,
-            peer: PeerInfo {
-                ip: c.ip.as_deref().and_then(|i| i.parse().ok()),
-                name: c.name.as_deref(),
-                workload: peer_workload.as_ref(),
-            },
-            port: c.port,
-            protocol: c.protocol,
-        }
-    } else {
+    let Some(event) = event(
+        case.exec.as_ref(),
+        case.file.as_ref(),
+        case.connect.as_ref(),
+        peer_workload.as_ref(),
+    ) else {
         // `read` refuses a case without an event.
-        Event::File {
-            path: "",
-            write: false,
-            process: "",
-        }
+        return Outcome {
+            decision: Decision {
+                verdict: Verdict::Allow,
+                rule: None,
+                reason: "no event",
+            },
+            passed: false,
+        };
     };
     let decision = policy.decide(&workload, &event);
     let passed = decision.verdict == case.expect.verdict.verdict()

@@ -82,9 +82,13 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     // Open collections: the node being built and, for a mapping, a key waiting for its value.
-    let mut stack: Vec<(Node, Option<Node>, usize)> = Vec::new();
-    let mut anchors: std::collections::HashMap<usize, Node> = Default::default();
+    let mut stack: Vec<Frame> = Vec::new();
+    // Each anchor's node and what one more copy of it costs.
+    let mut anchors: std::collections::HashMap<usize, (Node, Weight)> = Default::default();
     let mut nodes = 0usize;
+    // Scalar text with aliases expanded: what the documents hold once copied out.
+    let mut bytes = 0usize;
+    let max_expanded = limits.max_bytes.saturating_mul(16);
     loop {
         let (event, mark) = parser.next_token().map_err(|e| {
             let m = e.marker();
@@ -107,6 +111,7 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
             }
             Event::Scalar(text, style, anchor, _) => {
                 nodes += 1;
+                bytes = bytes.saturating_add(text.len());
                 let plain = style == TScalarStyle::Plain;
                 let value = if plain && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL")
                 {
@@ -116,17 +121,27 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
                 };
                 let node = Node { value, at };
                 if anchor > 0 {
-                    anchors.insert(anchor, node.clone());
+                    anchors.insert(anchor, (node.clone(), weight(&node)));
                 }
                 node
             }
             Event::Alias(id) => {
-                let node = anchors
+                let (node, w) = anchors
                     .get(&id)
-                    .cloned()
                     .ok_or_else(|| fail(Some(at), "an alias to no anchor"))?;
-                nodes = nodes.saturating_add(count(&node));
-                node
+                // Counted before the copy is made: a copy too many is never allocated.
+                nodes = nodes.saturating_add(w.nodes);
+                bytes = bytes.saturating_add(w.bytes);
+                if nodes > limits.max_nodes || bytes > max_expanded {
+                    return Err(too_big(at, limits));
+                }
+                if stack.len() + w.depth > limits.max_depth {
+                    return Err(fail(
+                        Some(at),
+                        format!("nested deeper than {} levels", limits.max_depth),
+                    ));
+                }
+                node.clone()
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 nodes += 1;
@@ -140,11 +155,19 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
                     Event::SequenceStart(..) => Value::Seq(Vec::new()),
                     _ => Value::Map(Vec::new()),
                 };
-                stack.push((Node { value, at }, None, anchor));
+                stack.push(Frame {
+                    node: Node { value, at },
+                    pending: None,
+                    anchor,
+                    keys: Default::default(),
+                });
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let Some((mut node, _, anchor)) = stack.pop() else {
+                let Some(Frame {
+                    mut node, anchor, ..
+                }) = stack.pop()
+                else {
                     return Err(fail(Some(at), "a collection ends that never started"));
                 };
                 // A block collection's event comes after its first entry has begun: it starts
@@ -160,28 +183,33 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
                     node.at = f;
                 }
                 if anchor > 0 {
-                    anchors.insert(anchor, node.clone());
+                    anchors.insert(anchor, (node.clone(), weight(&node)));
                 }
                 node
             }
         };
-        if nodes > limits.max_nodes {
-            return Err(fail(
-                Some(at),
-                format!(
-                    "more than {} nodes once aliases are expanded (a document that repeats \
-                     itself through aliases?)",
-                    limits.max_nodes
-                ),
-            ));
+        if nodes > limits.max_nodes || bytes > max_expanded {
+            return Err(too_big(at, limits));
         }
         // Place the finished node in its parent, or as a document.
         match stack.last_mut() {
             None => docs.push(node),
-            Some((parent, pending, _)) => match &mut parent.value {
+            Some(frame) => match &mut frame.node.value {
                 Value::Seq(items) => items.push(node),
-                Value::Map(entries) => match pending.take() {
-                    None => *pending = Some(node),
+                Value::Map(entries) => match frame.pending.take() {
+                    None => {
+                        // A key given twice: YAML forbids it, and the first value would be
+                        // silently lost.
+                        if let Some(k) = node.text() {
+                            if let Some(first) = frame.keys.insert(k.to_string(), node.at) {
+                                return Err(fail(
+                                    Some(node.at),
+                                    format!("key {k:?} given twice (first at line {})", first.line),
+                                ));
+                            }
+                        }
+                        frame.pending = Some(node)
+                    }
                     Some(key) => entries.push((key, node)),
                 },
                 _ => return Err(fail(Some(at), "a value inside a scalar")),
@@ -191,18 +219,59 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
     Ok(docs)
 }
 
-/// Nodes in `node`, itself included.
-fn count(node: &Node) -> usize {
+/// A collection being read.
+struct Frame {
+    node: Node,
+    /// A mapping's key waiting for its value.
+    pending: Option<Node>,
+    anchor: usize,
+    /// A mapping's keys so far, and where each is.
+    keys: std::collections::HashMap<String, Pos>,
+}
+
+fn too_big(at: Pos, limits: &Limits) -> YamlError {
+    fail(
+        Some(at),
+        format!(
+            "more than {} nodes or {} bytes of text once aliases are expanded (a document that \
+             repeats itself through aliases?)",
+            limits.max_nodes,
+            limits.max_bytes.saturating_mul(16)
+        ),
+    )
+}
+
+/// What a copy of a node costs: its nodes, its scalars' bytes, and its depth.
+#[derive(Debug, Clone, Copy, Default)]
+struct Weight {
+    nodes: usize,
+    bytes: usize,
+    depth: usize,
+}
+
+/// `node`'s weight; its depth is bounded (every copy placed is checked against the depth
+/// limit), so the recursion is too.
+fn weight(node: &Node) -> Weight {
+    let mut w = Weight {
+        nodes: 1,
+        bytes: 0,
+        depth: 0,
+    };
+    let mut add = |c: Weight| {
+        w.nodes = w.nodes.saturating_add(c.nodes);
+        w.bytes = w.bytes.saturating_add(c.bytes);
+        w.depth = w.depth.max(c.depth + 1);
+    };
     match &node.value {
-        Value::Seq(items) => 1 + items.iter().map(count).sum::<usize>(),
-        Value::Map(entries) => {
-            1 + entries
-                .iter()
-                .map(|(k, v)| count(k) + count(v))
-                .sum::<usize>()
-        }
-        _ => 1,
+        Value::Scalar { text, .. } => w.bytes = text.len(),
+        Value::Seq(items) => items.iter().for_each(|i| add(weight(i))),
+        Value::Map(entries) => entries.iter().for_each(|(k, v)| {
+            add(weight(k));
+            add(weight(v));
+        }),
+        Value::Null => {}
     }
+    w
 }
 
 impl Node {
@@ -236,8 +305,9 @@ impl Node {
     }
 }
 
-/// `value` as block-style YAML, keys in the order given; a string is written plain only where
-/// it cannot read back as anything else, else double-quoted (JSON's escapes are YAML's).
+/// `value` as block-style YAML, keys in serde_json's order (sorted); a string is written plain
+/// only where it cannot read back as anything else, else double-quoted with every character a
+/// YAML 1.1 reader could fold or refuse escaped.
 pub fn emit(value: &serde_json::Value) -> String {
     let mut out = String::new();
     emit_into(value, 0, &mut out);
@@ -321,10 +391,25 @@ fn scalar(s: &str) -> String {
             s.to_ascii_lowercase().as_str(),
             "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "y" | "n"
         );
-    match plain {
-        true => s.to_string(),
-        false => serde_json::Value::String(s.to_string()).to_string(),
+    if plain {
+        return s.to_string();
     }
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            // Controls, C1 controls, and the line and paragraph separators YAML 1.1 breaks at.
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' || c == '\u{feff}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -342,7 +427,9 @@ mod tests {
     fn emitted_yaml_reads_back() {
         let v = serde_json::json!({
             "a": "plain", "b": "needs: quoting", "c": "true", "d": 3, "e": [1, "x", {"k": "v", "l": [true]}],
-            "f": {}, "g": [], "h": null, "i": "", "j": "multi\nline", "k": {"n": {"m": "1.5"}}
+            "f": {}, "g": [], "h": null, "i": "", "j": "multi\nline", "k": {"n": {"m": "1.5"}},
+            "l": "c1 \u{85} ls \u{2028} del \u{7f} bell \u{7} tab\t quote\" back\\",
+            "1e3": ".5", "~": "- x", "yes": "#", " lead": "a: b"
         });
         let text = emit(&v);
         let docs = parse(&text, &Limits::default()).unwrap();
@@ -390,12 +477,33 @@ mod tests {
         }
         let e = parse(&text, &Limits::default()).unwrap_err();
         assert!(e.reason.contains("aliases are expanded"), "{e:?}");
+        // Few aliases of one large scalar: the bytes they would copy are the limit.
+        let big = format!(
+            "a: &s {}\nb: [{}]\n",
+            "x".repeat(1 << 20),
+            "*s, ".repeat(100)
+        );
+        let e = parse(&big, &Limits::default()).unwrap_err();
+        assert!(e.reason.contains("bytes of text"), "{e:?}");
+        // Aliases nesting a collection deeper than the limit allows.
+        let mut nest = String::from("l0: &l0 [x]\n");
+        for i in 1..70 {
+            nest.push_str(&format!("l{i}: &l{i} [*l{}]\n", i - 1));
+        }
+        let e = parse(&nest, &Limits::default()).unwrap_err();
+        assert!(e.reason.contains("nested deeper than 64"), "{e:?}");
         let deep = format!("{}1{}", "[".repeat(100), "]".repeat(100));
         let e = parse(&deep, &Limits::default()).unwrap_err();
         assert!(e.reason.contains("nested deeper than 64"), "{e:?}");
         let big = "a: b\n".repeat(1 << 20);
         let e = parse(&big, &Limits::default()).unwrap_err();
         assert!(e.reason.contains("over the limit"), "{e:?}");
+        let e = parse("a: 1\nb: 2\na: 3\n", &Limits::default()).unwrap_err();
+        assert_eq!(e.at, Some(Pos { line: 3, column: 1 }), "{e:?}");
+        assert!(
+            e.reason.contains("\"a\" given twice (first at line 1)"),
+            "{e:?}"
+        );
         let e = parse("a: [1, 2\n", &Limits::default()).unwrap_err();
         assert!(e.at.is_some(), "{e:?}");
     }

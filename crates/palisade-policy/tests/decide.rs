@@ -246,3 +246,123 @@ spec:
         Verdict::Learn
     );
 }
+
+/// Cases the first review found untested: a namespace's allow against a cluster's deny, label
+/// `*`, bare service names, files and connections in each mode, request-level denies, a deny
+/// naming processes, mapped IPv4 peers, and deep diamond-shaped groups.
+#[test]
+fn precedence_selectors_and_edges() {
+    let text = "apiVersion: security.palisade.dev/v1
+kind: ClusterSecurityRule
+metadata: {name: no-curl}
+spec:
+  target: {selector: {namespaces: ['*']}}
+  mode: {process: Monitor, network: Monitor}
+  process:
+    - {name: curl, action: deny}
+  file:
+    - {path: /etc/shadow, processes: [cat], action: deny}
+---
+apiVersion: security.palisade.dev/v1
+kind: SecurityRule
+metadata: {name: debug, namespace: shop}
+spec:
+  target: {selector: {labels: {debug: '*'}, services: [web]}}
+  process:
+    - {name: curl, action: allow}
+  network:
+    - {direction: egress, dns: ['*.evil.example'], action: deny}
+    - {direction: egress, peer: {addresses: [10.0.0.0/8]}, action: allow}
+";
+    let p = compiled(text);
+    let mut w = web();
+    w.labels.insert("debug".into(), "on".into());
+    // The namespace's allow does not lift the cluster's deny (Monitor: alerted, not blocked).
+    let d = p.decide(&w, &exec("/usr/bin/curl", "curl", None, true));
+    assert_eq!(
+        said(&d),
+        (
+            Verdict::Alert,
+            Some("ClusterSecurityRule no-curl process[1]")
+        )
+    );
+    // `debug: '*'` needs the label set; `services: [web]` matches Deployment/web by its name.
+    let e = p
+        .profile(&w)
+        .explain(&exec("/usr/bin/curl", "curl", None, true));
+    assert_eq!(e.rules.len(), 2, "{e:?}");
+    let plain = web();
+    assert_eq!(
+        p.profile(&plain)
+            .explain(&exec("/x", "x", None, true))
+            .rules
+            .len(),
+        1
+    );
+    // A deny naming processes is about those processes only.
+    let file = |process| Event::File {
+        path: "/etc/shadow",
+        write: false,
+        process,
+    };
+    assert_eq!(p.decide(&w, &file("cat")).verdict, Verdict::Alert);
+    assert_eq!(p.decide(&w, &file("sshd")).verdict, Verdict::Allow);
+    // A DNS deny is for requests: the connection is judged by the rest (allowed here), and
+    // an IPv4 address seen as IPv6 is still in 10.0.0.0/8.
+    let mapped = PeerInfo {
+        ip: Some("::ffff:10.9.9.9".parse().unwrap()),
+        ..PeerInfo::default()
+    };
+    let d = p.decide(&w, &connect(mapped, 443, Protocol::Tcp));
+    assert_eq!(
+        said(&d),
+        (Verdict::Allow, Some("SecurityRule shop/debug network[2]"))
+    );
+    // Files and connections no rule covers, in Monitor: alerted connection, allowed file.
+    let far = PeerInfo {
+        ip: Some("192.0.2.1".parse().unwrap()),
+        ..PeerInfo::default()
+    };
+    assert_eq!(
+        p.decide(&w, &connect(far, 443, Protocol::Tcp)).verdict,
+        Verdict::Alert
+    );
+    let other = Event::File {
+        path: "/tmp/x",
+        write: true,
+        process: "sh",
+    };
+    assert_eq!(p.decide(&w, &other).verdict, Verdict::Allow);
+}
+
+#[test]
+fn deep_diamonds_of_groups_are_walked_once() {
+    // 40 levels, each group containing the next level's two: 2^40 paths, 80 groups.
+    let mut text = String::new();
+    for level in 0..40 {
+        for side in ["a", "b"] {
+            let members = if level < 39 {
+                format!("groups: [g{}a, g{}b]", level + 1, level + 1)
+            } else {
+                "selector: {labels: {app: web}}".to_string()
+            };
+            text.push_str(&format!(
+                "---\napiVersion: security.palisade.dev/v1\nkind: GroupDefinition\nmetadata: {{name: g{level}{side}}}\nspec: {{{members}}}\n"
+            ));
+        }
+    }
+    text.push_str("---\napiVersion: security.palisade.dev/v1\nkind: ClusterSecurityRule\nmetadata: {name: r}\nspec:\n  target: {group: g0a}\n  mode: {process: Protect}\n");
+    let p = compiled(&text);
+    let started = std::time::Instant::now();
+    assert_eq!(
+        p.profile(&web()).process_mode,
+        palisade_policy::resources::Mode::Protect
+    );
+    let other = workload("shop", "api", "api:1", "Deployment/api");
+    assert_eq!(
+        p.profile(&other).process_mode,
+        palisade_policy::resources::Mode::Discover
+    );
+    // Walked once per group: milliseconds, where a walk of every path would not end.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

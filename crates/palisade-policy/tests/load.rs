@@ -59,7 +59,7 @@ fn every_problem_is_named_with_its_file_line_and_column() {
     let want = [
         "broken.yaml:8:19: unknown variant `Block`, expected one of `Discover`, `Monitor`, `Protect`",
         "broken.yaml:26:13: apiVersion \"apps/v1\": not a Palisade policy resource (expected security.palisade.dev/v1)",
-        "broken.yaml:19:7: conflicts with process rule 1 of the same resource: they match the same and one allows, the other denies",
+        "broken.yaml:19:7: conflicts with process rule 1 of the same resource: they match the same, one allows and the other denies, so the allow can never apply",
         "broken.yaml:22:26: address \"10.0.0.0/33\": the prefix length is 0 to 32",
         "broken.yaml:23:15: port \"99999\": a port is 1 to 65535, a range FIRST-LAST",
     ];
@@ -136,5 +136,29 @@ fn hostile_files_are_refused_with_the_reason() {
     assert!(
         said[0].contains("expected a resource (a mapping), found a list"),
         "{said:?}"
+    );
+}
+
+#[test]
+fn a_namespaced_rule_needs_its_namespace_and_names_fit_the_kernel() {
+    let text = "apiVersion: security.palisade.dev/v1
+kind: SecurityRule
+metadata: {name: web}
+spec:
+  target: {selector: {labels: {app: web}}}
+  process:
+    - {name: a-very-long-process-name, action: allow}
+";
+    let said = errors(&[("ns.yaml", text)]);
+    assert!(
+        said.iter()
+            .any(|s| s.starts_with("ns.yaml:3:11: a SecurityRule needs metadata.namespace")),
+        "{said:#?}"
+    );
+    assert!(
+        said.iter().any(|s| s.starts_with(
+            "ns.yaml:7:14: process name \"a-very-long-process-name\": the kernel keeps 15 bytes"
+        )),
+        "{said:#?}"
     );
 }

@@ -96,6 +96,18 @@ pub enum PolicyCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Rewrite policy files in one canonical form: block style, keys in order, strings quoted
+    /// only where they must be. YAML comments are not kept (the file says so when it had any).
+    ///
+    /// Exit status with --check: 1 when a file is not in that form (nothing is written).
+    Fmt {
+        /// Files, or directories whose *.yaml and *.yml files are rewritten.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Only say which files would change.
+        #[arg(long)]
+        check: bool,
+    },
     /// Run PolicyTest files: each case a workload, an event and the verdict expected.
     ///
     /// Exit status: 0 when every case passes, 1 when one fails, 2 on errors.

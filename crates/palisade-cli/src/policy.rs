@@ -14,6 +14,7 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         PolicyCommand::Validate { paths } => validate(&paths),
         PolicyCommand::Crds => crds(),
+        PolicyCommand::Fmt { paths, check } => fmt(&paths, check),
         PolicyCommand::Test { files } => test(&files),
         PolicyCommand::Explain(args) => explain(&args),
     }
@@ -185,6 +186,53 @@ fn explain(args: &crate::args::PolicyExplainArgs) -> anyhow::Result<ExitCode> {
     ));
     crate::output::write(None, out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Rewrites each file in the canonical form (`--check`: only says which would change). A file
+/// that does not read is named and left as it is.
+fn fmt(paths: &[PathBuf], check: bool) -> anyhow::Result<ExitCode> {
+    let limits = Limits::default();
+    let mut changed = Vec::new();
+    let mut failed = false;
+    for f in policy_files(paths)? {
+        let shown = f.display().to_string();
+        let text = match read(&f, &limits) {
+            Ok(t) => t,
+            Err(why) => {
+                eprintln!("palisade: error: {shown}: {why}");
+                failed = true;
+                continue;
+            }
+        };
+        let canonical = match palisade_policy::format::canonical(&shown, &text) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("palisade: error: {e}");
+                failed = true;
+                continue;
+            }
+        };
+        if canonical == text {
+            continue;
+        }
+        changed.push(shown.clone());
+        if !check {
+            crate::output::write(Some(&f), canonical.as_bytes())?;
+        }
+    }
+    let verb = if check { "would change" } else { "changed" };
+    let mut out = String::new();
+    for c in &changed {
+        out.push_str(&format!("{verb}: {c}\n"));
+    }
+    crate::output::write(None, out.as_bytes())?;
+    Ok(if failed {
+        ExitCode::from(2)
+    } else if check && !changed.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Every CRD, one YAML document each.

@@ -157,3 +157,54 @@ verdict: deny by SecurityRule shop/web process[2] (denied by a rule)
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--exec PATH"));
 }
+
+#[test]
+fn fmt_rewrites_to_one_form_that_reads_the_same() {
+    let dir = std::env::temp_dir().join(format!("palisade-fmt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["shop.yaml", "shop-test.yaml"] {
+        std::fs::copy(data(f), dir.join(f)).unwrap();
+    }
+    let d = dir.to_str().unwrap();
+    let out = palisade(&["policy", "fmt", "--check", d], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read(dir.join("shop.yaml")).unwrap(),
+        std::fs::read(data("shop.yaml")).unwrap()
+    );
+    let out = palisade(&["policy", "fmt", d], "");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("changed: "));
+    // Formatted once, it is left alone; it still validates and its cases still pass.
+    assert_eq!(
+        palisade(&["policy", "fmt", "--check", d], "").status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        palisade(&["policy", "validate", d], "").status.code(),
+        Some(0)
+    );
+    let test = dir.join("shop-test.yaml");
+    assert_eq!(
+        palisade(&["policy", "test", test.to_str().unwrap()], "")
+            .status
+            .code(),
+        Some(0)
+    );
+    let text = std::fs::read_to_string(dir.join("shop.yaml")).unwrap();
+    assert!(
+        text.starts_with("# palisade policy fmt: this file's comments were not kept"),
+        "{text}"
+    );
+    // A file that does not read is named and left as it was.
+    std::fs::write(dir.join("bad.yaml"), "a: [1,\n").unwrap();
+    let out = palisade(&["policy", "fmt", d], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.yaml:"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("bad.yaml")).unwrap(),
+        "a: [1,\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

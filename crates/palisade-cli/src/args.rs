@@ -108,6 +108,17 @@ pub enum PolicyCommand {
         #[arg(long)]
         check: bool,
     },
+    /// Compare two versions of a policy rule by rule: what was added, removed or changed, and
+    /// whether each change loosens or tightens it (for a pull request's review).
+    Diff {
+        /// The policy before: a file or directory.
+        old: PathBuf,
+        /// The policy after.
+        new: PathBuf,
+        /// table or json.
+        #[arg(long, short = 'f', default_value = "table")]
+        format: String,
+    },
     /// Run PolicyTest files: each case a workload, an event and the verdict expected.
     ///
     /// Exit status: 0 when every case passes, 1 when one fails, 2 on errors.

@@ -15,6 +15,7 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
         PolicyCommand::Validate { paths } => validate(&paths),
         PolicyCommand::Crds => crds(),
         PolicyCommand::Fmt { paths, check } => fmt(&paths, check),
+        PolicyCommand::Diff { old, new, format } => diff(&old, &new, &format),
         PolicyCommand::Test { files } => test(&files),
         PolicyCommand::Explain(args) => explain(&args),
     }
@@ -233,6 +234,44 @@ fn fmt(paths: &[PathBuf], check: bool) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The changes from one version of a policy to another.
+fn diff(old: &Path, new: &Path, format: &str) -> anyhow::Result<ExitCode> {
+    if !matches!(format, "table" | "json") {
+        anyhow::bail!("-f {format:?}: expected table or json");
+    }
+    let before = load_policy(&[old.to_path_buf()]).with_context(|| format!("{}", old.display()))?;
+    let after = load_policy(&[new.to_path_buf()]).with_context(|| format!("{}", new.display()))?;
+    let changes = palisade_policy::diff::diff(&before, &after);
+    let text = if format == "json" {
+        format!("{}\n", serde_json::to_string_pretty(&changes)?)
+    } else {
+        let mut t: String = changes
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}: {}: {} [{}]\n",
+                    c.resource,
+                    c.part,
+                    c.change,
+                    c.effect.name()
+                )
+            })
+            .collect();
+        let n = |e| changes.iter().filter(|c| c.effect == e).count();
+        use palisade_policy::diff::Effect;
+        t.push_str(&format!(
+            "{}: {} loosened, {} tightened, {} changed\n",
+            count(changes.len(), "change", "changes"),
+            n(Effect::Loosened),
+            n(Effect::Tightened),
+            n(Effect::Changed)
+        ));
+        t
+    };
+    crate::output::write(None, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Every CRD, one YAML document each.

@@ -208,3 +208,63 @@ fn fmt_rewrites_to_one_form_that_reads_the_same() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn diff_says_what_changed_and_which_way() {
+    let old = std::fs::read_to_string(data("shop.yaml")).unwrap();
+    let new = old
+        .replace(
+            "mode: {network: Protect, process: Monitor}",
+            "mode: {network: Protect, process: Protect}",
+        )
+        .replace(
+            "    - {path: \"/bin/*sh\", parent: nginx, action: deny}",
+            "    - {path: \"/bin/*sh\", parent: nginx, action: allow}\n    - {name: curl, action: allow}",
+        )
+        .replace("addresses: [\"*.stripe.com\", 203.0.113.0/24]", "addresses: [\"*.stripe.com\"]");
+    let file = std::env::temp_dir().join(format!("palisade-diff-{}.yaml", std::process::id()));
+    std::fs::write(&file, new).unwrap();
+    let out = palisade(
+        &["policy", "diff", &data("shop.yaml"), file.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "SecurityRule shop/web: mode.process: Monitor -> Protect [tightened]",
+        "SecurityRule shop/web: process: added {\"name\":\"curl\"} (allow) [loosened]",
+        "SecurityRule shop/web: process: {\"parent\":\"nginx\",\"path\":\"/bin/*sh\"}: deny -> allow [loosened]",
+        "4 changes: 2 loosened, 1 tightened, 1 changed",
+    ] {
+        assert!(said.lines().any(|l| l == line), "{line:?} in {said}");
+    }
+    let out = palisade(
+        &[
+            "policy",
+            "diff",
+            &data("shop.yaml"),
+            file.to_str().unwrap(),
+            "-f",
+            "json",
+        ],
+        "",
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 4);
+    assert_eq!(v[1]["effect"], "tightened");
+    // The same policy: no change.
+    let out = palisade(
+        &["policy", "diff", &data("shop.yaml"), &data("shop.yaml")],
+        "",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "0 changes: 0 loosened, 0 tightened, 0 changed\n"
+    );
+    std::fs::remove_file(&file).unwrap();
+}

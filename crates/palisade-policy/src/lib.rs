@@ -7,6 +7,7 @@ pub mod address;
 pub mod crd;
 pub mod de;
 pub mod decide;
+pub mod diff;
 pub mod format;
 pub mod glob;
 pub mod load;

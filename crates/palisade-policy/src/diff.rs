@@ -1,0 +1,204 @@
+//! `palisade policy diff`: what changed between two versions of a policy, rule by rule, and
+//! which way each change goes (for a pull request's reviewer): `loosened` lets more through
+//! (an allow added, a deny removed, a mode relaxed), `tightened` less, `changed` neither
+//! plainly (a target or a group's members changed: who is covered, not how).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::resources::{Action, Baseline, Mode, RuleSpec};
+use crate::{Policy, Resource, Spec};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Effect {
+    Loosened,
+    Tightened,
+    Changed,
+}
+
+impl Effect {
+    pub fn name(self) -> &'static str {
+        match self {
+            Effect::Loosened => "loosened",
+            Effect::Tightened => "tightened",
+            Effect::Changed => "changed",
+        }
+    }
+}
+
+/// One change: the resource, the part of it (`process`, `mode.network`, `target`), what
+/// happened to it, and its effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub resource: String,
+    pub part: String,
+    pub change: String,
+    pub effect: Effect,
+}
+
+/// The changes from `old` to `new`, by resource in name order.
+pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
+    let index = |p: &Policy| -> BTreeMap<String, Resource> {
+        p.resources.iter().map(|r| (r.title(), r.clone())).collect()
+    };
+    let (old, new) = (index(old), index(new));
+    let mut out = Vec::new();
+    let titles: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let empty_rule = RuleSpec::default();
+    for title in titles {
+        let mut push = |part: &str, change: String, effect: Effect| {
+            out.push(Change {
+                resource: title.clone(),
+                part: part.to_string(),
+                change,
+                effect,
+            })
+        };
+        match (
+            old.get(title).map(|r| &r.spec),
+            new.get(title).map(|r| &r.spec),
+        ) {
+            (Some(Spec::Group(a)), Some(Spec::Group(b))) => {
+                if a != b {
+                    push(
+                        "spec",
+                        format!("{} -> {}", json(a), json(b)),
+                        Effect::Changed,
+                    );
+                }
+            }
+            (None, Some(Spec::Group(g))) => {
+                push("group", format!("added {}", json(g)), Effect::Changed)
+            }
+            (Some(Spec::Group(g)), None) => {
+                push("group", format!("removed {}", json(g)), Effect::Changed)
+            }
+            (a, b) => {
+                let (a, b) = (rule_of(a), rule_of(b));
+                match (a, b) {
+                    (None, Some(_)) => push("rule", "added".into(), Effect::Changed),
+                    (Some(_), None) => push("rule", "removed".into(), Effect::Changed),
+                    _ => {}
+                }
+                rules(
+                    a.unwrap_or(&empty_rule),
+                    b.unwrap_or(&empty_rule),
+                    &mut push,
+                );
+            }
+        }
+    }
+    out
+}
+
+fn rule_of(s: Option<&Spec>) -> Option<&RuleSpec> {
+    match s {
+        Some(Spec::Rule(r)) => Some(r),
+        _ => None,
+    }
+}
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// The changes between two rule specs (an absent rule is an empty one).
+fn rules(a: &RuleSpec, b: &RuleSpec, push: &mut dyn FnMut(&str, String, Effect)) {
+    if a.target != b.target {
+        push(
+            "target",
+            format!("{} -> {}", json(&a.target), json(&b.target)),
+            Effect::Changed,
+        );
+    }
+    let mode = |part: &str,
+                x: Option<Mode>,
+                y: Option<Mode>,
+                push: &mut dyn FnMut(&str, String, Effect)| {
+        let rank = |m: Option<Mode>| m.unwrap_or(Mode::Discover);
+        if x != y {
+            let effect = match rank(y).cmp(&rank(x)) {
+                std::cmp::Ordering::Greater => Effect::Tightened,
+                std::cmp::Ordering::Less => Effect::Loosened,
+                std::cmp::Ordering::Equal => Effect::Changed,
+            };
+            let name = |m: Option<Mode>| m.map_or("unset".to_string(), |m| format!("{m:?}"));
+            push(part, format!("{} -> {}", name(x), name(y)), effect);
+        }
+    };
+    mode("mode.process", a.mode.process, b.mode.process, push);
+    mode("mode.network", a.mode.network, b.mode.network, push);
+    if a.baseline != b.baseline {
+        let drift = |x: Option<Baseline>| x == Some(Baseline::ZeroDrift);
+        let effect = match (drift(a.baseline), drift(b.baseline)) {
+            (false, true) => Effect::Tightened,
+            (true, false) => Effect::Loosened,
+            _ => Effect::Changed,
+        };
+        push(
+            "baseline",
+            format!("{} -> {}", json(&a.baseline), json(&b.baseline)),
+            effect,
+        );
+    }
+    statements("process", &values(&a.process), &values(&b.process), push);
+    statements("file", &values(&a.file), &values(&b.file), push);
+    statements("network", &values(&a.network), &values(&b.network), push);
+}
+
+fn values<T: Serialize>(list: &[T]) -> Vec<Value> {
+    list.iter()
+        .filter_map(|x| serde_json::to_value(x).ok())
+        .collect()
+}
+
+/// Statements matched by what they match (all but their action): added, removed, or their
+/// action flipped.
+fn statements(area: &str, a: &[Value], b: &[Value], push: &mut dyn FnMut(&str, String, Effect)) {
+    let split = |v: &Value| -> (String, Action) {
+        let mut m = v.clone();
+        let action = match m.as_object_mut().and_then(|o| o.remove("action")) {
+            Some(Value::String(s)) if s == "deny" => Action::Deny,
+            _ => Action::Allow,
+        };
+        (m.to_string(), action)
+    };
+    let old: BTreeMap<String, Action> = a.iter().map(split).collect();
+    let new: BTreeMap<String, Action> = b.iter().map(split).collect();
+    for (k, act) in &new {
+        match old.get(k) {
+            None => push(
+                area,
+                format!("added {k} ({})", act.name()),
+                match act {
+                    Action::Allow => Effect::Loosened,
+                    Action::Deny => Effect::Tightened,
+                },
+            ),
+            Some(was) if was != act => push(
+                area,
+                format!("{k}: {} -> {}", was.name(), act.name()),
+                match act {
+                    Action::Allow => Effect::Loosened,
+                    Action::Deny => Effect::Tightened,
+                },
+            ),
+            Some(_) => {}
+        }
+    }
+    for (k, act) in &old {
+        if !new.contains_key(k) {
+            push(
+                area,
+                format!("removed {k} ({})", act.name()),
+                match act {
+                    Action::Allow => Effect::Tightened,
+                    Action::Deny => Effect::Loosened,
+                },
+            );
+        }
+    }
+}

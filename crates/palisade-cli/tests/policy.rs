@@ -106,11 +106,12 @@ fn crds_are_written_as_yaml_documents() {
     let out = palisade(&["policy", "crds"], "");
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(text.matches("\n---\n").count() + 1, 3, "{text}");
+    assert_eq!(text.matches("\n---\n").count() + 1, 4, "{text}");
     for name in [
         "securityrules.security.palisade.dev",
         "clustersecurityrules.security.palisade.dev",
         "groupdefinitions.security.palisade.dev",
+        "globalrules.security.palisade.dev",
     ] {
         assert!(text.contains(&format!("  name: {name}\n")), "{name}");
     }

@@ -7,7 +7,7 @@ use schemars::{JsonSchema, Schema};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::resources::{GroupSpec, Kind, RuleSpec, GROUP};
+use crate::resources::{GlobalSpec, GroupSpec, Kind, RuleSpec, GROUP};
 
 /// What the controller says of a resource: accepted, or rejected with the reason.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -29,6 +29,7 @@ fn names(kind: Kind) -> (&'static str, &'static str, &'static str) {
         Kind::SecurityRule => ("securityrules", "securityrule", "psr"),
         Kind::ClusterSecurityRule => ("clustersecurityrules", "clustersecurityrule", "pcsr"),
         Kind::GroupDefinition => ("groupdefinitions", "groupdefinition", "pgd"),
+        Kind::GlobalRules => ("globalrules", "globalrules", "pgr"),
     }
 }
 
@@ -41,12 +42,13 @@ pub fn manifest(kind: Kind) -> Value {
     let (plural, singular, short) = names(kind);
     let spec = match kind {
         Kind::GroupDefinition => structural(&schemars::schema_for!(GroupSpec)),
+        Kind::GlobalRules => structural(&schemars::schema_for!(GlobalSpec)),
         _ => structural(&schemars::schema_for!(RuleSpec)),
     };
     let status = structural(&schemars::schema_for!(Status));
     let column = |name: &str, path: &str, description: &str| json!({"name": name, "type": "string", "jsonPath": path, "description": description});
     let mut columns = match kind {
-        Kind::GroupDefinition => vec![],
+        Kind::GroupDefinition | Kind::GlobalRules => vec![],
         _ => vec![
             column(
                 "Target",

@@ -8,8 +8,9 @@
 //! - An area's mode is the strictest any applying rule sets (Protect > Monitor > Discover);
 //!   Discover when none sets one.
 //! - A matching `deny` statement of any applying rule decides first: a namespace's rules cannot
-//!   lift a cluster rule's deny. Then a matching `allow`. Then, for an exec, the `zero-drift`
-//!   baseline (an executable that did not come with the image is a violation). Then the
+//!   lift a cluster rule's deny. Then a matching `allow`. Then the global rules (built in, each
+//!   on unless a `GlobalRules` resource turns it off): an allow above is their exception. Then,
+//!   for an exec, the `zero-drift` baseline (an executable that did not come with the image is a violation). Then the
 //!   default: in Protect, a process or connection no rule allows is a violation (an allow
 //!   list); a file access is allowed unless a rule about its path names other processes.
 //! - A violation or a deny comes to Deny in Protect, Alert in Monitor; in Discover a violation
@@ -106,6 +107,112 @@ pub struct Decision {
 pub struct Compiled {
     groups: BTreeMap<String, Group>,
     rules: Vec<Rule>,
+    globals: Globals,
+}
+
+/// Which global rules are on.
+#[derive(Debug, Clone, Copy)]
+struct Globals {
+    shell_from_server: bool,
+    sshd: bool,
+    package_manager: bool,
+    binary_writes: bool,
+    reverse_shell_tools: bool,
+    miners: bool,
+}
+
+impl Default for Globals {
+    fn default() -> Self {
+        Globals {
+            shell_from_server: true,
+            sshd: true,
+            package_manager: true,
+            binary_writes: true,
+            reverse_shell_tools: true,
+            miners: true,
+        }
+    }
+}
+
+const SHELLS: &[&str] = &[
+    "sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish",
+];
+/// Processes that serve the network, whose shells are an attacker's foothold.
+const SERVERS: &[&str] = &[
+    "nginx",
+    "httpd",
+    "apache2",
+    "lighttpd",
+    "caddy",
+    "envoy",
+    "haproxy",
+    "traefik",
+    "node",
+    "java",
+    "python",
+    "python3",
+    "php-fpm",
+    "php",
+    "ruby",
+    "puma",
+    "unicorn",
+    "gunicorn",
+    "uwsgi",
+    "dotnet",
+    "redis-server",
+    "mysqld",
+    "postgres",
+    "mongod",
+    "memcached",
+];
+const PACKAGE_MANAGERS: &[&str] = &[
+    "apt", "apt-get", "aptitude", "dpkg", "yum", "dnf", "rpm", "microdnf", "apk", "zypper", "pip",
+    "pip3",
+];
+const REVERSE_SHELL_TOOLS: &[&str] = &["nc", "ncat", "netcat", "socat"];
+const MINERS: &[&str] = &[
+    "xmrig", "minerd", "cpuminer", "ccminer", "ethminer", "t-rex", "nbminer", "lolminer",
+    "cgminer", "bfgminer",
+];
+const BINARY_DIRS: &[&str] = &[
+    "/bin/",
+    "/sbin/",
+    "/usr/bin/",
+    "/usr/sbin/",
+    "/usr/local/bin/",
+    "/usr/local/sbin/",
+    "/lib/",
+    "/lib64/",
+    "/usr/lib/",
+    "/usr/lib64/",
+    "/usr/local/lib/",
+];
+
+/// The global rule `event` breaks, if one that is on.
+fn global(g: &Globals, event: &Event<'_>) -> Option<&'static str> {
+    match *event {
+        Event::Exec { name, parent, .. } => {
+            let is = |list: &[&str], n: &str| list.contains(&n);
+            if g.shell_from_server && is(SHELLS, name) && parent.is_some_and(|p| is(SERVERS, p)) {
+                Some("global no-shell-from-server")
+            } else if g.sshd && name == "sshd" {
+                Some("global no-sshd")
+            } else if g.package_manager && is(PACKAGE_MANAGERS, name) {
+                Some("global no-package-manager")
+            } else if g.reverse_shell_tools && is(REVERSE_SHELL_TOOLS, name) {
+                Some("global no-reverse-shell-tools")
+            } else if g.miners && is(MINERS, name) {
+                Some("global no-miners")
+            } else {
+                None
+            }
+        }
+        Event::File { path, write, .. } => {
+            (g.binary_writes && write && BINARY_DIRS.iter().any(|d| path.starts_with(d)))
+                .then_some("global no-binary-writes")
+        }
+        Event::Connect { .. } => None,
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -163,6 +270,17 @@ impl Compiled {
         let mut out = Compiled::default();
         for r in &policy.resources {
             match &r.spec {
+                Spec::Global(g) => {
+                    // Off when any GlobalRules resource says so.
+                    let on = |x: Option<bool>, was: bool| was && x != Some(false);
+                    let o = &mut out.globals;
+                    o.shell_from_server = on(g.no_shell_from_server, o.shell_from_server);
+                    o.sshd = on(g.no_sshd, o.sshd);
+                    o.package_manager = on(g.no_package_manager, o.package_manager);
+                    o.binary_writes = on(g.no_binary_writes, o.binary_writes);
+                    o.reverse_shell_tools = on(g.no_reverse_shell_tools, o.reverse_shell_tools);
+                    o.miners = on(g.no_miners, o.miners);
+                }
                 Spec::Group(g) => {
                     out.groups.entry(r.metadata.name.clone()).or_insert(Group {
                         selector: g.selector.clone(),
@@ -385,6 +503,13 @@ impl Profile<'_> {
         }
         if let Some(s) = found.first() {
             return decision(Verdict::Allow, Some(s.rule.clone()), "allowed by a rule");
+        }
+        if let Some(rule) = global(&self.policy.globals, event) {
+            let verdict = match mode {
+                Mode::Protect => Verdict::Deny,
+                Mode::Monitor | Mode::Discover => Verdict::Alert,
+            };
+            return decision(verdict, Some(rule.to_string()), "denied by a global rule");
         }
         let violation = |reason| {
             let verdict = match mode {

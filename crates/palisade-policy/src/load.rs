@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::address::{check_address, check_port};
 use crate::de::{from_node, DeError};
-use crate::resources::{GroupSpec, Kind, Metadata, RuleSpec, API_VERSION};
+use crate::resources::{GlobalSpec, GroupSpec, Kind, Metadata, RuleSpec, API_VERSION};
 use crate::yaml::{self, Limits, Node, Pos, Value};
 
 /// One file's text and the name errors give it.
@@ -25,6 +25,7 @@ pub struct Source<'a> {
 pub enum Spec {
     Rule(RuleSpec),
     Group(GroupSpec),
+    Global(GlobalSpec),
 }
 
 /// A resource as read, with where it was.
@@ -59,14 +60,14 @@ impl Policy {
     pub fn groups(&self) -> impl Iterator<Item = (&Resource, &GroupSpec)> {
         self.resources.iter().filter_map(|r| match &r.spec {
             Spec::Group(g) => Some((r, g)),
-            Spec::Rule(_) => None,
+            _ => None,
         })
     }
 
     pub fn rules(&self) -> impl Iterator<Item = (&Resource, &RuleSpec)> {
         self.resources.iter().filter_map(|r| match &r.spec {
             Spec::Rule(s) => Some((r, s)),
-            Spec::Group(_) => None,
+            _ => None,
         })
     }
 }
@@ -172,6 +173,10 @@ fn resource(file: &str, doc: &Node) -> Result<Option<Resource>, InputError> {
         Kind::GroupDefinition => {
             let d: Document<GroupSpec> = from_node(doc).map_err(de)?;
             (d.metadata, Spec::Group(d.spec))
+        }
+        Kind::GlobalRules => {
+            let d: Document<GlobalSpec> = from_node(doc).map_err(de)?;
+            (d.metadata, Spec::Global(d.spec))
         }
         Kind::SecurityRule | Kind::ClusterSecurityRule => {
             let d: Document<RuleSpec> = from_node(doc).map_err(de)?;

@@ -19,13 +19,16 @@ pub enum Kind {
     ClusterSecurityRule,
     /// A named set of workloads or addresses that rules refer to.
     GroupDefinition,
+    /// Switches for the built-in rules that apply to every workload.
+    GlobalRules,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [
+    pub const ALL: [Kind; 4] = [
         Kind::SecurityRule,
         Kind::ClusterSecurityRule,
         Kind::GroupDefinition,
+        Kind::GlobalRules,
     ];
 
     pub fn name(self) -> &'static str {
@@ -33,6 +36,7 @@ impl Kind {
             Kind::SecurityRule => "SecurityRule",
             Kind::ClusterSecurityRule => "ClusterSecurityRule",
             Kind::GroupDefinition => "GroupDefinition",
+            Kind::GlobalRules => "GlobalRules",
         }
     }
 
@@ -250,6 +254,32 @@ pub struct NetworkRule {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sni: Vec<String>,
     pub action: Action,
+}
+
+/// The built-in rules, each on unless a `GlobalRules` resource turns it off (`false`). They
+/// apply to every workload after its own rules: an `allow` of a workload's rule is an
+/// exception to them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GlobalSpec {
+    /// No shell started by a network server (nginx, httpd, node, java, python, php-fpm, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_shell_from_server: Option<bool>,
+    /// No sshd in a container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_sshd: Option<bool>,
+    /// No package manager at runtime (apt, dpkg, yum, dnf, rpm, apk, zypper, pip).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_package_manager: Option<bool>,
+    /// No writes to binary and library directories (/bin, /usr/lib, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_binary_writes: Option<bool>,
+    /// No tools reverse shells are made with (nc, ncat, netcat, socat).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_reverse_shell_tools: Option<bool>,
+    /// No known cryptocurrency miners (xmrig, minerd, cpuminer, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_miners: Option<bool>,
 }
 
 /// A `SecurityRule`'s or `ClusterSecurityRule`'s spec.

@@ -85,7 +85,7 @@ fn schema_of(crd: &Value) -> &Value {
 #[test]
 fn crds_are_structural_with_status_and_columns() {
     let crds = manifests();
-    assert_eq!(crds.len(), 3);
+    assert_eq!(crds.len(), 4);
     for crd in &crds {
         let mut problems = Vec::new();
         check_structural(schema_of(crd), "openAPIV3Schema", &mut problems);
@@ -140,7 +140,7 @@ fn kubectl_reads_the_crds_and_the_example_resources() {
     let file = dir.join("crds.yaml");
     std::fs::write(&file, &text).unwrap();
     let read = kubectl_parses(&file);
-    assert_eq!(read.len(), 3);
+    assert_eq!(read.len(), 4);
     // What kubectl read is what was written.
     for (k, want) in read.iter().zip(manifests()) {
         let mut k = k.clone();

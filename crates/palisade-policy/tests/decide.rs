@@ -366,3 +366,81 @@ fn deep_diamonds_of_groups_are_walked_once() {
     // Walked once per group: milliseconds, where a walk of every path would not end.
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+/// The global rules: on by default for every workload, after its own rules (an allow is their
+/// exception), by mode, and switched off by a GlobalRules resource.
+#[test]
+fn global_rules_apply_everywhere_unless_excepted_or_switched_off() {
+    let p = compiled(
+        "apiVersion: security.palisade.dev/v1
+kind: SecurityRule
+metadata: {name: ops, namespace: shop}
+spec:
+  target: {selector: {labels: {app: ops}}}
+  mode: {process: Protect}
+  process:
+    - {name: sshd, action: allow}
+",
+    );
+    let web = web();
+    // No rule targets web (Discover): a global rule's deny is reported, not blocked.
+    let d = p.decide(&web, &exec("/usr/sbin/sshd", "sshd", None, true));
+    assert_eq!(said(&d), (Verdict::Alert, Some("global no-sshd")));
+    let d = p.decide(&web, &exec("/bin/sh", "sh", Some("nginx"), true));
+    assert_eq!(
+        said(&d),
+        (Verdict::Alert, Some("global no-shell-from-server"))
+    );
+    assert_eq!(
+        p.decide(&web, &exec("/bin/sh", "sh", Some("cron"), true))
+            .verdict,
+        Verdict::Learn
+    );
+    for (path, name, rule) in [
+        ("/usr/bin/apt-get", "apt-get", "global no-package-manager"),
+        ("/usr/bin/nc", "nc", "global no-reverse-shell-tools"),
+        ("/tmp/xmrig", "xmrig", "global no-miners"),
+    ] {
+        assert_eq!(
+            p.decide(&web, &exec(path, name, None, true))
+                .rule
+                .as_deref(),
+            Some(rule)
+        );
+    }
+    let write = |path| Event::File {
+        path,
+        write: true,
+        process: "sh",
+    };
+    assert_eq!(
+        p.decide(&web, &write("/usr/bin/ls")).rule.as_deref(),
+        Some("global no-binary-writes")
+    );
+    assert_eq!(p.decide(&web, &write("/tmp/ls")).verdict, Verdict::Allow);
+    // ops allows sshd: the exception holds; in Protect, another global breach is blocked.
+    let ops = workload("shop", "ops", "ops:1", "Deployment/ops");
+    let d = p.decide(&ops, &exec("/usr/sbin/sshd", "sshd", None, true));
+    assert_eq!(
+        said(&d),
+        (Verdict::Allow, Some("SecurityRule shop/ops process[1]"))
+    );
+    let d = p.decide(&ops, &exec("/usr/bin/apk", "apk", None, true));
+    assert_eq!(said(&d), (Verdict::Deny, Some("global no-package-manager")));
+    // Switched off: sshd is one more process no rule names.
+    let off = compiled(
+        "apiVersion: security.palisade.dev/v1
+kind: GlobalRules
+metadata: {name: globals}
+spec: {noSshd: false}
+",
+    );
+    let d = off.decide(&web, &exec("/usr/sbin/sshd", "sshd", None, true));
+    assert_eq!((d.verdict, d.rule), (Verdict::Learn, None));
+    assert_eq!(
+        off.decide(&web, &exec("/usr/bin/apt", "apt", None, true))
+            .rule
+            .as_deref(),
+        Some("global no-package-manager")
+    );
+}

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use palisade_policy::yaml::Limits;
 use palisade_policy::{Source, Spec};
+use palisade_scan::report::count;
 
 use crate::args::PolicyCommand;
 
@@ -81,10 +82,9 @@ fn test(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
 /// Reads and checks the policy at `paths`; its problems are the error.
 fn load_policy(paths: &[PathBuf]) -> anyhow::Result<palisade_policy::Policy> {
     let limits = Limits::default();
-    let mut texts = Vec::new();
-    for f in policy_files(paths)? {
-        let t = read(&f, &limits).map_err(|why| anyhow::anyhow!("{}: {why}", f.display()))?;
-        texts.push((f.display().to_string(), t));
+    let (texts, unread) = read_all(&policy_files(paths)?, &limits);
+    if let Some(first) = unread.into_iter().next() {
+        anyhow::bail!(first);
     }
     let sources: Vec<Source<'_>> = texts
         .iter()
@@ -287,14 +287,7 @@ fn crds() -> anyhow::Result<ExitCode> {
 fn validate(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let limits = Limits::default();
     let files = policy_files(paths)?;
-    let mut texts = Vec::new();
-    let mut unread = Vec::new();
-    for f in &files {
-        match read(f, &limits) {
-            Ok(text) => texts.push((f.display().to_string(), text)),
-            Err(why) => unread.push(format!("{}: {why}", f.display())),
-        }
-    }
+    let (texts, unread) = read_all(&files, &limits);
     let sources: Vec<Source<'_>> = texts
         .iter()
         .map(|(name, text)| Source { name, text })
@@ -335,10 +328,6 @@ fn validate(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// The files to read: each file named, and the `*.yaml`/`*.yml` files under each directory,
 /// in name order.
 fn policy_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
@@ -373,6 +362,19 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Each file's name and text, and a problem (`FILE: why`) for each that does not read.
+fn read_all(files: &[PathBuf], limits: &Limits) -> (Vec<(String, String)>, Vec<String>) {
+    let mut texts = Vec::new();
+    let mut unread = Vec::new();
+    for f in files {
+        match read(f, limits) {
+            Ok(text) => texts.push((f.display().to_string(), text)),
+            Err(why) => unread.push(format!("{}: {why}", f.display())),
+        }
+    }
+    (texts, unread)
 }
 
 /// A policy file's text; refused before reading when over the limit.

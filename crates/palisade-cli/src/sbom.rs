@@ -120,9 +120,11 @@ pub fn run(args: &SbomArgs) -> anyhow::Result<ExitCode> {
     // the document is built.
     image.files = Default::default();
     for d in image.diagnostics.iter().chain(&catalog.errors) {
-        let hint = d.remedy.as_ref().map(crate::remedy::hint);
-        let hint = hint.map(|h| format!(" ({h})")).unwrap_or_default();
-        eprintln!("palisade: {}: {d}{hint}", d.severity.name());
+        eprintln!(
+            "palisade: {}: {}",
+            d.severity.name(),
+            d.said(&crate::remedy::hint)
+        );
     }
     let doc = DocInfo {
         timestamp: output::now_rfc3339(),

@@ -211,16 +211,21 @@ impl Diagnostic {
     /// As shown inside `target` (`TARGET:/sub/package-lock.json: reason (layer L)`; a host's
     /// root `/` names files by their own paths), with the remedy as `hint` names it.
     pub fn render(&self, target: &str, hint: &dyn Fn(&Remedy) -> String) -> String {
-        let mut text = match &self.location {
-            Some(_) if target == "/" => self.to_string(),
-            Some(_) => format!("{target}:{self}"),
-            None if self.source == Source::Catalog => format!("{target}: {self}"),
-            None => self.to_string(),
-        };
-        if let Some(r) = &self.remedy {
-            text.push_str(&format!(" ({})", hint(r)));
+        match &self.location {
+            Some(_) if target == "/" => self.said(hint),
+            Some(_) => format!("{target}:{}", self.said(hint)),
+            None if self.source == Source::Catalog => format!("{target}: {}", self.said(hint)),
+            None => self.said(hint),
         }
-        text
+    }
+
+    /// As `Display` says it, with the remedy as `hint` names it: `PATH: message (layer L)
+    /// (hint)`.
+    pub fn said(&self, hint: &dyn Fn(&Remedy) -> String) -> String {
+        match &self.remedy {
+            Some(r) => format!("{self} ({})", hint(r)),
+            None => self.to_string(),
+        }
     }
 }
 

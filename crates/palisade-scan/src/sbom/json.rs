@@ -91,11 +91,10 @@ fn package(s: &Subject<'_>, p: &palisade_core::Package) -> Value {
 }
 
 fn lines(diagnostics: &[palisade_core::Diagnostic]) -> Vec<String> {
-    let line = |d: &palisade_core::Diagnostic| match &d.remedy {
-        Some(r) => format!("{d} ({r})"),
-        None => d.to_string(),
-    };
-    diagnostics.iter().map(line).collect()
+    diagnostics
+        .iter()
+        .map(|d| d.said(&ToString::to_string))
+        .collect()
 }
 
 #[cfg(test)]

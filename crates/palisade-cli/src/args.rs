@@ -185,6 +185,35 @@ pub struct PolicyExplainArgs {
     /// The peer's DNS name.
     #[arg(long)]
     pub name: Option<String>,
+    /// A request on the connection: an HTTP request, METHOD PATH (`GET /v1/items`).
+    #[arg(long, value_name = "METHOD PATH", requires = "connect", group = "l7")]
+    pub http: Option<String>,
+    /// The HTTP request's Host.
+    #[arg(long, requires = "http")]
+    pub host: Option<String>,
+    /// A gRPC call, SERVICE/METHOD (`shop.v1.Cart/AddItem`).
+    #[arg(
+        long,
+        value_name = "SERVICE/METHOD",
+        requires = "connect",
+        group = "l7"
+    )]
+    pub grpc: Option<String>,
+    /// A DNS query for this name.
+    #[arg(long, value_name = "NAME", requires = "connect", group = "l7")]
+    pub dns: Option<String>,
+    /// A TLS handshake for this server name.
+    #[arg(long, value_name = "NAME", requires = "connect", group = "l7")]
+    pub sni: Option<String>,
+    /// A Kafka request, API:TOPIC (`produce:orders`).
+    #[arg(long, value_name = "API:TOPIC", requires = "connect", group = "l7")]
+    pub kafka: Option<String>,
+    /// A find of this DLP sensor in the workload's traffic.
+    #[arg(long, value_name = "SENSOR", group = "event")]
+    pub dlp: Option<String>,
+    /// A find of this WAF sensor in the workload's traffic.
+    #[arg(long, value_name = "SENSOR", group = "event")]
+    pub waf: Option<String>,
 }
 
 #[derive(Subcommand)]

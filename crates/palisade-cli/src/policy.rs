@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use palisade_policy::yaml::Limits;
-use palisade_policy::{Source, Spec};
+use palisade_policy::Source;
 use palisade_scan::report::count;
 
 use crate::args::PolicyCommand;
@@ -116,7 +116,10 @@ fn explain(args: &crate::args::PolicyExplainArgs) -> anyhow::Result<ExitCode> {
         node: args.node.clone(),
         service: args.service.clone(),
     };
-    use palisade_policy::testing::{ConnectSpec, ExecSpec, FileSpec};
+    use palisade_policy::testing::{
+        ConnectSpec, EventSpec, ExecSpec, FileSpec, GrpcSpec, HttpSpec, KafkaSpec, RequestSpec,
+        SensorCase,
+    };
     let exec = args.exec.as_ref().map(|path| ExecSpec {
         path: path.clone(),
         name: None,
@@ -148,10 +151,67 @@ fn explain(args: &crate::args::PolicyExplainArgs) -> anyhow::Result<ExitCode> {
             },
         }),
     };
-    let Some(event) =
-        palisade_policy::testing::event(exec.as_ref(), file.as_ref(), connect.as_ref(), None)
-    else {
-        anyhow::bail!("no event: give --exec PATH, --file PATH or --connect DIRECTION");
+    let split = |flag: &str, value: &str, sep: char, what: &str| {
+        value
+            .split_once(sep)
+            .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+            .with_context(|| format!("--{flag} {value:?}: expected {what}"))
+    };
+    let request = match &connect {
+        Some(c)
+            if args.http.is_some()
+                || args.grpc.is_some()
+                || args.dns.is_some()
+                || args.sni.is_some()
+                || args.kafka.is_some() =>
+        {
+            let mut r = RequestSpec {
+                connection: c.clone(),
+                http: None,
+                grpc: None,
+                dns: args.dns.clone(),
+                sni: args.sni.clone(),
+                kafka: None,
+            };
+            if let Some(h) = &args.http {
+                let (method, path) = split("http", h, ' ', "METHOD PATH (GET /v1/items)")?;
+                r.http = Some(HttpSpec {
+                    method,
+                    path,
+                    host: args.host.clone(),
+                });
+            }
+            if let Some(g) = &args.grpc {
+                let (service, method) = split("grpc", g, '/', "SERVICE/METHOD")?;
+                r.grpc = Some(GrpcSpec { service, method });
+            }
+            if let Some(k) = &args.kafka {
+                let (api, topic) = split("kafka", k, ':', "API:TOPIC (produce:orders)")?;
+                r.kafka = Some(KafkaSpec { topic, api });
+            }
+            if let Err(why) = r.request() {
+                anyhow::bail!("{why}");
+            }
+            Some(r)
+        }
+        _ => None,
+    };
+    let sensor = SensorCase {
+        dlp: args.dlp.clone(),
+        waf: args.waf.clone(),
+    };
+    let spec = match (&exec, &file, &request, &connect) {
+        (Some(x), _, _, _) => Some(EventSpec::Exec(x)),
+        (_, Some(f), _, _) => Some(EventSpec::File(f)),
+        (_, _, Some(r), _) => Some(EventSpec::Request(r)),
+        (_, _, _, Some(c)) => Some(EventSpec::Connect(c)),
+        _ if sensor.dlp.is_some() || sensor.waf.is_some() => Some(EventSpec::Sensor(&sensor)),
+        _ => None,
+    };
+    let Some(event) = spec.and_then(|s| palisade_policy::testing::event(s, None)) else {
+        anyhow::bail!(
+            "no event: give --exec PATH, --file PATH, --connect DIRECTION (with --http, --grpc, --dns, --sni or --kafka for a request), --dlp SENSOR or --waf SENSOR"
+        );
     };
     let e = compiled.profile(&workload).explain(&event);
     let mode =
@@ -312,16 +372,17 @@ fn validate(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let policy = result.unwrap_or_default();
-    let groups = policy
-        .resources
+    let kinds: Vec<String> = palisade_policy::resources::Kind::ALL
         .iter()
-        .filter(|r| matches!(r.spec, Spec::Group(_)))
-        .count();
+        .filter_map(|k| {
+            let n = policy.resources.iter().filter(|r| r.kind == *k).count();
+            (n > 0).then(|| format!("{n} {}", k.name()))
+        })
+        .collect();
     let text = format!(
-        "valid: {} ({}, {}) in {}\n",
+        "valid: {} ({}) in {}\n",
         count(policy.resources.len(), "resource", "resources"),
-        count(groups, "group", "groups"),
-        count(policy.resources.len() - groups, "rule", "rules"),
+        kinds.join(", "),
         count(files.len(), "file", "files"),
     );
     crate::output::write(None, text.as_bytes())?;

@@ -8,7 +8,7 @@ use common::{palisade, root};
 
 fn data(name: &str) -> String {
     root()
-        .join("crates/palisade-policy/tests/data")
+        .join("crates/palisade-policy/tests/data/shop")
         .join(name)
         .display()
         .to_string()
@@ -20,7 +20,7 @@ fn validate_says_valid_or_names_each_problem_and_fails() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "valid: 6 resources (4 groups, 2 rules) in 1 file\n"
+        "valid: 14 resources (2 SecurityRule, 1 ClusterSecurityRule, 4 GroupDefinition, 1 GlobalRules, 3 AdmissionRule, 1 DlpSensor, 1 WafSensor, 1 ResponseRule) in 1 file\n"
     );
     // The directory: every file (the test cases beside the policy are skipped), the broken
     // one's problems in file order, nothing applied.
@@ -70,7 +70,7 @@ fn test_runs_the_cases_and_fails_on_a_wrong_expectation() {
         said.contains("PASS no shell from nginx: deny by SecurityRule shop/web process[2]"),
         "{said}"
     );
-    assert!(said.ends_with("6 cases: 6 passed, 0 failed\n"), "{said}");
+    assert!(said.ends_with("10 cases: 10 passed, 0 failed\n"), "{said}");
     // The same cases with one expectation wrong, naming the policy by its full path.
     let text = std::fs::read_to_string(data("shop-test.yaml"))
         .unwrap()
@@ -95,7 +95,7 @@ fn test_runs_the_cases_and_fails_on_a_wrong_expectation() {
         )),
         "{said}"
     );
-    assert!(said.ends_with("6 cases: 5 passed, 1 failed\n"), "{said}");
+    assert!(said.ends_with("10 cases: 9 passed, 1 failed\n"), "{said}");
     // A test file that is not one: an error, exit 2.
     let out = palisade(&["policy", "test", &data("shop.yaml")], "");
     assert_eq!(out.status.code(), Some(2));
@@ -106,12 +106,16 @@ fn crds_are_written_as_yaml_documents() {
     let out = palisade(&["policy", "crds"], "");
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(text.matches("\n---\n").count() + 1, 4, "{text}");
+    assert_eq!(text.matches("\n---\n").count() + 1, 8, "{text}");
     for name in [
         "securityrules.security.palisade.dev",
         "clustersecurityrules.security.palisade.dev",
         "groupdefinitions.security.palisade.dev",
         "globalrules.security.palisade.dev",
+        "admissionrules.security.palisade.dev",
+        "dlpsensors.security.palisade.dev",
+        "wafsensors.security.palisade.dev",
+        "responserules.security.palisade.dev",
     ] {
         assert!(text.contains(&format!("  name: {name}\n")), "{name}");
     }
@@ -152,6 +156,31 @@ matched: SecurityRule shop/web process[2] (deny)
 matched: ClusterSecurityRule no-shells process[1] (deny)
 verdict: deny by SecurityRule shop/web process[2] (denied by a rule)
 "
+    );
+    // A request on a connection: the HTTP match of a gRPC call's path.
+    let out = palisade(
+        &[
+            "policy",
+            "explain",
+            &data("shop.yaml"),
+            "--namespace",
+            "shop",
+            "--label",
+            "app=orders",
+            "--connect",
+            "ingress",
+            "--port",
+            "9090",
+            "--grpc",
+            "shop.v1.Admin/Reset",
+        ],
+        "",
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.ends_with("verdict: deny by SecurityRule shop/orders network[2] (denied by a rule)\n"),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
     );
     // No event: an error naming what to give.
     let out = palisade(&["policy", "explain", &data("shop.yaml")], "");
@@ -222,7 +251,13 @@ fn diff_says_what_changed_and_which_way() {
             "    - {path: \"/bin/*sh\", parent: nginx, action: deny}",
             "    - {path: \"/bin/*sh\", parent: nginx, action: allow}\n    - {name: curl, action: allow}",
         )
-        .replace("addresses: [\"*.stripe.com\", 203.0.113.0/24]", "addresses: [\"*.stripe.com\"]");
+        .replace("addresses: [\"*.stripe.com\", 203.0.113.0/24]", "addresses: [\"*.stripe.com\"]")
+        // An admission deny switched to Monitor, an exception dropped, a sensor's pattern
+        // changed, a global switch turned off.
+        .replace("  action: deny\n  message: rebuild", "  action: deny\n  mode: Monitor\n  message: rebuild")
+        .replace("kind: AdmissionRule\nmetadata:\n  name: trusted-debug-image", "kind: AdmissionRule\nmetadata:\n  name: trusted-debug-image-gone")
+        .replace("{name: sqli, builtin: sqlInjection}", "{name: sqli, builtin: xss}")
+        .replace("noPackageManager: true", "noPackageManager: false");
     let file = std::env::temp_dir().join(format!("palisade-diff-{}.yaml", std::process::id()));
     std::fs::write(&file, new).unwrap();
     let out = palisade(
@@ -240,7 +275,11 @@ fn diff_says_what_changed_and_which_way() {
         "SecurityRule shop/web: mode.process: Monitor -> Protect [tightened]",
         "SecurityRule shop/web: process: added {\"name\":\"curl\"} (allow) [loosened]",
         "SecurityRule shop/web: process: {\"parent\":\"nginx\",\"path\":\"/bin/*sh\"}: deny -> allow [loosened]",
-        "4 changes: 2 loosened, 1 tightened, 1 changed",
+        "AdmissionRule no-critical-vulnerabilities: spec: {\"action\":\"deny\",\"message\":\"rebuild the image on a patched base\",\"criteria\":[{\"name\":\"namespace\",\"op\":\"containsAny\",\"values\":[\"shop\",\"shop-*\"]},{\"name\":\"criticalCount\",\"op\":\"gt\",\"value\":\"0\",\"onlyFixable\":true}]} -> {\"action\":\"deny\",\"mode\":\"Monitor\",\"message\":\"rebuild the image on a patched base\",\"criteria\":[{\"name\":\"namespace\",\"op\":\"containsAny\",\"values\":[\"shop\",\"shop-*\"]},{\"name\":\"criticalCount\",\"op\":\"gt\",\"value\":\"0\",\"onlyFixable\":true}]} [loosened]",
+        "AdmissionRule trusted-debug-image: admission: removed {\"action\":\"allow\",\"criteria\":[{\"name\":\"image\",\"op\":\"containsAny\",\"values\":[\"registry.example/tools/debug:*\"]},{\"name\":\"memoryLimit\",\"op\":\"lte\",\"value\":\"256Mi\"}]} [tightened]",
+        "WafSensor web-attacks: spec: {\"patterns\":[{\"name\":\"sqli\",\"builtin\":\"sqlInjection\",\"context\":\"any\"},{\"name\":\"traversal\",\"builtin\":\"pathTraversal\",\"context\":\"url\"}]} -> {\"patterns\":[{\"name\":\"sqli\",\"builtin\":\"xss\",\"context\":\"any\"},{\"name\":\"traversal\",\"builtin\":\"pathTraversal\",\"context\":\"url\"}]} [changed]",
+        "GlobalRules cluster: noPackageManager: turned off [loosened]",
+        "9 changes: 5 loosened, 2 tightened, 2 changed",
     ] {
         assert!(said.lines().any(|l| l == line), "{line:?} in {said}");
     }
@@ -256,8 +295,12 @@ fn diff_says_what_changed_and_which_way() {
         "",
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 4);
-    assert_eq!(v[1]["effect"], "tightened");
+    assert_eq!(v.as_array().unwrap().len(), 9);
+    assert!(v
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["resource"] == "SecurityRule shop/web" && c["effect"] == "tightened"));
     // The same policy: no change.
     let out = palisade(
         &["policy", "diff", &data("shop.yaml"), &data("shop.yaml")],

@@ -7,7 +7,9 @@ use schemars::{JsonSchema, Schema};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::resources::{GlobalSpec, GroupSpec, Kind, RuleSpec, GROUP};
+use crate::resources::{
+    AdmissionSpec, GlobalSpec, GroupSpec, Kind, ResponseSpec, RuleSpec, SensorSpec, GROUP,
+};
 
 /// What the controller says of a resource: accepted, or rejected with the reason.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -30,6 +32,10 @@ fn names(kind: Kind) -> (&'static str, &'static str, &'static str) {
         Kind::ClusterSecurityRule => ("clustersecurityrules", "clustersecurityrule", "pcsr"),
         Kind::GroupDefinition => ("groupdefinitions", "groupdefinition", "pgd"),
         Kind::GlobalRules => ("globalrules", "globalrules", "pgr"),
+        Kind::AdmissionRule => ("admissionrules", "admissionrule", "par"),
+        Kind::DlpSensor => ("dlpsensors", "dlpsensor", "pdlp"),
+        Kind::WafSensor => ("wafsensors", "wafsensor", "pwaf"),
+        Kind::ResponseRule => ("responserules", "responserule", "prr"),
     }
 }
 
@@ -43,13 +49,23 @@ pub fn manifest(kind: Kind) -> Value {
     let spec = match kind {
         Kind::GroupDefinition => structural(&schemars::schema_for!(GroupSpec)),
         Kind::GlobalRules => structural(&schemars::schema_for!(GlobalSpec)),
-        _ => structural(&schemars::schema_for!(RuleSpec)),
+        Kind::AdmissionRule => structural(&schemars::schema_for!(AdmissionSpec)),
+        Kind::DlpSensor | Kind::WafSensor => structural(&schemars::schema_for!(SensorSpec)),
+        Kind::ResponseRule => structural(&schemars::schema_for!(ResponseSpec)),
+        Kind::SecurityRule | Kind::ClusterSecurityRule => {
+            structural(&schemars::schema_for!(RuleSpec))
+        }
     };
     let status = structural(&schemars::schema_for!(Status));
     let column = |name: &str, path: &str, description: &str| json!({"name": name, "type": "string", "jsonPath": path, "description": description});
     let mut columns = match kind {
-        Kind::GroupDefinition | Kind::GlobalRules => vec![],
-        _ => vec![
+        Kind::AdmissionRule => vec![
+            column("Action", ".spec.action", "deny, or allow (an exception)"),
+            column("Mode", ".spec.mode", "Monitor or Protect"),
+        ],
+        Kind::ResponseRule => vec![column("Event", ".spec.event", "The events it answers")],
+        Kind::GroupDefinition | Kind::GlobalRules | Kind::DlpSensor | Kind::WafSensor => vec![],
+        Kind::SecurityRule | Kind::ClusterSecurityRule => vec![
             column(
                 "Target",
                 ".spec.target.group",

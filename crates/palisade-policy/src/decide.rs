@@ -22,7 +22,8 @@ use std::net::IpAddr;
 use crate::address::{parse_address, parse_port, Address};
 use crate::glob::matches;
 use crate::resources::{
-    Access, Action, Baseline, Direction, FileRule, Kind, Mode, ProcessRule, Protocol, Selector,
+    kafka_api, Access, Action, Baseline, Direction, FileRule, GrpcMatch, HttpMatch, Kind, Mode,
+    ProcessRule, Protocol, Selector, SensorAction, SensorUse,
 };
 use crate::{Policy, Spec};
 
@@ -68,6 +69,49 @@ pub enum Event<'a> {
         port: u16,
         protocol: Protocol,
     },
+    /// One request on a connection, once its application protocol is known: judged on its
+    /// own, so one request can be denied while the next on the same connection passes.
+    Request {
+        direction: Direction,
+        peer: PeerInfo<'a>,
+        port: u16,
+        protocol: Protocol,
+        request: Request<'a>,
+    },
+    /// A DLP or WAF sensor found something in the workload's traffic.
+    Sensor { kind: SensorKind, sensor: &'a str },
+}
+
+/// An application request, as the network path decoded it.
+#[derive(Debug, Clone, Copy)]
+pub enum Request<'a> {
+    /// `path` with or without its query (`?...` is not matched).
+    Http {
+        method: &'a str,
+        path: &'a str,
+        host: Option<&'a str>,
+    },
+    /// `service` is the full name (`shop.v1.Cart`).
+    Grpc {
+        service: &'a str,
+        method: &'a str,
+    },
+    Dns {
+        name: &'a str,
+    },
+    Tls {
+        sni: &'a str,
+    },
+    Kafka {
+        topic: &'a str,
+        api: i16,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SensorKind {
+    Dlp,
+    Waf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -211,7 +255,7 @@ fn global(g: &Globals, event: &Event<'_>) -> Option<&'static str> {
             (g.binary_writes && write && BINARY_DIRS.iter().any(|d| path.starts_with(d)))
                 .then_some("global no-binary-writes")
         }
-        Event::Connect { .. } => None,
+        Event::Connect { .. } | Event::Request { .. } | Event::Sensor { .. } => None,
     }
 }
 
@@ -237,9 +281,16 @@ enum PeerRule {
 
 #[derive(Debug, Clone)]
 struct NetRule {
-    /// It names requests (HTTP, DNS, TLS names): a deny of those is for the request path, not
-    /// the whole connection; an allow lets the connection through to be judged per request.
+    /// It names requests (HTTP, gRPC, DNS, TLS names, Kafka): a deny of those is for the
+    /// request path, not the whole connection; an allow lets the connection through to be
+    /// judged per request.
     per_request: bool,
+    http: Vec<HttpMatch>,
+    grpc: Vec<GrpcMatch>,
+    dns: Vec<String>,
+    sni: Vec<String>,
+    /// Topic pattern, API key.
+    kafka: Vec<(Option<String>, Option<i16>)>,
     direction: Direction,
     peer: PeerRule,
     ports: Vec<(u16, u16)>,
@@ -258,6 +309,8 @@ struct Rule {
     process: Vec<ProcessRule>,
     file: Vec<FileRule>,
     network: Vec<NetRule>,
+    dlp: Vec<SensorUse>,
+    waf: Vec<SensorUse>,
 }
 
 impl Compiled {
@@ -288,6 +341,7 @@ impl Compiled {
                         members: g.groups.clone(),
                     });
                 }
+                Spec::Admission(_) | Spec::Sensor(_) | Spec::Response(_) => {}
                 Spec::Rule(s) => {
                     let target = match (&s.target.group, &s.target.selector) {
                         (Some(g), _) => Target::Group(g.clone()),
@@ -299,8 +353,19 @@ impl Compiled {
                         .iter()
                         .map(|n| NetRule {
                             per_request: !(n.http.is_empty()
+                                && n.grpc.is_empty()
                                 && n.dns.is_empty()
-                                && n.sni.is_empty()),
+                                && n.sni.is_empty()
+                                && n.kafka.is_empty()),
+                            http: n.http.clone(),
+                            grpc: n.grpc.clone(),
+                            dns: n.dns.iter().map(|d| d.to_ascii_lowercase()).collect(),
+                            sni: n.sni.iter().map(|d| d.to_ascii_lowercase()).collect(),
+                            kafka: n
+                                .kafka
+                                .iter()
+                                .map(|k| (k.topic.clone(), k.api.as_deref().and_then(kafka_api)))
+                                .collect(),
                             direction: n.direction,
                             peer: match &n.peer {
                                 None => PeerRule::Any,
@@ -329,6 +394,8 @@ impl Compiled {
                         process: s.process.clone(),
                         file: s.file.clone(),
                         network,
+                        dlp: s.dlp.clone(),
+                        waf: s.waf.clone(),
                     });
                 }
             }
@@ -490,10 +557,16 @@ impl Profile<'_> {
     }
 
     pub fn decide(&self, event: &Event<'_>) -> Decision {
-        let (mode, found) = match event {
-            Event::Exec { .. } | Event::File { .. } => (self.process_mode, self.statements(event)),
-            Event::Connect { .. } => (self.network_mode, self.statements(event)),
+        let mode = match event {
+            Event::Exec { .. } | Event::File { .. } => self.process_mode,
+            Event::Connect { .. } | Event::Request { .. } | Event::Sensor { .. } => {
+                self.network_mode
+            }
         };
+        let found = self.statements(event);
+        if let Event::Sensor { .. } = event {
+            return self.sensor_decision(mode, &found);
+        }
         if let Some(s) = found.iter().find(|s| s.action == Action::Deny) {
             let verdict = match mode {
                 Mode::Protect => Verdict::Deny,
@@ -528,6 +601,8 @@ impl Profile<'_> {
             }
             Event::Exec { .. } => violation("a process no rule names yet"),
             Event::Connect { .. } => violation("no rule allows this connection"),
+            Event::Request { .. } => violation("no rule allows this request"),
+            Event::Sensor { .. } => decision(Verdict::Allow, None, "no rule uses this sensor"),
             Event::File {
                 path,
                 process,
@@ -606,9 +681,128 @@ impl Profile<'_> {
                         }
                     }
                 }
+                Event::Request {
+                    direction,
+                    peer,
+                    port,
+                    protocol,
+                    request,
+                } => {
+                    for (i, n) in r.network.iter().enumerate() {
+                        let ok = n.direction == direction
+                            && (n.protocol == Protocol::Any || n.protocol == protocol)
+                            && (n.ports.is_empty()
+                                || n.ports.iter().any(|&(a, b)| a <= port && port <= b))
+                            && match &n.peer {
+                                PeerRule::Any => true,
+                                PeerRule::Group(g) => self.policy.peer_in_group(g, &peer),
+                                PeerRule::Addresses(list) => peer_in(list, &peer),
+                            }
+                            && (!n.per_request || request_matches(n, &request));
+                        if ok {
+                            out.push(said(n.action, r, "network", i));
+                        }
+                    }
+                }
+                Event::Sensor { kind, sensor } => {
+                    let (area, uses) = match kind {
+                        SensorKind::Dlp => ("dlp", &r.dlp),
+                        SensorKind::Waf => ("waf", &r.waf),
+                    };
+                    for (i, u) in uses.iter().enumerate() {
+                        if u.sensor == sensor {
+                            let action = match u.action {
+                                SensorAction::Deny => Action::Deny,
+                                SensorAction::Alert => Action::Allow,
+                            };
+                            out.push(said(action, r, area, i));
+                        }
+                    }
+                }
             }
         }
         out
+    }
+
+    /// A sensor's find: blocked where a rule says deny (in Protect), else reported.
+    fn sensor_decision(&self, mode: Mode, found: &[Said]) -> Decision {
+        if let Some(s) = found.iter().find(|s| s.action == Action::Deny) {
+            let verdict = match mode {
+                Mode::Protect => Verdict::Deny,
+                Mode::Monitor | Mode::Discover => Verdict::Alert,
+            };
+            return decision(verdict, Some(s.rule.clone()), "denied by a sensor rule");
+        }
+        match found.first() {
+            Some(s) => decision(Verdict::Alert, Some(s.rule.clone()), "a sensor rule alerts"),
+            None => decision(Verdict::Allow, None, "no rule uses this sensor"),
+        }
+    }
+
+    /// The sensors of `kind` the workload's traffic goes through.
+    pub fn sensors(&self, kind: SensorKind) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .rules
+            .iter()
+            .flat_map(|r| match kind {
+                SensorKind::Dlp => r.dlp.iter(),
+                SensorKind::Waf => r.waf.iter(),
+            })
+            .map(|u| u.sensor.as_str())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// Whether a per-request rule names `request`. A gRPC call is also an HTTP/2 `POST
+/// /SERVICE/METHOD`, so HTTP matches apply to it as they do on the wire.
+fn request_matches(n: &NetRule, request: &Request<'_>) -> bool {
+    let http = |method: &str, path: &str, host: Option<&str>| {
+        let path = path.split_once('?').map_or(path, |(p, _)| p);
+        n.http.iter().any(|h| {
+            h.method.as_deref().is_none_or(|m| m == "*" || m == method)
+                && h.path.as_deref().is_none_or(|p| matches(p, path, true))
+                && h.host.as_deref().is_none_or(|want| {
+                    host.is_some_and(|have| {
+                        let have = have.rsplit_once(':').map_or(have, |(h, port)| {
+                            if port.bytes().all(|b| b.is_ascii_digit()) {
+                                h
+                            } else {
+                                have
+                            }
+                        });
+                        matches(
+                            &want.to_ascii_lowercase(),
+                            &have.to_ascii_lowercase(),
+                            false,
+                        )
+                    })
+                })
+        })
+    };
+    let name = |list: &[String], have: &str| {
+        let have = have.trim_end_matches('.').to_ascii_lowercase();
+        list.iter().any(|p| matches(p, &have, false))
+    };
+    match *request {
+        Request::Http { method, path, host } => http(method, path, host),
+        Request::Grpc { service, method } => {
+            n.grpc.iter().any(|g| {
+                g.service
+                    .as_deref()
+                    .is_none_or(|p| matches(p, service, false))
+                    && g.method
+                        .as_deref()
+                        .is_none_or(|p| matches(p, method, false))
+            }) || http("POST", &format!("/{service}/{method}"), None)
+        }
+        Request::Dns { name: q } => name(&n.dns, q),
+        Request::Tls { sni } => name(&n.sni, sni),
+        Request::Kafka { topic, api } => n.kafka.iter().any(|(t, a)| {
+            t.as_deref().is_none_or(|p| matches(p, topic, false)) && a.is_none_or(|a| a == api)
+        }),
     }
 }
 

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::resources::{Action, Baseline, Mode, RuleSpec};
+use crate::resources::{
+    Action, AdmissionMode, AdmissionSpec, Baseline, GlobalSpec, Mode, RuleSpec,
+};
 use crate::{Policy, Resource, Spec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -76,6 +78,55 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
             (Some(Spec::Group(g)), None) => {
                 push("group", format!("removed {}", json(g)), Effect::Changed)
             }
+            (Some(Spec::Admission(a)), Some(Spec::Admission(b))) => {
+                if a != b {
+                    push(
+                        "spec",
+                        format!("{} -> {}", json(a), json(b)),
+                        admission(a, b),
+                    );
+                }
+            }
+            (None, Some(Spec::Admission(a))) => push(
+                "admission",
+                format!("added {}", json(a)),
+                match a.action {
+                    Action::Deny => Effect::Tightened,
+                    Action::Allow => Effect::Loosened,
+                },
+            ),
+            (Some(Spec::Admission(a)), None) => push(
+                "admission",
+                format!("removed {}", json(a)),
+                match a.action {
+                    Action::Deny => Effect::Loosened,
+                    Action::Allow => Effect::Tightened,
+                },
+            ),
+            (a @ (None | Some(Spec::Global(_))), b @ (None | Some(Spec::Global(_))))
+                if a.is_some() || b.is_some() =>
+            {
+                let empty = GlobalSpec::default();
+                fn of<'a>(x: Option<&'a Spec>, empty: &'a GlobalSpec) -> &'a GlobalSpec {
+                    match x {
+                        Some(Spec::Global(g)) => g,
+                        _ => empty,
+                    }
+                }
+                globals(of(a, &empty), of(b, &empty), &mut push);
+            }
+            // Sensors and response rules: what changed, told whole.
+            // (A title holds its kind: both sides are of one kind.)
+            (a, b) if told_whole(a) || told_whole(b) => {
+                let text = |x: Option<&Spec>| x.map_or("none".to_string(), spec_json);
+                if a != b {
+                    push(
+                        "spec",
+                        format!("{} -> {}", text(a), text(b)),
+                        Effect::Changed,
+                    );
+                }
+            }
             (a, b) => {
                 let (a, b) = (rule_of(a), rule_of(b));
                 match (a, b) {
@@ -98,6 +149,85 @@ fn rule_of(s: Option<&Spec>) -> Option<&RuleSpec> {
     match s {
         Some(Spec::Rule(r)) => Some(r),
         _ => None,
+    }
+}
+
+fn told_whole(s: Option<&Spec>) -> bool {
+    matches!(s, Some(Spec::Sensor(_) | Spec::Response(_)))
+}
+
+/// Global switches turned off loosen, turned on tighten; admission's settings by mode.
+fn globals(a: &GlobalSpec, b: &GlobalSpec, push: &mut dyn FnMut(&str, String, Effect)) {
+    let switches = |g: &GlobalSpec| {
+        [
+            ("noShellFromServer", g.no_shell_from_server),
+            ("noSshd", g.no_sshd),
+            ("noPackageManager", g.no_package_manager),
+            ("noBinaryWrites", g.no_binary_writes),
+            ("noReverseShellTools", g.no_reverse_shell_tools),
+            ("noMiners", g.no_miners),
+        ]
+    };
+    for ((name, x), (_, y)) in switches(a).into_iter().zip(switches(b)) {
+        // Unset is on.
+        let (x, y) = (x != Some(false), y != Some(false));
+        if x != y {
+            let (word, effect) = match y {
+                true => ("on", Effect::Tightened),
+                false => ("off", Effect::Loosened),
+            };
+            push(name, format!("turned {word}"), effect);
+        }
+    }
+    if a.admission != b.admission {
+        let mode = |g: &GlobalSpec| g.admission.as_ref().and_then(|x| x.mode);
+        let rest = |g: &GlobalSpec| {
+            g.admission.clone().map(|mut x| {
+                x.mode = None;
+                x
+            })
+        };
+        let effect = match (mode(a), mode(b)) {
+            _ if rest(a) != rest(b) => Effect::Changed,
+            (_, Some(AdmissionMode::Monitor)) => Effect::Loosened,
+            (Some(AdmissionMode::Monitor), _) => Effect::Tightened,
+            _ => Effect::Changed,
+        };
+        push(
+            "admission",
+            format!("{} -> {}", json(&a.admission), json(&b.admission)),
+            effect,
+        );
+    }
+}
+
+fn spec_json(s: &Spec) -> String {
+    match s {
+        Spec::Rule(x) => json(x),
+        Spec::Group(x) => json(x),
+        Spec::Global(x) => json(x),
+        Spec::Admission(x) => json(x),
+        Spec::Sensor(x) => json(x),
+        Spec::Response(x) => json(x),
+    }
+}
+
+/// Which way an admission rule's change goes: a deny that holds less (or an exception that
+/// holds more) loosens. Criteria edits go either way: changed.
+fn admission(a: &AdmissionSpec, b: &AdmissionSpec) -> Effect {
+    // How strongly the rule refuses: an exception and a disabled rule refuse nothing.
+    let strength = |x: &AdmissionSpec| match (x.action, x.disabled, x.mode) {
+        (Action::Allow, false, _) => -1,
+        (_, true, _) | (Action::Deny, false, Some(AdmissionMode::Monitor)) => 0,
+        (Action::Deny, false, _) => 1,
+    };
+    if a.criteria != b.criteria || a.containers != b.containers {
+        return Effect::Changed;
+    }
+    match strength(b).cmp(&strength(a)) {
+        std::cmp::Ordering::Greater => Effect::Tightened,
+        std::cmp::Ordering::Less => Effect::Loosened,
+        std::cmp::Ordering::Equal => Effect::Changed,
     }
 }
 

@@ -4,6 +4,7 @@
 //! the text it is given and does no other I/O.
 
 pub mod address;
+pub mod admission;
 pub mod crd;
 pub mod de;
 pub mod decide;

@@ -12,7 +12,10 @@ use serde::Deserialize;
 
 use crate::address::{check_address, check_port};
 use crate::de::{from_node, DeError};
-use crate::resources::{GlobalSpec, GroupSpec, Kind, Metadata, RuleSpec, API_VERSION};
+use crate::resources::{
+    AdmissionSpec, GlobalSpec, GroupSpec, Kind, Metadata, ResponseSpec, RuleSpec, SensorSpec,
+    API_VERSION,
+};
 use crate::yaml::{self, Limits, Node, Pos, Value};
 
 /// One file's text and the name errors give it.
@@ -26,6 +29,10 @@ pub enum Spec {
     Rule(RuleSpec),
     Group(GroupSpec),
     Global(GlobalSpec),
+    Admission(AdmissionSpec),
+    /// A `DlpSensor` or a `WafSensor` (the resource's kind says which).
+    Sensor(SensorSpec),
+    Response(ResponseSpec),
 }
 
 /// A resource as read, with where it was.
@@ -182,6 +189,18 @@ fn resource(file: &str, doc: &Node) -> Result<Option<Resource>, InputError> {
             let d: Document<RuleSpec> = from_node(doc).map_err(de)?;
             (d.metadata, Spec::Rule(d.spec))
         }
+        Kind::AdmissionRule => {
+            let d: Document<AdmissionSpec> = from_node(doc).map_err(de)?;
+            (d.metadata, Spec::Admission(d.spec))
+        }
+        Kind::DlpSensor | Kind::WafSensor => {
+            let d: Document<SensorSpec> = from_node(doc).map_err(de)?;
+            (d.metadata, Spec::Sensor(d.spec))
+        }
+        Kind::ResponseRule => {
+            let d: Document<ResponseSpec> = from_node(doc).map_err(de)?;
+            (d.metadata, Spec::Response(d.spec))
+        }
     };
     Ok(Some(Resource {
         kind,
@@ -250,6 +269,11 @@ fn check(read: &[(Resource, &Node)], errors: &mut Vec<InputError>) {
             groups.entry(&r.metadata.name).or_insert((r, g, *doc));
         }
     }
+    let sensors: BTreeSet<(Kind, &str)> = read
+        .iter()
+        .filter(|(r, _)| matches!(r.spec, Spec::Sensor(_)))
+        .map(|(r, _)| (r.kind, r.metadata.name.as_str()))
+        .collect();
     let unknown = |name: &str| {
         let mut known: Vec<&str> = groups.keys().copied().collect();
         known.truncate(10);
@@ -420,6 +444,11 @@ fn check(read: &[(Resource, &Node)], errors: &mut Vec<InputError>) {
                     "ICMP has no ports".into(),
                 );
             }
+            l7(n, &mut |path, reason| {
+                let mut full = vec!["spec", "network", &idx];
+                full.extend_from_slice(path);
+                problem(r, doc, &full, reason)
+            });
             let mut key_rule = n.clone();
             key_rule.action = crate::resources::Action::Allow;
             let key = format!("{key_rule:?}");
@@ -427,6 +456,280 @@ fn check(read: &[(Resource, &Node)], errors: &mut Vec<InputError>) {
                 problem(r, doc, &["spec", "network", &idx], reason)
             });
         }
+        for (area, kind, uses) in [
+            ("dlp", Kind::DlpSensor, &spec.dlp),
+            ("waf", Kind::WafSensor, &spec.waf),
+        ] {
+            for (i, u) in uses.iter().enumerate() {
+                if !sensors.contains(&(kind, u.sensor.as_str())) {
+                    let known: Vec<&str> = sensors
+                        .iter()
+                        .filter(|(k, _)| *k == kind)
+                        .map(|(_, n)| *n)
+                        .take(10)
+                        .collect();
+                    problem(
+                        r,
+                        doc,
+                        &["spec", area, &i.to_string(), "sensor"],
+                        format!(
+                            "unknown {} {:?} (defined: {})",
+                            kind.name(),
+                            u.sensor,
+                            if known.is_empty() {
+                                "none".into()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for (r, doc) in read {
+        let mut at = |path: &[&str], reason: String| problem(r, doc, path, reason);
+        match &r.spec {
+            Spec::Admission(a) => admission(a, &mut at),
+            Spec::Sensor(s) => sensor(r.kind, s, &mut at),
+            Spec::Response(x) => {
+                if let Some(g) = x
+                    .group
+                    .as_ref()
+                    .filter(|g| !groups.contains_key(g.as_str()))
+                {
+                    at(&["spec", "group"], unknown(g));
+                }
+                response(x, &mut at);
+            }
+            Spec::Global(g) => {
+                if let Some(a) = &g.admission {
+                    global_admission(a, &mut at);
+                }
+            }
+            Spec::Rule(_) | Spec::Group(_) => {}
+        }
+    }
+}
+
+/// A network rule's per-request matches: each fits the protocol, methods are HTTP tokens.
+fn l7(n: &crate::resources::NetworkRule, problem: &mut dyn FnMut(&[&str], String)) {
+    use crate::resources::Protocol;
+    let over_tcp = [
+        ("http", !n.http.is_empty()),
+        ("grpc", !n.grpc.is_empty()),
+        ("kafka", !n.kafka.is_empty()),
+        ("sni", !n.sni.is_empty()),
+    ];
+    if matches!(n.protocol, Protocol::Udp | Protocol::Icmp) {
+        for (field, used) in over_tcp {
+            if used {
+                problem(
+                    &[field],
+                    format!(
+                        "{field} runs over TCP, and this rule is for {:?}",
+                        n.protocol
+                    ),
+                );
+            }
+        }
+    }
+    if n.protocol == Protocol::Icmp && !n.dns.is_empty() {
+        problem(&["dns"], "DNS does not run over ICMP".into());
+    }
+    for (i, h) in n.http.iter().enumerate() {
+        let idx = i.to_string();
+        if let Some(m) = &h.method {
+            if m.is_empty() || !m.bytes().all(|b| b.is_ascii_uppercase() || b == b'*') {
+                problem(
+                    &["http", &idx, "method"],
+                    format!("HTTP method {m:?}: uppercase letters (GET, POST) or *"),
+                );
+            }
+        }
+        if let Some(p) = h.path.as_ref().filter(|p| !p.starts_with('/')) {
+            problem(
+                &["http", &idx, "path"],
+                format!("HTTP path {p:?}: starts with '/'"),
+            );
+        }
+        if *h == crate::resources::HttpMatch::default() {
+            problem(
+                &["http", &idx],
+                "an HTTP match needs a method, path or host".into(),
+            );
+        }
+    }
+    for (i, g) in n.grpc.iter().enumerate() {
+        if g.service.is_none() && g.method.is_none() {
+            problem(
+                &["grpc", &i.to_string()],
+                "a gRPC match needs a service or method".into(),
+            );
+        }
+    }
+    for (i, k) in n.kafka.iter().enumerate() {
+        let idx = i.to_string();
+        if let Some(api) = &k.api {
+            if crate::resources::kafka_api(api).is_none() {
+                problem(
+                    &["kafka", &idx, "api"],
+                    format!(
+                        "Kafka API {api:?}: produce, fetch, metadata, ... or a number (0 to 74)"
+                    ),
+                );
+            }
+        }
+        if k.topic.is_none() && k.api.is_none() {
+            problem(
+                &["kafka", &idx],
+                "a Kafka match needs a topic or api".into(),
+            );
+        }
+    }
+}
+
+fn admission(a: &crate::resources::AdmissionSpec, problem: &mut dyn FnMut(&[&str], String)) {
+    if a.criteria.is_empty() {
+        problem(
+            &["spec", "criteria"],
+            "an admission rule needs a criterion (with none it would match everything)".into(),
+        );
+    }
+    for (i, c) in a.criteria.iter().enumerate() {
+        if let Err(why) = crate::admission::check(c) {
+            problem(&["spec", "criteria", &i.to_string()], why);
+        }
+    }
+}
+
+fn global_admission(
+    a: &crate::resources::AdmissionDefaults,
+    problem: &mut dyn FnMut(&[&str], String),
+) {
+    if let Some(level) = &a.pod_security {
+        if let Err(why) = crate::admission::parse_level(level) {
+            problem(&["spec", "admission", "podSecurity"], why);
+        }
+    }
+    if a.scan_deadline_seconds.is_some()
+        && a.unscanned_images != Some(crate::resources::Unscanned::Scan)
+    {
+        problem(
+            &["spec", "admission", "scanDeadlineSeconds"],
+            "scanDeadlineSeconds is for unscannedImages: scan".into(),
+        );
+    }
+}
+
+/// A regular expression a sensor may hold: it parses, and stays small (a sensor's patterns
+/// are compiled into one automaton on the packet path).
+pub fn check_regex(re: &str) -> Result<(), String> {
+    if re.len() > 4096 {
+        return Err(format!("regex of {} bytes: at most 4096", re.len()));
+    }
+    regex_syntax::ParserBuilder::new()
+        .nest_limit(32)
+        .build()
+        .parse(re)
+        .map(|_| ())
+        .map_err(|e| {
+            // The parser's message spans lines (a caret under the pattern); its last line says what.
+            let text = e.to_string();
+            let why = text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
+            format!("regex {re:?}: {}", why.trim().trim_start_matches("error: "))
+        })
+}
+
+fn sensor(kind: Kind, s: &SensorSpec, problem: &mut dyn FnMut(&[&str], String)) {
+    use crate::resources::{DLP_BUILTINS, WAF_BUILTINS};
+    let builtins = match kind {
+        Kind::WafSensor => WAF_BUILTINS,
+        _ => DLP_BUILTINS,
+    };
+    if s.patterns.is_empty() {
+        problem(&["spec", "patterns"], "a sensor needs a pattern".into());
+    }
+    let mut names = BTreeSet::new();
+    for (i, p) in s.patterns.iter().enumerate() {
+        let idx = i.to_string();
+        if !names.insert(p.name.as_str()) {
+            problem(
+                &["spec", "patterns", &idx, "name"],
+                format!("pattern {:?} is defined twice in this sensor", p.name),
+            );
+        }
+        match (&p.builtin, &p.regex) {
+            (Some(b), None) if !builtins.contains(&b.as_str()) => problem(
+                &["spec", "patterns", &idx, "builtin"],
+                format!(
+                    "unknown {} detector {b:?} (known: {})",
+                    kind.name(),
+                    builtins.join(", ")
+                ),
+            ),
+            (None, Some(re)) => {
+                if let Err(why) = check_regex(re) {
+                    problem(&["spec", "patterns", &idx, "regex"], why);
+                }
+            }
+            (Some(_), None) => {}
+            _ => problem(
+                &["spec", "patterns", &idx],
+                "a pattern is a builtin detector or a regex, one of the two".into(),
+            ),
+        }
+    }
+}
+
+fn response(x: &ResponseSpec, problem: &mut dyn FnMut(&[&str], String)) {
+    use crate::resources::{EventCategory, ResponseAction};
+    if x.actions.is_empty() {
+        problem(
+            &["spec", "actions"],
+            "a response rule needs an action".into(),
+        );
+    }
+    let has = |a: ResponseAction| x.actions.contains(&a);
+    let of_workload = matches!(
+        x.event,
+        EventCategory::Violation | EventCategory::Threat | EventCategory::Dlp | EventCategory::Waf
+    );
+    for (i, a) in x.actions.iter().enumerate() {
+        if matches!(a, ResponseAction::Quarantine | ResponseAction::Capture) && !of_workload {
+            problem(
+                &["spec", "actions", &i.to_string()],
+                format!(
+                    "{a:?} acts on a running workload; {:?} events have none (use violation, threat, dlp or waf)",
+                    x.event
+                ),
+            );
+        }
+    }
+    if x.capture.is_some() && !has(ResponseAction::Capture) {
+        problem(
+            &["spec", "capture"],
+            "capture settings without the capture action".into(),
+        );
+    }
+    match (&x.webhook, has(ResponseAction::Webhook)) {
+        (None, true) => problem(
+            &["spec", "webhook"],
+            "the webhook action needs `webhook` (a URL)".into(),
+        ),
+        (Some(_), false) => problem(
+            &["spec", "webhook"],
+            "a webhook URL without the webhook action".into(),
+        ),
+        (Some(u), true) if !(u.starts_with("https://") || u.starts_with("http://")) => problem(
+            &["spec", "webhook"],
+            format!("webhook {u:?}: an http:// or https:// URL"),
+        ),
+        _ => {}
     }
 }
 

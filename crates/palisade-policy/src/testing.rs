@@ -9,9 +9,9 @@ use palisade_core::InputError;
 use serde::Deserialize;
 
 use crate::de::from_node;
-use crate::decide::{Compiled, Decision, Event, PeerInfo, Verdict, Workload};
+use crate::decide::{Compiled, Decision, Event, PeerInfo, Request, SensorKind, Verdict, Workload};
 use crate::load::error;
-use crate::resources::{Direction, Protocol, API_VERSION};
+use crate::resources::{kafka_api, Direction, Protocol, API_VERSION};
 use crate::yaml::{parse, Limits, Node};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -90,6 +90,106 @@ pub struct ConnectSpec {
     pub protocol: Protocol,
 }
 
+/// An HTTP request of a case.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HttpSpec {
+    pub method: String,
+    pub path: String,
+    #[serde(default)]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GrpcSpec {
+    pub service: String,
+    pub method: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct KafkaSpec {
+    pub topic: String,
+    /// `produce`, `fetch`, ... or the API key's number.
+    pub api: String,
+}
+
+/// One request on a connection: the connection, and exactly one of the request kinds.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RequestSpec {
+    pub connection: ConnectSpec,
+    #[serde(default)]
+    pub http: Option<HttpSpec>,
+    #[serde(default)]
+    pub grpc: Option<GrpcSpec>,
+    #[serde(default)]
+    pub dns: Option<String>,
+    #[serde(default)]
+    pub sni: Option<String>,
+    #[serde(default)]
+    pub kafka: Option<KafkaSpec>,
+}
+
+impl RequestSpec {
+    /// The request, when exactly one kind is given and it is well formed.
+    pub fn request(&self) -> Result<Request<'_>, String> {
+        let mut found = Vec::new();
+        if let Some(h) = &self.http {
+            found.push(Request::Http {
+                method: &h.method,
+                path: &h.path,
+                host: h.host.as_deref(),
+            });
+        }
+        if let Some(g) = &self.grpc {
+            found.push(Request::Grpc {
+                service: &g.service,
+                method: &g.method,
+            });
+        }
+        if let Some(name) = &self.dns {
+            found.push(Request::Dns { name });
+        }
+        if let Some(sni) = &self.sni {
+            found.push(Request::Tls { sni });
+        }
+        if let Some(k) = &self.kafka {
+            let api = kafka_api(&k.api)
+                .ok_or_else(|| format!("Kafka API {:?}: produce, fetch, ... or a number", k.api))?;
+            found.push(Request::Kafka {
+                topic: &k.topic,
+                api,
+            });
+        }
+        match found.as_slice() {
+            [one] => Ok(*one),
+            _ => Err("a request is one of http, grpc, dns, sni or kafka".into()),
+        }
+    }
+}
+
+/// A sensor's find: `dlp: SENSOR` or `waf: SENSOR`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SensorCase {
+    #[serde(default)]
+    pub dlp: Option<String>,
+    #[serde(default)]
+    pub waf: Option<String>,
+}
+
+/// The event of a case (or of `palisade policy explain`).
+#[derive(Debug, Clone, Copy)]
+pub enum EventSpec<'a> {
+    Exec(&'a ExecSpec),
+    File(&'a FileSpec),
+    Connect(&'a ConnectSpec),
+    Request(&'a RequestSpec),
+    Sensor(&'a SensorCase),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Expected {
@@ -130,7 +230,31 @@ pub struct Case {
     pub file: Option<FileSpec>,
     #[serde(default)]
     pub connect: Option<ConnectSpec>,
+    #[serde(default)]
+    pub request: Option<RequestSpec>,
+    #[serde(default)]
+    pub sensor: Option<SensorCase>,
     pub expect: Expect,
+}
+
+impl Case {
+    /// Its events: a well-formed case has exactly one.
+    pub fn events(&self) -> Vec<EventSpec<'_>> {
+        let mut v = Vec::new();
+        v.extend(self.exec.as_ref().map(EventSpec::Exec));
+        v.extend(self.file.as_ref().map(EventSpec::File));
+        v.extend(self.connect.as_ref().map(EventSpec::Connect));
+        v.extend(self.request.as_ref().map(EventSpec::Request));
+        v.extend(self.sensor.as_ref().map(EventSpec::Sensor));
+        v
+    }
+
+    /// The connection it describes, if any (the peer's address is checked when read).
+    fn connection(&self) -> Option<&ConnectSpec> {
+        self.connect
+            .as_ref()
+            .or(self.request.as_ref().map(|r| &r.connection))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -181,23 +305,25 @@ pub fn read(name: &str, text: &str) -> Result<(TestSpec, Vec<usize>), InputError
         })
         .unwrap_or_default();
     for (i, c) in t.spec.cases.iter().enumerate() {
-        let events = [c.exec.is_some(), c.file.is_some(), c.connect.is_some()];
-        if events.iter().filter(|e| **e).count() != 1 {
-            let line = lines.get(i).copied().unwrap_or(doc.at.line);
-            return Err(InputError::new(
-                name,
-                format!("case {:?}: one of exec, file or connect", c.name),
-            )
-            .at_line(line));
+        let line = lines.get(i).copied().unwrap_or(doc.at.line);
+        let bad = |why: String| {
+            Err(InputError::new(name, format!("case {:?}: {why}", c.name)).at_line(line))
+        };
+        let events = c.events();
+        if events.len() != 1 {
+            return bad("one of exec, file, connect, request or sensor".into());
         }
-        if let Some(ip) = c.connect.as_ref().and_then(|x| x.ip.as_deref()) {
+        if let Some(ip) = c.connection().and_then(|x| x.ip.as_deref()) {
             if ip.parse::<IpAddr>().is_err() {
-                let line = lines.get(i).copied().unwrap_or(doc.at.line);
-                return Err(InputError::new(
-                    name,
-                    format!("case {:?}: {ip:?} is not an IP address", c.name),
-                )
-                .at_line(line));
+                return bad(format!("{ip:?} is not an IP address"));
+            }
+        }
+        if let Some(Err(why)) = c.request.as_ref().map(RequestSpec::request) {
+            return bad(why);
+        }
+        if let Some(s) = &c.sensor {
+            if s.dlp.is_some() == s.waf.is_some() {
+                return bad("a sensor case names one sensor: dlp or waf".into());
             }
         }
     }
@@ -211,48 +337,75 @@ pub struct Outcome {
     pub passed: bool,
 }
 
-/// The event a case (or `palisade policy explain`) describes: the first of `exec`, `file` and
-/// `connect` given. An exec's name is its path's last part, cut to the 15 bytes the kernel
-/// keeps, where no name is given.
-pub fn event<'a>(
-    exec: Option<&'a ExecSpec>,
-    file: Option<&'a FileSpec>,
-    connect: Option<&'a ConnectSpec>,
-    peer: Option<&'a Workload>,
-) -> Option<Event<'a>> {
-    if let Some(x) = exec {
-        let name = x.name.as_deref().unwrap_or_else(|| {
-            let base = x.path.rsplit('/').next().unwrap_or(&x.path);
-            // Cut at a character boundary at most 15 bytes in.
-            let mut end = base.len().min(15);
-            while !base.is_char_boundary(end) {
-                end -= 1;
+/// The event `spec` describes. An exec's name is its path's last part, cut to the 15 bytes
+/// the kernel keeps, where no name is given. `None` for a request that is not well formed
+/// (`read` refuses those).
+pub fn event<'a>(spec: EventSpec<'a>, peer: Option<&'a Workload>) -> Option<Event<'a>> {
+    let connection = |c: &'a ConnectSpec| {
+        (
+            c.direction,
+            PeerInfo {
+                ip: c.ip.as_deref().and_then(|i| i.parse().ok()),
+                name: c.name.as_deref(),
+                workload: peer,
+            },
+            c.port,
+            c.protocol,
+        )
+    };
+    Some(match spec {
+        EventSpec::Exec(x) => {
+            let name = x.name.as_deref().unwrap_or_else(|| {
+                let base = x.path.rsplit('/').next().unwrap_or(&x.path);
+                // Cut at a character boundary at most 15 bytes in.
+                let mut end = base.len().min(15);
+                while !base.is_char_boundary(end) {
+                    end -= 1;
+                }
+                &base[..end]
+            });
+            Event::Exec {
+                path: &x.path,
+                name,
+                parent: x.parent.as_deref(),
+                from_image: x.from_image,
             }
-            &base[..end]
-        });
-        return Some(Event::Exec {
-            path: &x.path,
-            name,
-            parent: x.parent.as_deref(),
-            from_image: x.from_image,
-        });
-    }
-    if let Some(f) = file {
-        return Some(Event::File {
+        }
+        EventSpec::File(f) => Event::File {
             path: &f.path,
             write: f.write,
             process: &f.process,
-        });
-    }
-    connect.map(|c| Event::Connect {
-        direction: c.direction,
-        peer: PeerInfo {
-            ip: c.ip.as_deref().and_then(|i| i.parse().ok()),
-            name: c.name.as_deref(),
-            workload: peer,
         },
-        port: c.port,
-        protocol: c.protocol,
+        EventSpec::Connect(c) => {
+            let (direction, peer, port, protocol) = connection(c);
+            Event::Connect {
+                direction,
+                peer,
+                port,
+                protocol,
+            }
+        }
+        EventSpec::Request(r) => {
+            let (direction, peer, port, protocol) = connection(&r.connection);
+            Event::Request {
+                direction,
+                peer,
+                port,
+                protocol,
+                request: r.request().ok()?,
+            }
+        }
+        EventSpec::Sensor(s) => match (&s.dlp, &s.waf) {
+            (Some(sensor), _) => Event::Sensor {
+                kind: SensorKind::Dlp,
+                sensor,
+            },
+            (None, Some(sensor)) => Event::Sensor {
+                kind: SensorKind::Waf,
+                sensor,
+            },
+            (None, None) => return None,
+        },
     })
 }
 
@@ -260,16 +413,11 @@ pub fn event<'a>(
 pub fn run(policy: &Compiled, case: &Case) -> Outcome {
     let workload = case.workload.workload();
     let peer_workload = case
-        .connect
-        .as_ref()
+        .connection()
         .and_then(|c| c.workload.as_ref())
         .map(WorkloadSpec::workload);
-    let Some(event) = event(
-        case.exec.as_ref(),
-        case.file.as_ref(),
-        case.connect.as_ref(),
-        peer_workload.as_ref(),
-    ) else {
+    let first = case.events().first().copied();
+    let Some(event) = first.and_then(|e| event(e, peer_workload.as_ref())) else {
         // `read` refuses a case without an event.
         return Outcome {
             decision: Decision {

@@ -85,7 +85,7 @@ fn schema_of(crd: &Value) -> &Value {
 #[test]
 fn crds_are_structural_with_status_and_columns() {
     let crds = manifests();
-    assert_eq!(crds.len(), 4);
+    assert_eq!(crds.len(), 8);
     for crd in &crds {
         let mut problems = Vec::new();
         check_structural(schema_of(crd), "openAPIV3Schema", &mut problems);
@@ -140,15 +140,15 @@ fn kubectl_reads_the_crds_and_the_example_resources() {
     let file = dir.join("crds.yaml");
     std::fs::write(&file, &text).unwrap();
     let read = kubectl_parses(&file);
-    assert_eq!(read.len(), 4);
+    assert_eq!(read.len(), 8);
     // What kubectl read is what was written.
     for (k, want) in read.iter().zip(manifests()) {
         let mut k = k.clone();
         k["metadata"].as_object_mut().unwrap().remove("annotations");
         assert_eq!(k, want);
     }
-    let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/shop.yaml");
-    assert_eq!(kubectl_parses(&shop).len(), 6);
+    let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/shop/shop.yaml");
+    assert_eq!(kubectl_parses(&shop).len(), 14);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -168,9 +168,10 @@ fn venv() -> PathBuf {
 #[test]
 fn example_resources_validate_against_the_generated_schemas() {
     let dir = tempdir("schemas");
-    let text =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/shop.yaml"))
-            .unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/shop/shop.yaml"),
+    )
+    .unwrap();
     let docs = parse(&text, &Limits::default()).unwrap();
     let python = venv().join("bin/python");
     let validate = |kind: &str, doc: &Value| {
@@ -200,7 +201,7 @@ fn example_resources_validate_against_the_generated_schemas() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 6);
+    assert_eq!(checked, 14);
     // And refuses what the types refuse.
     let bad = serde_json::json!({
         "apiVersion": "security.palisade.dev/v1", "kind": "SecurityRule",

@@ -21,7 +21,7 @@ fn compiled(text: &str) -> Compiled {
 
 fn shop() -> Compiled {
     let text = std::fs::read_to_string(format!(
-        "{}/tests/data/shop.yaml",
+        "{}/tests/data/shop/shop.yaml",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
@@ -442,5 +442,204 @@ spec: {noSshd: false}
             .rule
             .as_deref(),
         Some("global no-package-manager")
+    );
+}
+
+#[test]
+fn each_request_is_judged_on_its_own() {
+    use palisade_policy::decide::Request;
+    let policy = shop();
+    let orders = workload(
+        "shop",
+        "orders",
+        "registry.example/shop/orders:3",
+        "Deployment/orders",
+    );
+    let p = policy.profile(&orders);
+    let web = web();
+    let from_web = PeerInfo {
+        ip: Some("10.1.0.7".parse().unwrap()),
+        name: None,
+        workload: Some(&web),
+    };
+    let request = |direction, peer, port, protocol, request| Event::Request {
+        direction,
+        peer,
+        port,
+        protocol,
+        request,
+    };
+    let grpc = |service, method| {
+        request(
+            Direction::Ingress,
+            from_web,
+            9090,
+            Protocol::Tcp,
+            Request::Grpc { service, method },
+        )
+    };
+    // The connection is let through (a per-request allow), then each call is judged.
+    let conn = Event::Connect {
+        direction: Direction::Ingress,
+        peer: from_web,
+        port: 9090,
+        protocol: Protocol::Tcp,
+    };
+    assert_eq!(
+        said(&p.decide(&conn)),
+        (Verdict::Allow, Some("SecurityRule shop/orders network[1]"))
+    );
+    assert_eq!(
+        said(&p.decide(&grpc("shop.v1.Orders", "GetOrder"))),
+        (Verdict::Allow, Some("SecurityRule shop/orders network[1]"))
+    );
+    assert_eq!(
+        said(&p.decide(&grpc("shop.v1.Orders", "Delete"))),
+        (Verdict::Deny, None)
+    );
+    // A deny of any peer, per request: this call is refused, the connection was not.
+    assert_eq!(
+        said(&p.decide(&grpc("shop.v1.Admin", "Reset"))),
+        (Verdict::Deny, Some("SecurityRule shop/orders network[2]"))
+    );
+    // gRPC is HTTP/2: an HTTP match of POST /SERVICE/METHOD names the call too.
+    let http_rule = compiled(
+        "apiVersion: security.palisade.dev/v1
+kind: ClusterSecurityRule
+metadata: {name: api}
+spec:
+  target: {selector: {labels: {app: api}}}
+  mode: {network: Protect}
+  network:
+    - direction: ingress
+      http: [{method: POST, path: /shop.v1.Cart/*}, {method: GET, path: '/items/**', host: 'shop.example'}]
+      action: allow
+",
+    );
+    let api = workload("x", "api", "", "");
+    let hp = http_rule.profile(&api);
+    let peer = PeerInfo::default();
+    let http = |method, path, host| {
+        request(
+            Direction::Ingress,
+            peer,
+            443,
+            Protocol::Tcp,
+            Request::Http { method, path, host },
+        )
+    };
+    let verdict = |e: &Event<'_>| hp.decide(e).verdict;
+    assert_eq!(
+        verdict(&request(
+            Direction::Ingress,
+            peer,
+            443,
+            Protocol::Tcp,
+            Request::Grpc {
+                service: "shop.v1.Cart",
+                method: "Add"
+            }
+        )),
+        Verdict::Allow
+    );
+    assert_eq!(
+        verdict(&http("GET", "/items/a/b?x=1", Some("Shop.Example:8443"))),
+        Verdict::Allow
+    );
+    assert_eq!(
+        verdict(&http("GET", "/items/a", Some("other.example"))),
+        Verdict::Deny
+    );
+    assert_eq!(verdict(&http("GET", "/items/a", None)), Verdict::Deny);
+    assert_eq!(
+        verdict(&http("DELETE", "/items/a", Some("shop.example"))),
+        Verdict::Deny
+    );
+    // DNS and Kafka.
+    let dns = |name| {
+        request(
+            Direction::Egress,
+            PeerInfo::default(),
+            53,
+            Protocol::Udp,
+            Request::Dns { name },
+        )
+    };
+    assert_eq!(p.decide(&dns("api.Stripe.com.")).verdict, Verdict::Allow);
+    assert_eq!(p.decide(&dns("evil.example")).verdict, Verdict::Deny);
+    let kafka_peer = PeerInfo {
+        ip: None,
+        name: Some("kafka.shop.svc.cluster.local"),
+        workload: None,
+    };
+    let kafka = |topic, api| {
+        request(
+            Direction::Egress,
+            kafka_peer,
+            9092,
+            Protocol::Tcp,
+            Request::Kafka { topic, api },
+        )
+    };
+    assert_eq!(p.decide(&kafka("orders.eu", 0)).verdict, Verdict::Allow);
+    assert_eq!(
+        p.decide(&kafka("orders.eu", 1)).verdict,
+        Verdict::Deny,
+        "fetch is not allowed"
+    );
+    assert_eq!(p.decide(&kafka("payments", 0)).verdict, Verdict::Deny);
+}
+
+#[test]
+fn sensors_act_as_their_rules_say_in_each_mode() {
+    use palisade_policy::decide::SensorKind;
+    let policy = shop();
+    let orders = workload(
+        "shop",
+        "orders",
+        "registry.example/shop/orders:3",
+        "Deployment/orders",
+    );
+    let p = policy.profile(&orders);
+    assert_eq!(p.sensors(SensorKind::Dlp), ["card-data"]);
+    assert_eq!(p.sensors(SensorKind::Waf), ["web-attacks"]);
+    let find = |kind, sensor| Event::Sensor { kind, sensor };
+    assert_eq!(
+        said(&p.decide(&find(SensorKind::Dlp, "card-data"))),
+        (Verdict::Deny, Some("SecurityRule shop/orders dlp[1]"))
+    );
+    assert_eq!(
+        said(&p.decide(&find(SensorKind::Waf, "web-attacks"))),
+        (Verdict::Alert, Some("SecurityRule shop/orders waf[1]"))
+    );
+    // A sensor no rule of this workload uses decides nothing.
+    assert_eq!(
+        said(
+            &policy
+                .profile(&web())
+                .decide(&find(SensorKind::Dlp, "card-data"))
+        ),
+        (Verdict::Allow, None)
+    );
+    // Monitor reports a deny instead of blocking.
+    let monitor = compiled(
+        "apiVersion: security.palisade.dev/v1
+kind: ClusterSecurityRule
+metadata: {name: m}
+spec:
+  target: {selector: {labels: {app: orders}}}
+  mode: {network: Monitor}
+  dlp: [{sensor: s, action: deny}]
+---
+apiVersion: security.palisade.dev/v1
+kind: DlpSensor
+metadata: {name: s}
+spec:
+  patterns: [{name: ssn, builtin: ssn}]
+",
+    );
+    assert_eq!(
+        monitor.decide(&orders, &find(SensorKind::Dlp, "s")).verdict,
+        Verdict::Alert
     );
 }

@@ -8,7 +8,11 @@ use palisade_policy::yaml::Limits;
 use palisade_policy::{load, Source, Spec};
 
 fn file(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read_to_string(format!(
+        "{}/tests/data/shop/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }
 
 fn errors(sources: &[(&str, &str)]) -> Vec<String> {
@@ -36,7 +40,7 @@ fn a_realistic_policy_reads_whole() {
     .unwrap();
     assert_eq!(policy.groups().count(), 4);
     let rules: Vec<_> = policy.rules().collect();
-    assert_eq!(rules.len(), 2);
+    assert_eq!(rules.len(), 3);
     let (web, spec) = rules[0];
     assert_eq!(web.title(), "SecurityRule shop/web");
     assert_eq!((web.file.as_str(), web.line), ("shop.yaml", 35));
@@ -161,4 +165,95 @@ spec:
         )),
         "{said:#?}"
     );
+}
+
+#[test]
+fn sensors_admission_and_response_rules_are_checked_where_they_are_written() {
+    let text = r#"apiVersion: security.palisade.dev/v1
+kind: SecurityRule
+metadata: {name: api, namespace: shop}
+spec:
+  target: {selector: {labels: {app: api}}}
+  network:
+    - {direction: egress, protocol: udp, http: [{method: get, path: v1}], action: allow}
+    - {direction: egress, kafka: [{topic: orders, api: explode}], action: allow}
+  dlp: [{sensor: cards, action: deny}]
+  waf: [{sensor: card-data, action: alert}]
+---
+apiVersion: security.palisade.dev/v1
+kind: DlpSensor
+metadata: {name: card-data}
+spec:
+  patterns:
+    - {name: a, regex: "ACCT-[0-9"}
+    - {name: a, builtin: sqlInjection}
+    - {name: c, builtin: creditCard, regex: "x"}
+---
+apiVersion: security.palisade.dev/v1
+kind: AdmissionRule
+metadata: {name: bad-criteria}
+spec:
+  action: deny
+  criteria:
+    - {name: privileged, op: containsAny, values: ["true"]}
+    - {name: cpuLimit, op: gt, value: lots}
+    - {name: namespace, op: containsAny, value: shop}
+    - {name: jsonPath, op: eq, value: "1", path: "spec.replicas"}
+    - {name: imageSigned, op: is, value: "true"}
+    - {name: highCount, op: gte, value: "1", olderThanDays: 30}
+    - {name: namespace, op: set, onlyFixable: true}
+    - {name: podSecurity, op: violates, value: privileged}
+---
+apiVersion: security.palisade.dev/v1
+kind: AdmissionRule
+metadata: {name: empty}
+spec: {action: deny, criteria: []}
+---
+apiVersion: security.palisade.dev/v1
+kind: ResponseRule
+metadata: {name: respond}
+spec:
+  event: admission
+  group: nowhere
+  actions: [quarantine, webhook]
+  capture: {seconds: 10}
+---
+apiVersion: security.palisade.dev/v1
+kind: GlobalRules
+metadata: {name: cluster}
+spec:
+  admission: {scanDeadlineSeconds: 5, podSecurity: strict}
+"#;
+    let said = errors(&[("more.yaml", text)]);
+    let want = [
+        "more.yaml:7:48: http runs over TCP, and this rule is for Udp",
+        "more.yaml:7:58: HTTP method \"get\": uppercase letters (GET, POST) or *",
+        "more.yaml:7:69: HTTP path \"v1\": starts with '/'",
+        "more.yaml:8:56: Kafka API \"explode\": produce, fetch, metadata, ... or a number (0 to 74)",
+        "more.yaml:9:18: unknown DlpSensor \"cards\" (defined: card-data)",
+        "more.yaml:10:18: unknown WafSensor \"card-data\" (defined: none)",
+        "more.yaml:17:24: regex \"ACCT-[0-9\": unclosed character class",
+        "more.yaml:18:14: pattern \"a\" is defined twice in this sensor",
+        "more.yaml:18:26: unknown DlpSensor detector \"sqlInjection\" (known: creditCard, ssn,",
+        "more.yaml:19:7: a pattern is a builtin detector or a regex, one of the two",
+        "more.yaml:27:7: privileged takes the operators is, not containsAny",
+        "more.yaml:28:7: cpuLimit: value \"lots\" is not a quantity (500m, 2, 512Mi) for gt",
+        "more.yaml:29:7: containsAny takes `values` (a list)",
+        "more.yaml:30:7: path \"spec.replicas\": starts with '.' ('.spec.hostNetwork')",
+        "more.yaml:31:7: imageSigned needs `publicKey` (a PEM public key)",
+        // Line 32 (olderThanDays on highCount) is right, and not refused.
+        "more.yaml:33:7: onlyFixable and olderThanDays narrow criticalCount, highCount and mediumCount, not namespace",
+        "more.yaml:34:7: Pod Security level \"privileged\": expected baseline or restricted",
+        "more.yaml:39:32: an admission rule needs a criterion (with none it would match everything)",
+        "more.yaml:45:3: the webhook action needs `webhook` (a URL)",
+        "more.yaml:46:10: unknown group \"nowhere\" (defined: none)",
+        "more.yaml:47:13: Quarantine acts on a running workload; Admission events have none",
+        "more.yaml:48:12: capture settings without the capture action",
+        "more.yaml:54:36: scanDeadlineSeconds is for unscannedImages: scan",
+        "more.yaml:54:52: Pod Security level \"strict\"",
+    ];
+    assert_eq!(said.len(), want.len(), "{said:#?}");
+    for (s, w) in said.iter().zip(want) {
+        assert!(s.starts_with(w), "{w}\n{said:#?}");
+    }
 }

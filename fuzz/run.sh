@@ -8,10 +8,10 @@ cd "$(dirname "$0")"
 secs="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(layer gunzip oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record nvd_page alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks java_archive other_locks binary_probe registry_responses policy_yaml)
+[ ${#targets[@]} -gt 0 ] || targets=(layer gunzip oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record nvd_page alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks java_archive other_locks binary_probe registry_responses policy_yaml policy_decide neuvector_import)
 fx=$(bash ../tests/fixtures/build.sh)
 seeds=corpus
-mkdir -p "$seeds"/{layer,gunzip,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,nvd_page,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks,java_archive,other_locks,binary_probe,registry_responses,policy_yaml}
+mkdir -p "$seeds"/{layer,gunzip,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,nvd_page,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks,java_archive,other_locks,binary_probe,registry_responses,policy_yaml,policy_decide,neuvector_import}
 
 # Seeds: real files from the fixture images.
 dl="$fx/distroless/oci"
@@ -74,6 +74,11 @@ printf '\x00\n0~3.0.9-1\ni:0\nf:3.0.11-1~deb12u1\n' > "$seeds/osv_ranges/deb"
 printf '\x02\n2.8.0\ni:0\nf:2.9.1\ni:3.0\nl:3.1\nx:4.0\n2.8.0\n' > "$seeds/osv_ranges/pypi"
 printf 'CVE-2023-1 exp:2027-01-01 # reason\nGHSA-xxxx\n' > "$seeds/scan_gate/ignore"
 cp ../crates/palisade-policy/tests/data/shop/*.yaml "$seeds/policy_yaml/"
+cp ../crates/palisade-policy/tests/data/export/*.yaml "$seeds/policy_yaml/"
+for f in ../crates/palisade-policy/tests/data/shop/shop.yaml ../crates/palisade-policy/tests/data/export/payments.yaml; do
+  { cat "$f"; printf '\x00shop\napp\nweb\nregistry.example/shop/web:1.2\nweb\nnode-1\nDeployment/web\n/usr/sbin/nginx\n10.1.2.3\nGET\n'; } > "$seeds/policy_decide/$(basename "$f")"
+done
+cp ../crates/palisade-policy/tests/data/neuvector/*.yaml "$seeds/neuvector_import/"
 printf '{"statements":[{"vulnerability":{"name":"CVE-1"},"products":[{"@id":"pkg:pypi/a","subcomponents":[{"@id":"pkg:pypi/b@1"}]}],"status":"not_affected"}]}' > "$seeds/scan_gate/vex.json"
 "$palisade" sbom "$fx/python/rootfs" -f cyclonedx -o "$seeds/sbom_input/python.cdx.json"
 "$palisade" sbom "$fx/python/rootfs" -f spdx-json -o "$seeds/sbom_input/python.spdx.json"

@@ -134,6 +134,44 @@ pub enum PolicyCommand {
     /// Write the CustomResourceDefinitions of security.palisade.dev/v1 (for `kubectl apply
     /// -f`): their schemas are generated from the types `validate` reads.
     Crds,
+    /// Write a policy as another enforcer's resources (--to), or what the runtime learned as
+    /// Palisade policy (--learned). What a target cannot express is listed on standard error.
+    Export {
+        /// networkpolicy, cilium (1.20 and later), cilium-1.19 (with Kafka rules) or kubearmor.
+        #[arg(
+            long,
+            value_name = "TARGET",
+            required_unless_present = "learned",
+            conflicts_with = "learned"
+        )]
+        to: Option<String>,
+        /// A record of learned behaviour (JSON, as the enforcer writes it).
+        #[arg(long, value_name = "FILE")]
+        learned: Option<PathBuf>,
+        /// The mode of the rules written from --learned.
+        #[arg(long, default_value = "Monitor", requires = "learned")]
+        mode: String,
+        /// Policy files or directories (with --to).
+        #[arg(required_unless_present = "learned")]
+        paths: Vec<PathBuf>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
+    /// Read another product's policy and write it as Palisade resources. What could not be
+    /// mapped is listed on standard error, each with where it was and why.
+    Import {
+        /// neuvector: NvSecurityRule, NvClusterSecurityRule, NvGroupDefinition,
+        /// NvAdmissionControlSecurityRule, NvDlpSecurityRule, NvWafSecurityRule and
+        /// NvResponseRuleSecurityRule, as NeuVector exports them.
+        #[arg(long, value_name = "PRODUCT")]
+        from: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]

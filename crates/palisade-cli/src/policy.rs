@@ -19,7 +19,117 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
         PolicyCommand::Diff { old, new, format } => diff(&old, &new, &format),
         PolicyCommand::Test { files } => test(&files),
         PolicyCommand::Explain(args) => explain(&args),
+        PolicyCommand::Export {
+            to,
+            learned,
+            mode,
+            paths,
+            output,
+        } => match (to, learned) {
+            (_, Some(file)) => export_learned(&file, &mode, output.as_deref()),
+            (Some(to), None) => export(&to, &paths, output.as_deref()),
+            (None, None) => anyhow::bail!("give --to TARGET or --learned FILE"),
+        },
+        PolicyCommand::Import {
+            from,
+            files,
+            output,
+        } => import(&from, &files, output.as_deref()),
     }
+}
+
+/// Resources as a YAML stream.
+fn stream(resources: &[serde_json::Value]) -> String {
+    resources
+        .iter()
+        .map(|r| format!("---\n{}", palisade_policy::yaml::emit(r)))
+        .collect()
+}
+
+/// Names each part not carried over, on standard error.
+fn say_unmapped(what: &str, unmapped: &[palisade_policy::export::Unmapped]) {
+    for u in unmapped {
+        let part = match u.part.is_empty() {
+            true => String::new(),
+            false => format!(" {}", u.part),
+        };
+        eprintln!("palisade: {what}: {}{part}: {}", u.resource, u.reason);
+    }
+}
+
+fn export(to: &str, paths: &[PathBuf], output: Option<&Path>) -> anyhow::Result<ExitCode> {
+    use palisade_policy::export::{export, Target};
+    let Some(target) = Target::parse(to) else {
+        anyhow::bail!("--to {to:?}: expected networkpolicy, cilium, cilium-1.19 or kubearmor");
+    };
+    let policy = load_policy(paths)?;
+    let out = export(&policy, target);
+    crate::output::write(output, stream(&out.resources).as_bytes())?;
+    say_unmapped("not exported", &out.unmapped);
+    eprintln!(
+        "palisade: exported {}; {} not exported as written",
+        count(out.resources.len(), "resource", "resources"),
+        count(out.unmapped.len(), "part", "parts")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_learned(file: &Path, mode: &str, output: Option<&Path>) -> anyhow::Result<ExitCode> {
+    use palisade_policy::resources::Mode;
+    let mode = match mode {
+        "Discover" => Mode::Discover,
+        "Monitor" => Mode::Monitor,
+        "Protect" => Mode::Protect,
+        m => anyhow::bail!("--mode {m:?}: expected Discover, Monitor or Protect"),
+    };
+    let text =
+        read(file, &Limits::default()).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let learned: palisade_policy::learned::Learned = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}:{}:{}: {e}", file.display(), e.line(), e.column()))?;
+    let resources = palisade_policy::learned::to_resources(&learned, mode);
+    crate::output::write(output, stream(&resources).as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(from: &str, files: &[PathBuf], output: Option<&Path>) -> anyhow::Result<ExitCode> {
+    if from != "neuvector" {
+        anyhow::bail!("--from {from:?}: expected neuvector");
+    }
+    let limits = Limits::default();
+    let files = policy_files(files)?;
+    let (texts, unread) = read_all(&files, &limits);
+    let sources: Vec<Source<'_>> = texts
+        .iter()
+        .map(|(name, text)| Source { name, text })
+        .collect();
+    let result = palisade_policy::neuvector::import(&sources, &limits);
+    let problems: Vec<String> = match &result {
+        Ok(_) => unread,
+        Err(errors) => unread
+            .into_iter()
+            .chain(errors.iter().map(ToString::to_string))
+            .collect(),
+    };
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("palisade: error: {p}");
+        }
+        eprintln!(
+            "palisade: {} in {}: nothing written",
+            count(problems.len(), "problem", "problems"),
+            count(files.len(), "file", "files")
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let imported = result.unwrap_or_default();
+    crate::output::write(output, stream(&imported.resources).as_bytes())?;
+    say_unmapped("not imported", &imported.unmapped);
+    eprintln!(
+        "palisade: imported {}; {} not imported as written",
+        count(imported.resources.len(), "resource", "resources"),
+        count(imported.unmapped.len(), "part", "parts")
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs each test file's cases against the policy it names.
@@ -336,11 +446,7 @@ fn diff(old: &Path, new: &Path, format: &str) -> anyhow::Result<ExitCode> {
 
 /// Every CRD, one YAML document each.
 fn crds() -> anyhow::Result<ExitCode> {
-    let text: String = palisade_policy::crd::manifests()
-        .iter()
-        .map(|m| format!("---\n{}", palisade_policy::yaml::emit(m)))
-        .collect();
-    crate::output::write(None, text.as_bytes())?;
+    crate::output::write(None, stream(&palisade_policy::crd::manifests()).as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 

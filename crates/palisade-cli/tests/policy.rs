@@ -312,3 +312,153 @@ fn diff_says_what_changed_and_which_way() {
     );
     std::fs::remove_file(&file).unwrap();
 }
+
+fn policy_data(path: &str) -> String {
+    root()
+        .join("crates/palisade-policy/tests/data")
+        .join(path)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn import_from_neuvector_writes_a_policy_that_validates_and_lists_what_it_left() {
+    let dir = std::env::temp_dir().join(format!("palisade-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_file = dir.join("imported.yaml");
+    let out = palisade(
+        &[
+            "policy",
+            "import",
+            "--from",
+            "neuvector",
+            &policy_data("neuvector/export-groups.yaml"),
+            &policy_data("neuvector/dlp.yaml"),
+            &policy_data("neuvector/waf.yaml"),
+            "-o",
+            out_file.to_str().unwrap(),
+        ],
+        "",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.lines().any(|l| l
+            .starts_with("palisade: not imported: NvSecurityRule demo/nv.nginx-pod.demo ")
+            && l.contains("export-groups.yaml:100:7 .spec.file[0]: monitor_change")),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .last()
+            .unwrap()
+            .starts_with("palisade: imported "),
+        "{err}"
+    );
+    let out = palisade(&["policy", "validate", out_file.to_str().unwrap()], "");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Broken input: named, exit 2, nothing written.
+    let bad = dir.join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: neuvector.com/v1\nkind: NvFirewall\nmetadata: {name: x}\nspec: {}\n",
+    )
+    .unwrap();
+    let none = dir.join("none.yaml");
+    let out = palisade(
+        &[
+            "policy",
+            "import",
+            "--from",
+            "neuvector",
+            bad.to_str().unwrap(),
+            "-o",
+            none.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.yaml:1:1: kind \"NvFirewall\""));
+    assert!(!none.exists());
+    let out = palisade(
+        &[
+            "policy",
+            "import",
+            "--from",
+            "calico",
+            bad.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn export_writes_each_target_and_the_learned_record() {
+    let payments = policy_data("export/payments.yaml");
+    let out = palisade(&["policy", "export", "--to", "cilium", &payments], "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("---\napiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"),
+        "{text}"
+    );
+    assert!(
+        err.contains("palisade: not exported: SecurityRule payments/checkout network[7]: ICMP"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("palisade: exported 2 resources; 5 parts not exported as written\n"),
+        "{err}"
+    );
+    let out = palisade(&["policy", "export", "--to", "calico", &payments], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--to \"calico\""));
+    // What was learned, as policy that validates.
+    let out = palisade(
+        &[
+            "policy",
+            "export",
+            "--learned",
+            &policy_data("export/learned.json"),
+            "--mode",
+            "Protect",
+        ],
+        "",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = std::env::temp_dir().join(format!("palisade-learned-{}.yaml", std::process::id()));
+    std::fs::write(&file, &out.stdout).unwrap();
+    let out = palisade(&["policy", "validate", file.to_str().unwrap()], "");
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "valid: 3 resources (1 SecurityRule, 2 GroupDefinition) in 1 file\n"
+    );
+    let bad =
+        std::env::temp_dir().join(format!("palisade-learned-bad-{}.json", std::process::id()));
+    std::fs::write(&bad, "{\"workloads\": [\n  {\"namespace\": 1}]}").unwrap();
+    let out = palisade(
+        &["policy", "export", "--learned", bad.to_str().unwrap()],
+        "",
+    );
+    std::fs::remove_file(&bad).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("palisade-learned-bad"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

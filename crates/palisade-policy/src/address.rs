@@ -185,3 +185,106 @@ mod tests {
         }
     }
 }
+
+/// `ip/len` with the host bits cleared (`10.1.2.3/8` is `10.0.0.0/8`), as text.
+pub fn cidr_text(ip: IpAddr, len: u8) -> String {
+    let (bits, width) = to_bits(ip);
+    let mask = match len {
+        0 => 0,
+        n => u128::MAX << (width - u32::from(n)),
+    };
+    format!(
+        "{}/{len}",
+        from_bits(bits & mask & width_mask(width), ip.is_ipv4())
+    )
+}
+
+/// The fewest CIDRs that cover exactly `first..=last` (both of one family).
+pub fn range_cidrs(first: IpAddr, last: IpAddr) -> Vec<String> {
+    let v4 = first.is_ipv4();
+    let ((mut a, width), (b, _)) = (to_bits(first), to_bits(last));
+    if a == 0 && b == width_mask(width) {
+        return vec![format!("{}/0", from_bits(0, v4))];
+    }
+    let mut out = Vec::new();
+    while a <= b {
+        // The largest block aligned at `a` that does not pass `b` (never the whole space:
+        // that is the case above).
+        let mut size = a.trailing_zeros().min(width - 1);
+        while size > 0 && a + ((1u128 << size) - 1) > b {
+            size -= 1;
+        }
+        out.push(format!("{}/{}", from_bits(a, v4), width - size));
+        match a.checked_add(1u128 << size) {
+            Some(next) if next <= width_mask(width) => a = next,
+            _ => break,
+        }
+    }
+    out
+}
+
+fn width_mask(width: u32) -> u128 {
+    match width {
+        128 => u128::MAX,
+        w => (1u128 << w) - 1,
+    }
+}
+
+fn to_bits(ip: IpAddr) -> (u128, u32) {
+    match ip {
+        IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
+        IpAddr::V6(v) => (u128::from(v), 128),
+    }
+}
+
+fn from_bits(bits: u128, v4: bool) -> IpAddr {
+    match v4 {
+        // Masked to 32 bits above: the conversion cannot fail.
+        true => IpAddr::V4(std::net::Ipv4Addr::from(
+            u32::try_from(bits).unwrap_or(u32::MAX),
+        )),
+        false => IpAddr::V6(std::net::Ipv6Addr::from(bits)),
+    }
+}
+
+#[cfg(test)]
+mod cidr_tests {
+    use super::*;
+
+    #[test]
+    fn ranges_become_the_fewest_cidrs() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            range_cidrs(ip("192.0.2.10"), ip("192.0.2.20")),
+            [
+                "192.0.2.10/31",
+                "192.0.2.12/30",
+                "192.0.2.16/30",
+                "192.0.2.20/32"
+            ]
+        );
+        assert_eq!(
+            range_cidrs(ip("10.0.0.0"), ip("10.255.255.255")),
+            ["10.0.0.0/8"]
+        );
+        assert_eq!(
+            range_cidrs(ip("0.0.0.0"), ip("255.255.255.255")),
+            ["0.0.0.0/0"]
+        );
+        assert_eq!(
+            range_cidrs(ip("::"), ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")),
+            ["::/0"]
+        );
+        assert_eq!(
+            range_cidrs(ip("2001:db8::1"), ip("2001:db8::1")),
+            ["2001:db8::1/128"]
+        );
+        assert_eq!(
+            range_cidrs(ip("255.255.255.254"), ip("255.255.255.255")),
+            ["255.255.255.254/31"]
+        );
+        assert_eq!(cidr_text(ip("10.1.2.3"), 8), "10.0.0.0/8");
+        assert_eq!(cidr_text(ip("2001:db8::1"), 32), "2001:db8::/32");
+        assert_eq!(cidr_text(ip("10.1.2.3"), 0), "0.0.0.0/0");
+    }
+}

@@ -356,13 +356,7 @@ pub fn event<'a>(spec: EventSpec<'a>, peer: Option<&'a Workload>) -> Option<Even
     Some(match spec {
         EventSpec::Exec(x) => {
             let name = x.name.as_deref().unwrap_or_else(|| {
-                let base = x.path.rsplit('/').next().unwrap_or(&x.path);
-                // Cut at a character boundary at most 15 bytes in.
-                let mut end = base.len().min(15);
-                while !base.is_char_boundary(end) {
-                    end -= 1;
-                }
-                &base[..end]
+                crate::learned::kernel_name(x.path.rsplit('/').next().unwrap_or(&x.path))
             });
             Event::Exec {
                 path: &x.path,

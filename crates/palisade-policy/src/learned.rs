@@ -1,0 +1,272 @@
+//! What the runtime learns of each workload in Discover (the processes it runs, the files it
+//! writes, the connections and requests it makes), and those records turned into policy:
+//! `palisade policy export --learned FILE` writes one `GroupDefinition` and one
+//! `SecurityRule` per workload, plus a group for each peer workload, which a reviewer reads,
+//! edits and commits like any other policy. The enforcer writes the record; this module owns
+//! its shape (`palisade debug schema learned`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::resources::{Direction, Mode, Protocol, API_VERSION};
+
+/// The record: every workload seen, and when.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Learned {
+    /// RFC 3339 times of the first and last event recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    pub workloads: Vec<LearnedWorkload>,
+}
+
+/// A workload by what stays the same across its pods: namespace and owner.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Identity {
+    pub namespace: String,
+    /// Its owner, `KIND/NAME` (`Deployment/web`).
+    pub service: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LearnedWorkload {
+    pub namespace: String,
+    /// Its owner, `KIND/NAME` (`Deployment/web`).
+    pub service: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub processes: Vec<LearnedProcess>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<LearnedFile>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub connections: Vec<LearnedConnection>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LearnedProcess {
+    pub path: String,
+    /// The name the kernel keeps (15 bytes).
+    pub name: String,
+    /// How often it was seen.
+    #[serde(default)]
+    pub count: u64,
+}
+
+/// A file written (reads are not learned: they are allowed unless a rule guards the path).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LearnedFile {
+    pub path: String,
+    pub process: String,
+    #[serde(default)]
+    pub count: u64,
+}
+
+/// The other end of a connection: a workload when it was one, else its address and the
+/// name it was reached by.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LearnedPeer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<Identity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LearnedConnection {
+    pub direction: Direction,
+    pub peer: LearnedPeer,
+    pub port: u16,
+    pub protocol: Protocol,
+    /// The application protocol seen (`http`, `grpc`, `dns`, `tls`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<String>,
+    /// HTTP requests seen, `METHOD PATH` (query left out).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http: Vec<String>,
+    /// gRPC calls seen, `SERVICE/METHOD`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grpc: Vec<String>,
+    /// DNS names asked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns: Vec<String>,
+    /// TLS server names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sni: Vec<String>,
+    #[serde(default)]
+    pub count: u64,
+}
+
+/// A resource name for a workload: `NAMESPACE-KIND-NAME`, lowercase, in the characters
+/// Kubernetes names allow.
+fn group_name(id: &Identity) -> String {
+    let (kind, name) = id.service.split_once('/').unwrap_or(("", &id.service));
+    let raw = format!("{}-{}-{}", id.namespace, kind, name).to_ascii_lowercase();
+    let mut out: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while out.contains("--") {
+        out = out.replace("--", "-");
+    }
+    let trimmed = out.trim_matches(|c: char| c == '-' || c == '.');
+    let mut name = format!("learned-{trimmed}");
+    name.truncate(253);
+    name.trim_end_matches(['-', '.']).to_string()
+}
+
+/// A process name as the kernel keeps it: at most 15 bytes, cut at a character boundary.
+pub fn kernel_name(name: &str) -> &str {
+    let mut end = name.len().min(15);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
+fn group(id: &Identity) -> Value {
+    json!({
+        "apiVersion": API_VERSION,
+        "kind": "GroupDefinition",
+        "metadata": {"name": group_name(id)},
+        "spec": {"selector": {"namespaces": [id.namespace], "services": [id.service]}},
+    })
+}
+
+/// The policy `learned` says: resources in a stable order (groups, then rules, by name),
+/// each rule in `mode` with the zero-drift baseline (what was learned came with the image,
+/// or it would not be allowed by name).
+pub fn to_resources(learned: &Learned, mode: Mode) -> Vec<Value> {
+    let mut groups: BTreeMap<String, Value> = BTreeMap::new();
+    let mut rules: BTreeMap<String, Value> = BTreeMap::new();
+    let window = match (&learned.since, &learned.until) {
+        (Some(a), Some(b)) => format!("{a}/{b}"),
+        (Some(a), None) => format!("{a}/"),
+        (None, Some(b)) => format!("/{b}"),
+        (None, None) => String::new(),
+    };
+    for w in &learned.workloads {
+        let id = Identity {
+            namespace: w.namespace.clone(),
+            service: w.service.clone(),
+        };
+        let name = group_name(&id);
+        groups.insert(name.clone(), group(&id));
+        let processes: BTreeSet<(&str, &str)> = w
+            .processes
+            .iter()
+            .map(|p| (kernel_name(&p.name), p.path.as_str()))
+            .collect();
+        let process: Vec<Value> = processes
+            .into_iter()
+            .map(|(n, p)| json!({"name": n, "path": p, "action": "allow"}))
+            .collect();
+        // One rule per path, naming every process that wrote it.
+        let mut writes: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for f in &w.files {
+            writes.entry(&f.path).or_default().insert(&f.process);
+        }
+        let file: Vec<Value> = writes
+            .into_iter()
+            .map(|(path, procs)| {
+                json!({"path": path, "access": "write", "processes": procs, "action": "allow"})
+            })
+            .collect();
+        let mut network: Vec<Value> = Vec::new();
+        for c in &w.connections {
+            let peer = match (&c.peer.workload, &c.peer.name, &c.peer.ip) {
+                (Some(id), _, _) => {
+                    let g = group_name(id);
+                    groups.entry(g.clone()).or_insert_with(|| group(id));
+                    json!({"group": g})
+                }
+                (None, Some(n), _) => {
+                    json!({"addresses": [n.trim_end_matches('.').to_ascii_lowercase()]})
+                }
+                (None, None, Some(ip)) => json!({"addresses": [ip]}),
+                (None, None, None) => Value::Null,
+            };
+            let mut rule = json!({
+                "direction": c.direction,
+                "ports": [c.port.to_string()],
+                "protocol": c.protocol,
+                "action": "allow",
+            });
+            if !peer.is_null() {
+                rule["peer"] = peer;
+            }
+            if let Some(app) = &c.application {
+                rule["applications"] = json!([app]);
+            }
+            let sorted = |list: &[String]| -> Vec<String> {
+                let set: BTreeSet<&String> = list.iter().collect();
+                set.into_iter().cloned().collect()
+            };
+            let http: Vec<Value> = sorted(&c.http)
+                .iter()
+                .filter_map(|r| r.split_once(' '))
+                .map(|(m, p)| json!({"method": m, "path": p.split('?').next().unwrap_or(p)}))
+                .collect();
+            if !http.is_empty() {
+                rule["http"] = Value::Array(http);
+            }
+            let grpc: Vec<Value> = sorted(&c.grpc)
+                .iter()
+                .filter_map(|r| r.rsplit_once('/'))
+                .map(|(s, m)| json!({"service": s, "method": m}))
+                .collect();
+            if !grpc.is_empty() {
+                rule["grpc"] = Value::Array(grpc);
+            }
+            if !c.dns.is_empty() {
+                rule["dns"] = json!(sorted(&c.dns));
+            }
+            if !c.sni.is_empty() {
+                rule["sni"] = json!(sorted(&c.sni));
+            }
+            if !network.contains(&rule) {
+                network.push(rule);
+            }
+        }
+        let mut spec = json!({
+            "target": {"group": name},
+            "mode": {"process": mode, "network": mode},
+            "baseline": "zero-drift",
+        });
+        for (key, list) in [("process", process), ("file", file), ("network", network)] {
+            if !list.is_empty() {
+                spec[key] = Value::Array(list);
+            }
+        }
+        let mut metadata = json!({"name": name, "namespace": w.namespace});
+        if !window.is_empty() {
+            metadata["annotations"] = json!({"security.palisade.dev/learned": window});
+        }
+        rules.insert(
+            name.clone(),
+            json!({"apiVersion": API_VERSION, "kind": "SecurityRule", "metadata": metadata, "spec": spec}),
+        );
+    }
+    groups.into_values().chain(rules.into_values()).collect()
+}

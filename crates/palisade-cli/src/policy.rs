@@ -141,20 +141,28 @@ fn test(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         let mut out = String::new();
         let shown = file.display().to_string();
         let text = read(file, &limits).map_err(|why| anyhow::anyhow!("{shown}: {why}"))?;
-        let (spec, lines) = palisade_policy::testing::read(&shown, &text)?;
+        let (mut spec, lines) = palisade_policy::testing::read(&shown, &text)?;
         let base = file.parent().unwrap_or(Path::new("."));
         let paths: Vec<PathBuf> = spec.policy.iter().map(|p| base.join(p)).collect();
         let policy = load_policy(&paths).with_context(|| format!("{shown}: its policy"))?;
         let compiled = palisade_policy::decide::Compiled::new(&policy);
+        let admission = palisade_policy::admit::Admission::new(&policy);
+        for case in &mut spec.cases {
+            if let Some(m) = &case.manifest_file {
+                let path = base.join(m);
+                let shown = path.display().to_string();
+                let text = read(&path, &limits).map_err(|why| anyhow::anyhow!("{shown}: {why}"))?;
+                case.manifest = Some(palisade_policy::testing::manifest(&shown, &text)?);
+            }
+        }
         for (i, case) in spec.cases.iter().enumerate() {
-            let o = palisade_policy::testing::run(&compiled, case);
+            let o = palisade_policy::testing::run(&compiled, &admission, case);
             let got = format!(
                 "{}{}",
-                o.decision.verdict.name(),
-                o.decision
-                    .rule
+                o.verdict.name(),
+                o.rule
                     .as_ref()
-                    .map_or(format!(" ({})", o.decision.reason), |r| format!(" by {r}"))
+                    .map_or(format!(" ({})", o.reason), |r| format!(" by {r}"))
             );
             if o.passed {
                 passed += 1;

@@ -20,7 +20,7 @@ fn validate_says_valid_or_names_each_problem_and_fails() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "valid: 14 resources (2 SecurityRule, 1 ClusterSecurityRule, 4 GroupDefinition, 1 GlobalRules, 3 AdmissionRule, 1 DlpSensor, 1 WafSensor, 1 ResponseRule) in 1 file\n"
+        "valid: 16 resources (2 SecurityRule, 1 ClusterSecurityRule, 4 GroupDefinition, 1 GlobalRules, 5 AdmissionRule, 1 DlpSensor, 1 WafSensor, 1 ResponseRule) in 1 file\n"
     );
     // The directory: every file (the test cases beside the policy are skipped), the broken
     // one's problems in file order, nothing applied.
@@ -70,7 +70,7 @@ fn test_runs_the_cases_and_fails_on_a_wrong_expectation() {
         said.contains("PASS no shell from nginx: deny by SecurityRule shop/web process[2]"),
         "{said}"
     );
-    assert!(said.ends_with("10 cases: 10 passed, 0 failed\n"), "{said}");
+    assert!(said.ends_with("16 cases: 16 passed, 0 failed\n"), "{said}");
     // The same cases with one expectation wrong, naming the policy by its full path.
     let text = std::fs::read_to_string(data("shop-test.yaml"))
         .unwrap()
@@ -81,7 +81,8 @@ fn test_runs_the_cases_and_fails_on_a_wrong_expectation() {
         .replace(
             "policy: [shop.yaml]",
             &format!("policy: [{}]", data("shop.yaml")),
-        );
+        )
+        .replace("../manifests/", &data("../manifests/"));
     let wrong = std::env::temp_dir().join(format!("palisade-wrong-{}.yaml", std::process::id()));
     std::fs::write(&wrong, text).unwrap();
     let out = palisade(&["policy", "test", wrong.to_str().unwrap()], "");
@@ -95,7 +96,7 @@ fn test_runs_the_cases_and_fails_on_a_wrong_expectation() {
         )),
         "{said}"
     );
-    assert!(said.ends_with("10 cases: 9 passed, 1 failed\n"), "{said}");
+    assert!(said.ends_with("16 cases: 15 passed, 1 failed\n"), "{said}");
     // A test file that is not one: an error, exit 2.
     let out = palisade(&["policy", "test", &data("shop.yaml")], "");
     assert_eq!(out.status.code(), Some(2));
@@ -190,12 +191,20 @@ verdict: deny by SecurityRule shop/web process[2] (denied by a rule)
 
 #[test]
 fn fmt_rewrites_to_one_form_that_reads_the_same() {
-    let dir = std::env::temp_dir().join(format!("palisade-fmt-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let top = std::env::temp_dir().join(format!("palisade-fmt-{}", std::process::id()));
+    let dir = top.join("shop");
+    let _ = std::fs::remove_dir_all(&top);
     std::fs::create_dir_all(&dir).unwrap();
     for f in ["shop.yaml", "shop-test.yaml"] {
         std::fs::copy(data(f), dir.join(f)).unwrap();
     }
+    // The cases' manifests, where the copy looks for them.
+    std::fs::create_dir_all(dir.join("../manifests")).unwrap();
+    std::fs::copy(
+        data("../manifests/deployment-web.yaml"),
+        dir.join("../manifests/deployment-web.yaml"),
+    )
+    .unwrap();
     let d = dir.to_str().unwrap();
     let out = palisade(&["policy", "fmt", "--check", d], "");
     assert_eq!(out.status.code(), Some(1));
@@ -236,7 +245,7 @@ fn fmt_rewrites_to_one_form_that_reads_the_same() {
         std::fs::read_to_string(dir.join("bad.yaml")).unwrap(),
         "a: [1,\n"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&top).unwrap();
 }
 
 #[test]

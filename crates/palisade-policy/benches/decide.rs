@@ -1,7 +1,8 @@
 //! Policy evaluation figures (issue 13): a policy of 1,000 groups and 1,000 namespaced rules
 //! with 10 statements each (10,000 rule statements: process, file and network) plus cluster
 //! rules. Prints the time to read and check it, to build a workload's profile, and p50/p99 of
-//! `Profile::decide` per kind of event (the exec and packet paths ask a cached profile).
+//! `Profile::decide` per kind of event (the exec and packet paths ask a cached profile), HTTP
+//! requests judged one by one included.
 //! Run: bench/policy-bench.sh
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // a benchmark binary prints its figures
@@ -9,7 +10,7 @@
 use std::fmt::Write;
 use std::time::{Duration, Instant};
 
-use palisade_policy::decide::{Compiled, Event, PeerInfo, Workload};
+use palisade_policy::decide::{Compiled, Event, PeerInfo, Request, Workload};
 use palisade_policy::resources::{Direction, Protocol};
 use palisade_policy::yaml::Limits;
 use palisade_policy::{load, Source};
@@ -29,7 +30,7 @@ fn policy_text() -> String {
     for i in 0..GROUPS {
         let _ = write!(
             t,
-            "---\napiVersion: security.palisade.dev/v1\nkind: SecurityRule\nmetadata: {{name: r{i}, namespace: ns{}}}\nspec:\n  target: {{group: g{i}}}\n  mode: {{process: Protect, network: Protect}}\n  baseline: zero-drift\n  process:\n    - {{name: app{i}, path: /usr/bin/app{i}, action: allow}}\n    - {{path: \"/usr/lib/app{i}/bin/*\", action: allow}}\n    - {{name: sh, parent: app{i}, action: deny}}\n    - {{path: \"/bin/*sh\", action: deny}}\n  file:\n    - {{path: \"/etc/app{i}/**\", access: write, action: deny}}\n    - {{path: \"/var/lib/app{i}/**\", processes: [app{i}], action: allow}}\n    - {{path: /etc/shadow, action: deny}}\n  network:\n    - {{direction: egress, peer: {{group: g{}}}, ports: [\"5432\"], protocol: tcp, action: allow}}\n    - {{direction: egress, peer: {{addresses: [\"10.{}.0.0/16\", \"*.svc{i}.example.com\"]}}, ports: [\"443\", \"8000-8100\"], action: allow}}\n    - {{direction: ingress, ports: [\"8080\"], protocol: tcp, action: allow}}\n",
+            "---\napiVersion: security.palisade.dev/v1\nkind: SecurityRule\nmetadata: {{name: r{i}, namespace: ns{}}}\nspec:\n  target: {{group: g{i}}}\n  mode: {{process: Protect, network: Protect}}\n  baseline: zero-drift\n  process:\n    - {{name: app{i}, path: /usr/bin/app{i}, action: allow}}\n    - {{path: \"/usr/lib/app{i}/bin/*\", action: allow}}\n    - {{name: sh, parent: app{i}, action: deny}}\n    - {{path: \"/bin/*sh\", action: deny}}\n  file:\n    - {{path: \"/etc/app{i}/**\", access: write, action: deny}}\n    - {{path: \"/var/lib/app{i}/**\", processes: [app{i}], action: allow}}\n    - {{path: /etc/shadow, action: deny}}\n  network:\n    - {{direction: egress, peer: {{group: g{}}}, ports: [\"5432\"], protocol: tcp, action: allow}}\n    - {{direction: egress, peer: {{addresses: [\"10.{}.0.0/16\", \"*.svc{i}.example.com\"]}}, ports: [\"443\", \"8000-8100\"], action: allow}}\n    - {{direction: ingress, ports: [\"8080\"], protocol: tcp, http: [{{method: GET, path: \"/api/**\"}}, {{method: POST, path: /api/orders}}], action: allow}}\n    - {{direction: ingress, http: [{{path: \"/admin/**\"}}], action: deny}}\n",
             i % 100,
             (i + 1) % GROUPS,
             i % 256
@@ -213,12 +214,33 @@ fn main() {
             },
         ],
     ));
+    let http = |method, path| Event::Request {
+        direction: Direction::Ingress,
+        peer: far,
+        port: 8080,
+        protocol: Protocol::Tcp,
+        request: Request::Http {
+            method,
+            path,
+            host: Some("shop.example"),
+        },
+    };
+    kinds.push((
+        "request",
+        vec![
+            http("GET", "/api/items/42?full=1"),
+            http("POST", "/api/orders"),
+            http("GET", "/admin/users"),
+            http("DELETE", "/api/items/42"),
+        ],
+    ));
     // The events take every path: allowed by a rule, denied by one, not on the allow list.
     use palisade_policy::decide::Verdict::{Allow, Deny};
     let want = [
         [Allow, Deny, Deny, Deny],
         [Deny, Allow, Deny, Allow],
         [Allow, Allow, Deny, Allow],
+        [Allow, Allow, Deny, Deny],
     ];
     for ((kind, events), want) in kinds.iter().zip(want) {
         let got: Vec<_> = events.iter().map(|e| profile.decide(e).verdict).collect();

@@ -887,7 +887,10 @@ fn add_match(section: &mut serde_json::Map<String, Value>, mut m: Value, extra: 
 }
 
 /// A KubeArmor policy's process and file sections.
-type Sections = (serde_json::Map<String, Value>, serde_json::Map<String, Value>);
+type Sections = (
+    serde_json::Map<String, Value>,
+    serde_json::Map<String, Value>,
+);
 
 fn kubearmor(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, out: &mut Export) {
     other_areas(r, spec, Target::KubeArmor, out);

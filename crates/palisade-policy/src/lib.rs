@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod admission;
+pub mod admit;
 pub mod crd;
 pub mod de;
 pub mod decide;

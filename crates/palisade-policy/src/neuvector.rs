@@ -275,6 +275,10 @@ pub fn import(sources: &[Source<'_>], limits: &Limits) -> Result<Imported, Vec<I
             cx.fail(node, "spec is missing");
             continue;
         };
+        if kind == "NvSecurityRule" && namespace.is_none_or(str::is_empty) {
+            cx.fail(node, "an NvSecurityRule needs metadata.namespace (NeuVector's rules of any namespace are NvClusterSecurityRule)");
+            continue;
+        }
         if let Some(m) = &meta {
             for key in ["labels", "annotations"] {
                 m.get(key);

@@ -8,8 +8,9 @@ use std::net::IpAddr;
 use palisade_core::InputError;
 use serde::Deserialize;
 
+use crate::admit::{Admission, FindingFact, ImageFacts, Request as AdmissionRequest};
 use crate::de::from_node;
-use crate::decide::{Compiled, Decision, Event, PeerInfo, Request, SensorKind, Verdict, Workload};
+use crate::decide::{Compiled, Event, PeerInfo, Request, SensorKind, Verdict, Workload};
 use crate::load::error;
 use crate::resources::{kafka_api, Direction, Protocol, API_VERSION};
 use crate::yaml::{parse, Limits, Node};
@@ -219,10 +220,12 @@ pub struct Expect {
     pub rule: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Case {
     pub name: String,
+    /// The workload of an event case.
+    #[serde(default)]
     pub workload: WorkloadSpec,
     #[serde(default)]
     pub exec: Option<ExecSpec>,
@@ -234,7 +237,86 @@ pub struct Case {
     pub request: Option<RequestSpec>,
     #[serde(default)]
     pub sensor: Option<SensorCase>,
+    /// A resource to admit, written in place (a Pod, a Deployment, ...).
+    #[serde(default)]
+    pub manifest: Option<serde_json::Value>,
+    /// The same from a file, relative to the test file (its first document).
+    #[serde(default)]
+    pub manifest_file: Option<String>,
+    /// The admission request around the manifest: namespace, user, groups.
+    #[serde(default)]
+    pub admission: Option<AdmissionRequestSpec>,
+    /// What is known of the manifest's images, by reference; an image not named was never
+    /// scanned.
+    #[serde(default)]
+    pub images: BTreeMap<String, ImageSpec>,
     pub expect: Expect,
+}
+
+/// The admission request of a manifest case.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AdmissionRequestSpec {
+    #[serde(default)]
+    pub namespace: String,
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Service accounts (`NAMESPACE/NAME`) bound to risky roles.
+    #[serde(default)]
+    pub risky_service_accounts: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FindingSpec {
+    pub id: String,
+    pub severity: String,
+    #[serde(default)]
+    pub fixable: bool,
+    #[serde(default)]
+    pub published_days_ago: Option<u32>,
+    #[serde(default)]
+    pub cvss: Option<f64>,
+}
+
+/// An image's scan and signatures, as a case states them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ImageSpec {
+    #[serde(default)]
+    pub findings: Vec<FindingSpec>,
+    #[serde(default)]
+    pub packages: Vec<String>,
+    #[serde(default)]
+    pub compliance_failures: Vec<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub verified_keys: Vec<String>,
+}
+
+impl ImageSpec {
+    pub fn facts(&self) -> ImageFacts {
+        ImageFacts {
+            findings: self
+                .findings
+                .iter()
+                .map(|f| FindingFact {
+                    id: f.id.clone(),
+                    severity: f.severity.clone(),
+                    fixable: f.fixable,
+                    published_days_ago: f.published_days_ago,
+                    cvss: f.cvss,
+                })
+                .collect(),
+            packages: self.packages.clone(),
+            compliance_failures: self.compliance_failures.clone(),
+            user: self.user.clone(),
+            verified_keys: self.verified_keys.clone(),
+        }
+    }
 }
 
 impl Case {
@@ -249,6 +331,11 @@ impl Case {
         v
     }
 
+    /// Whether it is an admission case (a manifest, in place or from a file).
+    pub fn admits(&self) -> bool {
+        self.manifest.is_some() || self.manifest_file.is_some()
+    }
+
     /// The connection it describes, if any (the peer's address is checked when read).
     fn connection(&self) -> Option<&ConnectSpec> {
         self.connect
@@ -257,7 +344,7 @@ impl Case {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TestSpec {
     /// Policy files and directories, relative to the test file.
@@ -309,9 +396,14 @@ pub fn read(name: &str, text: &str) -> Result<(TestSpec, Vec<usize>), InputError
         let bad = |why: String| {
             Err(InputError::new(name, format!("case {:?}: {why}", c.name)).at_line(line))
         };
-        let events = c.events();
-        if events.len() != 1 {
-            return bad("one of exec, file, connect, request or sensor".into());
+        let events = c.events().len() + usize::from(c.admits());
+        if events != 1 || (c.manifest.is_some() && c.manifest_file.is_some()) {
+            return bad(
+                "one of exec, file, connect, request, sensor, manifest or manifestFile".into(),
+            );
+        }
+        if !c.admits() && (c.admission.is_some() || !c.images.is_empty()) {
+            return bad("admission and images are for manifest cases".into());
         }
         if let Some(ip) = c.connection().and_then(|x| x.ip.as_deref()) {
             if ip.parse::<IpAddr>().is_err() {
@@ -330,10 +422,24 @@ pub fn read(name: &str, text: &str) -> Result<(TestSpec, Vec<usize>), InputError
     Ok((t.spec, lines))
 }
 
+/// A manifest file's first resource, for a `manifestFile` case.
+pub fn manifest(name: &str, text: &str) -> Result<serde_json::Value, InputError> {
+    let docs = parse(text, &Limits::default()).map_err(|e| error(name, e.at, e.reason))?;
+    let doc = docs
+        .iter()
+        .find(|d| !matches!(d.value, crate::yaml::Value::Null))
+        .ok_or_else(|| InputError::new(name, "no resource in the file"))?;
+    from_node(doc).map_err(|e| error(name, e.at.or(Some(doc.at)), e.reason))
+}
+
 /// One case's outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
-    pub decision: Decision,
+    pub verdict: Verdict,
+    /// The rule or statement that decided, if one did.
+    pub rule: Option<String>,
+    /// Why, when no rule decided (or what admission said).
+    pub reason: String,
     pub passed: bool,
 }
 
@@ -403,8 +509,49 @@ pub fn event<'a>(spec: EventSpec<'a>, peer: Option<&'a Workload>) -> Option<Even
     })
 }
 
-/// Runs one case against `policy`.
-pub fn run(policy: &Compiled, case: &Case) -> Outcome {
+/// Runs one case against `policy` (its event rules) and `admission` (its admission rules).
+/// A `manifestFile` case needs its manifest read in first (`Case::manifest`).
+pub fn run(policy: &Compiled, admission: &Admission, case: &Case) -> Outcome {
+    let outcome = |verdict, rule: Option<String>, reason: String| {
+        let passed = verdict == case.expect.verdict.verdict()
+            && case
+                .expect
+                .rule
+                .as_ref()
+                .is_none_or(|r| rule.as_ref() == Some(r));
+        Outcome {
+            verdict,
+            rule,
+            reason,
+            passed,
+        }
+    };
+    if case.admits() {
+        let Some(object) = &case.manifest else {
+            return outcome(Verdict::Allow, None, "the manifest was not read".into());
+        };
+        let req = case.admission.clone().unwrap_or_default();
+        let request = AdmissionRequest {
+            namespace: &req.namespace,
+            user: &req.user,
+            groups: &req.groups,
+            risky_service_accounts: &req.risky_service_accounts,
+        };
+        let images = |image: &str| case.images.get(image).map(ImageSpec::facts);
+        return match admission.decide(object, &request, &images) {
+            Err(e) => Outcome {
+                verdict: Verdict::Allow,
+                rule: None,
+                reason: e.to_string(),
+                passed: false,
+            },
+            Ok(d) if !d.allowed => outcome(Verdict::Deny, d.rule, d.message),
+            Ok(d) if !d.warnings.is_empty() => {
+                outcome(Verdict::Alert, d.rule, d.warnings.join("; "))
+            }
+            Ok(d) => outcome(Verdict::Allow, d.rule, d.message),
+        };
+    }
     let workload = case.workload.workload();
     let peer_workload = case
         .connection()
@@ -413,21 +560,8 @@ pub fn run(policy: &Compiled, case: &Case) -> Outcome {
     let first = case.events().first().copied();
     let Some(event) = first.and_then(|e| event(e, peer_workload.as_ref())) else {
         // `read` refuses a case without an event.
-        return Outcome {
-            decision: Decision {
-                verdict: Verdict::Allow,
-                rule: None,
-                reason: "no event",
-            },
-            passed: false,
-        };
+        return outcome(Verdict::Allow, None, "no event".into());
     };
-    let decision = policy.decide(&workload, &event);
-    let passed = decision.verdict == case.expect.verdict.verdict()
-        && case
-            .expect
-            .rule
-            .as_ref()
-            .is_none_or(|r| decision.rule.as_ref() == Some(r));
-    Outcome { decision, passed }
+    let d = policy.decide(&workload, &event);
+    outcome(d.verdict, d.rule, d.reason.to_string())
 }

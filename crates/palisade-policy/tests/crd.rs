@@ -148,7 +148,7 @@ fn kubectl_reads_the_crds_and_the_example_resources() {
         assert_eq!(k, want);
     }
     let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/shop/shop.yaml");
-    assert_eq!(kubectl_parses(&shop).len(), 14);
+    assert_eq!(kubectl_parses(&shop).len(), 16);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -201,7 +201,7 @@ fn example_resources_validate_against_the_generated_schemas() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 14);
+    assert_eq!(checked, 16);
     // And refuses what the types refuse.
     let bad = serde_json::json!({
         "apiVersion": "security.palisade.dev/v1", "kind": "SecurityRule",

@@ -1,0 +1,819 @@
+//! Admission decisions: a resource (a pod, or anything that carries a pod template) judged
+//! against the `AdmissionRule`s. Exceptions (`allow`) first: one that matches admits. Then
+//! the denies: the first that matches in Protect refuses, each that matches in Monitor adds a
+//! warning. A rule matches when all its criteria hold. Pure: the request's user, the images'
+//! scan results and the risky service accounts are given by the caller (the webhook, `palisade
+//! policy check`, a test case).
+//!
+//! Where a criterion looks at containers it holds when it holds for any container judged
+//! (the kinds the rule names; every kind when it names none).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::admission::{parse_path, parse_quantity, Facts, Step};
+use crate::glob::matches;
+use crate::resources::{
+    Action, AdmissionDefaults, AdmissionMode, AdmissionSpec, ContainerKind, Criterion,
+    CriterionName, Op, Unscanned,
+};
+use crate::{Policy, Spec};
+
+/// One finding of an image's scan, as criteria count them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FindingFact {
+    pub id: String,
+    /// `low`, `medium`, `high`, `critical` (anything else counts as none of them).
+    pub severity: String,
+    pub fixable: bool,
+    /// Days since the vulnerability was published, when known.
+    pub published_days_ago: Option<u32>,
+    pub cvss: Option<f64>,
+}
+
+/// What is known of an image: its scan, and the keys its signatures were verified with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImageFacts {
+    pub findings: Vec<FindingFact>,
+    /// `name@version` of each package.
+    pub packages: Vec<String>,
+    pub compliance_failures: Vec<String>,
+    /// The image's `USER`, as its config says (empty: root).
+    pub user: Option<String>,
+    /// The public keys (PEM) a cosign signature of the image was verified with.
+    pub verified_keys: Vec<String>,
+}
+
+/// The request around the resource.
+#[derive(Debug, Clone, Default)]
+pub struct Request<'a> {
+    /// The namespace of the request (the object's own when empty).
+    pub namespace: &'a str,
+    pub user: &'a str,
+    pub groups: &'a [String],
+    /// Service accounts (`NAMESPACE/NAME`) bound to risky roles.
+    pub risky_service_accounts: &'a [String],
+}
+
+/// What admission says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    /// The rule that decided (`AdmissionRule no-privileged`), if one did.
+    pub rule: Option<String>,
+    pub message: String,
+    /// Monitor-mode rules that matched, each a line for the user.
+    pub warnings: Vec<String>,
+}
+
+/// Why a resource could not be judged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdmitError {
+    #[error("{0}")]
+    NotJudged(String),
+}
+
+/// The admission rules of a policy, ready to judge resources.
+#[derive(Debug, Clone, Default)]
+pub struct Admission {
+    rules: Vec<(String, AdmissionSpec)>,
+    defaults: AdmissionDefaults,
+}
+
+impl Admission {
+    pub fn new(policy: &Policy) -> Admission {
+        let mut out = Admission::default();
+        for r in &policy.resources {
+            match &r.spec {
+                Spec::Admission(a) if !a.disabled => out.rules.push((r.title(), a.clone())),
+                Spec::Global(g) => {
+                    if let Some(a) = &g.admission {
+                        // The strictest of what GlobalRules resources say.
+                        let d = &mut out.defaults;
+                        d.mode = d.mode.max(a.mode);
+                        d.unscanned_images = d.unscanned_images.or(a.unscanned_images);
+                        d.scan_deadline_seconds =
+                            d.scan_deadline_seconds.or(a.scan_deadline_seconds);
+                        d.pod_security = d.pod_security.clone().or(a.pod_security.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Judges `object` (a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob
+    /// or ReplicationController; other kinds are admitted: no rule is about them).
+    pub fn decide(
+        &self,
+        object: &Value,
+        request: &Request<'_>,
+        images: &dyn Fn(&str) -> Option<ImageFacts>,
+    ) -> Result<Decision, AdmitError> {
+        let Some(pod) = Pod::of(object, request) else {
+            return Ok(Decision {
+                allowed: true,
+                rule: None,
+                message: format!(
+                    "{} carries no pod: no admission rule is about it",
+                    object["kind"].as_str().unwrap_or("this resource")
+                ),
+                warnings: Vec::new(),
+            });
+        };
+        let facts: BTreeMap<String, Option<ImageFacts>> = pod
+            .all_images()
+            .into_iter()
+            .map(|i| {
+                let f = images(&i);
+                (i, f)
+            })
+            .collect();
+        let cx = Context {
+            pod: &pod,
+            request,
+            images: &facts,
+        };
+        for (title, rule) in self.rules.iter().filter(|(_, r)| r.action == Action::Allow) {
+            if cx.holds(rule)? {
+                return Ok(Decision {
+                    allowed: true,
+                    rule: Some(title.clone()),
+                    message: format!("allowed by {title} (an exception)"),
+                    warnings: Vec::new(),
+                });
+            }
+        }
+        let mut warnings = Vec::new();
+        let mut refused: Option<(String, String)> = None;
+        for (title, rule) in self.rules.iter().filter(|(_, r)| r.action == Action::Deny) {
+            if !cx.holds(rule)? {
+                continue;
+            }
+            let say = match &rule.message {
+                Some(m) => format!("{title}: {m}"),
+                None => format!("{title}: {}", describe(&rule.criteria)),
+            };
+            let mode = rule
+                .mode
+                .or(self.defaults.mode)
+                .unwrap_or(AdmissionMode::Protect);
+            match mode {
+                AdmissionMode::Protect if refused.is_none() => refused = Some((title.clone(), say)),
+                AdmissionMode::Protect => {}
+                AdmissionMode::Monitor => warnings.push(say),
+            }
+        }
+        let unscanned: Vec<&String> = facts
+            .iter()
+            .filter(|(_, f)| f.is_none())
+            .map(|(i, _)| i)
+            .collect();
+        if refused.is_none() && !unscanned.is_empty() {
+            let list = unscanned
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            match self.defaults.unscanned_images {
+                Some(Unscanned::Deny) => {
+                    refused = Some((
+                        "GlobalRules unscannedImages".into(),
+                        format!(
+                            "images never scanned: {list} (scan them first: palisade scan image)"
+                        ),
+                    ))
+                }
+                // The caller scans while the request waits; what reaches here did not finish.
+                Some(Unscanned::Scan) => {
+                    refused = Some((
+                        "GlobalRules unscannedImages".into(),
+                        format!("images not scanned in time: {list}"),
+                    ))
+                }
+                Some(Unscanned::Warn) => warnings.push(format!("images never scanned: {list}")),
+                None => {}
+            }
+        }
+        Ok(match refused {
+            Some((rule, message)) => Decision {
+                allowed: false,
+                rule: Some(rule),
+                message,
+                warnings,
+            },
+            None => Decision {
+                allowed: true,
+                rule: None,
+                message: "no rule refuses it".into(),
+                warnings,
+            },
+        })
+    }
+}
+
+/// A criterion in words, for a rule with no message of its own.
+fn describe(criteria: &[Criterion]) -> String {
+    criteria
+        .iter()
+        .map(|c| {
+            let name = serde_json::to_value(c.name)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            let what = match (&c.value, c.values.is_empty()) {
+                (Some(v), _) => format!(" {v}"),
+                (None, false) => format!(" [{}]", c.values.join(", ")),
+                (None, true) => String::new(),
+            };
+            format!("{name} {}{what}", c.op.name())
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// The pod a resource carries, and where it came from.
+struct Pod<'a> {
+    namespace: String,
+    labels: Vec<String>,
+    annotations: Vec<String>,
+    spec: &'a Value,
+    object: &'a Value,
+}
+
+/// A container of a pod and its kind.
+struct Container<'a> {
+    kind: ContainerKind,
+    value: &'a Value,
+}
+
+impl<'a> Pod<'a> {
+    fn of(object: &'a Value, request: &Request<'_>) -> Option<Pod<'a>> {
+        let kind = object["kind"].as_str().unwrap_or("");
+        let (template_meta, spec) = match kind {
+            "Pod" => (None, &object["spec"]),
+            "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "Job"
+            | "ReplicationController" => (
+                Some(&object["spec"]["template"]["metadata"]),
+                &object["spec"]["template"]["spec"],
+            ),
+            "CronJob" => {
+                let t = &object["spec"]["jobTemplate"]["spec"]["template"];
+                (Some(&t["metadata"]), &t["spec"])
+            }
+            _ => return None,
+        };
+        if !spec.is_object() {
+            return None;
+        }
+        let pairs = |m: &Value| -> Vec<String> {
+            m.as_object()
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut labels = pairs(&object["metadata"]["labels"]);
+        let mut annotations = pairs(&object["metadata"]["annotations"]);
+        if let Some(t) = template_meta {
+            labels.extend(pairs(&t["labels"]));
+            annotations.extend(pairs(&t["annotations"]));
+        }
+        labels.sort();
+        labels.dedup();
+        annotations.sort();
+        annotations.dedup();
+        let namespace = match request.namespace {
+            "" => object["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or("default")
+                .to_string(),
+            ns => ns.to_string(),
+        };
+        Some(Pod {
+            namespace,
+            labels,
+            annotations,
+            spec,
+            object,
+        })
+    }
+
+    fn containers(&self) -> Vec<Container<'a>> {
+        let mut out = Vec::new();
+        for (key, kind) in [
+            ("containers", ContainerKind::Containers),
+            ("initContainers", ContainerKind::InitContainers),
+            ("ephemeralContainers", ContainerKind::EphemeralContainers),
+        ] {
+            if let Some(list) = self.spec[key].as_array() {
+                out.extend(list.iter().map(|value| Container { kind, value }));
+            }
+        }
+        out
+    }
+
+    fn all_images(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .containers()
+            .iter()
+            .filter_map(|c| c.value["image"].as_str().map(String::from))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// An image reference's parts: registry (`docker.io` when none is named), repository, tag
+/// (`latest` when neither tag nor digest is given), digest.
+pub fn image_parts(image: &str) -> (String, String, Option<String>, Option<String>) {
+    let (name, digest) = match image.split_once('@') {
+        Some((n, d)) => (n, Some(d.to_string())),
+        None => (image, None),
+    };
+    // A tag follows the last ':' after the last '/' (a registry's port comes before it).
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    let (repo_full, tag) = match name[slash..].rfind(':') {
+        Some(i) => (&name[..slash + i], Some(name[slash + i + 1..].to_string())),
+        None => (name, None),
+    };
+    let tag = tag.or_else(|| digest.is_none().then(|| "latest".to_string()));
+    let (registry, repository) = match repo_full.split_once('/') {
+        Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => {
+            (host.to_string(), rest.to_string())
+        }
+        _ if repo_full.contains('/') => ("docker.io".to_string(), repo_full.to_string()),
+        _ => ("docker.io".to_string(), format!("library/{repo_full}")),
+    };
+    (registry, repository, tag, digest)
+}
+
+/// Whether a literal environment value looks like a secret.
+fn looks_secret(name: &str, value: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let named = [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "ACCESS_KEY",
+        "CREDENTIAL",
+    ]
+    .iter()
+    .any(|w| upper.contains(w));
+    let aws = value.len() == 20
+        && (value.starts_with("AKIA") || value.starts_with("ASIA"))
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    let pem = value.contains("-----BEGIN") && value.contains("PRIVATE KEY-----");
+    let tokens = [
+        "ghp_",
+        "gho_",
+        "github_pat_",
+        "glpat-",
+        "xoxb-",
+        "xoxp-",
+        "sk_live_",
+        "AIza",
+    ]
+    .iter()
+    .any(|p| value.starts_with(p) && value.len() >= 20);
+    let jwt = value.starts_with("eyJ") && value.matches('.').count() == 2 && value.len() > 30;
+    (named && !value.is_empty()) || aws || pem || tokens || jwt
+}
+
+struct Context<'a> {
+    pod: &'a Pod<'a>,
+    request: &'a Request<'a>,
+    images: &'a BTreeMap<String, Option<ImageFacts>>,
+}
+
+/// What a criterion sees: text values (sets), one boolean, or numbers (any may satisfy).
+enum Seen {
+    Texts(Vec<String>),
+    Bool(bool),
+    /// `None`: the field is not set (a container without a limit).
+    Numbers(Vec<Option<f64>>),
+    /// A field path's values: text, numbers and booleans as found; empty when not set.
+    Any(Vec<Value>),
+}
+
+const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
+
+impl Context<'_> {
+    fn holds(&self, rule: &AdmissionSpec) -> Result<bool, AdmitError> {
+        let containers: Vec<Container<'_>> = self
+            .pod
+            .containers()
+            .into_iter()
+            .filter(|c| rule.containers.is_empty() || rule.containers.contains(&c.kind))
+            .collect();
+        for c in &rule.criteria {
+            if !self.criterion(c, &containers)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn image_facts<'b>(
+        &'b self,
+        containers: &[Container<'_>],
+    ) -> Vec<(String, Option<&'b ImageFacts>)> {
+        let mut seen = BTreeSet::new();
+        containers
+            .iter()
+            .filter_map(|c| c.value["image"].as_str())
+            .filter(|i| seen.insert(i.to_string()))
+            .map(|i| (i.to_string(), self.images.get(i).and_then(Option::as_ref)))
+            .collect()
+    }
+
+    fn criterion(&self, c: &Criterion, containers: &[Container<'_>]) -> Result<bool, AdmitError> {
+        use CriterionName::*;
+        let pod = self.pod;
+        let texts = |f: &dyn Fn(&Value) -> Vec<String>| -> Vec<String> {
+            containers.iter().flat_map(|k| f(k.value)).collect()
+        };
+        let sc = |k: &Value, key: &str| -> Value {
+            let own = &k["securityContext"][key];
+            if own.is_null() {
+                pod.spec["securityContext"][key].clone()
+            } else {
+                own.clone()
+            }
+        };
+        let images: Vec<String> =
+            texts(&|k| k["image"].as_str().map(String::from).into_iter().collect());
+        let seen = match c.name {
+            Namespace => Seen::Texts(vec![pod.namespace.clone()]),
+            Labels => Seen::Texts(pod.labels.clone()),
+            Annotations => Seen::Texts(pod.annotations.clone()),
+            User => Seen::Texts(vec![self.request.user.to_string()].into_iter().filter(|u| !u.is_empty()).collect()),
+            UserGroups => Seen::Texts(self.request.groups.to_vec()),
+            ServiceAccount => Seen::Texts(vec![pod.spec["serviceAccountName"].as_str().unwrap_or("default").to_string()]),
+            Image => Seen::Texts(images.clone()),
+            ImageRegistry => Seen::Texts(images.iter().map(|i| image_parts(i).0).collect()),
+            ImageRepository => Seen::Texts(images.iter().map(|i| image_parts(i).1).collect()),
+            ImageTag => Seen::Texts(images.iter().filter_map(|i| image_parts(i).2).collect()),
+            ImageDigest => Seen::Bool(!images.is_empty() && images.iter().all(|i| image_parts(i).3.is_some())),
+            Privileged => Seen::Bool(
+                containers
+                    .iter()
+                    .any(|k| k.value["securityContext"]["privileged"] == Value::Bool(true)),
+            ),
+            // Kubernetes lets a process gain privileges unless told not to.
+            AllowPrivilegeEscalation => Seen::Bool(
+                containers.iter().any(|k| k.value["securityContext"]["allowPrivilegeEscalation"] != Value::Bool(false)),
+            ),
+            RunAsRoot => Seen::Bool(containers.iter().any(|k| self.as_root(k.value))),
+            HostNetwork => Seen::Bool(pod.spec["hostNetwork"] == Value::Bool(true)),
+            HostPid => Seen::Bool(pod.spec["hostPID"] == Value::Bool(true)),
+            HostIpc => Seen::Bool(pod.spec["hostIPC"] == Value::Bool(true)),
+            HostPorts => Seen::Texts(texts(&|k| {
+                k["ports"].as_array().into_iter().flatten().filter_map(|p| p["hostPort"].as_u64()).filter(|p| *p > 0).map(|p| p.to_string()).collect()
+            })),
+            VolumeTypes => Seen::Texts(
+                pod.spec["volumes"].as_array().into_iter().flatten()
+                    .filter_map(|v| v.as_object())
+                    .flat_map(|o| o.keys().filter(|k| *k != "name").cloned().collect::<Vec<_>>())
+                    .collect(),
+            ),
+            HostPaths => Seen::Texts(
+                pod.spec["volumes"].as_array().into_iter().flatten()
+                    .filter_map(|v| v["hostPath"]["path"].as_str().map(String::from))
+                    .collect(),
+            ),
+            AddedCapabilities => Seen::Texts(texts(&|k| {
+                k["securityContext"]["capabilities"]["add"].as_array().into_iter().flatten()
+                    .filter_map(Value::as_str)
+                    .map(|c| c.to_ascii_uppercase().trim_start_matches("CAP_").to_string())
+                    .collect()
+            })),
+            SeccompProfile => Seen::Texts(containers.iter().filter_map(|k| sc(k.value, "seccompProfile")["type"].as_str().map(String::from)).collect()),
+            AppArmorProfile => Seen::Texts(
+                containers.iter().filter_map(|k| {
+                    let name = k.value["name"].as_str().unwrap_or("");
+                    let key = format!("container.apparmor.security.beta.kubernetes.io/{name}");
+                    sc(k.value, "appArmorProfile")["type"].as_str().map(String::from).or_else(|| {
+                        pod.object["metadata"]["annotations"][&key].as_str().or(pod.object["spec"]["template"]["metadata"]["annotations"][&key].as_str()).map(String::from)
+                    })
+                }).collect(),
+            ),
+            Sysctls => Seen::Texts(
+                pod.spec["securityContext"]["sysctls"].as_array().into_iter().flatten()
+                    .filter_map(|s| s["name"].as_str().map(String::from)).collect(),
+            ),
+            EnvVarNames => Seen::Texts(texts(&|k| k["env"].as_array().into_iter().flatten().filter_map(|e| e["name"].as_str().map(String::from)).collect())),
+            EnvVarSecrets => Seen::Bool(containers.iter().any(|k| {
+                k.value["env"].as_array().into_iter().flatten().any(|e| {
+                    looks_secret(e["name"].as_str().unwrap_or(""), e["value"].as_str().unwrap_or(""))
+                })
+            })),
+            CpuRequest | CpuLimit | MemoryRequest | MemoryLimit => {
+                let (section, key) = match c.name {
+                    CpuRequest => ("requests", "cpu"),
+                    CpuLimit => ("limits", "cpu"),
+                    MemoryRequest => ("requests", "memory"),
+                    _ => ("limits", "memory"),
+                };
+                Seen::Numbers(containers.iter().map(|k| {
+                    let v = &k.value["resources"][section][key];
+                    v.as_str().and_then(parse_quantity).or_else(|| v.as_f64())
+                }).collect())
+            }
+            AutomountServiceAccountToken => Seen::Bool(pod.spec["automountServiceAccountToken"] != Value::Bool(false)),
+            ServiceAccountRiskyRole => {
+                let sa = pod.spec["serviceAccountName"].as_str().unwrap_or("default");
+                Seen::Bool(
+                    self.request
+                        .risky_service_accounts
+                        .contains(&format!("{}/{sa}", pod.namespace)),
+                )
+            }
+            StorageClass => Seen::Texts(storage_classes(pod)),
+            ImageScanned => Seen::Bool(self.image_facts(containers).iter().all(|(_, f)| f.is_some())),
+            CriticalCount | HighCount | MediumCount => {
+                let least = match c.name {
+                    CriticalCount => 3,
+                    HighCount => 2,
+                    _ => 1,
+                };
+                Seen::Numbers(self.image_facts(containers).iter().filter_map(|(_, f)| *f).map(|f| {
+                    let n = f.findings.iter().filter(|x| {
+                        SEVERITIES.iter().position(|s| x.severity.eq_ignore_ascii_case(s)).is_some_and(|r| r >= least)
+                            && (!c.only_fixable || x.fixable)
+                            && c.older_than_days.is_none_or(|d| x.published_days_ago.is_some_and(|a| a >= d))
+                    }).count();
+                    Some(n as f64)
+                }).collect())
+            }
+            CvssScore => Seen::Numbers(self.image_facts(containers).iter().filter_map(|(_, f)| *f).map(|f| {
+                Some(f.findings.iter().filter_map(|x| x.cvss).fold(0.0, f64::max))
+            }).collect()),
+            CveIds => Seen::Texts(self.image_facts(containers).iter().filter_map(|(_, f)| *f).flat_map(|f| f.findings.iter().map(|x| x.id.clone())).collect()),
+            Packages => Seen::Texts(self.image_facts(containers).iter().filter_map(|(_, f)| *f).flat_map(|f| f.packages.clone()).collect()),
+            ComplianceFailures => Seen::Texts(self.image_facts(containers).iter().filter_map(|(_, f)| *f).flat_map(|f| f.compliance_failures.clone()).collect()),
+            ImageSigned => {
+                let want = c.public_key.as_deref().map(normalize_pem).unwrap_or_default();
+                Seen::Bool(self.image_facts(containers).iter().all(|(_, f)| {
+                    f.is_some_and(|f| f.verified_keys.iter().any(|k| normalize_pem(k) == want))
+                }))
+            }
+            PodSecurity => {
+                return Err(AdmitError::NotJudged(
+                    "podSecurity criteria are judged by palisade admission's Pod Security checks, not yet built".into(),
+                ))
+            }
+            JsonPath => {
+                let steps = c.path.as_deref().map(parse_path).transpose().map_err(AdmitError::NotJudged)?.unwrap_or_default();
+                Seen::Any(walk(pod.object, &steps))
+            }
+        };
+        Ok(compare(c, seen))
+    }
+
+    /// Whether a container may run as root: its UID (or the pod's) is 0; or none is given,
+    /// runAsNonRoot is not set, and the image's USER is root or unknown.
+    fn as_root(&self, k: &Value) -> bool {
+        let pick = |key: &str| {
+            let own = &k["securityContext"][key];
+            if own.is_null() {
+                self.pod.spec["securityContext"][key].clone()
+            } else {
+                own.clone()
+            }
+        };
+        match pick("runAsUser").as_u64() {
+            Some(uid) => uid == 0,
+            None if pick("runAsNonRoot") == Value::Bool(true) => false,
+            None => {
+                let image = k["image"].as_str().unwrap_or("");
+                match self
+                    .images
+                    .get(image)
+                    .and_then(Option::as_ref)
+                    .and_then(|f| f.user.as_deref())
+                {
+                    Some(u) => {
+                        let uid = u.split(':').next().unwrap_or("");
+                        uid.is_empty() || uid == "0" || uid == "root"
+                    }
+                    None => true,
+                }
+            }
+        }
+    }
+}
+
+fn normalize_pem(pem: &str) -> String {
+    pem.split_whitespace().collect()
+}
+
+fn storage_classes(pod: &Pod<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    if pod.object["kind"] == "PersistentVolumeClaim" {
+        out.extend(
+            pod.object["spec"]["storageClassName"]
+                .as_str()
+                .map(String::from),
+        );
+    }
+    for t in pod.object["spec"]["volumeClaimTemplates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        out.extend(t["spec"]["storageClassName"].as_str().map(String::from));
+    }
+    for v in pod.spec["volumes"].as_array().into_iter().flatten() {
+        out.extend(
+            v["ephemeral"]["volumeClaimTemplate"]["spec"]["storageClassName"]
+                .as_str()
+                .map(String::from),
+        );
+    }
+    out
+}
+
+/// The values at `steps` under `v` (`[*]` fans out).
+fn walk(v: &Value, steps: &[Step]) -> Vec<Value> {
+    let Some((first, rest)) = steps.split_first() else {
+        return match v {
+            Value::Null => Vec::new(),
+            other => vec![other.clone()],
+        };
+    };
+    match (first, v) {
+        (Step::Key(k), Value::Object(m)) => m.get(k).map_or(Vec::new(), |x| walk(x, rest)),
+        (Step::Index(i), Value::Array(a)) => a.get(*i).map_or(Vec::new(), |x| walk(x, rest)),
+        (Step::All, Value::Array(a)) => a.iter().flat_map(|x| walk(x, rest)).collect(),
+        (Step::All, Value::Object(m)) => m.values().flat_map(|x| walk(x, rest)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether one text value matches a pattern: `key=value` items (labels, annotations) match
+/// a pattern without `=` by their key, `name@version` items (packages) one without `@` by
+/// their name.
+fn item_matches(pattern: &str, item: &str) -> bool {
+    if matches(pattern, item, false) {
+        return true;
+    }
+    for sep in ['=', '@'] {
+        if !pattern.contains(sep) {
+            if let Some((head, _)) = item.split_once(sep) {
+                if matches(pattern, head, false) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+fn compare(c: &Criterion, seen: Seen) -> bool {
+    let value = c.value.as_deref().unwrap_or("");
+    let number = |x: f64| -> bool {
+        let want = match c.name.facts() {
+            Facts::Quantity => parse_quantity(value),
+            _ => value.parse::<f64>().ok(),
+        };
+        let Some(want) = want else { return false };
+        match c.op {
+            Op::Eq => x == want,
+            Op::Ne => x != want,
+            Op::Gt => x > want,
+            Op::Gte => x >= want,
+            Op::Lt => x < want,
+            Op::Lte => x <= want,
+            _ => false,
+        }
+    };
+    let set = |items: &[String]| -> bool {
+        let any = |p: &String| items.iter().any(|i| item_matches(p, i));
+        match c.op {
+            Op::ContainsAny => c.values.iter().any(any),
+            Op::ContainsAll => c.values.iter().all(any),
+            Op::ContainsNone => !c.values.iter().any(any),
+            Op::ContainsOtherThan => items
+                .iter()
+                .any(|i| !c.values.iter().any(|p| item_matches(p, i))),
+            Op::Set => !items.is_empty(),
+            Op::Unset => items.is_empty(),
+            _ => false,
+        }
+    };
+    match seen {
+        Seen::Texts(items) => set(&items),
+        Seen::Bool(b) => c.op == Op::Is && (value == "true") == b,
+        Seen::Numbers(list) => match c.op {
+            Op::Set => list.iter().any(Option::is_some),
+            Op::Unset => list.iter().any(Option::is_none),
+            _ => list.iter().flatten().any(|x| number(*x)),
+        },
+        Seen::Any(values) => match c.op {
+            Op::Set => !values.is_empty(),
+            Op::Unset => values.is_empty(),
+            Op::Is => values.iter().any(|v| v.as_bool() == Some(value == "true")),
+            op if Op::NUMBERS.contains(&op) => values.iter().any(|v| {
+                v.as_f64()
+                    .or_else(|| v.as_str().and_then(parse_quantity))
+                    .is_some_and(number)
+                    || (op == Op::Eq && v.as_str() == Some(value))
+                    || (op == Op::Ne && v.as_str().is_some_and(|s| s != value))
+            }),
+            _ => {
+                let texts: Vec<String> = values
+                    .iter()
+                    .map(|v| match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect();
+                set(&texts)
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_references_split_as_registries_read_them() {
+        let p = |i| image_parts(i);
+        assert_eq!(
+            p("nginx"),
+            (
+                "docker.io".into(),
+                "library/nginx".into(),
+                Some("latest".into()),
+                None
+            )
+        );
+        assert_eq!(
+            p("nginx:1.25"),
+            (
+                "docker.io".into(),
+                "library/nginx".into(),
+                Some("1.25".into()),
+                None
+            )
+        );
+        assert_eq!(
+            p("bitnami/redis:7"),
+            (
+                "docker.io".into(),
+                "bitnami/redis".into(),
+                Some("7".into()),
+                None
+            )
+        );
+        assert_eq!(
+            p("registry.example:5000/shop/web:1.2@sha256:ab"),
+            (
+                "registry.example:5000".into(),
+                "shop/web".into(),
+                Some("1.2".into()),
+                Some("sha256:ab".into())
+            )
+        );
+        assert_eq!(
+            p("localhost/app@sha256:cd"),
+            (
+                "localhost".into(),
+                "app".into(),
+                None,
+                Some("sha256:cd".into())
+            )
+        );
+    }
+
+    #[test]
+    fn secrets_in_values_are_told_from_references() {
+        assert!(looks_secret("DB_PASSWORD", "hunter2"));
+        assert!(looks_secret("X", "AKIAIOSFODNN7EXAMPLE"));
+        assert!(looks_secret("KEY", "-----BEGIN RSA PRIVATE KEY-----\nabc"));
+        assert!(looks_secret(
+            "GH",
+            "ghp_0123456789abcdefghijklmnopqrstuvwxyz"
+        ));
+        assert!(!looks_secret("DB_PASSWORD", ""));
+        assert!(!looks_secret("LOG_LEVEL", "debug"));
+    }
+}

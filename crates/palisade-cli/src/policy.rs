@@ -86,8 +86,11 @@ fn export_learned(file: &Path, mode: &str, output: Option<&Path>) -> anyhow::Res
         read(file, &Limits::default()).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let learned: palisade_policy::learned::Learned = serde_json::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{}:{}:{}: {e}", file.display(), e.line(), e.column()))?;
-    let resources = palisade_policy::learned::to_resources(&learned, mode);
+    let (resources, dropped) = palisade_policy::learned::to_resources(&learned, mode);
     crate::output::write(output, stream(&resources).as_bytes())?;
+    for (resource, reason) in &dropped {
+        eprintln!("palisade: not written: {resource}: {reason}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

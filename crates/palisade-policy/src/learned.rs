@@ -132,7 +132,8 @@ fn group_name(id: &Identity) -> String {
     }
     let trimmed = out.trim_matches(|c: char| c == '-' || c == '.');
     let mut name = format!("learned-{trimmed}");
-    name.truncate(253);
+    // Room for a `-N` that tells two workloads apart whose names map the same.
+    name.truncate(240);
     name.trim_end_matches(['-', '.']).to_string()
 }
 
@@ -145,11 +146,11 @@ pub fn kernel_name(name: &str) -> &str {
     &name[..end]
 }
 
-fn group(id: &Identity) -> Value {
+fn group(name: &str, id: &Identity) -> Value {
     json!({
         "apiVersion": API_VERSION,
         "kind": "GroupDefinition",
-        "metadata": {"name": group_name(id)},
+        "metadata": {"name": name},
         "spec": {"selector": {"namespaces": [id.namespace], "services": [id.service]}},
     })
 }
@@ -157,9 +158,30 @@ fn group(id: &Identity) -> Value {
 /// The policy `learned` says: resources in a stable order (groups, then rules, by name),
 /// each rule in `mode` with the zero-drift baseline (what was learned came with the image,
 /// or it would not be allowed by name).
-pub fn to_resources(learned: &Learned, mode: Mode) -> Vec<Value> {
+/// What a record could not give: each resource left out, and why (an address, port or path
+/// the policy checks refuse).
+pub type Dropped = Vec<(String, String)>;
+
+pub fn to_resources(learned: &Learned, mode: Mode) -> (Vec<Value>, Dropped) {
     let mut groups: BTreeMap<String, Value> = BTreeMap::new();
     let mut rules: BTreeMap<String, Value> = BTreeMap::new();
+    // Workloads by name: two whose names map the same get `-2`, `-3`, ... in record order.
+    let mut names: BTreeMap<Identity, String> = BTreeMap::new();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut name_of = |id: &Identity| -> String {
+        if let Some(n) = names.get(id) {
+            return n.clone();
+        }
+        let base = group_name(id);
+        let mut n = base.clone();
+        let mut k = 2;
+        while !taken.insert(n.clone()) {
+            n = format!("{base}-{k}");
+            k += 1;
+        }
+        names.insert(id.clone(), n.clone());
+        n
+    };
     let window = match (&learned.since, &learned.until) {
         (Some(a), Some(b)) => format!("{a}/{b}"),
         (Some(a), None) => format!("{a}/"),
@@ -171,8 +193,8 @@ pub fn to_resources(learned: &Learned, mode: Mode) -> Vec<Value> {
             namespace: w.namespace.clone(),
             service: w.service.clone(),
         };
-        let name = group_name(&id);
-        groups.insert(name.clone(), group(&id));
+        let name = name_of(&id);
+        groups.insert(name.clone(), group(&name, &id));
         let processes: BTreeSet<(&str, &str)> = w
             .processes
             .iter()
@@ -197,8 +219,8 @@ pub fn to_resources(learned: &Learned, mode: Mode) -> Vec<Value> {
         for c in &w.connections {
             let peer = match (&c.peer.workload, &c.peer.name, &c.peer.ip) {
                 (Some(id), _, _) => {
-                    let g = group_name(id);
-                    groups.entry(g.clone()).or_insert_with(|| group(id));
+                    let g = name_of(id);
+                    groups.entry(g.clone()).or_insert_with(|| group(&g, id));
                     json!({"group": g})
                 }
                 (None, Some(n), _) => {
@@ -268,5 +290,6 @@ pub fn to_resources(learned: &Learned, mode: Mode) -> Vec<Value> {
             json!({"apiVersion": API_VERSION, "kind": "SecurityRule", "metadata": metadata, "spec": spec}),
         );
     }
-    groups.into_values().chain(rules.into_values()).collect()
+    let all = groups.into_values().chain(rules.into_values()).collect();
+    crate::load::keep_loadable(all)
 }

@@ -787,3 +787,68 @@ fn dns_name(name: &str) -> Result<(), &'static str> {
     }
     Ok(())
 }
+
+/// Resources made by a program (an import, learned behaviour) kept only where they load:
+/// each one a check refuses is left out, with the reasons, and what referred to it goes the
+/// same way on the next round. What is returned always loads.
+pub fn keep_loadable(
+    mut resources: Vec<serde_json::Value>,
+) -> (Vec<serde_json::Value>, Vec<(String, String)>) {
+    let mut dropped = Vec::new();
+    // Each round leaves out at least one resource, or ends.
+    for _ in 0..=resources.len() {
+        let mut text = String::new();
+        let mut starts = Vec::with_capacity(resources.len());
+        let mut lines = 0;
+        for r in &resources {
+            let doc = crate::yaml::emit(r);
+            text.push_str("---\n");
+            // Its first line follows the `---`.
+            starts.push(lines + 2);
+            lines += 1 + doc.lines().count();
+            text.push_str(&doc);
+        }
+        let errors = match load(
+            &[Source {
+                name: "made",
+                text: &text,
+            }],
+            &Limits::default(),
+        ) {
+            Ok(_) => return (resources, dropped),
+            Err(e) => e,
+        };
+        let mut bad: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for e in &errors {
+            let Some(line) = e.line else { continue };
+            // The last resource starting at or before the error's line.
+            if let Some(i) = starts.iter().rposition(|s| *s <= line) {
+                bad.entry(i).or_default().push(e.reason.clone());
+            }
+        }
+        if bad.is_empty() {
+            // Nothing to point at: nothing is kept rather than something half right.
+            let reason = errors
+                .iter()
+                .map(|e| e.reason.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            dropped.extend(resources.iter().map(|r| (title_of(r), reason.clone())));
+            return (Vec::new(), dropped);
+        }
+        for (i, reasons) in bad.iter().rev() {
+            let r = resources.remove(*i);
+            dropped.push((title_of(&r), reasons.join("; ")));
+        }
+    }
+    (resources, dropped)
+}
+
+fn title_of(r: &serde_json::Value) -> String {
+    let kind = r["kind"].as_str().unwrap_or("");
+    let name = r["metadata"]["name"].as_str().unwrap_or("");
+    match r["metadata"]["namespace"].as_str() {
+        Some(ns) => format!("{kind} {ns}/{name}"),
+        None => format!("{kind} {name}"),
+    }
+}

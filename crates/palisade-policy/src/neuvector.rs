@@ -192,7 +192,8 @@ pub fn name(nv: &str) -> String {
         trimmed.to_string()
     };
     out.truncate(253);
-    out
+    out.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string()
 }
 
 fn resource(kind: &str, name: &str, namespace: Option<&str>, spec: J) -> J {
@@ -332,6 +333,15 @@ pub fn import(sources: &[Source<'_>], limits: &Limits) -> Result<Imported, Vec<I
     let groups: Vec<J> = groups.into_values().collect();
     out.resources.splice(0..0, groups);
     drop_unknown_sensors(&mut out);
+    // What a check would still refuse is left out and said, so what is written loads.
+    let (kept, dropped) = crate::load::keep_loadable(std::mem::take(&mut out.resources));
+    out.resources = kept;
+    out.unmapped
+        .extend(dropped.into_iter().map(|(resource, reason)| Unmapped {
+            resource,
+            part: String::new(),
+            reason: format!("not written: {reason}"),
+        }));
     Ok(out)
 }
 

@@ -17,13 +17,15 @@ fn learned_behaviour_becomes_rules_that_allow_exactly_it() {
     let learned: Learned =
         serde_json::from_str(&std::fs::read_to_string(data("export/learned.json")).unwrap())
             .unwrap();
-    let resources = to_resources(&learned, Mode::Protect);
+    let (resources, dropped) = to_resources(&learned, Mode::Protect);
+    assert!(dropped.is_empty(), "{dropped:#?}");
     let text: String = resources
         .iter()
         .map(|r| format!("---\n{}", emit(r)))
         .collect();
     // Stable: the same record gives the same text.
     let again: String = to_resources(&learned, Mode::Protect)
+        .0
         .iter()
         .map(|r| format!("---\n{}", emit(r)))
         .collect();
@@ -156,4 +158,55 @@ fn learned_behaviour_becomes_rules_that_allow_exactly_it() {
     // A record that is not one: serde names the line.
     let err = serde_json::from_str::<Learned>("{\"workloads\": [{\"namespace\": 1}]}").unwrap_err();
     assert_eq!(err.line(), 1);
+}
+
+#[test]
+fn a_record_the_checks_refuse_in_part_gives_the_rest() {
+    // Two owners whose names map the same, an address that is none, a port 0, a relative
+    // file path: what loads is kept, the rest named.
+    let record = r#"{"workloads": [
+      {"namespace": "shop", "service": "Deployment/Web", "processes": [{"path": "/app", "name": "app"}]},
+      {"namespace": "shop", "service": "deployment/web", "processes": [{"path": "/srv", "name": "srv"}],
+       "files": [{"path": "relative/log", "process": "srv"}]},
+      {"namespace": "shop", "service": "Job/x", "connections": [
+        {"direction": "egress", "peer": {"ip": "10.0.0.300"}, "port": 0, "protocol": "tcp"}]}
+    ]}"#;
+    let learned: Learned = serde_json::from_str(record).unwrap();
+    let (resources, dropped) = to_resources(&learned, Mode::Monitor);
+    let text: String = resources
+        .iter()
+        .map(|r| format!("---\n{}", emit(r)))
+        .collect();
+    let policy = load(
+        &[Source {
+            name: "l.yaml",
+            text: &text,
+        }],
+        &Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e:#?}\n{text}"));
+    let titles: Vec<String> = policy.resources.iter().map(|r| r.title()).collect();
+    assert!(
+        titles.contains(&"SecurityRule shop/learned-shop-deployment-web".to_string()),
+        "{titles:#?}"
+    );
+    assert!(
+        titles.contains(&"GroupDefinition learned-shop-deployment-web-2".to_string()),
+        "{titles:#?}"
+    );
+    let said: Vec<String> = dropped
+        .iter()
+        .map(|(r, why)| format!("{r}: {why}"))
+        .collect();
+    assert!(
+        said.iter().any(|s| s.starts_with(
+            "SecurityRule shop/learned-shop-deployment-web-2: path \"relative/log\": not absolute"
+        )),
+        "{said:#?}"
+    );
+    assert!(
+        said.iter()
+            .any(|s| s.starts_with("SecurityRule shop/learned-shop-job-x: ")),
+        "{said:#?}"
+    );
 }

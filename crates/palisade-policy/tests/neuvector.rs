@@ -328,10 +328,11 @@ fn bad_input_is_named_where_it_is_and_nothing_is_written() {
     let cases = [
         ("a.yaml", "apiVersion: neuvector.com/v2\nkind: NvSecurityRule\nmetadata: {name: x}\nspec: {}\n", "a.yaml:1:1: apiVersion \"neuvector.com/v2\""),
         ("b.yaml", "apiVersion: neuvector.com/v1\nkind: NvFirewall\nmetadata: {name: x}\nspec: {}\n", "b.yaml:1:1: kind \"NvFirewall\""),
+        ("h.yaml", "apiVersion: neuvector.com/v1\nkind: NvSecurityRule\nmetadata: {name: x}\nspec: {}\n", "h.yaml:1:1: an NvSecurityRule needs metadata.namespace"),
         ("c.yaml", "apiVersion: v1\nkind: List\nitems: {a: 1}\n", "c.yaml:1:1: a List's items are a list"),
         ("d.yaml", "items: [1,\n", "d.yaml:2:1"),
-        ("e.yaml", "apiVersion: neuvector.com/v1\nkind: NvSecurityRule\nmetadata: {name: x}\nspec:\n  target: {selector: {name: x, criteria: [{key: app, op: =, value: a}]}}\n  ingress:\n    - {action: maybe, name: r, selector: {name: external}}\n", "e.yaml:7:7: action \"maybe\": allow or deny"),
-        ("f.yaml", "apiVersion: neuvector.com/v1\nkind: NvSecurityRule\nmetadata: {name: x}\nspec:\n  target: {selector: {name: x, criteria: [{key: app, op: =, value: a}]}}\n  egress:\n    - {action: allow, name: r, ports: tcp/99999, selector: {name: external}}\n", "f.yaml:7:39: port \"99999\""),
+        ("e.yaml", "apiVersion: neuvector.com/v1\nkind: NvSecurityRule\nmetadata: {name: x, namespace: demo}\nspec:\n  target: {selector: {name: x, criteria: [{key: app, op: =, value: a}]}}\n  ingress:\n    - {action: maybe, name: r, selector: {name: external}}\n", "e.yaml:7:7: action \"maybe\": allow or deny"),
+        ("f.yaml", "apiVersion: neuvector.com/v1\nkind: NvSecurityRule\nmetadata: {name: x, namespace: demo}\nspec:\n  target: {selector: {name: x, criteria: [{key: app, op: =, value: a}]}}\n  egress:\n    - {action: allow, name: r, ports: tcp/99999, selector: {name: external}}\n", "f.yaml:7:39: port \"99999\""),
     ];
     for (name, text, want) in cases {
         let err = import(&[Source { name, text }], &Limits::default()).unwrap_err();

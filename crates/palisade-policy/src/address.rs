@@ -24,16 +24,17 @@ pub fn parse_address(text: &str) -> Result<Address, String> {
         };
         let max = if ip.is_ipv4() { 32 } else { 128 };
         return match len.parse::<u8>() {
-            Ok(n) if n <= max => Ok(Address::Cidr(ip, n)),
+            Ok(n) if n <= max => Ok(mapped_cidr(ip, n)),
             _ => bad(&format!("the prefix length is 0 to {max}")),
         };
     }
     if let Ok(ip) = text.parse::<IpAddr>() {
         let len = if ip.is_ipv4() { 32 } else { 128 };
-        return Ok(Address::Cidr(ip, len));
+        return Ok(mapped_cidr(ip, len));
     }
     if let Some((a, b)) = text.split_once('-') {
         if let (Ok(a), Ok(b)) = (a.trim().parse::<IpAddr>(), b.trim().parse::<IpAddr>()) {
+            let (a, b) = (unmapped(a), unmapped(b));
             return match (a.is_ipv4() == b.is_ipv4(), a <= b) {
                 (true, true) => Ok(Address::Range(a, b)),
                 (false, _) => bad("a range's ends are of one address family"),
@@ -68,6 +69,22 @@ pub fn parse_address(text: &str) -> Result<Address, String> {
         true => Address::Wildcard(rest),
         false => Address::Name(rest),
     })
+}
+
+/// An IPv4 address written mapped into IPv6 (`::ffff:10.0.0.1`), as the IPv4 one: peers are
+/// matched that way, so a rule written either way holds.
+fn unmapped(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+fn mapped_cidr(ip: IpAddr, len: u8) -> Address {
+    match (unmapped(ip), ip) {
+        (IpAddr::V4(v4), IpAddr::V6(_)) if len >= 96 => Address::Cidr(IpAddr::V4(v4), len - 96),
+        _ => Address::Cidr(ip, len),
+    }
 }
 
 pub fn check_address(text: &str) -> Result<(), String> {
@@ -286,5 +303,31 @@ mod cidr_tests {
         assert_eq!(cidr_text(ip("10.1.2.3"), 8), "10.0.0.0/8");
         assert_eq!(cidr_text(ip("2001:db8::1"), 32), "2001:db8::/32");
         assert_eq!(cidr_text(ip("10.1.2.3"), 0), "0.0.0.0/0");
+    }
+}
+
+#[cfg(test)]
+mod mapped_tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_written_in_ipv6_is_the_ipv4_address() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let a = parse_address("::ffff:10.0.0.0/104").unwrap();
+        assert_eq!(a, Address::Cidr(ip("10.0.0.0"), 8));
+        assert!(a.contains(ip("10.1.2.3")));
+        assert_eq!(
+            parse_address("::ffff:192.0.2.1").unwrap(),
+            Address::Cidr(ip("192.0.2.1"), 32)
+        );
+        assert_eq!(
+            parse_address("::ffff:192.0.2.1-::ffff:192.0.2.9").unwrap(),
+            Address::Range(ip("192.0.2.1"), ip("192.0.2.9"))
+        );
+        // A shorter prefix covers more than the mapped range: kept as IPv6.
+        assert_eq!(
+            parse_address("::ffff:0.0.0.0/80").unwrap(),
+            Address::Cidr(ip("::ffff:0.0.0.0"), 80)
+        );
     }
 }

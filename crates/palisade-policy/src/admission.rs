@@ -70,6 +70,50 @@ impl CriterionName {
         v
     }
 
+    /// The name rules write (`imageRegistry`, `hostPID`).
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default()
+    }
+
+    /// Whether it is judged container by container (holding when it holds for any), rather
+    /// than of the pod, the request or the object.
+    pub fn per_container(self) -> bool {
+        use CriterionName::*;
+        matches!(
+            self,
+            Image
+                | ImageRegistry
+                | ImageRepository
+                | ImageTag
+                | ImageDigest
+                | Privileged
+                | AllowPrivilegeEscalation
+                | RunAsRoot
+                | HostPorts
+                | AddedCapabilities
+                | SeccompProfile
+                | AppArmorProfile
+                | EnvVarNames
+                | EnvVarSecrets
+                | CpuRequest
+                | CpuLimit
+                | MemoryRequest
+                | MemoryLimit
+                | ImageScanned
+                | CriticalCount
+                | HighCount
+                | MediumCount
+                | CvssScore
+                | CveIds
+                | Packages
+                | ComplianceFailures
+                | ImageSigned
+        )
+    }
+
     /// Counts of an image's findings, which `onlyFixable` and `olderThanDays` narrow.
     pub fn counts_findings(self) -> bool {
         matches!(
@@ -211,10 +255,7 @@ pub fn parse_path(text: &str) -> Result<Vec<Step>, String> {
 
 /// What is wrong with a criterion, if anything (the loader names where).
 pub fn check(c: &Criterion) -> Result<(), String> {
-    let name = serde_json::to_value(c.name)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let name = c.name.name();
     let ops = c.name.ops();
     if !ops.contains(&c.op) {
         let names: Vec<&str> = ops.iter().map(|o| o.name()).collect();
@@ -249,6 +290,13 @@ pub fn check(c: &Criterion) -> Result<(), String> {
             ))
         }
         (Facts::Level, _) => parse_level(value).map(|_| ())?,
+        // A field's order needs a number (or a quantity); equality may be of text.
+        (Facts::Path, Op::Gt | Op::Gte | Op::Lt | Op::Lte) if parse_quantity(value).is_none() => {
+            return Err(format!(
+                "{name}: {} compares numbers, and {value:?} is not one",
+                c.op.name()
+            ))
+        }
         _ => {}
     }
     match (c.name == CriterionName::JsonPath, &c.path) {

@@ -8,7 +8,7 @@
 //! Where a criterion looks at containers it holds when it holds for any container judged
 //! (the kinds the rule names; every kind when it names none).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -92,10 +92,27 @@ impl Admission {
                         // The strictest of what GlobalRules resources say.
                         let d = &mut out.defaults;
                         d.mode = d.mode.max(a.mode);
-                        d.unscanned_images = d.unscanned_images.or(a.unscanned_images);
+                        let rank = |u: Option<Unscanned>| match u {
+                            None => 0,
+                            Some(Unscanned::Warn) => 1,
+                            Some(Unscanned::Scan) => 2,
+                            Some(Unscanned::Deny) => 3,
+                        };
+                        if rank(a.unscanned_images) > rank(d.unscanned_images) {
+                            d.unscanned_images = a.unscanned_images;
+                        }
                         d.scan_deadline_seconds =
-                            d.scan_deadline_seconds.or(a.scan_deadline_seconds);
-                        d.pod_security = d.pod_security.clone().or(a.pod_security.clone());
+                            match (d.scan_deadline_seconds, a.scan_deadline_seconds) {
+                                (Some(x), Some(y)) => Some(x.min(y)),
+                                (x, y) => x.or(y),
+                            };
+                        let strict = |p: &Option<String>| {
+                            p.as_deref()
+                                .map_or(0, |l| if l.starts_with("restricted") { 2 } else { 1 })
+                        };
+                        if strict(&a.pod_security) > strict(&d.pod_security) {
+                            d.pod_security = a.pod_security.clone();
+                        }
                     }
                 }
                 _ => {}
@@ -219,10 +236,7 @@ fn describe(criteria: &[Criterion]) -> String {
     criteria
         .iter()
         .map(|c| {
-            let name = serde_json::to_value(c.name)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
+            let name = c.name.name();
             let what = match (&c.value, c.values.is_empty()) {
                 (Some(v), _) => format!(" {v}"),
                 (None, false) => format!(" [{}]", c.values.join(", ")),
@@ -237,10 +251,13 @@ fn describe(criteria: &[Criterion]) -> String {
 /// The pod a resource carries, and where it came from.
 struct Pod<'a> {
     namespace: String,
+    /// `key=value`, the object's and its template's.
     labels: Vec<String>,
     annotations: Vec<String>,
     spec: &'a Value,
     object: &'a Value,
+    /// The pod as `jsonPath` criteria see it: a workload's template as the pod it makes.
+    view: Value,
 }
 
 /// A container of a pod and its kind.
@@ -253,7 +270,8 @@ impl<'a> Pod<'a> {
     fn of(object: &'a Value, request: &Request<'_>) -> Option<Pod<'a>> {
         let kind = object["kind"].as_str().unwrap_or("");
         let (template_meta, spec) = match kind {
-            "Pod" => (None, &object["spec"]),
+            // A claim has no pod: namespace, labels, user and storage class are judged.
+            "Pod" | "PersistentVolumeClaim" => (None, &object["spec"]),
             "Deployment"
             | "StatefulSet"
             | "DaemonSet"
@@ -272,25 +290,22 @@ impl<'a> Pod<'a> {
         if !spec.is_object() {
             return None;
         }
-        let pairs = |m: &Value| -> Vec<String> {
-            m.as_object()
-                .map(|o| {
-                    o.iter()
-                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-                        .collect()
-                })
-                .unwrap_or_default()
+        let merged = |key: &str| -> serde_json::Map<String, Value> {
+            let mut m = object["metadata"][key]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            if let Some(t) = template_meta.and_then(|t| t[key].as_object()) {
+                m.extend(t.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            m
         };
-        let mut labels = pairs(&object["metadata"]["labels"]);
-        let mut annotations = pairs(&object["metadata"]["annotations"]);
-        if let Some(t) = template_meta {
-            labels.extend(pairs(&t["labels"]));
-            annotations.extend(pairs(&t["annotations"]));
-        }
-        labels.sort();
-        labels.dedup();
-        annotations.sort();
-        annotations.dedup();
+        let (labels, annotations) = (merged("labels"), merged("annotations"));
+        let pairs = |m: &serde_json::Map<String, Value>| -> Vec<String> {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                .collect()
+        };
         let namespace = match request.namespace {
             "" => object["metadata"]["namespace"]
                 .as_str()
@@ -298,12 +313,24 @@ impl<'a> Pod<'a> {
                 .to_string(),
             ns => ns.to_string(),
         };
+        let view = serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": object["metadata"]["name"],
+                "namespace": namespace,
+                "labels": labels,
+                "annotations": annotations,
+            },
+            "spec": spec,
+        });
         Some(Pod {
             namespace,
-            labels,
-            annotations,
+            labels: pairs(&labels),
+            annotations: pairs(&annotations),
             spec,
             object,
+            view,
         })
     }
 
@@ -331,11 +358,28 @@ impl<'a> Pod<'a> {
         v.dedup();
         v
     }
+
+    /// A container's security setting, else the pod's.
+    fn security(&self, k: &Value, key: &str) -> Value {
+        let own = &k["securityContext"][key];
+        match own {
+            Value::Null => self.spec["securityContext"][key].clone(),
+            v => v.clone(),
+        }
+    }
 }
 
-/// An image reference's parts: registry (`docker.io` when none is named), repository, tag
+/// An image reference's parts: registry (`docker.io` when none is named, Docker Hub's other
+/// names as `docker.io`), repository (`library/` for Docker Hub's official images), tag
 /// (`latest` when neither tag nor digest is given), digest.
 pub fn image_parts(image: &str) -> (String, String, Option<String>, Option<String>) {
+    let (registry, repository, tag, digest) = split_image(image);
+    let tag = tag.or_else(|| digest.is_none().then(|| "latest".to_string()));
+    (registry, repository, tag, digest)
+}
+
+/// `image_parts` without the `latest` a missing tag means.
+fn split_image(image: &str) -> (String, String, Option<String>, Option<String>) {
     let (name, digest) = match image.split_once('@') {
         Some((n, d)) => (n, Some(d.to_string())),
         None => (image, None),
@@ -346,15 +390,57 @@ pub fn image_parts(image: &str) -> (String, String, Option<String>, Option<Strin
         Some(i) => (&name[..slash + i], Some(name[slash + i + 1..].to_string())),
         None => (name, None),
     };
-    let tag = tag.or_else(|| digest.is_none().then(|| "latest".to_string()));
     let (registry, repository) = match repo_full.split_once('/') {
         Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => {
             (host.to_string(), rest.to_string())
         }
-        _ if repo_full.contains('/') => ("docker.io".to_string(), repo_full.to_string()),
-        _ => ("docker.io".to_string(), format!("library/{repo_full}")),
+        _ => ("docker.io".to_string(), repo_full.to_string()),
+    };
+    let registry = match registry.as_str() {
+        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
+            "docker.io".to_string()
+        }
+        _ => registry,
+    };
+    let repository = match (registry.as_str(), repository.contains('/')) {
+        ("docker.io", false) => format!("library/{repository}"),
+        _ => repository,
     };
     (registry, repository, tag, digest)
+}
+
+/// `registry/repository[:tag][@digest]`, as `split_image` reads it.
+fn full_image(
+    parts: &(String, String, Option<String>, Option<String>),
+    with_version: bool,
+) -> String {
+    let (registry, repository, tag, digest) = parts;
+    let mut out = format!("{registry}/{repository}");
+    if with_version {
+        if let Some(t) = tag {
+            out.push(':');
+            out.push_str(t);
+        }
+        if let Some(d) = digest {
+            out.push('@');
+            out.push_str(d);
+        }
+    }
+    out
+}
+
+/// Whether an image pattern names an image, however either is spelt: `nginx`,
+/// `docker.io/nginx` and `index.docker.io/library/nginx:latest` are one image. A pattern
+/// without tag or digest names every version.
+fn image_matches(pattern: &str, image: &str) -> bool {
+    if matches(pattern, image, false) {
+        return true;
+    }
+    let p = split_image(pattern);
+    let i = image_parts(image);
+    let versioned = p.2.is_some() || p.3.is_some();
+    matches(&full_image(&p, true), &full_image(&i, true), false)
+        || (!versioned && matches(&full_image(&p, false), &full_image(&i, false), false))
 }
 
 /// Whether a literal environment value looks like a secret.
@@ -401,7 +487,7 @@ struct Context<'a> {
     images: &'a BTreeMap<String, Option<ImageFacts>>,
 }
 
-/// What a criterion sees: text values (sets), one boolean, or numbers (any may satisfy).
+/// What a criterion sees (of the pod, or of one container).
 enum Seen {
     Texts(Vec<String>),
     Bool(bool),
@@ -422,106 +508,185 @@ impl Context<'_> {
             .filter(|c| rule.containers.is_empty() || rule.containers.contains(&c.kind))
             .collect();
         for c in &rule.criteria {
-            if !self.criterion(c, &containers)? {
+            let holds = match c.name.per_container() {
+                // Each container on its own: one cannot hide another.
+                true => {
+                    let mut any = false;
+                    for k in &containers {
+                        if compare(c, self.container_seen(c, k.value)?) {
+                            any = true;
+                            break;
+                        }
+                    }
+                    any
+                }
+                false => compare(c, self.pod_seen(c)?),
+            };
+            if !holds {
                 return Ok(false);
             }
         }
         Ok(true)
     }
 
-    fn image_facts<'b>(
-        &'b self,
-        containers: &[Container<'_>],
-    ) -> Vec<(String, Option<&'b ImageFacts>)> {
-        let mut seen = BTreeSet::new();
-        containers
-            .iter()
-            .filter_map(|c| c.value["image"].as_str())
-            .filter(|i| seen.insert(i.to_string()))
-            .map(|i| (i.to_string(), self.images.get(i).and_then(Option::as_ref)))
-            .collect()
-    }
-
-    fn criterion(&self, c: &Criterion, containers: &[Container<'_>]) -> Result<bool, AdmitError> {
+    /// What a criterion about the pod, the request or the object sees.
+    fn pod_seen(&self, c: &Criterion) -> Result<Seen, AdmitError> {
         use CriterionName::*;
         let pod = self.pod;
-        let texts = |f: &dyn Fn(&Value) -> Vec<String>| -> Vec<String> {
-            containers.iter().flat_map(|k| f(k.value)).collect()
-        };
-        let sc = |k: &Value, key: &str| -> Value {
-            let own = &k["securityContext"][key];
-            if own.is_null() {
-                pod.spec["securityContext"][key].clone()
-            } else {
-                own.clone()
-            }
-        };
-        let images: Vec<String> =
-            texts(&|k| k["image"].as_str().map(String::from).into_iter().collect());
-        let seen = match c.name {
+        let spec = pod.spec;
+        let volumes = || spec["volumes"].as_array().into_iter().flatten();
+        Ok(match c.name {
             Namespace => Seen::Texts(vec![pod.namespace.clone()]),
             Labels => Seen::Texts(pod.labels.clone()),
             Annotations => Seen::Texts(pod.annotations.clone()),
-            User => Seen::Texts(vec![self.request.user.to_string()].into_iter().filter(|u| !u.is_empty()).collect()),
+            User => Seen::Texts(
+                Some(self.request.user.to_string())
+                    .filter(|u| !u.is_empty())
+                    .into_iter()
+                    .collect(),
+            ),
             UserGroups => Seen::Texts(self.request.groups.to_vec()),
-            ServiceAccount => Seen::Texts(vec![pod.spec["serviceAccountName"].as_str().unwrap_or("default").to_string()]),
-            Image => Seen::Texts(images.clone()),
-            ImageRegistry => Seen::Texts(images.iter().map(|i| image_parts(i).0).collect()),
-            ImageRepository => Seen::Texts(images.iter().map(|i| image_parts(i).1).collect()),
-            ImageTag => Seen::Texts(images.iter().filter_map(|i| image_parts(i).2).collect()),
-            ImageDigest => Seen::Bool(!images.is_empty() && images.iter().all(|i| image_parts(i).3.is_some())),
-            Privileged => Seen::Bool(
-                containers
-                    .iter()
-                    .any(|k| k.value["securityContext"]["privileged"] == Value::Bool(true)),
-            ),
-            // Kubernetes lets a process gain privileges unless told not to.
-            AllowPrivilegeEscalation => Seen::Bool(
-                containers.iter().any(|k| k.value["securityContext"]["allowPrivilegeEscalation"] != Value::Bool(false)),
-            ),
-            RunAsRoot => Seen::Bool(containers.iter().any(|k| self.as_root(k.value))),
-            HostNetwork => Seen::Bool(pod.spec["hostNetwork"] == Value::Bool(true)),
-            HostPid => Seen::Bool(pod.spec["hostPID"] == Value::Bool(true)),
-            HostIpc => Seen::Bool(pod.spec["hostIPC"] == Value::Bool(true)),
-            HostPorts => Seen::Texts(texts(&|k| {
-                k["ports"].as_array().into_iter().flatten().filter_map(|p| p["hostPort"].as_u64()).filter(|p| *p > 0).map(|p| p.to_string()).collect()
-            })),
+            ServiceAccount => Seen::Texts(vec![spec["serviceAccountName"]
+                .as_str()
+                .unwrap_or("default")
+                .to_string()]),
+            HostNetwork => Seen::Bool(spec["hostNetwork"] == Value::Bool(true)),
+            HostPid => Seen::Bool(spec["hostPID"] == Value::Bool(true)),
+            HostIpc => Seen::Bool(spec["hostIPC"] == Value::Bool(true)),
             VolumeTypes => Seen::Texts(
-                pod.spec["volumes"].as_array().into_iter().flatten()
-                    .filter_map(|v| v.as_object())
+                volumes()
+                    .filter_map(Value::as_object)
                     .flat_map(|o| o.keys().filter(|k| *k != "name").cloned().collect::<Vec<_>>())
                     .collect(),
             ),
             HostPaths => Seen::Texts(
-                pod.spec["volumes"].as_array().into_iter().flatten()
+                volumes()
                     .filter_map(|v| v["hostPath"]["path"].as_str().map(String::from))
                     .collect(),
             ),
-            AddedCapabilities => Seen::Texts(texts(&|k| {
-                k["securityContext"]["capabilities"]["add"].as_array().into_iter().flatten()
-                    .filter_map(Value::as_str)
-                    .map(|c| c.to_ascii_uppercase().trim_start_matches("CAP_").to_string())
-                    .collect()
-            })),
-            SeccompProfile => Seen::Texts(containers.iter().filter_map(|k| sc(k.value, "seccompProfile")["type"].as_str().map(String::from)).collect()),
-            AppArmorProfile => Seen::Texts(
-                containers.iter().filter_map(|k| {
-                    let name = k.value["name"].as_str().unwrap_or("");
-                    let key = format!("container.apparmor.security.beta.kubernetes.io/{name}");
-                    sc(k.value, "appArmorProfile")["type"].as_str().map(String::from).or_else(|| {
-                        pod.object["metadata"]["annotations"][&key].as_str().or(pod.object["spec"]["template"]["metadata"]["annotations"][&key].as_str()).map(String::from)
-                    })
-                }).collect(),
-            ),
             Sysctls => Seen::Texts(
-                pod.spec["securityContext"]["sysctls"].as_array().into_iter().flatten()
-                    .filter_map(|s| s["name"].as_str().map(String::from)).collect(),
+                spec["securityContext"]["sysctls"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| s["name"].as_str().map(String::from))
+                    .collect(),
             ),
-            EnvVarNames => Seen::Texts(texts(&|k| k["env"].as_array().into_iter().flatten().filter_map(|e| e["name"].as_str().map(String::from)).collect())),
-            EnvVarSecrets => Seen::Bool(containers.iter().any(|k| {
-                k.value["env"].as_array().into_iter().flatten().any(|e| {
-                    looks_secret(e["name"].as_str().unwrap_or(""), e["value"].as_str().unwrap_or(""))
-                })
+            AutomountServiceAccountToken => {
+                Seen::Bool(spec["automountServiceAccountToken"] != Value::Bool(false))
+            }
+            ServiceAccountRiskyRole => {
+                let sa = spec["serviceAccountName"].as_str().unwrap_or("default");
+                Seen::Bool(
+                    self.request
+                        .risky_service_accounts
+                        .contains(&format!("{}/{sa}", pod.namespace)),
+                )
+            }
+            StorageClass => Seen::Texts(storage_classes(pod)),
+            PodSecurity => {
+                return Err(AdmitError::NotJudged(
+                    "podSecurity criteria are judged by palisade admission's Pod Security checks, not yet built".into(),
+                ))
+            }
+            JsonPath => {
+                let steps = c
+                    .path
+                    .as_deref()
+                    .map(parse_path)
+                    .transpose()
+                    .map_err(AdmitError::NotJudged)?
+                    .unwrap_or_default();
+                Seen::Any(walk(&pod.view, &steps))
+            }
+            // The others are about containers (`per_container`).
+            _ => Seen::Texts(Vec::new()),
+        })
+    }
+
+    /// What a criterion about one container (or its image) sees.
+    fn container_seen(&self, c: &Criterion, k: &Value) -> Result<Seen, AdmitError> {
+        use CriterionName::*;
+        let image = k["image"].as_str().unwrap_or("");
+        let facts = self.images.get(image).and_then(Option::as_ref);
+        let parts = image_parts(image);
+        let list = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        };
+        Ok(match c.name {
+            Image => Seen::Texts(vec![image.to_string()]),
+            ImageRegistry => Seen::Texts(vec![parts.0]),
+            ImageRepository => Seen::Texts(vec![parts.1]),
+            ImageTag => Seen::Texts(parts.2.into_iter().collect()),
+            ImageDigest => Seen::Bool(parts.3.is_some()),
+            Privileged => Seen::Bool(k["securityContext"]["privileged"] == Value::Bool(true)),
+            // Kubernetes lets a process gain privileges unless told not to.
+            AllowPrivilegeEscalation => {
+                Seen::Bool(k["securityContext"]["allowPrivilegeEscalation"] != Value::Bool(false))
+            }
+            RunAsRoot => Seen::Bool(self.as_root(k, facts)),
+            HostPorts => Seen::Texts(
+                k["ports"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p["hostPort"].as_u64())
+                    .filter(|p| *p > 0)
+                    .map(|p| p.to_string())
+                    .collect(),
+            ),
+            AddedCapabilities => Seen::Texts(
+                list(&k["securityContext"]["capabilities"]["add"])
+                    .iter()
+                    .map(|c| {
+                        c.to_ascii_uppercase()
+                            .trim_start_matches("CAP_")
+                            .to_string()
+                    })
+                    .collect(),
+            ),
+            SeccompProfile => Seen::Texts(
+                self.pod.security(k, "seccompProfile")["type"]
+                    .as_str()
+                    .map(String::from)
+                    .into_iter()
+                    .collect(),
+            ),
+            AppArmorProfile => {
+                let name = k["name"].as_str().unwrap_or("");
+                let key = format!("container.apparmor.security.beta.kubernetes.io/{name}");
+                let annotation = self
+                    .pod
+                    .annotations
+                    .iter()
+                    .find_map(|a| a.strip_prefix(&format!("{key}=")).map(String::from));
+                Seen::Texts(
+                    self.pod.security(k, "appArmorProfile")["type"]
+                        .as_str()
+                        .map(String::from)
+                        .or(annotation)
+                        .into_iter()
+                        .collect(),
+                )
+            }
+            EnvVarNames => Seen::Texts(
+                k["env"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| e["name"].as_str().map(String::from))
+                    .collect(),
+            ),
+            EnvVarSecrets => Seen::Bool(k["env"].as_array().into_iter().flatten().any(|e| {
+                looks_secret(
+                    e["name"].as_str().unwrap_or(""),
+                    e["value"].as_str().unwrap_or(""),
+                )
             })),
             CpuRequest | CpuLimit | MemoryRequest | MemoryLimit => {
                 let (section, key) = match c.name {
@@ -530,91 +695,84 @@ impl Context<'_> {
                     MemoryRequest => ("requests", "memory"),
                     _ => ("limits", "memory"),
                 };
-                Seen::Numbers(containers.iter().map(|k| {
-                    let v = &k.value["resources"][section][key];
-                    v.as_str().and_then(parse_quantity).or_else(|| v.as_f64())
-                }).collect())
+                let v = &k["resources"][section][key];
+                Seen::Numbers(vec![v
+                    .as_str()
+                    .and_then(parse_quantity)
+                    .or_else(|| v.as_f64())])
             }
-            AutomountServiceAccountToken => Seen::Bool(pod.spec["automountServiceAccountToken"] != Value::Bool(false)),
-            ServiceAccountRiskyRole => {
-                let sa = pod.spec["serviceAccountName"].as_str().unwrap_or("default");
-                Seen::Bool(
-                    self.request
-                        .risky_service_accounts
-                        .contains(&format!("{}/{sa}", pod.namespace)),
-                )
-            }
-            StorageClass => Seen::Texts(storage_classes(pod)),
-            ImageScanned => Seen::Bool(self.image_facts(containers).iter().all(|(_, f)| f.is_some())),
+            ImageScanned => Seen::Bool(facts.is_some()),
+            // Counts of an image never scanned are unknown: no comparison holds.
             CriticalCount | HighCount | MediumCount => {
                 let least = match c.name {
                     CriticalCount => 3,
                     HighCount => 2,
                     _ => 1,
                 };
-                Seen::Numbers(self.image_facts(containers).iter().filter_map(|(_, f)| *f).map(|f| {
-                    let n = f.findings.iter().filter(|x| {
-                        SEVERITIES.iter().position(|s| x.severity.eq_ignore_ascii_case(s)).is_some_and(|r| r >= least)
-                            && (!c.only_fixable || x.fixable)
-                            && c.older_than_days.is_none_or(|d| x.published_days_ago.is_some_and(|a| a >= d))
-                    }).count();
-                    Some(n as f64)
-                }).collect())
+                Seen::Numbers(
+                    facts
+                        .map(|f| {
+                            let n = f
+                                .findings
+                                .iter()
+                                .filter(|x| {
+                                    SEVERITIES
+                                        .iter()
+                                        .position(|s| x.severity.eq_ignore_ascii_case(s))
+                                        .is_some_and(|r| r >= least)
+                                        && (!c.only_fixable || x.fixable)
+                                        && c.older_than_days.is_none_or(|d| {
+                                            x.published_days_ago.is_some_and(|a| a >= d)
+                                        })
+                                })
+                                .count();
+                            Some(n as f64)
+                        })
+                        .into_iter()
+                        .collect(),
+                )
             }
-            CvssScore => Seen::Numbers(self.image_facts(containers).iter().filter_map(|(_, f)| *f).map(|f| {
-                Some(f.findings.iter().filter_map(|x| x.cvss).fold(0.0, f64::max))
-            }).collect()),
-            CveIds => Seen::Texts(self.image_facts(containers).iter().filter_map(|(_, f)| *f).flat_map(|f| f.findings.iter().map(|x| x.id.clone())).collect()),
-            Packages => Seen::Texts(self.image_facts(containers).iter().filter_map(|(_, f)| *f).flat_map(|f| f.packages.clone()).collect()),
-            ComplianceFailures => Seen::Texts(self.image_facts(containers).iter().filter_map(|(_, f)| *f).flat_map(|f| f.compliance_failures.clone()).collect()),
+            CvssScore => Seen::Numbers(
+                facts
+                    .map(|f| Some(f.findings.iter().filter_map(|x| x.cvss).fold(0.0, f64::max)))
+                    .into_iter()
+                    .collect(),
+            ),
+            CveIds => Seen::Texts(facts.map_or(Vec::new(), |f| {
+                f.findings.iter().map(|x| x.id.clone()).collect()
+            })),
+            Packages => Seen::Texts(facts.map_or(Vec::new(), |f| f.packages.clone())),
+            ComplianceFailures => {
+                Seen::Texts(facts.map_or(Vec::new(), |f| f.compliance_failures.clone()))
+            }
             ImageSigned => {
-                let want = c.public_key.as_deref().map(normalize_pem).unwrap_or_default();
-                Seen::Bool(self.image_facts(containers).iter().all(|(_, f)| {
-                    f.is_some_and(|f| f.verified_keys.iter().any(|k| normalize_pem(k) == want))
-                }))
+                let want = c
+                    .public_key
+                    .as_deref()
+                    .map(normalize_pem)
+                    .unwrap_or_default();
+                Seen::Bool(
+                    facts.is_some_and(|f| f.verified_keys.iter().any(|k| normalize_pem(k) == want)),
+                )
             }
-            PodSecurity => {
-                return Err(AdmitError::NotJudged(
-                    "podSecurity criteria are judged by palisade admission's Pod Security checks, not yet built".into(),
-                ))
-            }
-            JsonPath => {
-                let steps = c.path.as_deref().map(parse_path).transpose().map_err(AdmitError::NotJudged)?.unwrap_or_default();
-                Seen::Any(walk(pod.object, &steps))
-            }
-        };
-        Ok(compare(c, seen))
+            // The others are about the pod (`per_container` is false for them).
+            _ => Seen::Texts(Vec::new()),
+        })
     }
 
     /// Whether a container may run as root: its UID (or the pod's) is 0; or none is given,
     /// runAsNonRoot is not set, and the image's USER is root or unknown.
-    fn as_root(&self, k: &Value) -> bool {
-        let pick = |key: &str| {
-            let own = &k["securityContext"][key];
-            if own.is_null() {
-                self.pod.spec["securityContext"][key].clone()
-            } else {
-                own.clone()
-            }
-        };
-        match pick("runAsUser").as_u64() {
+    fn as_root(&self, k: &Value, facts: Option<&ImageFacts>) -> bool {
+        match self.pod.security(k, "runAsUser").as_u64() {
             Some(uid) => uid == 0,
-            None if pick("runAsNonRoot") == Value::Bool(true) => false,
-            None => {
-                let image = k["image"].as_str().unwrap_or("");
-                match self
-                    .images
-                    .get(image)
-                    .and_then(Option::as_ref)
-                    .and_then(|f| f.user.as_deref())
-                {
-                    Some(u) => {
-                        let uid = u.split(':').next().unwrap_or("");
-                        uid.is_empty() || uid == "0" || uid == "root"
-                    }
-                    None => true,
+            None if self.pod.security(k, "runAsNonRoot") == Value::Bool(true) => false,
+            None => match facts.and_then(|f| f.user.as_deref()) {
+                Some(u) => {
+                    let uid = u.split(':').next().unwrap_or("");
+                    uid.is_empty() || uid == "0" || uid == "root"
                 }
-            }
+                None => true,
+            },
         }
     }
 }
@@ -649,7 +807,7 @@ fn storage_classes(pod: &Pod<'_>) -> Vec<String> {
     out
 }
 
-/// The values at `steps` under `v` (`[*]` fans out).
+/// The values at `steps` under `v` (`[*]` fans out; paths are at most 32 steps).
 fn walk(v: &Value, steps: &[Step]) -> Vec<Value> {
     let Some((first, rest)) = steps.split_first() else {
         return match v {
@@ -666,10 +824,20 @@ fn walk(v: &Value, steps: &[Step]) -> Vec<Value> {
     }
 }
 
-/// Whether one text value matches a pattern: `key=value` items (labels, annotations) match
-/// a pattern without `=` by their key, `name@version` items (packages) one without `@` by
-/// their name.
-fn item_matches(pattern: &str, item: &str) -> bool {
+/// Whether one text value matches a pattern, for criterion `name`: images however spelt;
+/// an added capability `ALL` is every capability; `key=value` items (labels, annotations)
+/// match a pattern without `=` by their key, `name@version` items (packages) one without
+/// `@` by their name; a repository pattern without `/` names an official image too.
+fn item_matches(name: CriterionName, pattern: &str, item: &str) -> bool {
+    match name {
+        CriterionName::Image => return image_matches(pattern, item),
+        CriterionName::AddedCapabilities if item == "ALL" => return true,
+        CriterionName::ImageRepository if !pattern.contains('/') => {
+            return matches(pattern, item, false)
+                || matches(&format!("library/{pattern}"), item, false)
+        }
+        _ => {}
+    }
     if matches(pattern, item, false) {
         return true;
     }
@@ -689,7 +857,7 @@ fn compare(c: &Criterion, seen: Seen) -> bool {
     let value = c.value.as_deref().unwrap_or("");
     let number = |x: f64| -> bool {
         let want = match c.name.facts() {
-            Facts::Quantity => parse_quantity(value),
+            Facts::Quantity | Facts::Path => parse_quantity(value),
             _ => value.parse::<f64>().ok(),
         };
         let Some(want) = want else { return false };
@@ -704,14 +872,14 @@ fn compare(c: &Criterion, seen: Seen) -> bool {
         }
     };
     let set = |items: &[String]| -> bool {
-        let any = |p: &String| items.iter().any(|i| item_matches(p, i));
+        let any = |p: &String| items.iter().any(|i| item_matches(c.name, p, i));
         match c.op {
             Op::ContainsAny => c.values.iter().any(any),
             Op::ContainsAll => c.values.iter().all(any),
             Op::ContainsNone => !c.values.iter().any(any),
             Op::ContainsOtherThan => items
                 .iter()
-                .any(|i| !c.values.iter().any(|p| item_matches(p, i))),
+                .any(|i| !c.values.iter().any(|p| item_matches(c.name, p, i))),
             Op::Set => !items.is_empty(),
             Op::Unset => items.is_empty(),
             _ => false,

@@ -106,6 +106,25 @@ pub enum Request<'a> {
         topic: &'a str,
         api: i16,
     },
+    /// A connection whose application protocol is known (`redis`, `postgresql`, `ssh`, ...)
+    /// and has no requests judged one by one.
+    Other {
+        application: &'a str,
+    },
+}
+
+impl Request<'_> {
+    /// The application protocol it belongs to, as rules name it.
+    pub fn application(&self) -> &str {
+        match self {
+            Request::Http { .. } => "http",
+            Request::Grpc { .. } => "grpc",
+            Request::Dns { .. } => "dns",
+            Request::Tls { .. } => "tls",
+            Request::Kafka { .. } => "kafka",
+            Request::Other { application } => application,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -285,6 +304,8 @@ struct NetRule {
     /// request path, not the whole connection; an allow lets the connection through to be
     /// judged per request.
     per_request: bool,
+    /// Application protocols, lowercase; any when empty.
+    applications: Vec<String>,
     http: Vec<HttpMatch>,
     grpc: Vec<GrpcMatch>,
     dns: Vec<String>,
@@ -352,11 +373,12 @@ impl Compiled {
                         .network
                         .iter()
                         .map(|n| NetRule {
-                            per_request: !(n.http.is_empty()
-                                && n.grpc.is_empty()
-                                && n.dns.is_empty()
-                                && n.sni.is_empty()
-                                && n.kafka.is_empty()),
+                            per_request: n.per_request(),
+                            applications: n
+                                .applications
+                                .iter()
+                                .map(|a| a.to_ascii_lowercase())
+                                .collect(),
                             http: n.http.clone(),
                             grpc: n.grpc.clone(),
                             dns: n.dns.iter().map(|d| d.to_ascii_lowercase()).collect(),
@@ -568,21 +590,17 @@ impl Profile<'_> {
             return self.sensor_decision(mode, &found);
         }
         if let Some(s) = found.iter().find(|s| s.action == Action::Deny) {
-            let verdict = match mode {
-                Mode::Protect => Verdict::Deny,
-                Mode::Monitor | Mode::Discover => Verdict::Alert,
-            };
-            return decision(verdict, Some(s.rule.clone()), "denied by a rule");
+            return decision(refusal(mode), Some(s.rule.clone()), "denied by a rule");
         }
         if let Some(s) = found.first() {
             return decision(Verdict::Allow, Some(s.rule.clone()), "allowed by a rule");
         }
         if let Some(rule) = global(&self.policy.globals, event) {
-            let verdict = match mode {
-                Mode::Protect => Verdict::Deny,
-                Mode::Monitor | Mode::Discover => Verdict::Alert,
-            };
-            return decision(verdict, Some(rule.to_string()), "denied by a global rule");
+            return decision(
+                refusal(mode),
+                Some(rule.to_string()),
+                "denied by a global rule",
+            );
         }
         let violation = |reason| {
             let verdict = match mode {
@@ -667,15 +685,7 @@ impl Profile<'_> {
                 } => {
                     for (i, n) in r.network.iter().enumerate() {
                         let ok = !(n.per_request && n.action == Action::Deny)
-                            && n.direction == direction
-                            && (n.protocol == Protocol::Any || n.protocol == protocol)
-                            && (n.ports.is_empty()
-                                || n.ports.iter().any(|&(a, b)| a <= port && port <= b))
-                            && match &n.peer {
-                                PeerRule::Any => true,
-                                PeerRule::Group(g) => self.policy.peer_in_group(g, &peer),
-                                PeerRule::Addresses(list) => peer_in(list, &peer),
-                            };
+                            && self.connects(n, direction, &peer, port, protocol);
                         if ok {
                             out.push(said(n.action, r, "network", i));
                         }
@@ -689,15 +699,7 @@ impl Profile<'_> {
                     request,
                 } => {
                     for (i, n) in r.network.iter().enumerate() {
-                        let ok = n.direction == direction
-                            && (n.protocol == Protocol::Any || n.protocol == protocol)
-                            && (n.ports.is_empty()
-                                || n.ports.iter().any(|&(a, b)| a <= port && port <= b))
-                            && match &n.peer {
-                                PeerRule::Any => true,
-                                PeerRule::Group(g) => self.policy.peer_in_group(g, &peer),
-                                PeerRule::Addresses(list) => peer_in(list, &peer),
-                            }
+                        let ok = self.connects(n, direction, &peer, port, protocol)
                             && (!n.per_request || request_matches(n, &request));
                         if ok {
                             out.push(said(n.action, r, "network", i));
@@ -724,14 +726,33 @@ impl Profile<'_> {
         out
     }
 
+    /// Whether a network statement is about this connection: direction, protocol, port, peer.
+    fn connects(
+        &self,
+        n: &NetRule,
+        direction: Direction,
+        peer: &PeerInfo<'_>,
+        port: u16,
+        protocol: Protocol,
+    ) -> bool {
+        n.direction == direction
+            && (n.protocol == Protocol::Any || n.protocol == protocol)
+            && (n.ports.is_empty() || n.ports.iter().any(|&(a, b)| a <= port && port <= b))
+            && match &n.peer {
+                PeerRule::Any => true,
+                PeerRule::Group(g) => self.policy.peer_in_group(g, peer),
+                PeerRule::Addresses(list) => peer_in(list, peer),
+            }
+    }
+
     /// A sensor's find: blocked where a rule says deny (in Protect), else reported.
     fn sensor_decision(&self, mode: Mode, found: &[Said]) -> Decision {
         if let Some(s) = found.iter().find(|s| s.action == Action::Deny) {
-            let verdict = match mode {
-                Mode::Protect => Verdict::Deny,
-                Mode::Monitor | Mode::Discover => Verdict::Alert,
-            };
-            return decision(verdict, Some(s.rule.clone()), "denied by a sensor rule");
+            return decision(
+                refusal(mode),
+                Some(s.rule.clone()),
+                "denied by a sensor rule",
+            );
         }
         match found.first() {
             Some(s) => decision(Verdict::Alert, Some(s.rule.clone()), "a sensor rule alerts"),
@@ -756,14 +777,29 @@ impl Profile<'_> {
     }
 }
 
-/// Whether a per-request rule names `request`. A gRPC call is also an HTTP/2 `POST
-/// /SERVICE/METHOD`, so HTTP matches apply to it as they do on the wire.
+/// Whether a per-request rule names `request`: its application among the rule's (when it
+/// names any), and the request among the rule's matches of its kind (when it has any). A
+/// gRPC call is also an HTTP/2 `POST /SERVICE/METHOD`, so HTTP matches apply to it as they do
+/// on the wire.
 fn request_matches(n: &NetRule, request: &Request<'_>) -> bool {
+    let app = request.application();
+    if !n.applications.is_empty() && !n.applications.iter().any(|a| a == app) {
+        return false;
+    }
+    let lists = !(n.http.is_empty()
+        && n.grpc.is_empty()
+        && n.dns.is_empty()
+        && n.sni.is_empty()
+        && n.kafka.is_empty());
+    if !lists {
+        // Only applications named: every request of them.
+        return true;
+    }
     let http = |method: &str, path: &str, host: Option<&str>| {
-        let path = path.split_once('?').map_or(path, |(p, _)| p);
+        let path = normalize_path(path.split_once('?').map_or(path, |(p, _)| p));
         n.http.iter().any(|h| {
             h.method.as_deref().is_none_or(|m| m == "*" || m == method)
-                && h.path.as_deref().is_none_or(|p| matches(p, path, true))
+                && h.path.as_deref().is_none_or(|p| matches(p, &path, true))
                 && h.host.as_deref().is_none_or(|want| {
                     host.is_some_and(|have| {
                         let have = have.rsplit_once(':').map_or(have, |(h, port)| {
@@ -803,6 +839,59 @@ fn request_matches(n: &NetRule, request: &Request<'_>) -> bool {
         Request::Kafka { topic, api } => n.kafka.iter().any(|(t, a)| {
             t.as_deref().is_none_or(|p| matches(p, topic, false)) && a.is_none_or(|a| a == api)
         }),
+        // Matches of requests say nothing of a protocol without them.
+        Request::Other { .. } => false,
+    }
+}
+
+/// An HTTP path as a server resolves it, so a rule cannot be walked around by spelling:
+/// percent-escapes of unreserved characters decoded (`%61` is `a`; `%2F` stays, as servers
+/// keep it apart from `/`), repeated slashes made one, `.` and `..` segments resolved.
+pub fn normalize_path(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                // Two hex digits: below 256.
+                let c = (h * 16 + l) as u8;
+                if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~') {
+                    decoded.push(c);
+                    i += 3;
+                    continue;
+                }
+            }
+        }
+        decoded.push(bytes[i]);
+        i += 1;
+    }
+    let text = String::from_utf8_lossy(&decoded);
+    let mut segments: Vec<&str> = Vec::new();
+    for seg in text.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            s => segments.push(s),
+        }
+    }
+    let trailing = text.ends_with('/') && !segments.is_empty();
+    let mut out = format!("/{}", segments.join("/"));
+    if trailing {
+        out.push('/');
+    }
+    out
+}
+
+/// A deny, or a violation in a mode that does not learn: blocked in Protect, reported
+/// otherwise.
+fn refusal(mode: Mode) -> Verdict {
+    match mode {
+        Mode::Protect => Verdict::Deny,
+        Mode::Monitor | Mode::Discover => Verdict::Alert,
     }
 }
 

@@ -356,16 +356,10 @@ fn check(read: &[(Resource, &Node)], errors: &mut Vec<InputError>) {
                     "a process rule needs a name or a path".into(),
                 );
             }
-            if let Some(n) = p.name.as_ref().filter(|n| n.len() > 15) {
-                problem(
-                    r,
-                    doc,
-                    &["spec", "process", &idx, "name"],
-                    format!(
-                        "process name {n:?}: the kernel keeps 15 bytes of a name ({:?}); match longer ones by path",
-                        n.get(..15).unwrap_or(n)
-                    ),
-                );
+            for (field, n) in [("name", &p.name), ("parent", &p.parent)] {
+                if let Some(why) = n.as_deref().and_then(too_long) {
+                    problem(r, doc, &["spec", "process", &idx, field], why);
+                }
             }
             let key = format!("{:?}", (&p.name, &p.path, &p.parent));
             conflict(&mut first, key, i, p.action, "process", &mut |reason| {
@@ -382,6 +376,16 @@ fn check(read: &[(Resource, &Node)], errors: &mut Vec<InputError>) {
                     &["spec", "file", &idx, "path"],
                     format!("path {:?}: not absolute", f.path),
                 );
+            }
+            for (j, name) in f.processes.iter().enumerate() {
+                if let Some(why) = too_long(name) {
+                    problem(
+                        r,
+                        doc,
+                        &["spec", "file", &idx, "processes", &j.to_string()],
+                        why,
+                    );
+                }
             }
             let mut procs = f.processes.clone();
             procs.sort();
@@ -540,10 +544,10 @@ fn l7(n: &crate::resources::NetworkRule, problem: &mut dyn FnMut(&[&str], String
     for (i, h) in n.http.iter().enumerate() {
         let idx = i.to_string();
         if let Some(m) = &h.method {
-            if m.is_empty() || !m.bytes().all(|b| b.is_ascii_uppercase() || b == b'*') {
+            if m != "*" && (m.is_empty() || !m.bytes().all(|b| b.is_ascii_uppercase())) {
                 problem(
                     &["http", &idx, "method"],
-                    format!("HTTP method {m:?}: uppercase letters (GET, POST) or *"),
+                    format!("HTTP method {m:?}: uppercase letters (GET, POST), or * for any"),
                 );
             }
         }
@@ -731,6 +735,16 @@ fn response(x: &ResponseSpec, problem: &mut dyn FnMut(&[&str], String)) {
         ),
         _ => {}
     }
+}
+
+/// A process name the kernel would never report: it keeps 15 bytes of one.
+fn too_long(name: &str) -> Option<String> {
+    (name.len() > 15).then(|| {
+        format!(
+            "process name {name:?}: the kernel keeps 15 bytes of a name ({:?}); match longer ones by path",
+            crate::learned::kernel_name(name)
+        )
+    })
 }
 
 /// Two rules of one resource that match the same and decide differently: which one holds

@@ -278,6 +278,19 @@ pub struct NetworkRule {
     pub action: Action,
 }
 
+impl NetworkRule {
+    /// Whether it is about requests (application protocols, HTTP, gRPC, DNS, TLS names,
+    /// Kafka): judged when the request is known, not when the connection opens.
+    pub fn per_request(&self) -> bool {
+        !(self.applications.is_empty()
+            && self.http.is_empty()
+            && self.grpc.is_empty()
+            && self.dns.is_empty()
+            && self.sni.is_empty()
+            && self.kafka.is_empty())
+    }
+}
+
 /// The built-in rules, each on unless a `GlobalRules` resource turns it off (`false`). They
 /// apply to every workload after its own rules: an `allow` of a workload's rule is an
 /// exception to them.

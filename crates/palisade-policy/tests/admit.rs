@@ -292,3 +292,52 @@ spec:
     let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}});
     assert!(a.decide(&cm, &req, &facts).unwrap().allowed);
 }
+
+#[test]
+fn one_container_cannot_hide_another_and_spelling_does_not_matter() {
+    let rules: &[(&str, &str)] = &[
+        ("no-seccomp", "{name: seccompProfile, op: unset}"),
+        ("old-nginx", "{name: image, op: containsAny, values: [\"nginx:1.14*\"]}"),
+        ("any-nginx", "{name: imageRepository, op: containsAny, values: [nginx]}"),
+        ("admin-caps", "{name: addedCapabilities, op: containsAny, values: [SYS_ADMIN]}"),
+        ("host-net", "{name: jsonPath, path: .spec.hostNetwork, op: is, value: \"true\"}"),
+        ("by-label", "{name: jsonPath, path: \".metadata.labels['app.kubernetes.io/name']\", op: containsAny, values: [shop]}"),
+        ("fast-disks", "{name: storageClass, op: containsAny, values: [\"premium-*\"]}"),
+    ];
+    let facts = |_: &str| Some(ImageFacts::default());
+    // Two containers, one with a seccomp profile: the other has none.
+    let two = pod(json!({"containers": [
+        {"name": "a", "image": "registry.example/a:1", "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}},
+        {"name": "b", "image": "docker.io/library/nginx:1.14.2", "securityContext": {"capabilities": {"add": ["ALL"]}}}
+    ]}));
+    assert_eq!(
+        refused(rules, &two, &facts),
+        ["no-seccomp", "old-nginx", "any-nginx", "admin-caps"]
+    );
+    // The pod's profile covers both.
+    let covered = pod(
+        json!({"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [{"name": "a", "image": "index.docker.io/nginx:1.25"}]}),
+    );
+    assert_eq!(refused(rules, &covered, &facts), ["any-nginx"]);
+    // A field path is of the pod a workload makes, as its template says.
+    let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "d", "namespace": "shop"},
+        "spec": {"template": {"metadata": {"labels": {"app.kubernetes.io/name": "shop"}},
+            "spec": {"hostNetwork": true, "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                     "containers": [{"name": "c", "image": "registry.example/c:1"}]}}}});
+    assert_eq!(
+        refused(rules, &deployment, &facts),
+        ["host-net", "by-label"]
+    );
+    // A claim is judged by its storage class; a StatefulSet by its claim templates.
+    let claim = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data", "namespace": "shop"}, "spec": {"storageClassName": "premium-ssd"}});
+    // (No container: nothing about containers holds of it.)
+    assert_eq!(refused(rules, &claim, &facts), ["fast-disks"]);
+    let set = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db", "namespace": "shop"},
+        "spec": {"volumeClaimTemplates": [{"metadata": {"name": "d"}, "spec": {"storageClassName": "premium-nvme"}}],
+                 "template": {"spec": {"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                     "containers": [{"name": "db", "image": "registry.example/db:1"}]}}}});
+    assert_eq!(refused(rules, &set, &facts), ["fast-disks"]);
+}

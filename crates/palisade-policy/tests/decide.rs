@@ -643,3 +643,107 @@ spec:
         Verdict::Alert
     );
 }
+
+#[test]
+fn applications_are_judged_per_request_and_paths_as_servers_read_them() {
+    use palisade_policy::decide::{normalize_path, Request};
+    let policy = compiled(
+        "apiVersion: security.palisade.dev/v1
+kind: ClusterSecurityRule
+metadata: {name: cache}
+spec:
+  target: {selector: {labels: {app: api}}}
+  mode: {network: Protect}
+  network:
+    - {direction: egress, ports: [\"6379\"], protocol: tcp, applications: [redis], action: allow}
+    - {direction: egress, applications: [ssh], action: deny}
+    - {direction: ingress, ports: [\"80\"], protocol: tcp, applications: [http], action: allow}
+    - {direction: ingress, http: [{path: \"/admin/**\"}], action: deny}
+",
+    );
+    let api = workload("x", "api", "", "");
+    let p = policy.profile(&api);
+    let conn = |direction, port| Event::Connect {
+        direction,
+        peer: PeerInfo::default(),
+        port,
+        protocol: Protocol::Tcp,
+    };
+    let req = |direction, port, request| Event::Request {
+        direction,
+        peer: PeerInfo::default(),
+        port,
+        protocol: Protocol::Tcp,
+        request,
+    };
+    // The deny of ssh does not deny the connection (its protocol is not known yet); the
+    // allow of redis lets it through to be judged once it is.
+    assert_eq!(
+        p.decide(&conn(Direction::Egress, 6379)).verdict,
+        Verdict::Allow
+    );
+    assert_eq!(
+        p.decide(&conn(Direction::Egress, 22)).verdict,
+        Verdict::Deny,
+        "no allow for port 22"
+    );
+    let other = |application| Request::Other { application };
+    assert_eq!(
+        p.decide(&req(Direction::Egress, 6379, other("redis")))
+            .verdict,
+        Verdict::Allow
+    );
+    assert_eq!(
+        p.decide(&req(Direction::Egress, 6379, other("ssh")))
+            .verdict,
+        Verdict::Deny
+    );
+    assert_eq!(
+        p.decide(&req(Direction::Egress, 6379, other("postgresql")))
+            .verdict,
+        Verdict::Deny,
+        "port 6379 is for redis"
+    );
+    // An allow of http on port 80 is not one of anything else on port 80.
+    let http = |path| Request::Http {
+        method: "GET",
+        path,
+        host: None,
+    };
+    assert_eq!(
+        p.decide(&req(Direction::Ingress, 80, http("/index.html")))
+            .verdict,
+        Verdict::Allow
+    );
+    assert_eq!(
+        p.decide(&req(Direction::Ingress, 80, other("ssh"))).verdict,
+        Verdict::Deny
+    );
+    // The admin deny is not walked around by spelling.
+    for path in [
+        "/admin/users",
+        "//admin/users",
+        "/./admin/x",
+        "/%61dmin/x",
+        "/api/../admin/x",
+    ] {
+        assert_eq!(
+            p.decide(&req(Direction::Ingress, 80, http(path))).verdict,
+            Verdict::Deny,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        p.decide(&req(Direction::Ingress, 80, http("/admins")))
+            .verdict,
+        Verdict::Allow
+    );
+    assert_eq!(
+        normalize_path("/a%2Fb/../c"),
+        "/c",
+        "an escaped slash stays inside its segment"
+    );
+    assert_eq!(normalize_path("/a/%2e%2e/b/"), "/b/");
+    assert_eq!(normalize_path("/%zz/%4"), "/%zz/%4");
+    assert_eq!(normalize_path(""), "/");
+}

@@ -227,7 +227,7 @@ spec:
     let said = errors(&[("more.yaml", text)]);
     let want = [
         "more.yaml:7:48: http runs over TCP, and this rule is for Udp",
-        "more.yaml:7:58: HTTP method \"get\": uppercase letters (GET, POST) or *",
+        "more.yaml:7:58: HTTP method \"get\": uppercase letters (GET, POST), or * for any",
         "more.yaml:7:69: HTTP path \"v1\": starts with '/'",
         "more.yaml:8:56: Kafka API \"explode\": produce, fetch, metadata, ... or a number (0 to 74)",
         "more.yaml:9:18: unknown DlpSensor \"cards\" (defined: card-data)",

@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 
 use crate::address::{cidr_text, parse_address, parse_port, range_cidrs, Address};
 use crate::resources::{
-    Access, Action, Direction, GroupSpec, Kind, Mode, NetworkRule, Peer, Protocol, RuleSpec,
-    Selector,
+    kafka_api, Access, Action, Direction, GroupSpec, Kind, Mode, NetworkRule, Peer, Protocol,
+    RuleSpec, Selector,
 };
 use crate::{Policy, Resource, Spec};
 
@@ -207,10 +207,43 @@ fn targets(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec) -> Result<Vec<Pod
 
 /// Kubernetes resource names: the rule's name, and an index when one rule makes several.
 fn object_name(r: &Resource, i: usize, n: usize) -> String {
-    let base = format!("palisade-{}", r.metadata.name);
+    // A cluster rule and a namespace's rule of one name stay apart.
+    let scope = match r.kind {
+        Kind::ClusterSecurityRule => "cluster-",
+        _ => "",
+    };
+    let mut name = r.metadata.name.clone();
+    name.truncate(220);
+    let base = format!("palisade-{scope}{}", name.trim_end_matches(['-', '.']));
     match n {
         1 => base,
         _ => format!("{base}-{}", i + 1),
+    }
+}
+
+/// Names unique per kind and namespace (a rule `web-2` and the second part of `web` would
+/// meet): a later one gets `-x2`, `-x3`, ...
+fn unique_names(resources: &mut [Value]) {
+    let mut seen = std::collections::BTreeSet::new();
+    for r in resources {
+        let id = |r: &Value, name: &str| {
+            (
+                r["kind"].as_str().unwrap_or("").to_string(),
+                r["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+                name.to_string(),
+            )
+        };
+        let name = r["metadata"]["name"].as_str().unwrap_or("").to_string();
+        let mut candidate = name.clone();
+        let mut k = 2;
+        while !seen.insert(id(r, &candidate)) {
+            candidate = format!("{name}-x{k}");
+            k += 1;
+        }
+        r["metadata"]["name"] = json!(candidate);
     }
 }
 
@@ -270,6 +303,7 @@ pub fn export(policy: &Policy, to: Target) -> Export {
             Target::KubeArmor => kubearmor(&groups, r, spec, &mut out),
         }
     }
+    unique_names(&mut out.resources);
     out
 }
 
@@ -371,7 +405,8 @@ fn peers(
                 match to {
                     Target::Cilium | Target::Cilium119 => {
                         out.push(match wild {
-                            true => json!({"fqdn": {"matchPattern": format!("*.{n}")}}),
+                            // Any depth below it, as Palisade's wildcard.
+                            true => json!({"fqdn": {"matchPattern": format!("**.{n}")}}),
                             false => json!({"fqdn": {"matchName": n}}),
                         });
                         continue;
@@ -436,9 +471,72 @@ fn glob_regex(glob: &str, path: bool) -> String {
     out
 }
 
-/// Cilium's L7 rules for a statement, and the conditions it could not carry.
-fn cilium_l7(n: &NetworkRule, kafka_rules: bool) -> (Option<Value>, Vec<String>) {
-    let mut lost = Vec::new();
+/// A statement's requests as Cilium says them.
+#[derive(Default)]
+struct CiliumL7 {
+    /// `rules` of the port rule: one kind (HTTP, DNS or Kafka).
+    rules: Option<Value>,
+    server_names: Vec<String>,
+    /// Conditions left out (the statement is looser, or narrower, than written).
+    lost: Vec<String>,
+    /// Why Cilium would refuse the statement (and with it the whole policy): not exported.
+    refused: Option<String>,
+}
+
+/// Kafka's API keys by the names Cilium's rules take, in key order (0 is `produce`).
+const CILIUM_KAFKA_APIS: [&str; 23] = [
+    "produce",
+    "fetch",
+    "offsets",
+    "metadata",
+    "leaderandisr",
+    "stopreplica",
+    "updatemetadata",
+    "controlledshutdown",
+    "offsetcommit",
+    "offsetfetch",
+    "findcoordinator",
+    "joingroup",
+    "heartbeat",
+    "leavegroup",
+    "syncgroup",
+    "describegroups",
+    "listgroups",
+    "saslhandshake",
+    "apiversions",
+    "createtopics",
+    "deletetopics",
+    "deleterecords",
+    "initproducerid",
+];
+
+/// A DNS name pattern as Cilium writes it: a leading `*.` is `**.` (any depth, as Palisade's
+/// `*` crosses dots); a `*` elsewhere stays within one label there (narrower, said); `?` has
+/// no Cilium form.
+fn cilium_name(pattern: &str, lost: &mut Vec<String>) -> Result<String, String> {
+    if pattern.contains('?') {
+        return Err(format!(
+            "name pattern {pattern:?}: Cilium's names have no `?`"
+        ));
+    }
+    let (deep, rest) = match pattern.strip_prefix("*.") {
+        Some(r) => (true, r),
+        None => (false, pattern),
+    };
+    if rest.contains('*') {
+        lost.push(format!(
+            "the reach of `*` in {pattern:?} (Cilium's stays within one label: narrower)"
+        ));
+    }
+    Ok(match deep {
+        true => format!("**.{rest}"),
+        false => pattern.to_string(),
+    })
+}
+
+/// Cilium's L7 rules and server names for a statement with its ports.
+fn cilium_l7(n: &NetworkRule, kafka_rules: bool, ports: &[(u16, u16)]) -> CiliumL7 {
+    let mut out = CiliumL7::default();
     let mut http: Vec<Value> = n
         .http
         .iter()
@@ -468,50 +566,76 @@ fn cilium_l7(n: &NetworkRule, kafka_rules: bool) -> (Option<Value>, Vec<String>)
             .map_or("[^/]+".into(), |m| glob_regex(m, true));
         http.push(json!({"method": "POST", "path": format!("/{service}/{method}")}));
     }
-    let dns: Vec<Value> = n
-        .dns
-        .iter()
-        .map(|d| match has_glob(d) {
-            true => json!({"matchPattern": d}),
-            false => json!({"matchName": d}),
-        })
-        .collect();
+    let mut dns = Vec::new();
+    for d in &n.dns {
+        match cilium_name(d, &mut out.lost) {
+            Ok(p) if has_glob(&p) => dns.push(json!({"matchPattern": p})),
+            Ok(p) => dns.push(json!({"matchName": p})),
+            Err(why) => out.refused = Some(why),
+        }
+    }
+    for name in &n.sni {
+        match cilium_name(name, &mut out.lost) {
+            Ok(p) => out.server_names.push(p),
+            Err(why) => out.refused = Some(why),
+        }
+    }
     if !kafka_rules && !n.kafka.is_empty() {
-        lost.push(
+        out.lost.push(
             "Kafka matches (Cilium 1.20 removed Kafka rules; --to cilium-1.19 writes them)".into(),
         );
     }
-    let kafka: Vec<Value> = n
-        .kafka
-        .iter()
-        .filter(|_| kafka_rules)
-        .filter_map(|k| {
-            let mut rule = serde_json::Map::new();
-            if let Some(t) = &k.topic {
-                if has_glob(t) {
-                    lost.push(format!(
-                        "Kafka topic pattern {t:?} (Cilium matches topics by name)"
-                    ));
-                    return None;
+    let mut kafka = Vec::new();
+    for k in n.kafka.iter().filter(|_| kafka_rules) {
+        let mut rule = serde_json::Map::new();
+        if let Some(t) = &k.topic {
+            if has_glob(t) {
+                out.lost.push(format!(
+                    "Kafka topic pattern {t:?} (Cilium matches topics by name)"
+                ));
+                continue;
+            }
+            rule.insert("topic".into(), json!(t));
+        }
+        if let Some(api) = &k.api {
+            let name = kafka_api(api)
+                .and_then(|key| usize::try_from(key).ok())
+                .and_then(|key| CILIUM_KAFKA_APIS.get(key));
+            match name {
+                Some(n) => {
+                    rule.insert("apiKey".into(), json!(n));
                 }
-                rule.insert("topic".into(), json!(t));
+                None => {
+                    out.lost
+                        .push(format!("Kafka API {api:?} (no Cilium name for it)"));
+                    continue;
+                }
             }
-            if let Some(api) = &k.api {
-                rule.insert("apiKey".into(), json!(api.to_ascii_lowercase()));
-            }
-            Some(Value::Object(rule))
-        })
-        .collect();
+        }
+        kafka.push(Value::Object(rule));
+    }
     if !n.applications.is_empty() {
-        lost.push(format!("applications {:?}", n.applications));
+        out.lost.push(format!("applications {:?}", n.applications));
     }
-    // One kind of L7 rule per port rule in Cilium.
+    let by_port = !(http.is_empty() && kafka.is_empty() && out.server_names.is_empty());
     let kinds = [!http.is_empty(), !dns.is_empty(), !kafka.is_empty()];
-    if kinds.iter().filter(|k| **k).count() > 1 {
-        lost.push("more than one kind of request match (Cilium takes one per port)".into());
-        return (None, lost);
+    let refuse = if kinds.iter().filter(|k| **k).count() > 1 {
+        Some("more than one kind of request match: Cilium takes one per port")
+    } else if by_port && ports.is_empty() {
+        Some("requests or server names on every port: Cilium's L7 rules need a port")
+    } else if !out.server_names.is_empty() && (!http.is_empty() || !kafka.is_empty()) {
+        Some("server names with HTTP or Kafka rules: Cilium would have to terminate TLS")
+    } else if !dns.is_empty() && n.direction == Direction::Ingress {
+        Some("DNS rules on ingress: Cilium takes them on egress only")
+    } else if !dns.is_empty() && ports.iter().any(|(a, b)| a != b) {
+        Some("DNS rules on a range of ports: Cilium takes them on single ports")
+    } else {
+        None
+    };
+    if let Some(why) = refuse {
+        out.refused = Some(why.into());
     }
-    let rules = if !http.is_empty() {
+    out.rules = if !http.is_empty() {
         Some(json!({"http": http}))
     } else if !dns.is_empty() {
         Some(json!({"dns": dns}))
@@ -520,12 +644,13 @@ fn cilium_l7(n: &NetworkRule, kafka_rules: bool) -> (Option<Value>, Vec<String>)
     } else {
         None
     };
-    (rules, lost)
+    out
 }
 
 fn network(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, to: Target, out: &mut Export) {
     other_areas(r, spec, to, out);
-    if spec.network.is_empty() {
+    // A rule in Protect with no statement is a lockdown: nothing in, nothing out.
+    if spec.network.is_empty() && spec.mode.network != Some(Mode::Protect) {
         return;
     }
     if spec.mode.network != Some(Mode::Protect) {
@@ -582,12 +707,7 @@ fn network(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, to: Target, out: 
                     ));
                     continue;
                 }
-                let per_request = !(n.http.is_empty()
-                    && n.grpc.is_empty()
-                    && n.dns.is_empty()
-                    && n.sni.is_empty()
-                    && n.kafka.is_empty()
-                    && n.applications.is_empty());
+                let per_request = n.per_request();
                 if per_request {
                     out.unmapped.push(unmapped(
                         r,
@@ -622,14 +742,22 @@ fn network(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, to: Target, out: 
                 s
             }
             _ => {
-                let (l7, lost) = cilium_l7(n, to == Target::Cilium119);
-                let by_request = l7.is_some() || !n.sni.is_empty() || !lost.is_empty();
-                if n.action == Action::Deny && by_request {
+                let CiliumL7 {
+                    rules: l7,
+                    server_names,
+                    lost,
+                    refused,
+                } = cilium_l7(n, to == Target::Cilium119, &port_list);
+                if n.action == Action::Deny && n.per_request() {
                     out.unmapped.push(unmapped(
                         r,
                         part,
                         "a deny of requests: Cilium's deny rules stop at ports (Palisade's network path denies per request)",
                     ));
+                    continue;
+                }
+                if let Some(why) = refused {
+                    out.unmapped.push(unmapped(r, part, why));
                     continue;
                 }
                 if !lost.is_empty() {
@@ -644,8 +772,12 @@ fn network(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, to: Target, out: 
                         ),
                     ));
                 }
-                // Cilium's ANY is TCP, UDP and SCTP in one.
+                // Cilium's ANY is TCP, UDP and SCTP in one; its L7 rules and server names are
+                // over TCP only (as HTTP, gRPC, Kafka and TLS are).
+                let over_tcp = !(n.http.is_empty() && n.grpc.is_empty() && n.kafka.is_empty())
+                    || !server_names.is_empty();
                 let protocols = match n.protocol {
+                    Protocol::Any if over_tcp => vec!["TCP"],
                     Protocol::Any => vec!["ANY"],
                     _ => protocols,
                 };
@@ -670,14 +802,14 @@ fn network(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, to: Target, out: 
                 let has_ports = !(port_list.is_empty()
                     && n.protocol == Protocol::Any
                     && l7.is_none()
-                    && n.sni.is_empty());
+                    && server_names.is_empty());
                 if has_ports {
                     let mut pr = json!({"ports": ports_out});
                     if let Some(rules) = l7 {
                         pr["rules"] = rules;
                     }
-                    if !n.sni.is_empty() {
-                        pr["serverNames"] = json!(n.sni);
+                    if !server_names.is_empty() {
+                        pr["serverNames"] = json!(server_names);
                     }
                     s["toPorts"] = json!([pr]);
                 }
@@ -757,6 +889,11 @@ fn network(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, to: Target, out: 
         }
     }
     if fqdns {
+        out.unmapped.push(unmapped(
+            r,
+            "network".into(),
+            "added: DNS to kube-dns through Cilium's proxy (toFQDNs learns addresses from the answers it sees)",
+        ));
         egress.push(json!({
             "toEndpoints": [{"matchLabels": {NAMESPACE_LABEL: "kube-system", "k8s:k8s-app": "kube-dns"}}],
             "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}], "rules": {"dns": [{"matchPattern": "*"}]}}],
@@ -817,8 +954,6 @@ fn network(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, to: Target, out: 
                     }
                 };
                 spec["endpointSelector"] = selector;
-                // Cilium allows nothing by an empty list; `[{}]` keeps the direction
-                // default-deny with no exception.
                 for (key, list) in [
                     ("ingress", &ingress),
                     ("egress", &egress),
@@ -827,6 +962,13 @@ fn network(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, to: Target, out: 
                 ] {
                     if !list.is_empty() {
                         spec[key] = json!(list);
+                    }
+                }
+                // A direction with nothing allowed: `[{}]`, a rule that selects nothing, so
+                // Cilium holds it to its default deny (and the policy has a rule, as it must).
+                for key in ["ingress", "egress"] {
+                    if spec.get(key).is_none() {
+                        spec[key] = json!([{}]);
                     }
                 }
                 out.resources.push(json!({
@@ -894,6 +1036,27 @@ type Sections = (
 
 fn kubearmor(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, out: &mut Export) {
     other_areas(r, spec, Target::KubeArmor, out);
+    let protect = spec.mode.process == Some(Mode::Protect);
+    if spec.baseline == Some(crate::resources::Baseline::ZeroDrift) {
+        out.unmapped.push(unmapped(
+            r,
+            "baseline".into(),
+            "zero-drift: KubeArmor does not know which executables came with the image",
+        ));
+    }
+    if protect && !spec.process.iter().any(|p| p.action == Action::Allow) {
+        out.unmapped.push(unmapped(
+            r,
+            "process".into(),
+            "Protect with no process allowed blocks every exec; KubeArmor has no policy for that",
+        ));
+    } else if protect {
+        out.unmapped.push(unmapped(
+            r,
+            "process".into(),
+            "Protect blocks every process not allowed; KubeArmor's Allow policy does so only where its process posture is block (kubearmor-process-posture: block; the default is audit)",
+        ));
+    }
     if spec.process.is_empty() && spec.file.is_empty() {
         return;
     }
@@ -909,15 +1072,20 @@ fn kubearmor(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, out: &mut Expor
         Some(Mode::Protect) => "Block",
         _ => "Audit",
     };
-    // Process names the rule gives a path for: what `fromSource` needs.
-    let mut paths: BTreeMap<&str, &str> = BTreeMap::new();
+    // Process names the rule gives paths for: what `fromSource` needs.
+    let mut paths: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for p in &spec.process {
         if let (Some(n), Some(path)) = (&p.name, &p.path) {
             if !has_glob(path) {
-                paths.insert(n, path);
+                paths.entry(n).or_default().push(path);
             }
         }
     }
+    let sources = |name: &str| -> Option<Vec<Value>> {
+        paths
+            .get(name)
+            .map(|list| list.iter().map(|p| json!({"path": p})).collect())
+    };
     // One policy per action: KubeArmor's action is per policy.
     let mut by_action: BTreeMap<&str, Sections> = BTreeMap::new();
     for (i, p) in spec.process.iter().enumerate() {
@@ -942,10 +1110,23 @@ fn kubearmor(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, out: &mut Expor
                 continue;
             }
         };
+        if p.name.is_some() && has_glob(path) {
+            out.unmapped.push(unmapped(
+                r,
+                part.clone(),
+                format!(
+                    "exported by its path only (KubeArmor has no process names): {}",
+                    match p.action {
+                        Action::Allow => "looser than written",
+                        Action::Deny => "broader than written",
+                    }
+                ),
+            ));
+        }
         let mut extra = Vec::new();
         if let Some(parent) = &p.parent {
-            match paths.get(parent.as_str()) {
-                Some(pp) => extra.push(("fromSource", json!([{"path": pp}]))),
+            match sources(parent) {
+                Some(list) => extra.push(("fromSource", Value::Array(list))),
                 None => {
                     out.unmapped.push(unmapped(
                         r,
@@ -989,13 +1170,9 @@ fn kubearmor(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, out: &mut Expor
             _ => {}
         }
         if !f.processes.is_empty() {
-            let sources: Option<Vec<Value>> = f
-                .processes
-                .iter()
-                .map(|p| paths.get(p.as_str()).map(|path| json!({"path": path})))
-                .collect();
-            match sources {
-                Some(list) => extra.push(("fromSource", Value::Array(list))),
+            let from: Option<Vec<Vec<Value>>> = f.processes.iter().map(|p| sources(p)).collect();
+            match from {
+                Some(lists) => extra.push(("fromSource", Value::Array(lists.concat()))),
                 None => {
                     out.unmapped.push(unmapped(
                         r,

@@ -124,7 +124,7 @@ fn cilium_carries_http_grpc_dns_sni_and_kafka_where_its_version_has_them() {
         );
         assert!(egress
             .iter()
-            .any(|r| r["toFQDNs"][0] == json!({"matchPattern": "*.visa.example"})));
+            .any(|r| r["toFQDNs"][0] == json!({"matchPattern": "**.visa.example"})));
         // toFQDNs needs DNS through Cilium's proxy: the rule that allows it is written too.
         assert!(egress
             .iter()
@@ -152,7 +152,7 @@ fn cilium_carries_http_grpc_dns_sni_and_kafka_where_its_version_has_them() {
         assert_eq!(ccnp["kind"], "CiliumClusterwideNetworkPolicy");
         assert_eq!(
             ccnp["spec"]["egress"][1]["toPorts"][0]["rules"]["dns"],
-            json!([{"matchPattern": "*.svc.cluster.local"}])
+            json!([{"matchPattern": "**.svc.cluster.local"}])
         );
         let (cnp_schema, ccnp_schema) = match kafka {
             false => (
@@ -210,6 +210,7 @@ fn kubearmor_blocks_what_is_denied_and_allows_the_process_list_in_protect() {
     for line in [
         "SecurityRule payments/checkout network: KubeArmorPolicy does not carry network rules",
         "SecurityRule payments/checkout process[4]: a process by name only",
+        "SecurityRule payments/checkout process: Protect blocks every process not allowed; KubeArmor's Allow policy does so only where its process posture is block",
         "SecurityRule payments/checkout file[3]: a file allow",
         "SecurityRule payments/checkout file[4]: a deny of reads only",
         "ClusterSecurityRule frontends target: selects workloads of every namespace",
@@ -290,4 +291,109 @@ fn the_shop_example_lists_each_part_no_target_can_carry() {
             assert!(documents(&palisade_policy::yaml::emit(r)).len() == 1);
         }
     }
+}
+
+#[test]
+fn what_cilium_or_the_others_would_refuse_is_listed_not_written() {
+    let text = r#"
+apiVersion: security.palisade.dev/v1
+kind: SecurityRule
+metadata: {name: web, namespace: shop}
+spec:
+  target: {selector: {labels: {app: web}}}
+  mode: {network: Protect}
+  network:
+    - {direction: ingress, ports: ["8080"], http: [{method: GET, path: /}], action: allow}
+    - {direction: ingress, http: [{method: GET, path: /}], action: allow}
+    - {direction: ingress, ports: ["53"], dns: [example.com], action: allow}
+    - {direction: egress, ports: ["53"], protocol: udp, dns: ["api?.example.com"], action: allow}
+    - {direction: egress, ports: ["443"], protocol: tcp, sni: [a.example], http: [{path: /}], action: allow}
+---
+apiVersion: security.palisade.dev/v1
+kind: SecurityRule
+metadata: {name: web-2, namespace: shop}
+spec:
+  target: {selector: {labels: {app: other}}}
+  mode: {network: Protect}
+---
+apiVersion: security.palisade.dev/v1
+kind: ClusterSecurityRule
+metadata: {name: web}
+spec:
+  target: {selector: {namespaces: [shop], labels: {app: web}}}
+  mode: {network: Protect}
+  network:
+    - {direction: egress, peer: {addresses: [10.0.0.0/8]}, action: allow}
+"#;
+    let policy = load(
+        &[Source {
+            name: "p.yaml",
+            text,
+        }],
+        &Limits::default(),
+    )
+    .unwrap();
+    let e = export(&policy, Target::Cilium);
+    let u = unmapped(&e);
+    has(
+        &u,
+        "SecurityRule shop/web network[2]: requests or server names on every port",
+    );
+    has(&u, "SecurityRule shop/web network[3]: DNS rules on ingress");
+    has(
+        &u,
+        "SecurityRule shop/web network[4]: name pattern \"api?.example.com\"",
+    );
+    has(
+        &u,
+        "SecurityRule shop/web network[5]: server names with HTTP or Kafka rules",
+    );
+    let web = &e.resources[0]["spec"];
+    // HTTP over any protocol is HTTP over TCP.
+    assert_eq!(
+        web["ingress"][0]["toPorts"][0]["ports"][0],
+        json!({"port": "8080", "protocol": "TCP"})
+    );
+    // A lockdown: nothing allowed either way, as the rule says in Protect.
+    let lockdown = &e.resources[1]["spec"];
+    assert_eq!(lockdown["ingress"], json!([{}]));
+    assert_eq!(lockdown["egress"], json!([{}]));
+    let dir = tempdir("export-refused");
+    validate(
+        &dir,
+        &schema("ciliumnetworkpolicy-cilium-v2.json"),
+        &e.resources[..2],
+        true,
+    )
+    .unwrap();
+    let np = export(&policy, Target::NetworkPolicy);
+    let names: Vec<(&str, &str)> = np
+        .resources
+        .iter()
+        .map(|r| {
+            (
+                r["metadata"]["namespace"].as_str().unwrap(),
+                r["metadata"]["name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // Three policies in one namespace, three names.
+    assert_eq!(
+        names,
+        [
+            ("shop", "palisade-web"),
+            ("shop", "palisade-web-2"),
+            ("shop", "palisade-cluster-web")
+        ]
+    );
+    assert_eq!(np.resources[1]["spec"]["ingress"], json!([]));
+    assert_eq!(np.resources[1]["spec"]["egress"], json!([]));
+    validate(
+        &dir,
+        &schema("networkpolicy-networking-v1.json"),
+        &np.resources,
+        false,
+    )
+    .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -774,8 +774,10 @@ fn network(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, to: Target, out: 
                 }
                 // Cilium's ANY is TCP, UDP and SCTP in one; its L7 rules and server names are
                 // over TCP only (as HTTP, gRPC, Kafka and TLS are).
-                let over_tcp = !(n.http.is_empty() && n.grpc.is_empty() && n.kafka.is_empty())
-                    || !server_names.is_empty();
+                let over_tcp = !(n.http.is_empty()
+                    && n.grpc.is_empty()
+                    && n.kafka.is_empty()
+                    && server_names.is_empty());
                 let protocols = match n.protocol {
                     Protocol::Any if over_tcp => vec!["TCP"],
                     Protocol::Any => vec!["ANY"],

@@ -307,8 +307,7 @@ pub fn import(sources: &[Source<'_>], limits: &Limits) -> Result<Imported, Vec<I
             "NvWafSecurityRule" => sensor(&mut cx, &spec, "WafSensor"),
             "NvResponseRuleSecurityRule" => match spec.child("rule") {
                 Some(rule) => {
-                    let r = response(&mut cx, &rule, None, nv_name);
-                    if let Some(r) = r {
+                    for r in response(&mut cx, &rule, None, nv_name) {
                         cx.push(r);
                     }
                 }
@@ -428,7 +427,18 @@ fn group_of(cx: &mut Ctx<'_>, sel: &Obj<'_>, groups: &mut BTreeMap<String, J>) -
             return None;
         }
         _ if referral && criteria.is_empty() => None,
-        _ => Some(criteria_spec(cx, sel, criteria)),
+        _ => match criteria_spec(cx, sel, criteria) {
+            Some(spec) => Some(spec),
+            // Written with nothing it would hold every workload: not written at all.
+            None => {
+                cx.note(
+                    sel.node,
+                    sel.path.clone(),
+                    format!("group {nv:?}: none of its criteria could be written, so neither is the group (as it stood it would hold every workload)"),
+                );
+                return None;
+            }
+        },
     };
     if nv == "external" {
         cx.note(sel.node, sel.path.clone(), "external means outside the cluster; written as every address (0.0.0.0/0, ::/0), which includes the cluster's");
@@ -465,10 +475,12 @@ fn group_of(cx: &mut Ctx<'_>, sel: &Obj<'_>, groups: &mut BTreeMap<String, J>) -
 
 /// Group criteria as a Palisade group spec: values of one key are alternatives, keys all
 /// hold (as in NeuVector, except pod labels: see the note).
-fn criteria_spec(cx: &mut Ctx<'_>, sel: &Obj<'_>, criteria: &[Node]) -> J {
+/// `None` when no criterion could be written.
+fn criteria_spec(cx: &mut Ctx<'_>, sel: &Obj<'_>, criteria: &[Node]) -> Option<J> {
     let mut lists: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut labels: Map<String, J> = Map::new();
     let mut addresses = Vec::new();
+    let mut lost = 0;
     for (i, c) in criteria.iter().enumerate() {
         let co = Obj::new(c, format!("{}.criteria[{i}]", sel.path));
         let (key, op, value) = (
@@ -494,11 +506,18 @@ fn criteria_spec(cx: &mut Ctx<'_>, sel: &Obj<'_>, criteria: &[Node]) -> J {
                         }
                     ),
                 );
+                lost += 1;
                 continue;
             }
         };
         match key {
-            "address" => addresses.push(pattern),
+            "address" => match crate::address::check_address(&pattern) {
+                Ok(()) => addresses.push(pattern),
+                Err(why) => {
+                    cx.note(c, co.path.clone(), why);
+                    lost += 1;
+                }
+            },
             "domain" | "namespace" => lists.entry("namespaces").or_default().push(pattern),
             "image" => lists.entry("images").or_default().push(pattern),
             "container" => lists.entry("containers").or_default().push(pattern),
@@ -514,14 +533,17 @@ fn criteria_spec(cx: &mut Ctx<'_>, sel: &Obj<'_>, criteria: &[Node]) -> J {
                     }
                 }
             }
-            k if k.starts_with("ns:") => cx.note(
-                c,
-                co.path.clone(),
-                format!(
-                    "namespace label {}: Palisade selects namespaces by name",
-                    &k[3..]
-                ),
-            ),
+            k if k.starts_with("ns:") => {
+                cx.note(
+                    c,
+                    co.path.clone(),
+                    format!(
+                        "namespace label {}: Palisade selects namespaces by name",
+                        k.trim_start_matches("ns:")
+                    ),
+                );
+                lost += 1;
+            }
             k => {
                 let (k, v) = match k {
                     "label" => match pattern.split_once('=') {
@@ -532,6 +554,7 @@ fn criteria_spec(cx: &mut Ctx<'_>, sel: &Obj<'_>, criteria: &[Node]) -> J {
                 };
                 if v != "*" && v.contains(['*', '?']) {
                     cx.note(c, co.path.clone(), format!("label {k}={v}: Palisade matches a label's value exactly (or * for any)"));
+                    lost += 1;
                     continue;
                 }
                 if !labels.is_empty() {
@@ -556,10 +579,20 @@ fn criteria_spec(cx: &mut Ctx<'_>, sel: &Obj<'_>, criteria: &[Node]) -> J {
     if !addresses.is_empty() {
         spec["addresses"] = json!(addresses);
     }
-    if !selector.is_empty() || addresses.is_empty() {
+    if selector.is_empty() && addresses.is_empty() {
+        return None;
+    }
+    if !selector.is_empty() {
         spec["selector"] = J::Object(selector);
     }
-    spec
+    if lost > 0 {
+        cx.note(
+            sel.node,
+            sel.path.clone(),
+            "written without some of its criteria: the group holds more workloads than NeuVector's",
+        );
+    }
+    Some(spec)
 }
 
 /// NeuVector's application names as Palisade's (`SSL` is `tls`).
@@ -865,12 +898,8 @@ fn security_rule(
     }
     for (i, r) in spec.list("response").iter().enumerate() {
         let ro = Obj::new(r, format!("{}.response[{i}]", spec.path));
-        if let Some(resp) = response(
-            cx,
-            &ro,
-            Some(&target_group),
-            &format!("{nv_name}-{}", i + 1),
-        ) {
+        let name = format!("{nv_name}-{}", i + 1);
+        for resp in response(cx, &ro, Some(&target_group), &name) {
             cx.push(resp);
         }
     }
@@ -972,12 +1001,14 @@ fn sensor(cx: &mut Ctx<'_>, spec: &Obj<'_>, kind: &str) {
 }
 
 /// A response rule; `group` is the group a NvSecurityRule's own rules are about.
-fn response(cx: &mut Ctx<'_>, r: &Obj<'_>, group: Option<&str>, rname: &str) -> Option<J> {
-    let event = match r.text("event").unwrap_or("") {
-        "security-event" => "violation",
-        "cve-report" => "vulnerability",
-        "compliance" => "compliance",
-        "admission-control" => "admission",
+/// NeuVector's security events are Palisade's violations, threats and DLP and WAF finds: one
+/// rule for each.
+fn response(cx: &mut Ctx<'_>, r: &Obj<'_>, group: Option<&str>, rname: &str) -> Vec<J> {
+    let events: &[&str] = match r.text("event").unwrap_or("") {
+        "security-event" => &["violation", "threat", "dlp", "waf"],
+        "cve-report" => &["vulnerability"],
+        "compliance" => &["compliance"],
+        "admission-control" => &["admission"],
         "event" => {
             cx.note(r.node, r.path.clone(), "event: NeuVector's system events (logins, configuration): Palisade's response rules answer security events");
             r.taken.borrow_mut().extend(
@@ -993,25 +1024,26 @@ fn response(cx: &mut Ctx<'_>, r: &Obj<'_>, group: Option<&str>, rname: &str) -> 
                 .map(String::from),
             );
             cx.leftovers(r);
-            return None;
+            return Vec::new();
         }
         other => {
             cx.fail(r.node, format!("event {other:?}: event, security-event, cve-report, compliance or admission-control"));
-            return None;
+            return Vec::new();
         }
     };
     r.get("policy_name");
     r.get("group");
     r.get("comment");
-    let mut spec = json!({"event": event});
+    let mut spec = json!({});
     if let Some(g) = group {
         spec["group"] = json!(g);
     }
+    // A condition left out would make the rule act on more events: such a rule is not written.
+    let mut narrowed = false;
     for (i, c) in r.list("conditions").iter().enumerate() {
         let co = Obj::new(c, format!("{}.conditions[{i}]", r.path));
         let value = co.text("value").unwrap_or("");
         match co.text("type").unwrap_or("") {
-            "name" => spec["rule"] = json!(value),
             "level" => {
                 let sev = match value {
                     "Emergency" | "Alert" | "Critical" => "critical",
@@ -1021,15 +1053,21 @@ fn response(cx: &mut Ctx<'_>, r: &Obj<'_>, group: Option<&str>, rname: &str) -> 
                 };
                 spec["severity"] = json!(sev);
             }
-            other => cx.note(c, co.path.clone(), format!("condition {other} {value:?}: Palisade's response rules match a rule name and a severity")),
+            other => {
+                cx.note(c, co.path.clone(), format!("condition {other} {value:?}: NeuVector's event names, processes and counts are not what Palisade's response rules match (a rule or sensor name, a severity)"));
+                narrowed = true;
+            }
         }
         cx.leftovers(&co);
     }
+    let workload = events
+        .iter()
+        .all(|e| ["violation", "threat", "dlp", "waf"].contains(e));
     let mut actions = Vec::new();
     for a in r.list("actions") {
         match a.text().unwrap_or("") {
-            "quarantine" if event == "violation" => actions.push("quarantine"),
-            "quarantine" => cx.note(a, r.at("actions"), format!("quarantine on {event} events: Palisade quarantines on events of a running workload")),
+            "quarantine" if workload => actions.push("quarantine"),
+            "quarantine" => cx.note(a, r.at("actions"), format!("quarantine on {} events: Palisade quarantines on events of a running workload", events.join(", "))),
             "suppress-log" => actions.push("suppressLog"),
             "webhook" => cx.note(a, r.at("webhooks"), "webhook: NeuVector names webhooks of its system configuration; give the URL in the rule's webhook"),
             other => cx.note(a, r.at("actions"), format!("action {other:?}")),
@@ -1040,16 +1078,35 @@ fn response(cx: &mut Ctx<'_>, r: &Obj<'_>, group: Option<&str>, rname: &str) -> 
         spec["disabled"] = json!(true);
     }
     cx.leftovers(r);
+    if narrowed {
+        cx.note(
+            r.node,
+            r.path.clone(),
+            "a condition could not be written: the response rule is not either",
+        );
+        return Vec::new();
+    }
     if actions.is_empty() {
         cx.note(
             r.node,
             r.path.clone(),
             "no action could be written: the response rule is not either",
         );
-        return None;
+        return Vec::new();
     }
     spec["actions"] = json!(actions);
-    Some(resource("ResponseRule", &name(rname), None, spec))
+    events
+        .iter()
+        .map(|e| {
+            let mut s = spec.clone();
+            s["event"] = json!(e);
+            let n = match events.len() {
+                1 => name(rname),
+                _ => name(&format!("{rname}-{e}")),
+            };
+            resource("ResponseRule", &n, None, s)
+        })
+        .collect()
 }
 
 fn admission(cx: &mut Ctx<'_>, spec: &Obj<'_>) {
@@ -1182,8 +1239,11 @@ fn criterion(cx: &mut Ctx<'_>, c: &Obj<'_>) -> Option<Vec<J>> {
         );
         None
     };
+    // A set operator with no value left is not one Palisade can say (nor, usefully, NeuVector).
     let set = |pname: &str, vals: Vec<String>| {
-        set_op.map(|o| vec![json!({"name": pname, "op": o, "values": vals})])
+        set_op
+            .filter(|_| !vals.is_empty())
+            .map(|o| vec![json!({"name": pname, "op": o, "values": vals})])
     };
     let boolean = |pname: &str| {
         (op == "=" && matches!(value, "true" | "false"))
@@ -1211,8 +1271,8 @@ fn criterion(cx: &mut Ctx<'_>, c: &Obj<'_>) -> Option<Vec<J>> {
     for s in subs {
         let so = Obj::new(s, format!("{}.sub_criteria", c.path));
         match (so.text("name"), so.text("op"), so.text("value")) {
-            (Some("publishDays"), Some(">="), Some(v)) => {
-                days = json!(v.parse::<u32>().unwrap_or(0))
+            (Some("publishDays"), Some(">="), Some(v)) if v.trim().parse::<u32>().is_ok() => {
+                days = json!(v.trim().parse::<u32>().unwrap_or_default())
             }
             (Some("count"), Some(">="), Some("1")) => {}
             (n, o, v) => {
@@ -1284,8 +1344,13 @@ fn criterion(cx: &mut Ctx<'_>, c: &Obj<'_>) -> Option<Vec<J>> {
         "imageCompliance" if value == "true" => Some(vec![json!({"name": "complianceFailures", "op": "set"})]),
         "imageCompliance" if value == "false" => Some(vec![json!({"name": "complianceFailures", "op": "unset"})]),
         "saBindRiskyRole" => {
+            let holds = match op {
+                "containsTagAny" | "containsAny" => "true",
+                "notContainsAny" => "false",
+                _ => return lost(cx, "an operator NeuVector does not give this criterion".into()),
+            };
             cx.note(c.node, c.path.clone(), "the roles named: Palisade's serviceAccountRiskyRole holds for any of the risky roles");
-            Some(vec![json!({"name": "serviceAccountRiskyRole", "op": "is", "value": "true"})])
+            Some(vec![json!({"name": "serviceAccountRiskyRole", "op": "is", "value": holds})])
         }
         "imageSigned" | "imageVerifiers" => return lost(cx, "NeuVector verifies with sigstore verifiers configured apart; Palisade's imageSigned needs the public key in the rule".into()),
         "resourceLimit" => return lost(cx, "NeuVector's resource units are not documented; write cpuLimit/memoryLimit criteria".into()),

@@ -360,3 +360,87 @@ fn bad_input_is_named_where_it_is_and_nothing_is_written() {
         ],
     );
 }
+
+#[test]
+fn what_would_widen_a_rule_is_left_out_and_said() {
+    let text = r#"
+apiVersion: neuvector.com/v1
+kind: NvResponseRuleSecurityRule
+metadata: {name: quarantine-critical}
+spec:
+  rule:
+    actions: [quarantine, suppress-log]
+    conditions: [{type: level, value: Critical}]
+    event: security-event
+    policy_name: default
+---
+apiVersion: neuvector.com/v1
+kind: NvClusterSecurityRule
+metadata: {name: regex-only}
+spec:
+  target:
+    selector:
+      name: web
+      criteria: [{key: app, op: =, value: web}]
+  ingress:
+    - action: allow
+      name: from-frontends
+      ports: tcp/80
+      selector:
+        name: frontends
+        criteria: [{key: image, op: regex, value: "^reg/frontend"}, {key: address, op: =, value: "hoo!ks.example"}]
+---
+apiVersion: neuvector.com/v1
+kind: NvAdmissionControlSecurityRule
+metadata: {name: local}
+spec:
+  rules:
+    - action: deny
+      criteria: [{name: saBindRiskyRole, op: notContainsAny, value: risky_role_view_secret, type: saBindRiskyRole}]
+    - action: deny
+      criteria: [{name: cveHighCount, op: ">=", value: "1", sub_criteria: [{name: publishDays, op: ">=", value: soon}]}]
+    - action: deny
+      criteria: [{name: namespace, op: containsAny, value: ","}]
+"#;
+    let i = import(
+        &[Source {
+            name: "w.yaml",
+            text,
+        }],
+        &Limits::default(),
+    )
+    .unwrap();
+    reload(&i);
+    // A security event is any of Palisade's four kinds of find on a workload.
+    let events: Vec<&str> = i
+        .resources
+        .iter()
+        .filter(|r| r["kind"] == "ResponseRule")
+        .map(|r| r["spec"]["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["violation", "threat", "dlp", "waf"]);
+    assert_eq!(
+        find(&i, "ResponseRule", "quarantine-critical-dlp")["spec"],
+        json!({"event": "dlp", "severity": "critical", "actions": ["quarantine", "suppressLog"]})
+    );
+    // A group nothing of which could be written is not "every workload": it is not written,
+    // and neither is the allow that named it.
+    assert!(!i
+        .resources
+        .iter()
+        .any(|r| r["metadata"]["name"] == "frontends"));
+    assert!(find(&i, "ClusterSecurityRule", "regex-only")["spec"]
+        .get("network")
+        .is_none());
+    let n = notes(&i);
+    noted(
+        &n,
+        &["group \"frontends\": none of its criteria could be written"],
+    );
+    noted(&n, &["address \"hoo!ks.example\""]);
+    // The operator decides which way a risky role goes; what does not parse is said.
+    let risky = find(&i, "AdmissionRule", "neuvector-admission-rule-1");
+    assert_eq!(risky["spec"]["criteria"][0]["value"], "false");
+    noted(&n, &["rules[1]", "publishDays >= soon"]);
+    noted(&n, &["rules[2]", "namespace containsAny"]);
+}

@@ -266,6 +266,7 @@ fn diff_says_what_changed_and_which_way() {
         .replace("  action: deny\n  message: rebuild", "  action: deny\n  mode: Monitor\n  message: rebuild")
         .replace("kind: AdmissionRule\nmetadata:\n  name: trusted-debug-image", "kind: AdmissionRule\nmetadata:\n  name: trusted-debug-image-gone")
         .replace("{name: sqli, builtin: sqlInjection}", "{name: sqli, builtin: xss}")
+        .replace("    - {sensor: card-data, action: deny}", "    - {sensor: card-data, action: alert}")
         .replace("noPackageManager: true", "noPackageManager: false");
     let file = std::env::temp_dir().join(format!("palisade-diff-{}.yaml", std::process::id()));
     std::fs::write(&file, new).unwrap();
@@ -288,7 +289,8 @@ fn diff_says_what_changed_and_which_way() {
         "AdmissionRule trusted-debug-image: admission: removed {\"action\":\"allow\",\"criteria\":[{\"name\":\"image\",\"op\":\"containsAny\",\"values\":[\"registry.example/tools/debug:*\"]},{\"name\":\"memoryLimit\",\"op\":\"lte\",\"value\":\"256Mi\"}]} [tightened]",
         "WafSensor web-attacks: spec: {\"patterns\":[{\"name\":\"sqli\",\"builtin\":\"sqlInjection\",\"context\":\"any\"},{\"name\":\"traversal\",\"builtin\":\"pathTraversal\",\"context\":\"url\"}]} -> {\"patterns\":[{\"name\":\"sqli\",\"builtin\":\"xss\",\"context\":\"any\"},{\"name\":\"traversal\",\"builtin\":\"pathTraversal\",\"context\":\"url\"}]} [changed]",
         "GlobalRules cluster: noPackageManager: turned off [loosened]",
-        "9 changes: 5 loosened, 2 tightened, 2 changed",
+        "SecurityRule shop/orders: dlp: {\"sensor\":\"card-data\"}: deny -> alert [loosened]",
+        "10 changes: 6 loosened, 2 tightened, 2 changed",
     ] {
         assert!(said.lines().any(|l| l == line), "{line:?} in {said}");
     }
@@ -304,7 +306,7 @@ fn diff_says_what_changed_and_which_way() {
         "",
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 9);
+    assert_eq!(v.as_array().unwrap().len(), 10);
     assert!(v
         .as_array()
         .unwrap()
@@ -424,7 +426,7 @@ fn export_writes_each_target_and_the_learned_record() {
         "{err}"
     );
     assert!(
-        err.ends_with("palisade: exported 2 resources; 5 parts not exported as written\n"),
+        err.ends_with("palisade: exported 2 resources; 6 parts not exported as written\n"),
         "{err}"
     );
     let out = palisade(&["policy", "export", "--to", "calico", &payments], "");

@@ -277,6 +277,9 @@ fn rules(a: &RuleSpec, b: &RuleSpec, push: &mut dyn FnMut(&str, String, Effect))
     statements("process", &values(&a.process), &values(&b.process), push);
     statements("file", &values(&a.file), &values(&b.file), push);
     statements("network", &values(&a.network), &values(&b.network), push);
+    // A sensor's use: keyed by the sensor, `alert` looser than `deny`.
+    statements("dlp", &values(&a.dlp), &values(&b.dlp), push);
+    statements("waf", &values(&a.waf), &values(&b.waf), push);
 }
 
 fn values<T: Serialize>(list: &[T]) -> Vec<Value> {
@@ -288,47 +291,35 @@ fn values<T: Serialize>(list: &[T]) -> Vec<Value> {
 /// Statements matched by what they match (all but their action): added, removed, or their
 /// action flipped.
 fn statements(area: &str, a: &[Value], b: &[Value], push: &mut dyn FnMut(&str, String, Effect)) {
-    let split = |v: &Value| -> (String, Action) {
+    // The action as written (`allow`, `deny`, `alert`); only `deny` refuses.
+    let split = |v: &Value| -> (String, String) {
         let mut m = v.clone();
         let action = match m.as_object_mut().and_then(|o| o.remove("action")) {
-            Some(Value::String(s)) if s == "deny" => Action::Deny,
-            _ => Action::Allow,
+            Some(Value::String(s)) => s,
+            _ => String::new(),
         };
         (m.to_string(), action)
     };
-    let old: BTreeMap<String, Action> = a.iter().map(split).collect();
-    let new: BTreeMap<String, Action> = b.iter().map(split).collect();
+    let effect = |action: &str| match action {
+        "deny" => Effect::Tightened,
+        _ => Effect::Loosened,
+    };
+    let undone = |action: &str| match action {
+        "deny" => Effect::Loosened,
+        _ => Effect::Tightened,
+    };
+    let old: BTreeMap<String, String> = a.iter().map(split).collect();
+    let new: BTreeMap<String, String> = b.iter().map(split).collect();
     for (k, act) in &new {
         match old.get(k) {
-            None => push(
-                area,
-                format!("added {k} ({})", act.name()),
-                match act {
-                    Action::Allow => Effect::Loosened,
-                    Action::Deny => Effect::Tightened,
-                },
-            ),
-            Some(was) if was != act => push(
-                area,
-                format!("{k}: {} -> {}", was.name(), act.name()),
-                match act {
-                    Action::Allow => Effect::Loosened,
-                    Action::Deny => Effect::Tightened,
-                },
-            ),
+            None => push(area, format!("added {k} ({act})"), effect(act)),
+            Some(was) if was != act => push(area, format!("{k}: {was} -> {act}"), effect(act)),
             Some(_) => {}
         }
     }
     for (k, act) in &old {
         if !new.contains_key(k) {
-            push(
-                area,
-                format!("removed {k} ({})", act.name()),
-                match act {
-                    Action::Allow => Effect::Tightened,
-                    Action::Deny => Effect::Loosened,
-                },
-            );
+            push(area, format!("removed {k} ({act})"), undone(act));
         }
     }
 }

@@ -434,12 +434,17 @@ fn peers(
 /// A statement's port ranges, and the protocols to write them for.
 type Ports = (Vec<(u16, u16)>, Vec<&'static str>);
 
-fn ports(n: &NetworkRule) -> Result<Ports, String> {
-    let protocols = match n.protocol {
-        Protocol::Tcp => vec!["TCP"],
-        Protocol::Udp => vec!["UDP"],
-        Protocol::Any => vec!["TCP", "UDP", "SCTP"],
-        Protocol::Icmp => return Err("ICMP: these policies allow ports of TCP and UDP".into()),
+fn ports(n: &NetworkRule, to: Target) -> Result<Ports, String> {
+    let protocols = match (n.protocol, to) {
+        (Protocol::Tcp, _) => vec!["TCP"],
+        (Protocol::Udp, _) => vec!["UDP"],
+        (Protocol::Any, _) => vec!["TCP", "UDP", "SCTP"],
+        (Protocol::Icmp, Target::NetworkPolicy) => {
+            return Err("ICMP: NetworkPolicy allows TCP, UDP and SCTP ports only".into())
+        }
+        (Protocol::Icmp, _) => {
+            return Err("ICMP: Cilium matches ICMP by type, and the rule names none".into())
+        }
     };
     Ok((
         n.ports.iter().filter_map(|p| parse_port(p).ok()).collect(),
@@ -690,7 +695,7 @@ fn network(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, to: Target, out: 
                 continue;
             }
         };
-        let (port_list, protocols) = match ports(n) {
+        let (port_list, protocols) = match ports(n, to) {
             Ok(p) => p,
             Err(why) => {
                 out.unmapped.push(unmapped(r, part, why));

@@ -165,6 +165,7 @@ pub type Dropped = Vec<(String, String)>;
 pub fn to_resources(learned: &Learned, mode: Mode) -> (Vec<Value>, Dropped) {
     let mut groups: BTreeMap<String, Value> = BTreeMap::new();
     let mut rules: BTreeMap<String, Value> = BTreeMap::new();
+    let mut notes: Dropped = Vec::new();
     // Workloads by name: two whose names map the same get `-2`, `-3`, ... in record order.
     let mut names: BTreeMap<Identity, String> = BTreeMap::new();
     let mut taken: BTreeSet<String> = BTreeSet::new();
@@ -188,89 +189,73 @@ pub fn to_resources(learned: &Learned, mode: Mode) -> (Vec<Value>, Dropped) {
         (None, Some(b)) => format!("/{b}"),
         (None, None) => String::new(),
     };
+    // One workload's entries together (records of several nodes, appended).
+    let mut merged: BTreeMap<Identity, Vec<&LearnedWorkload>> = BTreeMap::new();
+    let mut order = Vec::new();
     for w in &learned.workloads {
         let id = Identity {
             namespace: w.namespace.clone(),
             service: w.service.clone(),
         };
+        if !merged.contains_key(&id) {
+            order.push(id.clone());
+        }
+        merged.entry(id).or_default().push(w);
+    }
+    for id in order {
+        let entries = merged.get(&id).map(Vec::as_slice).unwrap_or_default();
         let name = name_of(&id);
+        let title = format!("SecurityRule {}/{name}", id.namespace);
         groups.insert(name.clone(), group(&name, &id));
-        let processes: BTreeSet<(&str, &str)> = w
-            .processes
-            .iter()
-            .map(|p| (kernel_name(&p.name), p.path.as_str()))
-            .collect();
+        let mut say = |why: String| notes.push((title.clone(), why));
+        let mut processes: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut writes: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        let mut network: Vec<Value> = Vec::new();
+        for w in entries {
+            for p in &w.processes {
+                match (kernel_name(&p.name), p.path.as_str()) {
+                    ("", "") => say("a process with neither name nor path: left out".into()),
+                    (n, path) => {
+                        processes.insert((n.to_string(), path.to_string()));
+                    }
+                }
+            }
+            for f in &w.files {
+                if f.path.starts_with('/') {
+                    writes
+                        .entry(&f.path)
+                        .or_default()
+                        .insert(kernel_name(&f.process));
+                } else {
+                    say(format!("file {:?}: not an absolute path: left out", f.path));
+                }
+            }
+            for c in &w.connections {
+                match connection(c, &mut name_of, &mut groups, &mut say) {
+                    Some(rule) if !network.contains(&rule) => network.push(rule),
+                    _ => {}
+                }
+            }
+        }
         let process: Vec<Value> = processes
             .into_iter()
-            .map(|(n, p)| json!({"name": n, "path": p, "action": "allow"}))
+            .map(|(n, p)| {
+                let mut s = json!({"action": "allow"});
+                if !n.is_empty() {
+                    s["name"] = json!(n);
+                }
+                if !p.is_empty() {
+                    s["path"] = json!(p);
+                }
+                s
+            })
             .collect();
-        // One rule per path, naming every process that wrote it.
-        let mut writes: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        for f in &w.files {
-            writes.entry(&f.path).or_default().insert(&f.process);
-        }
         let file: Vec<Value> = writes
             .into_iter()
             .map(|(path, procs)| {
                 json!({"path": path, "access": "write", "processes": procs, "action": "allow"})
             })
             .collect();
-        let mut network: Vec<Value> = Vec::new();
-        for c in &w.connections {
-            let peer = match (&c.peer.workload, &c.peer.name, &c.peer.ip) {
-                (Some(id), _, _) => {
-                    let g = name_of(id);
-                    groups.entry(g.clone()).or_insert_with(|| group(&g, id));
-                    json!({"group": g})
-                }
-                (None, Some(n), _) => {
-                    json!({"addresses": [n.trim_end_matches('.').to_ascii_lowercase()]})
-                }
-                (None, None, Some(ip)) => json!({"addresses": [ip]}),
-                (None, None, None) => Value::Null,
-            };
-            let mut rule = json!({
-                "direction": c.direction,
-                "ports": [c.port.to_string()],
-                "protocol": c.protocol,
-                "action": "allow",
-            });
-            if !peer.is_null() {
-                rule["peer"] = peer;
-            }
-            if let Some(app) = &c.application {
-                rule["applications"] = json!([app]);
-            }
-            let sorted = |list: &[String]| -> Vec<String> {
-                let set: BTreeSet<&String> = list.iter().collect();
-                set.into_iter().cloned().collect()
-            };
-            let http: Vec<Value> = sorted(&c.http)
-                .iter()
-                .filter_map(|r| r.split_once(' '))
-                .map(|(m, p)| json!({"method": m, "path": p.split('?').next().unwrap_or(p)}))
-                .collect();
-            if !http.is_empty() {
-                rule["http"] = Value::Array(http);
-            }
-            let grpc: Vec<Value> = sorted(&c.grpc)
-                .iter()
-                .filter_map(|r| r.rsplit_once('/'))
-                .map(|(s, m)| json!({"service": s, "method": m}))
-                .collect();
-            if !grpc.is_empty() {
-                rule["grpc"] = Value::Array(grpc);
-            }
-            if !c.dns.is_empty() {
-                rule["dns"] = json!(sorted(&c.dns));
-            }
-            if !c.sni.is_empty() {
-                rule["sni"] = json!(sorted(&c.sni));
-            }
-            if !network.contains(&rule) {
-                network.push(rule);
-            }
-        }
         let mut spec = json!({
             "target": {"group": name},
             "mode": {"process": mode, "network": mode},
@@ -281,7 +266,7 @@ pub fn to_resources(learned: &Learned, mode: Mode) -> (Vec<Value>, Dropped) {
                 spec[key] = Value::Array(list);
             }
         }
-        let mut metadata = json!({"name": name, "namespace": w.namespace});
+        let mut metadata = json!({"name": name, "namespace": id.namespace});
         if !window.is_empty() {
             metadata["annotations"] = json!({"security.palisade.dev/learned": window});
         }
@@ -291,5 +276,102 @@ pub fn to_resources(learned: &Learned, mode: Mode) -> (Vec<Value>, Dropped) {
         );
     }
     let all = groups.into_values().chain(rules.into_values()).collect();
-    crate::load::keep_loadable(all)
+    let (kept, dropped) = crate::load::keep_loadable(all);
+    notes.extend(dropped);
+    (kept, notes)
+}
+
+/// One learned connection as an allow, or `None` (said) when the record cannot give one.
+fn connection(
+    c: &LearnedConnection,
+    name_of: &mut dyn FnMut(&Identity) -> String,
+    groups: &mut BTreeMap<String, Value>,
+    say: &mut dyn FnMut(String),
+) -> Option<Value> {
+    use crate::address::check_address;
+    // The peer: its workload, else the name it was reached by, else its address.
+    let name = c
+        .peer
+        .name
+        .as_deref()
+        .map(|n| n.trim_end_matches('.').to_ascii_lowercase())
+        .filter(|n| check_address(n).is_ok());
+    let ip = c.peer.ip.clone().filter(|ip| check_address(ip).is_ok());
+    let peer = match (&c.peer.workload, name, ip) {
+        (Some(id), _, _) => {
+            let g = name_of(id);
+            groups.entry(g.clone()).or_insert_with(|| group(&g, id));
+            json!({"group": g})
+        }
+        (None, Some(n), _) => json!({"addresses": [n]}),
+        (None, None, Some(ip)) => json!({"addresses": [ip]}),
+        (None, None, None) if c.peer == LearnedPeer::default() => Value::Null,
+        (None, None, None) => {
+            let shown = c
+                .peer
+                .name
+                .as_deref()
+                .or(c.peer.ip.as_deref())
+                .unwrap_or("");
+            say(format!(
+                "a connection to {shown:?}: not an address or a name: left out"
+            ));
+            return None;
+        }
+    };
+    let mut rule = json!({"direction": c.direction, "protocol": c.protocol, "action": "allow"});
+    match (c.protocol, c.port) {
+        (Protocol::Icmp, _) => {}
+        (_, 0) => {
+            say(format!("a {:?} connection on port 0: left out", c.protocol));
+            return None;
+        }
+        (_, port) => rule["ports"] = json!([port.to_string()]),
+    }
+    if !peer.is_null() {
+        rule["peer"] = peer;
+    }
+    if let Some(app) = c.application.as_deref().filter(|a| !a.is_empty()) {
+        rule["applications"] = json!([app.to_ascii_lowercase()]);
+    }
+    let over_tcp = matches!(c.protocol, Protocol::Tcp | Protocol::Any);
+    let sorted = |list: &[String]| -> Vec<String> {
+        let set: BTreeSet<&String> = list.iter().collect();
+        set.into_iter().cloned().collect()
+    };
+    let mut http = Vec::new();
+    for r in sorted(&c.http).iter().filter(|_| over_tcp) {
+        let parsed = r.split_once(' ').filter(|(m, p)| {
+            !m.is_empty() && m.bytes().all(|b| b.is_ascii_uppercase()) && p.starts_with('/')
+        });
+        match parsed {
+            Some((m, p)) => {
+                let h = json!({"method": m, "path": p.split('?').next().unwrap_or(p)});
+                if !http.contains(&h) {
+                    http.push(h);
+                }
+            }
+            None => say(format!("HTTP request {r:?}: not METHOD /PATH: left out")),
+        }
+    }
+    if !http.is_empty() {
+        rule["http"] = Value::Array(http);
+    }
+    let grpc: Vec<Value> = sorted(&c.grpc)
+        .iter()
+        .filter(|_| over_tcp)
+        .filter_map(|r| r.rsplit_once('/'))
+        .filter(|(s, m)| !s.is_empty() && !m.is_empty())
+        .map(|(s, m)| json!({"service": s.trim_start_matches('/'), "method": m}))
+        .collect();
+    if !grpc.is_empty() {
+        rule["grpc"] = Value::Array(grpc);
+    }
+    if !c.dns.is_empty() && c.protocol != Protocol::Icmp {
+        rule["dns"] = json!(sorted(&c.dns));
+    }
+    if !c.sni.is_empty() && over_tcp {
+        rule["sni"] = json!(sorted(&c.sni));
+    }
+    Some(rule)
 }

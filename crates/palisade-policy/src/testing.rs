@@ -528,7 +528,12 @@ pub fn run(policy: &Compiled, admission: &Admission, case: &Case) -> Outcome {
     };
     if case.admits() {
         let Some(object) = &case.manifest else {
-            return outcome(Verdict::Allow, None, "the manifest was not read".into());
+            return Outcome {
+                verdict: Verdict::Allow,
+                rule: None,
+                reason: "the manifest was not read".into(),
+                passed: false,
+            };
         };
         let req = case.admission.clone().unwrap_or_default();
         let request = AdmissionRequest {
@@ -560,7 +565,12 @@ pub fn run(policy: &Compiled, admission: &Admission, case: &Case) -> Outcome {
     let first = case.events().first().copied();
     let Some(event) = first.and_then(|e| event(e, peer_workload.as_ref())) else {
         // `read` refuses a case without an event.
-        return outcome(Verdict::Allow, None, "no event".into());
+        return Outcome {
+            verdict: Verdict::Allow,
+            rule: None,
+            reason: "no event".into(),
+            passed: false,
+        };
     };
     let d = policy.decide(&workload, &event);
     outcome(d.verdict, d.rule, d.reason.to_string())

@@ -198,15 +198,39 @@ fn a_record_the_checks_refuse_in_part_gives_the_rest() {
         .iter()
         .map(|(r, why)| format!("{r}: {why}"))
         .collect();
-    assert!(
-        said.iter().any(|s| s.starts_with(
-            "SecurityRule shop/learned-shop-deployment-web-2: path \"relative/log\": not absolute"
-        )),
-        "{said:#?}"
+    // What could not be written is said, statement by statement; the rest of each workload's
+    // rule is kept.
+    assert_eq!(
+        said,
+        [
+            "SecurityRule shop/learned-shop-deployment-web-2: file \"relative/log\": not an absolute path: left out",
+            "SecurityRule shop/learned-shop-job-x: a connection to \"10.0.0.300\": not an address or a name: left out",
+        ]
     );
     assert!(
-        said.iter()
-            .any(|s| s.starts_with("SecurityRule shop/learned-shop-job-x: ")),
-        "{said:#?}"
+        titles.contains(&"SecurityRule shop/learned-shop-deployment-web-2".to_string()),
+        "{titles:#?}"
     );
+    assert!(
+        titles.contains(&"SecurityRule shop/learned-shop-job-x".to_string()),
+        "{titles:#?}"
+    );
+    // An ICMP connection has no port; entries of one workload are one rule.
+    let record = r#"{"workloads": [
+      {"namespace": "a", "service": "Deployment/b", "connections": [{"direction": "egress", "peer": {"ip": "10.0.0.1"}, "port": 0, "protocol": "icmp"}]},
+      {"namespace": "a", "service": "Deployment/b", "processes": [{"path": "/bin/b", "name": "b"}],
+       "connections": [{"direction": "ingress", "peer": {}, "port": 80, "protocol": "tcp", "http": ["OPTIONS *", "GET /x"]}]}
+    ]}"#;
+    let (resources, dropped) = to_resources(&serde_json::from_str(record).unwrap(), Mode::Protect);
+    assert_eq!(resources.len(), 2, "{resources:#?}");
+    let spec = &resources[1]["spec"];
+    assert_eq!(spec["network"][0]["protocol"], "icmp");
+    assert!(spec["network"][0].get("ports").is_none());
+    assert_eq!(
+        spec["network"][1]["http"],
+        serde_json::json!([{"method": "GET", "path": "/x"}])
+    );
+    assert_eq!(spec["process"][0]["path"], "/bin/b");
+    assert_eq!(dropped.len(), 1, "{dropped:#?}");
+    assert!(dropped[0].1.contains("\"OPTIONS *\""), "{dropped:#?}");
 }

@@ -1,9 +1,10 @@
 //! A policy (the text before the first NUL byte) and events made of the lines after it:
-//! every event kind decided, explained and exported to each target. Nothing may panic, and
-//! a verdict is always one of the four.
+//! every kind of event decided and explained (the two must agree), a pod and a deployment
+//! admitted, the policy exported to each target. Nothing may panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use palisade_policy::admit::{Admission, ImageFacts, Request as AdmissionRequest};
 use palisade_policy::decide::{Compiled, Event, PeerInfo, Request, SensorKind, Workload};
 use palisade_policy::export::{export, Target};
 use palisade_policy::resources::{Direction, Protocol};
@@ -64,11 +65,27 @@ fuzz_target!(|data: &[u8]| {
         },
         Event::Request { direction: Direction::Egress, peer, port, protocol: Protocol::Udp, request: Request::Dns { name: &a } },
         Event::Request { direction: Direction::Egress, peer, port, protocol: Protocol::Tcp, request: Request::Kafka { topic: &a, api: (port % 80) as i16 } },
+        Event::Request { direction: Direction::Egress, peer, port, protocol: Protocol::Tcp, request: Request::Tls { sni: &b } },
+        Event::Request { direction: Direction::Egress, peer, port, protocol: Protocol::Tcp, request: Request::Other { application: &c } },
         Event::Sensor { kind: SensorKind::Dlp, sensor: &a },
+        Event::Sensor { kind: SensorKind::Waf, sensor: &b },
     ];
     for e in &events {
         let d = p.decide(e);
         let x = p.explain(e);
         assert_eq!(d, x.decision);
+    }
+    // Admission: a pod and a deployment made of the same words.
+    let admission = Admission::new(&policy);
+    let container = serde_json::json!({"name": a, "image": b, "securityContext": {"privileged": port % 3 == 0},
+        "resources": {"limits": {"cpu": c}}, "env": [{"name": a, "value": c}]});
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": workload.namespace,
+        "labels": workload.labels}, "spec": {"containers": [container], "hostNetwork": port % 2 == 0}});
+    let deployment = serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+        "spec": {"template": {"metadata": {"labels": workload.labels}, "spec": pod["spec"].clone()}}});
+    let groups = vec![c.clone()];
+    let request = AdmissionRequest { namespace: "", user: &a, groups: &groups, risky_service_accounts: &[] };
+    for object in [&pod, &deployment] {
+        let _ = admission.decide(object, &request, &|i| (i.len() % 2 == 0).then(ImageFacts::default));
     }
 });

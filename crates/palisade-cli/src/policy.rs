@@ -98,33 +98,12 @@ fn import(from: &str, files: &[PathBuf], output: Option<&Path>) -> anyhow::Resul
     if from != "neuvector" {
         anyhow::bail!("--from {from:?}: expected neuvector");
     }
-    let limits = Limits::default();
-    let files = policy_files(files)?;
-    let (texts, unread) = read_all(&files, &limits);
-    let sources: Vec<Source<'_>> = texts
-        .iter()
-        .map(|(name, text)| Source { name, text })
-        .collect();
-    let result = palisade_policy::neuvector::import(&sources, &limits);
-    let problems: Vec<String> = match &result {
-        Ok(_) => unread,
-        Err(errors) => unread
-            .into_iter()
-            .chain(errors.iter().map(ToString::to_string))
-            .collect(),
-    };
-    if !problems.is_empty() {
-        for p in &problems {
-            eprintln!("palisade: error: {p}");
-        }
-        eprintln!(
-            "palisade: {} in {}: nothing written",
-            count(problems.len(), "problem", "problems"),
-            count(files.len(), "file", "files")
-        );
+    let read = read_checked(files, "nothing written", |sources, limits| {
+        palisade_policy::neuvector::import(sources, limits)
+    })?;
+    let Ok((imported, _)) = read else {
         return Ok(ExitCode::from(2));
-    }
-    let imported = result.unwrap_or_default();
+    };
     crate::output::write(output, stream(&imported.resources).as_bytes())?;
     say_unmapped("not imported", &imported.unmapped);
     eprintln!(
@@ -462,33 +441,10 @@ fn crds() -> anyhow::Result<ExitCode> {
 }
 
 fn validate(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let limits = Limits::default();
-    let files = policy_files(paths)?;
-    let (texts, unread) = read_all(&files, &limits);
-    let sources: Vec<Source<'_>> = texts
-        .iter()
-        .map(|(name, text)| Source { name, text })
-        .collect();
-    let result = palisade_policy::load(&sources, &limits);
-    let problems: Vec<String> = match &result {
-        Ok(_) => unread,
-        Err(errors) => unread
-            .into_iter()
-            .chain(errors.iter().map(ToString::to_string))
-            .collect(),
-    };
-    if !problems.is_empty() {
-        for p in &problems {
-            eprintln!("palisade: error: {p}");
-        }
-        eprintln!(
-            "palisade: {} in {}: nothing applied",
-            count(problems.len(), "problem", "problems"),
-            count(files.len(), "file", "files")
-        );
+    let read = read_checked(paths, "nothing applied", palisade_policy::load)?;
+    let Ok((policy, files)) = read else {
         return Ok(ExitCode::from(2));
-    }
-    let policy = result.unwrap_or_default();
+    };
     let kinds: Vec<String> = palisade_policy::resources::Kind::ALL
         .iter()
         .filter_map(|k| {
@@ -500,10 +456,50 @@ fn validate(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
         "valid: {} ({}) in {}\n",
         count(policy.resources.len(), "resource", "resources"),
         kinds.join(", "),
-        count(files.len(), "file", "files"),
+        count(files, "file", "files"),
     );
     crate::output::write(None, text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the files at `paths` (directories walked) and hands them to `read`. Problems (a file
+/// that does not read, and what `read` refuses) are each said with its position, then `N
+/// problems in M files: OUTCOME`; the caller exits 2 (`Err`). Else the value and how many files.
+fn read_checked<T>(
+    paths: &[PathBuf],
+    outcome: &str,
+    read: impl FnOnce(&[Source<'_>], &Limits) -> Result<T, Vec<palisade_core::InputError>>,
+) -> anyhow::Result<Result<(T, usize), ()>> {
+    let limits = Limits::default();
+    let files = policy_files(paths)?;
+    let (texts, unread) = read_all(&files, &limits);
+    let sources: Vec<Source<'_>> = texts
+        .iter()
+        .map(|(name, text)| Source { name, text })
+        .collect();
+    let result = read(&sources, &limits);
+    let problems: Vec<String> = match &result {
+        Ok(_) => unread.clone(),
+        Err(errors) => unread
+            .iter()
+            .cloned()
+            .chain(errors.iter().map(ToString::to_string))
+            .collect(),
+    };
+    match (result, problems.is_empty()) {
+        (Ok(value), true) => Ok(Ok((value, files.len()))),
+        _ => {
+            for p in &problems {
+                eprintln!("palisade: error: {p}");
+            }
+            eprintln!(
+                "palisade: {} in {}: {outcome}",
+                count(problems.len(), "problem", "problems"),
+                count(files.len(), "file", "files")
+            );
+            Ok(Err(()))
+        }
+    }
 }
 
 /// The files to read: each file named, and the `*.yaml`/`*.yml` files under each directory,

@@ -3,7 +3,7 @@
 //! `palisade policy export --learned FILE` writes one `GroupDefinition` and one
 //! `SecurityRule` per workload, plus a group for each peer workload, which a reviewer reads,
 //! edits and commits like any other policy. The enforcer writes the record; this module owns
-//! its shape (`palisade debug schema learned`).
+//! its shape (`Learned`, with its JSON schema from `schemars`).
 
 use std::collections::{BTreeMap, BTreeSet};
 

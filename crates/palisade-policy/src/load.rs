@@ -858,7 +858,7 @@ pub fn keep_loadable(
     (resources, dropped)
 }
 
-fn title_of(r: &serde_json::Value) -> String {
+pub(crate) fn title_of(r: &serde_json::Value) -> String {
     let kind = r["kind"].as_str().unwrap_or("");
     let name = r["metadata"]["name"].as_str().unwrap_or("");
     match r["metadata"]["namespace"].as_str() {

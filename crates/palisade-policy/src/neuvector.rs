@@ -359,11 +359,7 @@ fn drop_unknown_sensors(out: &mut Imported) {
         .collect();
     let mut notes = Vec::new();
     for r in &mut out.resources {
-        let title = format!(
-            "{} {}",
-            r["kind"].as_str().unwrap_or(""),
-            r["metadata"]["name"].as_str().unwrap_or("")
-        );
+        let title = crate::load::title_of(r);
         for (area, kind) in [("dlp", "DlpSensor"), ("waf", "WafSensor")] {
             let Some(J::Array(uses)) = r["spec"].get_mut(area) else {
                 continue;

@@ -6,13 +6,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
+use common::{repo, venv};
 use palisade_policy::crd::manifests;
 use palisade_policy::yaml::{emit, parse, Limits};
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn tempdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("palisade-crd-{name}-{}", std::process::id()));
@@ -150,19 +149,6 @@ fn kubectl_reads_the_crds_and_the_example_resources() {
     let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/shop/shop.yaml");
     assert_eq!(kubectl_parses(&shop).len(), 16);
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-fn venv() -> PathBuf {
-    let out = Command::new("bash")
-        .arg(repo().join("tests/tools/pyenv.sh"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }
 
 #[test]

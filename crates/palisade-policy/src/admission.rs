@@ -114,6 +114,15 @@ impl CriterionName {
         )
     }
 
+    /// Whether it can hold of a PersistentVolumeClaim (which has no pod).
+    pub fn of_claim(self) -> bool {
+        use CriterionName::*;
+        matches!(
+            self,
+            Namespace | Labels | Annotations | User | UserGroups | StorageClass | JsonPath
+        )
+    }
+
     /// Counts of an image's findings, which `onlyFixable` and `olderThanDays` narrow.
     pub fn counts_findings(self) -> bool {
         matches!(

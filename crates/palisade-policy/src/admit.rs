@@ -256,8 +256,11 @@ struct Pod<'a> {
     annotations: Vec<String>,
     spec: &'a Value,
     object: &'a Value,
-    /// The pod as `jsonPath` criteria see it: a workload's template as the pod it makes.
+    /// The pod as `jsonPath` criteria see it: a workload's template as the pod it makes (a
+    /// claim as itself).
     view: Value,
+    /// A PersistentVolumeClaim: no pod at all.
+    claim: bool,
 }
 
 /// A container of a pod and its kind.
@@ -313,17 +316,21 @@ impl<'a> Pod<'a> {
                 .to_string(),
             ns => ns.to_string(),
         };
-        let view = serde_json::json!({
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": {
-                "name": object["metadata"]["name"],
-                "namespace": namespace,
-                "labels": labels,
-                "annotations": annotations,
-            },
-            "spec": spec,
-        });
+        let claim = kind == "PersistentVolumeClaim";
+        let view = match claim {
+            true => object.clone(),
+            false => serde_json::json!({
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": object["metadata"]["name"],
+                    "namespace": namespace,
+                    "labels": labels,
+                    "annotations": annotations,
+                },
+                "spec": spec,
+            }),
+        };
         Some(Pod {
             namespace,
             labels: pairs(&labels),
@@ -331,6 +338,7 @@ impl<'a> Pod<'a> {
             spec,
             object,
             view,
+            claim,
         })
     }
 
@@ -396,12 +404,7 @@ fn split_image(image: &str) -> (String, String, Option<String>, Option<String>) 
         }
         _ => ("docker.io".to_string(), repo_full.to_string()),
     };
-    let registry = match registry.as_str() {
-        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
-            "docker.io".to_string()
-        }
-        _ => registry,
-    };
+    let registry = registry_alias(&registry);
     let repository = match (registry.as_str(), repository.contains('/')) {
         ("docker.io", false) => format!("library/{repository}"),
         _ => repository,
@@ -409,38 +412,53 @@ fn split_image(image: &str) -> (String, String, Option<String>, Option<String>) 
     (registry, repository, tag, digest)
 }
 
-/// `registry/repository[:tag][@digest]`, as `split_image` reads it.
-fn full_image(
-    parts: &(String, String, Option<String>, Option<String>),
-    with_version: bool,
-) -> String {
-    let (registry, repository, tag, digest) = parts;
-    let mut out = format!("{registry}/{repository}");
-    if with_version {
-        if let Some(t) = tag {
-            out.push(':');
-            out.push_str(t);
+/// A registry by the one name of its aliases (Docker Hub's several), lowercase.
+fn registry_alias(registry: &str) -> String {
+    let lower = registry.to_ascii_lowercase();
+    match lower.as_str() {
+        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
+            "docker.io".to_string()
         }
-        if let Some(d) = digest {
-            out.push('@');
-            out.push_str(d);
-        }
+        _ => lower,
     }
-    out
 }
 
 /// Whether an image pattern names an image, however either is spelt: `nginx`,
-/// `docker.io/nginx` and `index.docker.io/library/nginx:latest` are one image. A pattern
-/// without tag or digest names every version.
+/// `docker.io/nginx` and `index.docker.io/library/nginx:latest` are one image. A pattern with
+/// a digest names that digest (whatever the tag), one with a tag that tag (whatever the
+/// digest), one with neither every version.
 fn image_matches(pattern: &str, image: &str) -> bool {
     if matches(pattern, image, false) {
         return true;
     }
     let p = split_image(pattern);
     let i = image_parts(image);
-    let versioned = p.2.is_some() || p.3.is_some();
-    matches(&full_image(&p, true), &full_image(&i, true), false)
-        || (!versioned && matches(&full_image(&p, false), &full_image(&i, false), false))
+    let name = |x: &(String, String, Option<String>, Option<String>)| format!("{}/{}", x.0, x.1);
+    if !matches(&name(&p), &name(&i), false) {
+        return false;
+    }
+    match (&p.2, &p.3) {
+        (_, Some(digest)) => i.3.as_deref().is_some_and(|d| matches(digest, d, false)),
+        (Some(tag), None) => i.2.as_deref().is_some_and(|t| matches(tag, t, false)),
+        (None, None) => true,
+    }
+}
+
+/// A container's added capabilities without `CAP_`, in capitals; `ALL` as every one of them.
+fn added_capabilities(add: &[String]) -> Vec<String> {
+    let mut caps: Vec<String> = add
+        .iter()
+        .map(|c| {
+            c.to_ascii_uppercase()
+                .trim_start_matches("CAP_")
+                .to_string()
+        })
+        .collect();
+    if caps.iter().any(|c| c == "ALL") {
+        caps.retain(|c| c != "ALL");
+        caps.extend(CAPABILITIES.iter().map(|c| c.to_string()));
+    }
+    caps
 }
 
 /// Whether a literal environment value looks like a secret.
@@ -499,7 +517,55 @@ enum Seen {
 
 const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
 
+/// Linux's capabilities (capabilities(7)), without `CAP_`: what `add: [ALL]` adds.
+const CAPABILITIES: [&str; 41] = [
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+];
+
 impl Context<'_> {
+    /// Whether all of a rule's criteria hold. Those about the pod hold of the pod; those about
+    /// containers hold together of one container (a deny's: of any container; an exception's:
+    /// of every container judged, so one vetted container cannot carry others in).
     fn holds(&self, rule: &AdmissionSpec) -> Result<bool, AdmitError> {
         let containers: Vec<Container<'_>> = self
             .pod
@@ -507,26 +573,35 @@ impl Context<'_> {
             .into_iter()
             .filter(|c| rule.containers.is_empty() || rule.containers.contains(&c.kind))
             .collect();
-        for c in &rule.criteria {
-            let holds = match c.name.per_container() {
-                // Each container on its own: one cannot hide another.
-                true => {
-                    let mut any = false;
-                    for k in &containers {
-                        if compare(c, self.container_seen(c, k.value)?) {
-                            any = true;
-                            break;
-                        }
-                    }
-                    any
-                }
-                false => compare(c, self.pod_seen(c)?),
-            };
-            if !holds {
+        let (per_container, of_pod): (Vec<&Criterion>, Vec<&Criterion>) =
+            rule.criteria.iter().partition(|c| c.name.per_container());
+        for c in of_pod {
+            // A claim has no pod: only what a claim has can hold of it.
+            if self.pod.claim && !c.name.of_claim() {
+                return Ok(false);
+            }
+            if !compare(c, self.pod_seen(c)?) {
                 return Ok(false);
             }
         }
-        Ok(true)
+        if per_container.is_empty() {
+            return Ok(true);
+        }
+        let mut each = Vec::with_capacity(containers.len());
+        for k in &containers {
+            let mut all = true;
+            for c in &per_container {
+                if !compare(c, self.container_seen(c, k.value)?) {
+                    all = false;
+                    break;
+                }
+            }
+            each.push(all);
+        }
+        Ok(match rule.action {
+            Action::Deny => each.iter().any(|x| *x),
+            Action::Allow => !each.is_empty() && each.iter().all(|x| *x),
+        })
     }
 
     /// What a criterion about the pod, the request or the object sees.
@@ -640,16 +715,9 @@ impl Context<'_> {
                     .map(|p| p.to_string())
                     .collect(),
             ),
-            AddedCapabilities => Seen::Texts(
-                list(&k["securityContext"]["capabilities"]["add"])
-                    .iter()
-                    .map(|c| {
-                        c.to_ascii_uppercase()
-                            .trim_start_matches("CAP_")
-                            .to_string()
-                    })
-                    .collect(),
-            ),
+            AddedCapabilities => Seen::Texts(added_capabilities(&list(
+                &k["securityContext"]["capabilities"]["add"],
+            ))),
             SeccompProfile => Seen::Texts(
                 self.pod.security(k, "seccompProfile")["type"]
                     .as_str()
@@ -831,7 +899,15 @@ fn walk(v: &Value, steps: &[Step]) -> Vec<Value> {
 fn item_matches(name: CriterionName, pattern: &str, item: &str) -> bool {
     match name {
         CriterionName::Image => return image_matches(pattern, item),
-        CriterionName::AddedCapabilities if item == "ALL" => return true,
+        CriterionName::AddedCapabilities => {
+            let p = pattern.to_ascii_uppercase();
+            let p = p.trim_start_matches("CAP_");
+            // A rule's `ALL` is every capability.
+            return p == "ALL" || matches(p, item, false);
+        }
+        CriterionName::ImageRegistry => {
+            return matches(&registry_alias(pattern), &registry_alias(item), false)
+        }
         CriterionName::ImageRepository if !pattern.contains('/') => {
             return matches(pattern, item, false)
                 || matches(&format!("library/{pattern}"), item, false)

@@ -341,3 +341,124 @@ fn one_container_cannot_hide_another_and_spelling_does_not_matter() {
                      "containers": [{"name": "db", "image": "registry.example/db:1"}]}}}});
     assert_eq!(refused(rules, &set, &facts), ["fast-disks"]);
 }
+
+#[test]
+fn an_exception_is_for_every_container_and_a_deny_for_one() {
+    let text = r#"
+apiVersion: security.palisade.dev/v1
+kind: AdmissionRule
+metadata: {name: no-privileged}
+spec:
+  action: deny
+  criteria: [{name: privileged, op: is, value: "true"}]
+---
+apiVersion: security.palisade.dev/v1
+kind: AdmissionRule
+metadata: {name: debug}
+spec:
+  action: allow
+  criteria:
+    - {name: image, op: containsAny, values: ["registry.example/tools/debug:*"]}
+    - {name: memoryLimit, op: lte, value: 256Mi}
+---
+apiVersion: security.palisade.dev/v1
+kind: AdmissionRule
+metadata: {name: privileged-miner}
+spec:
+  action: deny
+  criteria:
+    - {name: image, op: containsAny, values: ["*miner*"]}
+    - {name: privileged, op: is, value: "true"}
+"#;
+    let policy = load(
+        &[Source {
+            name: "a.yaml",
+            text,
+        }],
+        &Limits::default(),
+    )
+    .unwrap();
+    let a = Admission::new(&policy);
+    let facts = |_: &str| Some(ImageFacts::default());
+    let req = Request::default();
+    let debug = json!({"name": "debug", "image": "registry.example/tools/debug:1", "securityContext": {"privileged": true}, "resources": {"limits": {"memory": "128Mi"}}});
+    let miner =
+        json!({"name": "m", "image": "evil/miner", "securityContext": {"privileged": true}});
+    let plain_miner = json!({"name": "m", "image": "evil/miner"});
+    let admitted = |containers: Value| {
+        a.decide(&pod(json!({"containers": containers})), &req, &facts)
+            .unwrap()
+    };
+    // The vetted container alone is the exception; with another beside it, it is not.
+    assert_eq!(
+        admitted(json!([debug])).rule.as_deref(),
+        Some("AdmissionRule debug")
+    );
+    let d = admitted(json!([debug, miner]));
+    assert!(!d.allowed);
+    assert_eq!(d.rule.as_deref(), Some("AdmissionRule no-privileged"));
+    // A deny's criteria hold of one container together: the privileged one is not the miner.
+    let deny = admission(&[("privileged-miner", "{name: image, op: containsAny, values: [\"*miner*\"]}, {name: privileged, op: is, value: \"true\"}")]);
+    let d = deny
+        .decide(
+            &pod(json!({"containers": [debug, plain_miner]})),
+            &req,
+            &facts,
+        )
+        .unwrap();
+    assert!(d.allowed, "{d:?}");
+}
+
+#[test]
+fn capabilities_claims_registries_and_versions_as_written_anywhere() {
+    let rules: &[(&str, &str)] = &[
+        (
+            "only-bind",
+            "{name: addedCapabilities, op: containsOtherThan, values: [NET_BIND_SERVICE]}",
+        ),
+        (
+            "admin",
+            "{name: addedCapabilities, op: containsAny, values: [cap_sys_admin]}",
+        ),
+        (
+            "token",
+            "{name: automountServiceAccountToken, op: is, value: \"true\"}",
+        ),
+        (
+            "hub",
+            "{name: imageRegistry, op: containsAny, values: [INDEX.docker.io]}",
+        ),
+        (
+            "by-digest",
+            "{name: image, op: containsAny, values: [\"evil/app@sha256:abc\"]}",
+        ),
+        (
+            "by-tag",
+            "{name: image, op: containsAny, values: [\"nginx:1.14.2\"]}",
+        ),
+    ];
+    let facts = |_: &str| Some(ImageFacts::default());
+    let all = pod(
+        json!({"containers": [{"name": "a", "image": "registry.example/a:1", "securityContext": {"capabilities": {"add": ["ALL"]}}}]}),
+    );
+    assert_eq!(
+        refused(rules, &all, &facts),
+        ["only-bind", "admin", "token"]
+    );
+    let bind = pod(
+        json!({"automountServiceAccountToken": false, "containers": [{"name": "a", "image": "registry.example/a:1", "securityContext": {"capabilities": {"add": ["CAP_NET_BIND_SERVICE"]}}}]}),
+    );
+    assert!(refused(rules, &bind, &facts).is_empty());
+    let pinned = pod(
+        json!({"automountServiceAccountToken": false, "containers": [
+        {"name": "a", "image": "evil/app:x@sha256:abc"},
+        {"name": "b", "image": "docker.io/library/nginx:1.14.2@sha256:def"}]}),
+    );
+    assert_eq!(
+        refused(rules, &pinned, &facts),
+        ["hub", "by-digest", "by-tag"]
+    );
+    // A claim has no service account or token: a rule about them is not about claims.
+    let claim = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "c", "namespace": "shop"}, "spec": {}});
+    assert!(refused(rules, &claim, &facts).is_empty());
+}

@@ -246,6 +246,9 @@ pub struct PolicyExplainArgs {
     /// A Kafka request, API:TOPIC (`produce:orders`).
     #[arg(long, value_name = "API:TOPIC", requires = "connect", group = "l7")]
     pub kafka: Option<String>,
+    /// A connection of this application protocol (redis, ssh, ...), judged as a whole.
+    #[arg(long, value_name = "NAME", requires = "connect", group = "l7")]
+    pub application: Option<String>,
     /// A find of this DLP sensor in the workload's traffic.
     #[arg(long, value_name = "SENSOR", group = "event")]
     pub dlp: Option<String>,

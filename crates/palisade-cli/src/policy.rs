@@ -263,7 +263,8 @@ fn explain(args: &crate::args::PolicyExplainArgs) -> anyhow::Result<ExitCode> {
                 || args.grpc.is_some()
                 || args.dns.is_some()
                 || args.sni.is_some()
-                || args.kafka.is_some() =>
+                || args.kafka.is_some()
+                || args.application.is_some() =>
         {
             let mut r = RequestSpec {
                 connection: c.clone(),
@@ -272,6 +273,7 @@ fn explain(args: &crate::args::PolicyExplainArgs) -> anyhow::Result<ExitCode> {
                 dns: args.dns.clone(),
                 sni: args.sni.clone(),
                 kafka: None,
+                other: args.application.clone(),
             };
             if let Some(h) = &args.http {
                 let (method, path) = split("http", h, ' ', "METHOD PATH (GET /v1/items)")?;
@@ -310,7 +312,7 @@ fn explain(args: &crate::args::PolicyExplainArgs) -> anyhow::Result<ExitCode> {
     };
     let Some(event) = spec.and_then(|s| palisade_policy::testing::event(s, None)) else {
         anyhow::bail!(
-            "no event: give --exec PATH, --file PATH, --connect DIRECTION (with --http, --grpc, --dns, --sni or --kafka for a request), --dlp SENSOR or --waf SENSOR"
+            "no event: give --exec PATH, --file PATH, --connect DIRECTION (with --http, --grpc, --dns, --sni, --kafka or --application for a request), --dlp SENSOR or --waf SENSOR"
         );
     };
     let e = compiled.profile(&workload).explain(&event);

@@ -70,7 +70,7 @@ fn test_runs_the_cases_and_fails_on_a_wrong_expectation() {
         said.contains("PASS no shell from nginx: deny by SecurityRule shop/web process[2]"),
         "{said}"
     );
-    assert!(said.ends_with("16 cases: 16 passed, 0 failed\n"), "{said}");
+    assert!(said.ends_with("17 cases: 17 passed, 0 failed\n"), "{said}");
     // The same cases with one expectation wrong, naming the policy by its full path.
     let text = std::fs::read_to_string(data("shop-test.yaml"))
         .unwrap()
@@ -96,7 +96,7 @@ fn test_runs_the_cases_and_fails_on_a_wrong_expectation() {
         )),
         "{said}"
     );
-    assert!(said.ends_with("16 cases: 15 passed, 1 failed\n"), "{said}");
+    assert!(said.ends_with("17 cases: 16 passed, 1 failed\n"), "{said}");
     // A test file that is not one: an error, exit 2.
     let out = palisade(&["policy", "test", &data("shop.yaml")], "");
     assert_eq!(out.status.code(), Some(2));
@@ -267,6 +267,7 @@ fn diff_says_what_changed_and_which_way() {
         .replace("kind: AdmissionRule\nmetadata:\n  name: trusted-debug-image", "kind: AdmissionRule\nmetadata:\n  name: trusted-debug-image-gone")
         .replace("{name: sqli, builtin: sqlInjection}", "{name: sqli, builtin: xss}")
         .replace("    - {sensor: card-data, action: deny}", "    - {sensor: card-data, action: alert}")
+        .replace("  waf:\n    - {sensor: web-attacks, action: alert}\n", "")
         .replace("noPackageManager: true", "noPackageManager: false");
     let file = std::env::temp_dir().join(format!("palisade-diff-{}.yaml", std::process::id()));
     std::fs::write(&file, new).unwrap();
@@ -290,7 +291,8 @@ fn diff_says_what_changed_and_which_way() {
         "WafSensor web-attacks: spec: {\"patterns\":[{\"name\":\"sqli\",\"builtin\":\"sqlInjection\",\"context\":\"any\"},{\"name\":\"traversal\",\"builtin\":\"pathTraversal\",\"context\":\"url\"}]} -> {\"patterns\":[{\"name\":\"sqli\",\"builtin\":\"xss\",\"context\":\"any\"},{\"name\":\"traversal\",\"builtin\":\"pathTraversal\",\"context\":\"url\"}]} [changed]",
         "GlobalRules cluster: noPackageManager: turned off [loosened]",
         "SecurityRule shop/orders: dlp: {\"sensor\":\"card-data\"}: deny -> alert [loosened]",
-        "10 changes: 6 loosened, 2 tightened, 2 changed",
+        "SecurityRule shop/orders: waf: removed {\"sensor\":\"web-attacks\"} (alert) [loosened]",
+        "11 changes: 7 loosened, 2 tightened, 2 changed",
     ] {
         assert!(said.lines().any(|l| l == line), "{line:?} in {said}");
     }
@@ -306,7 +308,7 @@ fn diff_says_what_changed_and_which_way() {
         "",
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 10);
+    assert_eq!(v.as_array().unwrap().len(), 11);
     assert!(v
         .as_array()
         .unwrap()

@@ -783,17 +783,24 @@ impl Profile<'_> {
 /// on the wire.
 fn request_matches(n: &NetRule, request: &Request<'_>) -> bool {
     let app = request.application();
-    if !n.applications.is_empty() && !n.applications.iter().any(|a| a == app) {
+    // gRPC is HTTP/2 on the wire: what is said of HTTP is said of it.
+    let listed = |a: &String| a.eq_ignore_ascii_case(app) || (app == "grpc" && a == "http");
+    if !n.applications.is_empty() && !n.applications.iter().any(listed) {
         return false;
     }
-    let lists = !(n.http.is_empty()
-        && n.grpc.is_empty()
-        && n.dns.is_empty()
-        && n.sni.is_empty()
-        && n.kafka.is_empty());
-    if !lists {
-        // Only applications named: every request of them.
-        return true;
+    // The statement's matches of this request's kind.
+    let of_kind = match request {
+        Request::Http { .. } => !n.http.is_empty(),
+        Request::Grpc { .. } => !(n.grpc.is_empty() && n.http.is_empty()),
+        Request::Dns { .. } => !n.dns.is_empty(),
+        Request::Tls { .. } => !n.sni.is_empty(),
+        Request::Kafka { .. } => !n.kafka.is_empty(),
+        Request::Other { .. } => false,
+    };
+    if !of_kind {
+        // Named by its application: every request of it. Not named at all: a statement
+        // about other requests.
+        return !n.applications.is_empty();
     }
     let http = |method: &str, path: &str, host: Option<&str>| {
         let path = normalize_path(path.split_once('?').map_or(path, |(p, _)| p));
@@ -839,14 +846,14 @@ fn request_matches(n: &NetRule, request: &Request<'_>) -> bool {
         Request::Kafka { topic, api } => n.kafka.iter().any(|(t, a)| {
             t.as_deref().is_none_or(|p| matches(p, topic, false)) && a.is_none_or(|a| a == api)
         }),
-        // Matches of requests say nothing of a protocol without them.
         Request::Other { .. } => false,
     }
 }
 
 /// An HTTP path as a server resolves it, so a rule cannot be walked around by spelling:
 /// percent-escapes of unreserved characters decoded (`%61` is `a`; `%2F` stays, as servers
-/// keep it apart from `/`), repeated slashes made one, `.` and `..` segments resolved.
+/// keep it apart from `/`), `;parameters` of a segment dropped, repeated slashes made one,
+/// `.` and `..` segments resolved (a path that ends in one ends in `/`).
 pub fn normalize_path(path: &str) -> String {
     let bytes = path.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
@@ -869,7 +876,12 @@ pub fn normalize_path(path: &str) -> String {
     }
     let text = String::from_utf8_lossy(&decoded);
     let mut segments: Vec<&str> = Vec::new();
+    // A path that ends in a directory (`/a/`, `/a/.`, `/a/b/..`) keeps its slash.
+    let mut trailing = false;
     for seg in text.split('/') {
+        // `;parameters` of a segment, which Java servers drop (`/admin;x/users`).
+        let seg = seg.split(';').next().unwrap_or("");
+        trailing = matches!(seg, "" | "." | "..");
         match seg {
             "" | "." => {}
             ".." => {
@@ -878,7 +890,7 @@ pub fn normalize_path(path: &str) -> String {
             s => segments.push(s),
         }
     }
-    let trailing = text.ends_with('/') && !segments.is_empty();
+    let trailing = trailing && !segments.is_empty();
     let mut out = format!("/{}", segments.join("/"));
     if trailing {
         out.push('/');

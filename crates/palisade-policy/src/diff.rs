@@ -300,20 +300,28 @@ fn statements(area: &str, a: &[Value], b: &[Value], push: &mut dyn FnMut(&str, S
         };
         (m.to_string(), action)
     };
-    let effect = |action: &str| match action {
-        "deny" => Effect::Tightened,
+    // A sensor used at all watches more (an `alert` as well as a `deny`); a statement
+    // allows or refuses by its action.
+    let sensor = area == "dlp" || area == "waf";
+    let effect = |action: &str| match (sensor, action) {
+        (true, _) | (false, "deny") => Effect::Tightened,
         _ => Effect::Loosened,
     };
-    let undone = |action: &str| match action {
-        "deny" => Effect::Loosened,
+    let undone = |action: &str| match (sensor, action) {
+        (true, _) | (false, "deny") => Effect::Loosened,
         _ => Effect::Tightened,
+    };
+    // Between two actions: toward `deny` tightens.
+    let flipped = |action: &str| match action {
+        "deny" => Effect::Tightened,
+        _ => Effect::Loosened,
     };
     let old: BTreeMap<String, String> = a.iter().map(split).collect();
     let new: BTreeMap<String, String> = b.iter().map(split).collect();
     for (k, act) in &new {
         match old.get(k) {
             None => push(area, format!("added {k} ({act})"), effect(act)),
-            Some(was) if was != act => push(area, format!("{k}: {was} -> {act}"), effect(act)),
+            Some(was) if was != act => push(area, format!("{k}: {was} -> {act}"), flipped(act)),
             Some(_) => {}
         }
     }

@@ -622,7 +622,8 @@ fn cilium_l7(n: &NetworkRule, kafka_rules: bool, ports: &[(u16, u16)]) -> Cilium
     if !n.applications.is_empty() {
         out.lost.push(format!("applications {:?}", n.applications));
     }
-    let by_port = !(http.is_empty() && kafka.is_empty() && out.server_names.is_empty());
+    let by_port =
+        !(http.is_empty() && dns.is_empty() && kafka.is_empty() && out.server_names.is_empty());
     let kinds = [!http.is_empty(), !dns.is_empty(), !kafka.is_empty()];
     let refuse = if kinds.iter().filter(|k| **k).count() > 1 {
         Some("more than one kind of request match: Cilium takes one per port")
@@ -1133,7 +1134,14 @@ fn kubearmor(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, out: &mut Expor
         let mut extra = Vec::new();
         if let Some(parent) = &p.parent {
             match sources(parent) {
-                Some(list) => extra.push(("fromSource", Value::Array(list))),
+                Some(list) => {
+                    out.unmapped.push(unmapped(
+                        r,
+                        part.clone(),
+                        format!("parent {parent:?} as the paths this rule gives it: narrower than any process of that name"),
+                    ));
+                    extra.push(("fromSource", Value::Array(list)))
+                }
                 None => {
                     out.unmapped.push(unmapped(
                         r,
@@ -1179,7 +1187,14 @@ fn kubearmor(groups: &Groups<'_>, r: &Resource, spec: &RuleSpec, out: &mut Expor
         if !f.processes.is_empty() {
             let from: Option<Vec<Vec<Value>>> = f.processes.iter().map(|p| sources(p)).collect();
             match from {
-                Some(lists) => extra.push(("fromSource", Value::Array(lists.concat()))),
+                Some(lists) => {
+                    out.unmapped.push(unmapped(
+                        r,
+                        part.clone(),
+                        "processes as the paths this rule gives them: narrower than any process of those names",
+                    ));
+                    extra.push(("fromSource", Value::Array(lists.concat())))
+                }
                 None => {
                     out.unmapped.push(unmapped(
                         r,

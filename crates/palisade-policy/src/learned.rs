@@ -305,7 +305,17 @@ fn connection(
         }
         (None, Some(n), _) => json!({"addresses": [n]}),
         (None, None, Some(ip)) => json!({"addresses": [ip]}),
-        (None, None, None) if c.peer == LearnedPeer::default() => Value::Null,
+        (None, None, None) if c.peer == LearnedPeer::default() => {
+            let way = match c.direction {
+                Direction::Ingress => "an ingress",
+                Direction::Egress => "an egress",
+            };
+            say(format!(
+                "{way} connection on port {} with no peer recorded: written for any peer",
+                c.port
+            ));
+            Value::Null
+        }
         (None, None, None) => {
             let shown = c
                 .peer
@@ -332,7 +342,13 @@ fn connection(
         rule["peer"] = peer;
     }
     if let Some(app) = c.application.as_deref().filter(|a| !a.is_empty()) {
-        rule["applications"] = json!([app.to_ascii_lowercase()]);
+        let app = app.to_ascii_lowercase();
+        match crate::resources::APPLICATIONS.contains(&app.as_str()) {
+            true => rule["applications"] = json!([app]),
+            false => say(format!(
+                "application {app:?}: not one rules name; the connection is allowed whatever it speaks"
+            )),
+        }
     }
     let over_tcp = matches!(c.protocol, Protocol::Tcp | Protocol::Any);
     let sorted = |list: &[String]| -> Vec<String> {
@@ -345,8 +361,12 @@ fn connection(
             !m.is_empty() && m.bytes().all(|b| b.is_ascii_uppercase()) && p.starts_with('/')
         });
         match parsed {
+            Some((_, p)) if p.split('?').next().unwrap_or(p).contains('*') => say(format!(
+                "HTTP request {r:?}: a `*` in a path would be a pattern: left out"
+            )),
             Some((m, p)) => {
-                let h = json!({"method": m, "path": p.split('?').next().unwrap_or(p)});
+                let path = crate::decide::normalize_path(p.split('?').next().unwrap_or(p));
+                let h = json!({"method": m, "path": path});
                 if !http.contains(&h) {
                     http.push(h);
                 }

@@ -541,6 +541,17 @@ fn l7(n: &crate::resources::NetworkRule, problem: &mut dyn FnMut(&[&str], String
     if n.protocol == Protocol::Icmp && !n.dns.is_empty() {
         problem(&["dns"], "DNS does not run over ICMP".into());
     }
+    for (i, a) in n.applications.iter().enumerate() {
+        if !crate::resources::APPLICATIONS.contains(&a.to_ascii_lowercase().as_str()) {
+            problem(
+                &["applications", &i.to_string()],
+                format!(
+                    "unknown application {a:?} (known: {})",
+                    crate::resources::APPLICATIONS.join(", ")
+                ),
+            );
+        }
+    }
     for (i, h) in n.http.iter().enumerate() {
         let idx = i.to_string();
         if let Some(m) = &h.method {

@@ -591,13 +591,18 @@ fn criteria_spec(cx: &mut Ctx<'_>, sel: &Obj<'_>, criteria: &[Node]) -> Option<J
     Some(spec)
 }
 
-/// NeuVector's application names as Palisade's (`SSL` is `tls`).
-fn application(nv: &str) -> Option<String> {
-    match nv.to_ascii_lowercase().as_str() {
-        "any" => None,
-        "ssl" => Some("tls".into()),
-        other => Some(other.to_string()),
-    }
+/// NeuVector's application names as Palisade's: `SSL` is `tls`, and the HTTP servers it
+/// names (Apache, nginx, Jetty, WordPress) speak `http`. `None` for `any`; an error for a
+/// name Palisade does not know.
+fn application(nv: &str) -> Result<Option<String>, String> {
+    let lower = nv.to_ascii_lowercase();
+    Ok(Some(match lower.as_str() {
+        "any" => return Ok(None),
+        "ssl" => "tls".into(),
+        "apache" | "nginx" | "jetty" | "wordpress" => "http".into(),
+        other if crate::resources::APPLICATIONS.contains(&other) => lower,
+        _ => return Err(format!("application {nv:?}: not one Palisade identifies")),
+    }))
 }
 
 /// `tcp/80,tcp/443`, `udp/53`, `any`, `icmp`, `8000-8080`: ports by protocol (`any` for a
@@ -734,12 +739,29 @@ fn security_rule(
                 );
                 continue;
             };
-            let apps: Vec<String> = r
-                .list("applications")
-                .iter()
-                .filter_map(Node::text)
-                .filter_map(application)
-                .collect();
+            // An application left out would widen an allow and narrow a deny: such a rule is
+            // not written.
+            let mut apps: Vec<String> = Vec::new();
+            let mut unknown = None;
+            for a in r.list("applications") {
+                match application(a.text().unwrap_or("")) {
+                    Ok(Some(name)) if !apps.contains(&name) => apps.push(name),
+                    Ok(_) => {}
+                    Err(why) => unknown = Some((a, why)),
+                }
+            }
+            if let Some((a, why)) = unknown {
+                cx.note(
+                    a,
+                    r.at("applications"),
+                    format!("{why}: the rule is not written"),
+                );
+                r.taken
+                    .borrow_mut()
+                    .extend(["ports", "priority", "name", "action"].map(String::from));
+                cx.leftovers(&r);
+                continue;
+            }
             let ports = match ports(r.text("ports").unwrap_or("any")) {
                 Ok(p) => p,
                 Err(why) => {

@@ -735,6 +735,43 @@ pub struct ResponseSpec {
     pub disabled: bool,
 }
 
+/// The application protocols rules name (`applications`), as the network path identifies
+/// them from content.
+pub const APPLICATIONS: &[&str] = &[
+    "activemq",
+    "cassandra",
+    "consul",
+    "couchbase",
+    "couchdb",
+    "dhcp",
+    "dns",
+    "echo",
+    "elasticsearch",
+    "etcd",
+    "grpc",
+    "http",
+    "kafka",
+    "memcached",
+    "mongodb",
+    "mssql",
+    "mysql",
+    "ntp",
+    "oracle",
+    "postgresql",
+    "rabbitmq",
+    "radius",
+    "redis",
+    "rtsp",
+    "sip",
+    "spark",
+    "ssh",
+    "syslog",
+    "tftp",
+    "tls",
+    "voltdb",
+    "zookeeper",
+];
+
 /// Kafka's API keys by the names rules use (the protocol's `ApiKey` numbers).
 pub const KAFKA_APIS: &[(&str, i16)] = &[
     ("produce", 0),

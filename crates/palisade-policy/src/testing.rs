@@ -131,6 +131,9 @@ pub struct RequestSpec {
     pub sni: Option<String>,
     #[serde(default)]
     pub kafka: Option<KafkaSpec>,
+    /// A connection of this application protocol (`redis`, `ssh`), judged as a whole.
+    #[serde(default)]
+    pub other: Option<String>,
 }
 
 impl RequestSpec {
@@ -164,9 +167,12 @@ impl RequestSpec {
                 api,
             });
         }
+        if let Some(application) = &self.other {
+            found.push(Request::Other { application });
+        }
         match found.as_slice() {
             [one] => Ok(*one),
-            _ => Err("a request is one of http, grpc, dns, sni or kafka".into()),
+            _ => Err("a request is one of http, grpc, dns, sni, kafka or other".into()),
         }
     }
 }

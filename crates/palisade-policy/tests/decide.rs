@@ -747,3 +747,94 @@ spec:
     assert_eq!(normalize_path("/%zz/%4"), "/%zz/%4");
     assert_eq!(normalize_path(""), "/");
 }
+
+#[test]
+fn requests_of_several_applications_and_grpc_under_http_rules() {
+    use palisade_policy::decide::{normalize_path, Request};
+    let policy = compiled(
+        "apiVersion: security.palisade.dev/v1
+kind: ClusterSecurityRule
+metadata: {name: mixed}
+spec:
+  target: {selector: {labels: {app: api}}}
+  mode: {network: Protect}
+  network:
+    - {direction: egress, ports: [\"80\", \"6379\", \"53\"], applications: [http, redis, dns], http: [{path: \"/v1/**\"}], action: allow}
+    - {direction: ingress, applications: [http], http: [{path: \"/shop.v1.Admin/**\"}], action: deny}
+    - {direction: ingress, ports: [\"9090\"], protocol: tcp, action: allow}
+",
+    );
+    let api = workload("x", "api", "", "");
+    let p = policy.profile(&api);
+    let req = |direction, port, request| Event::Request {
+        direction,
+        peer: PeerInfo::default(),
+        port,
+        protocol: Protocol::Tcp,
+        request,
+    };
+    // HTTP by its paths; redis and DNS by their names alone (the statement has no matches of
+    // their kinds).
+    let http = |path| Request::Http {
+        method: "GET",
+        path,
+        host: None,
+    };
+    assert_eq!(
+        p.decide(&req(Direction::Egress, 80, http("/v1/a"))).verdict,
+        Verdict::Allow
+    );
+    assert_eq!(
+        p.decide(&req(Direction::Egress, 80, http("/v2/a"))).verdict,
+        Verdict::Deny
+    );
+    assert_eq!(
+        p.decide(&req(
+            Direction::Egress,
+            6379,
+            Request::Other {
+                application: "Redis"
+            }
+        ))
+        .verdict,
+        Verdict::Allow
+    );
+    assert_eq!(
+        p.decide(&req(
+            Direction::Egress,
+            53,
+            Request::Dns { name: "a.example" }
+        ))
+        .verdict,
+        Verdict::Allow
+    );
+    assert_eq!(
+        p.decide(&req(
+            Direction::Egress,
+            80,
+            Request::Other { application: "ssh" }
+        ))
+        .verdict,
+        Verdict::Deny
+    );
+    // A gRPC call is HTTP to a rule about HTTP.
+    let grpc = |service, method| Request::Grpc { service, method };
+    assert_eq!(
+        p.decide(&req(
+            Direction::Ingress,
+            9090,
+            grpc("shop.v1.Admin", "Reset")
+        ))
+        .verdict,
+        Verdict::Deny
+    );
+    assert_eq!(
+        p.decide(&req(Direction::Ingress, 9090, grpc("shop.v1.Cart", "Add")))
+            .verdict,
+        Verdict::Allow
+    );
+    // Directories keep their slash; Java's `;parameters` go.
+    assert_eq!(normalize_path("/admin/."), "/admin/");
+    assert_eq!(normalize_path("/admin/x/.."), "/admin/");
+    assert_eq!(normalize_path("/admin;jsessionid=1/users"), "/admin/users");
+}

@@ -308,6 +308,7 @@ spec:
     - {direction: ingress, ports: ["53"], dns: [example.com], action: allow}
     - {direction: egress, ports: ["53"], protocol: udp, dns: ["api?.example.com"], action: allow}
     - {direction: egress, ports: ["443"], protocol: tcp, sni: [a.example], http: [{path: /}], action: allow}
+    - {direction: egress, dns: ["*.example.com"], action: allow}
 ---
 apiVersion: security.palisade.dev/v1
 kind: SecurityRule
@@ -347,6 +348,10 @@ spec:
     has(
         &u,
         "SecurityRule shop/web network[5]: server names with HTTP or Kafka rules",
+    );
+    has(
+        &u,
+        "SecurityRule shop/web network[6]: requests or server names on every port",
     );
     let web = &e.resources[0]["spec"];
     // HTTP over any protocol is HTTP over TCP.

@@ -231,6 +231,10 @@ fn a_record_the_checks_refuse_in_part_gives_the_rest() {
         serde_json::json!([{"method": "GET", "path": "/x"}])
     );
     assert_eq!(spec["process"][0]["path"], "/bin/b");
-    assert_eq!(dropped.len(), 1, "{dropped:#?}");
-    assert!(dropped[0].1.contains("\"OPTIONS *\""), "{dropped:#?}");
+    assert_eq!(dropped.len(), 2, "{dropped:#?}");
+    assert_eq!(
+        dropped[0].1,
+        "an ingress connection on port 80 with no peer recorded: written for any peer"
+    );
+    assert!(dropped[1].1.contains("\"OPTIONS *\""), "{dropped:#?}");
 }

@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::admission::{parse_path, parse_quantity, Facts, Step};
+use crate::admission::{parse_level, parse_path, parse_quantity, Facts, Step};
 use crate::glob::matches;
+use crate::pss;
 use crate::resources::{
     Action, AdmissionDefaults, AdmissionMode, AdmissionSpec, ContainerKind, Criterion,
     CriterionName, Op, Unscanned,
@@ -169,10 +170,24 @@ impl Admission {
             if !cx.holds(rule)? {
                 continue;
             }
-            let say = match &rule.message {
+            let mut say = match &rule.message {
                 Some(m) => format!("{title}: {m}"),
                 None => format!("{title}: {}", describe(&rule.criteria)),
             };
+            // A Pod Security criterion says which controls, as Kubernetes would.
+            for c in rule
+                .criteria
+                .iter()
+                .filter(|c| c.name == CriterionName::PodSecurity)
+            {
+                let text = c.value.as_deref().unwrap_or("");
+                if let Ok(level) = parse_level(text) {
+                    let found = pss::check(level, &pod.view);
+                    if !found.is_empty() {
+                        say = format!("{say}: {}", pss::message(&pss_label(text), &found));
+                    }
+                }
+            }
             let mode = rule
                 .mode
                 .or(self.defaults.mode)
@@ -181,6 +196,25 @@ impl Admission {
                 AdmissionMode::Protect if refused.is_none() => refused = Some((title.clone(), say)),
                 AdmissionMode::Protect => {}
                 AdmissionMode::Monitor => warnings.push(say),
+            }
+        }
+        // Then the cluster's Pod Security level (after the rules, whose names and messages are
+        // the more telling), worded as Kubernetes words it.
+        if let Some(text) = self.defaults.pod_security.as_deref() {
+            if let (Ok(level), false, true) = (parse_level(text), pod.claim, refused.is_none()) {
+                let found = pss::check(level, &pod.view);
+                if !found.is_empty() {
+                    let label = pss_label(text);
+                    match self.defaults.mode.unwrap_or(AdmissionMode::Protect) {
+                        AdmissionMode::Protect => {
+                            refused = Some((
+                                "GlobalRules podSecurity".into(),
+                                pss::message(&label, &found),
+                            ))
+                        }
+                        AdmissionMode::Monitor => warnings.push(pss::warning(&label, &found)),
+                    }
+                }
             }
         }
         let unscanned: Vec<&String> = facts
@@ -228,6 +262,14 @@ impl Admission {
                 warnings,
             },
         })
+    }
+}
+
+/// A level as Kubernetes prints it: `restricted:latest` when no version is given.
+fn pss_label(text: &str) -> String {
+    match text.contains(':') {
+        true => text.to_string(),
+        false => format!("{text}:latest"),
     }
 }
 
@@ -631,7 +673,12 @@ impl Context<'_> {
             VolumeTypes => Seen::Texts(
                 volumes()
                     .filter_map(Value::as_object)
-                    .flat_map(|o| o.keys().filter(|k| *k != "name").cloned().collect::<Vec<_>>())
+                    .flat_map(|o| {
+                        o.keys()
+                            .filter(|k| *k != "name")
+                            .cloned()
+                            .collect::<Vec<_>>()
+                    })
                     .collect(),
             ),
             HostPaths => Seen::Texts(
@@ -660,9 +707,9 @@ impl Context<'_> {
             }
             StorageClass => Seen::Texts(storage_classes(pod)),
             PodSecurity => {
-                return Err(AdmitError::NotJudged(
-                    "podSecurity criteria are judged by palisade admission's Pod Security checks, not yet built".into(),
-                ))
+                let level =
+                    parse_level(c.value.as_deref().unwrap_or("")).map_err(AdmitError::NotJudged)?;
+                Seen::Bool(!pss::check(level, &pod.view).is_empty())
             }
             JsonPath => {
                 let steps = c
@@ -963,7 +1010,12 @@ fn compare(c: &Criterion, seen: Seen) -> bool {
     };
     match seen {
         Seen::Texts(items) => set(&items),
-        Seen::Bool(b) => c.op == Op::Is && (value == "true") == b,
+        Seen::Bool(b) => match c.op {
+            Op::Is => (value == "true") == b,
+            // `podSecurity violates LEVEL`: the pod fails a control of the level.
+            Op::Violates => b,
+            _ => false,
+        },
         Seen::Numbers(list) => match c.op {
             Op::Set => list.iter().any(Option::is_some),
             Op::Unset => list.iter().any(Option::is_none),

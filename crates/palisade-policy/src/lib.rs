@@ -16,6 +16,7 @@ pub mod glob;
 pub mod learned;
 pub mod load;
 pub mod neuvector;
+pub mod pss;
 pub mod resources;
 pub mod testing;
 pub mod yaml;

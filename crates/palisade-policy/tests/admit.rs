@@ -462,3 +462,78 @@ fn capabilities_claims_registries_and_versions_as_written_anywhere() {
     let claim = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "c", "namespace": "shop"}, "spec": {}});
     assert!(refused(rules, &claim, &facts).is_empty());
 }
+
+#[test]
+fn pod_security_refuses_in_kubernetes_words_or_warns_in_monitor() {
+    let text = |mode: &str| {
+        format!(
+            "apiVersion: security.palisade.dev/v1
+kind: GlobalRules
+metadata: {{name: cluster}}
+spec:
+  admission: {{mode: {mode}, podSecurity: \"restricted:v1.30\"}}
+---
+apiVersion: security.palisade.dev/v1
+kind: AdmissionRule
+metadata: {{name: baseline-here}}
+spec:
+  action: deny
+  criteria:
+    - {{name: namespace, op: containsAny, values: [legacy]}}
+    - {{name: podSecurity, op: violates, value: baseline}}
+"
+        )
+    };
+    let facts = |_: &str| Some(ImageFacts::default());
+    let req = Request::default();
+    let bare = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "shop"},
+        "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "registry.example/c:1"}]}}}});
+    let policy = load(
+        &[Source {
+            name: "a.yaml",
+            text: &text("Protect"),
+        }],
+        &Limits::default(),
+    )
+    .unwrap();
+    let d = Admission::new(&policy).decide(&bare, &req, &facts).unwrap();
+    assert!(!d.allowed);
+    assert_eq!(d.rule.as_deref(), Some("GlobalRules podSecurity"));
+    assert!(d.message.starts_with(r#"violates PodSecurity "restricted:v1.30": allowPrivilegeEscalation != false (container "c" must set"#), "{}", d.message);
+    let policy = load(
+        &[Source {
+            name: "a.yaml",
+            text: &text("Monitor"),
+        }],
+        &Limits::default(),
+    )
+    .unwrap();
+    let a = Admission::new(&policy);
+    let d = a.decide(&bare, &req, &facts).unwrap();
+    assert!(d.allowed);
+    assert!(
+        d.warnings[0].starts_with(r#"would violate PodSecurity "restricted:v1.30": "#),
+        "{:?}",
+        d.warnings
+    );
+    // A rule's own level: baseline in one namespace, said with the controls that failed
+    // (in Protect: a rule takes the cluster's mode when it sets none).
+    let policy = load(
+        &[Source {
+            name: "a.yaml",
+            text: &text("Protect"),
+        }],
+        &Limits::default(),
+    )
+    .unwrap();
+    let a = Admission::new(&policy);
+    let mut legacy = bare.clone();
+    legacy["metadata"]["namespace"] = json!("legacy");
+    legacy["spec"]["template"]["spec"]["hostPID"] = json!(true);
+    let d = a.decide(&legacy, &req, &facts).unwrap();
+    assert!(!d.allowed);
+    assert_eq!(
+        d.message,
+        r#"AdmissionRule baseline-here: namespace containsAny [legacy] and podSecurity violates baseline: violates PodSecurity "baseline:latest": host namespaces (hostPID=true)"#
+    );
+}

@@ -154,15 +154,22 @@ pub fn parse_level(text: &str) -> Result<Level, String> {
     let version = match version {
         "latest" => None,
         v => {
+            // `v1.N` as Kubernetes writes it: digits, no leading zero.
+            let number = |t: &str| -> Option<u32> {
+                let digits = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+                let canonical = t == "0" || !t.starts_with('0');
+                t.parse().ok().filter(|_| digits && canonical)
+            };
             let parsed = v
                 .strip_prefix('v')
                 .and_then(|v| v.split_once('.'))
-                .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
+                .and_then(|(a, b)| Some((number(a)?, number(b)?)))
+                .filter(|(major, _)| *major == 1);
             match parsed {
                 Some(p) => Some(p),
                 None => {
                     return Err(format!(
-                        "Pod Security version {v:?}: expected vMAJOR.MINOR (v1.30) or latest"
+                        "Pod Security version {v:?}: expected v1.MINOR (v1.30) or latest"
                     ))
                 }
             }

@@ -107,9 +107,11 @@ impl Admission {
                                 (Some(x), Some(y)) => Some(x.min(y)),
                                 (x, y) => x.or(y),
                             };
+                        // By level, then version (latest the newest).
                         let strict = |p: &Option<String>| {
                             p.as_deref()
-                                .map_or(0, |l| if l.starts_with("restricted") { 2 } else { 1 })
+                                .and_then(|l| parse_level(l).ok())
+                                .map(|l| (l.restricted, l.version.unwrap_or(crate::pss::LATEST)))
                         };
                         if strict(&a.pod_security) > strict(&d.pod_security) {
                             d.pod_security = a.pod_security.clone();
@@ -182,7 +184,7 @@ impl Admission {
             {
                 let text = c.value.as_deref().unwrap_or("");
                 if let Ok(level) = parse_level(text) {
-                    let found = pss::check(level, &pod.view);
+                    let found = pss::check(level, &pod.pod_only);
                     if !found.is_empty() {
                         say = format!("{say}: {}", pss::message(&pss_label(text), &found));
                     }
@@ -202,7 +204,7 @@ impl Admission {
         // the more telling), worded as Kubernetes words it.
         if let Some(text) = self.defaults.pod_security.as_deref() {
             if let (Ok(level), false, true) = (parse_level(text), pod.claim, refused.is_none()) {
-                let found = pss::check(level, &pod.view);
+                let found = pss::check(level, &pod.pod_only);
                 if !found.is_empty() {
                     let label = pss_label(text);
                     match self.defaults.mode.unwrap_or(AdmissionMode::Protect) {
@@ -303,6 +305,8 @@ struct Pod<'a> {
     view: Value,
     /// A PersistentVolumeClaim: no pod at all.
     claim: bool,
+    /// The pod as Kubernetes' Pod Security checks see it: a template's own metadata only.
+    pod_only: Value,
 }
 
 /// A container of a pod and its kind.
@@ -373,7 +377,12 @@ impl<'a> Pod<'a> {
                 "spec": spec,
             }),
         };
+        let pod_only = serde_json::json!({
+            "metadata": template_meta.unwrap_or(&object["metadata"]),
+            "spec": spec,
+        });
         Some(Pod {
+            pod_only,
             namespace,
             labels: pairs(&labels),
             annotations: pairs(&annotations),
@@ -709,7 +718,7 @@ impl Context<'_> {
             PodSecurity => {
                 let level =
                     parse_level(c.value.as_deref().unwrap_or("")).map_err(AdmitError::NotJudged)?;
-                Seen::Bool(!pss::check(level, &pod.view).is_empty())
+                Seen::Bool(!pss::check(level, &pod.pod_only).is_empty())
             }
             JsonPath => {
                 let steps = c

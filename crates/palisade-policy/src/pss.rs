@@ -40,7 +40,10 @@ pub fn warning(level: &str, violations: &[Violation]) -> String {
 fn details(violations: &[Violation]) -> String {
     let items: Vec<String> = violations
         .iter()
-        .map(|v| format!("{} ({})", v.reason, v.detail))
+        .map(|v| match v.detail.is_empty() {
+            true => v.reason.clone(),
+            false => format!("{} ({})", v.reason, v.detail),
+        })
         .collect();
     items.join(", ")
 }
@@ -183,7 +186,17 @@ fn go_quote(s: &str) -> String {
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                 out.push_str(&format!("\\x{:02x}", c as u32))
             }
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            // What Go does not print: other controls, spaces but ' ', invisible formatting.
+            c if c.is_control()
+                || (c.is_whitespace() && c != ' ')
+                || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+                || matches!(c, '\u{e000}'..='\u{f8ff}') =>
+            {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if matches!(c, '\u{f0000}'..='\u{10ffff}') => {
+                out.push_str(&format!("\\U{:08x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -809,7 +822,8 @@ fn run_as_user(p: &Pod<'_>) -> Option<Violation> {
     if p.own_users() {
         return None;
     }
-    let root = |v: &Value| v.as_i64() == Some(0);
+    // `0`, and `-0` or `0.0` as a YAML or JSON writer may put it.
+    let root = |v: &Value| v.as_f64() == Some(0.0);
     let mut setters = Vec::new();
     if root(p.pod_security("runAsUser")) {
         setters.push("pod".to_string());

@@ -537,3 +537,31 @@ spec:
         r#"AdmissionRule baseline-here: namespace containsAny [legacy] and podSecurity violates baseline: violates PodSecurity "baseline:latest": host namespaces (hostPID=true)"#
     );
 }
+
+#[test]
+fn pod_security_sees_the_template_not_the_workload() {
+    let text = "apiVersion: security.palisade.dev/v1
+kind: GlobalRules
+metadata: {name: cluster}
+spec:
+  admission: {mode: Protect, podSecurity: baseline}
+";
+    let policy = load(
+        &[Source {
+            name: "a.yaml",
+            text,
+        }],
+        &Limits::default(),
+    )
+    .unwrap();
+    let a = Admission::new(&policy);
+    let facts = |_: &str| Some(ImageFacts::default());
+    let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "d", "namespace": "shop", "annotations": {"container.apparmor.security.beta.kubernetes.io/c": "unconfined"}},
+        "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "registry.example/c:1"}]}}}});
+    // Kubernetes reads the pod the template makes: the Deployment's own annotations are not it.
+    assert!(a.decide(&d, &Request::default(), &facts).unwrap().allowed);
+    d["spec"]["template"]["metadata"] =
+        json!({"annotations": {"container.apparmor.security.beta.kubernetes.io/c": "unconfined"}});
+    assert!(!a.decide(&d, &Request::default(), &facts).unwrap().allowed);
+}

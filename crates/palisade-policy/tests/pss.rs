@@ -200,3 +200,37 @@ fn versions_change_what_is_checked() {
         r#"violates PodSecurity "baseline": privileged (containers "i", "c", "e" must not set securityContext.privileged=true)"#
     );
 }
+
+#[test]
+fn odd_spellings_are_judged_as_kubernetes_reads_them() {
+    // `-0` is a root UID; an empty sysctl name is said without an empty detail; Go's quoting
+    // escapes what it would not print.
+    let p = pod(
+        json!({"securityContext": {"runAsUser": -0.0, "runAsNonRoot": true}, "containers": [good("c")]}),
+    );
+    assert!(judged("restricted", &p).contains("runAsUser=0 (pod must not set runAsUser=0)"));
+    let p =
+        pod(json!({"securityContext": {"sysctls": [{"name": ""}]}, "containers": [{"name": "c"}]}));
+    assert_eq!(
+        judged("baseline", &p),
+        r#"violates PodSecurity "baseline": forbidden sysctls"#
+    );
+    let p = json!({"metadata": {"annotations": {"container.apparmor.security.beta.kubernetes.io/c": "a\u{a0}b\"c"}},
+        "spec": {"containers": [{"name": "c"}]}});
+    assert!(
+        judged("baseline", &p)
+            .contains(r#"container.apparmor.security.beta.kubernetes.io/c="a\u00a0b\"c""#),
+        "{}",
+        judged("baseline", &p)
+    );
+    // Versions as Kubernetes writes them.
+    for bad in [
+        "restricted:v1.01",
+        "restricted:v1.+5",
+        "restricted:v2.0",
+        "baseline:1.30",
+    ] {
+        assert!(parse_level(bad).is_err(), "{bad}");
+    }
+    assert!(parse_level("restricted:v1.0").is_ok());
+}

@@ -303,19 +303,21 @@ fn host_path_volumes(p: &Pod<'_>) -> Option<Violation> {
     )
 }
 
-fn app_armor(p: &Pod<'_>) -> Option<Violation> {
-    let allowed_type = |t: &Value| matches!(t.as_str(), Some("RuntimeDefault" | "Localhost"));
+/// Who sets a profile (`key`: `appArmorProfile`, `seccompProfile`) of a type other than
+/// RuntimeDefault or Localhost: `pod`, then the containers; and the types, sorted.
+fn bad_profiles(p: &Pod<'_>, key: &str) -> (Vec<String>, BTreeSet<String>) {
+    let allowed = |t: &Value| matches!(t.as_str(), Some("RuntimeDefault" | "Localhost"));
     let mut setters = Vec::new();
     let mut values = BTreeSet::new();
-    let pod_profile = p.pod_security("appArmorProfile");
-    if !pod_profile.is_null() && !allowed_type(&pod_profile["type"]) {
+    let pod = p.pod_security(key);
+    if !pod.is_null() && !allowed(&pod["type"]) {
         setters.push("pod".to_string());
-        values.insert(text(&pod_profile["type"]).to_string());
+        values.insert(text(&pod["type"]).to_string());
     }
     let mut bad = Vec::new();
     for c in p.containers() {
-        let profile = &c["securityContext"]["appArmorProfile"];
-        if !profile.is_null() && !allowed_type(&profile["type"]) {
+        let profile = &c["securityContext"][key];
+        if !profile.is_null() && !allowed(&profile["type"]) {
             bad.push(Pod::name(c).to_string());
             values.insert(text(&profile["type"]).to_string());
         }
@@ -323,6 +325,11 @@ fn app_armor(p: &Pod<'_>) -> Option<Violation> {
     if !bad.is_empty() {
         setters.push(containers_named(&bad));
     }
+    (setters, values)
+}
+
+fn app_armor(p: &Pod<'_>) -> Option<Violation> {
+    let (mut setters, values) = bad_profiles(p, "appArmorProfile");
     let mut annotations: Vec<String> = p.meta["annotations"]
         .as_object()
         .into_iter()
@@ -494,24 +501,7 @@ fn seccomp_baseline(p: &Pod<'_>) -> Option<Violation> {
             ),
         );
     }
-    let mut setters = Vec::new();
-    let mut values = BTreeSet::new();
-    let pod = p.pod_security("seccompProfile");
-    if !pod.is_null() && !valid_seccomp(&pod["type"]) {
-        setters.push("pod".to_string());
-        values.insert(text(&pod["type"]).to_string());
-    }
-    let mut bad = Vec::new();
-    for c in p.containers() {
-        let s = &c["securityContext"]["seccompProfile"];
-        if !s.is_null() && !valid_seccomp(&s["type"]) {
-            bad.push(Pod::name(c).to_string());
-            values.insert(text(&s["type"]).to_string());
-        }
-    }
-    if !bad.is_empty() {
-        setters.push(containers_named(&bad));
-    }
+    let (setters, values) = bad_profiles(p, "seccompProfile");
     if setters.is_empty() {
         return None;
     }

@@ -709,7 +709,10 @@ fn restricted_volumes(p: &Pod<'_>) -> Option<Violation> {
     let mut types = BTreeSet::new();
     for v in volumes(p) {
         let has = |k: &str| !v[k].is_null();
-        if ALLOWED.iter().any(|k| has(k)) {
+        // A volume with only a name is an emptyDir once Kubernetes has defaulted it (as every
+        // object it admits is); a manifest read from a file is not defaulted yet.
+        let bare = v.as_object().is_some_and(|o| o.keys().all(|k| k == "name"));
+        if bare || ALLOWED.iter().any(|k| has(k)) {
             continue;
         }
         bad.push(text(&v["name"]).to_string());

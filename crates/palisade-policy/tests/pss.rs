@@ -118,7 +118,9 @@ fn each_restricted_control_in_its_words() {
     let mut bad_volumes = vec![json!({"name": "ok", "configMap": {"name": "x"}})];
     bad_volumes.push(json!({"name": "b1", "nfs": {"server": "s", "path": "/"}}));
     bad_volumes.push(json!({"name": "b2", "hostPath": {"path": "/"}}));
-    bad_volumes.push(json!({"name": "c1"}));
+    bad_volumes.push(json!({"name": "c1", "someNewSource": {}}));
+    // Only a name: an emptyDir, as Kubernetes defaults it.
+    bad_volumes.push(json!({"name": "d1"}));
     let p = pod(json!({"volumes": bad_volumes, "containers": [good("c")]}));
     assert_eq!(
         judged("restricted", &p),

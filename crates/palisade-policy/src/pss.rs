@@ -204,6 +204,21 @@ fn go_quote(s: &str) -> String {
     out
 }
 
+/// The containers (in visit order) for which `bad` finds something, and what it found
+/// across them, sorted and once each (Kubernetes' string sets).
+fn offenders(p: &Pod<'_>, bad: impl Fn(&Value) -> Vec<String>) -> (Vec<String>, Vec<String>) {
+    let mut names = Vec::new();
+    let mut found = BTreeSet::new();
+    for c in p.containers() {
+        let items = bad(c);
+        if !items.is_empty() {
+            names.push(Pod::name(c).to_string());
+            found.extend(items);
+        }
+    }
+    (names, found.into_iter().collect())
+}
+
 fn violation(reason: &str, detail: String) -> Option<Violation> {
     Some(Violation {
         reason: reason.to_string(),
@@ -250,25 +265,19 @@ fn host_namespaces(p: &Pod<'_>) -> Option<Violation> {
 }
 
 fn host_ports(p: &Pod<'_>) -> Option<Violation> {
-    let mut bad = Vec::new();
-    // Sorted as text, as Kubernetes' string set sorts them ("10" before "9").
-    let mut ports = BTreeSet::new();
-    for c in p.containers() {
-        let mut uses = false;
-        for port in c["ports"].as_array().into_iter().flatten() {
-            if let Some(h) = port["hostPort"].as_i64().filter(|h| *h != 0) {
-                uses = true;
-                ports.insert(h.to_string());
-            }
-        }
-        if uses {
-            bad.push(Pod::name(c).to_string());
-        }
-    }
+    // Ports sorted as text, as Kubernetes' string set sorts them ("10" before "9").
+    let (bad, ports) = offenders(p, |c| {
+        c["ports"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|port| port["hostPort"].as_i64().filter(|h| *h != 0))
+            .map(|h| h.to_string())
+            .collect()
+    });
     if bad.is_empty() {
         return None;
     }
-    let ports: Vec<String> = ports.into_iter().collect();
     violation(
         "hostPort",
         format!(
@@ -433,19 +442,17 @@ fn selinux(p: &Pod<'_>) -> Option<Violation> {
 
 /// Containers setting `procMount` to anything but `Default`.
 fn proc_mount(p: &Pod<'_>) -> Option<Violation> {
-    let mut bad = Vec::new();
-    let mut types = BTreeSet::new();
-    for c in p.containers() {
-        let m = &c["securityContext"]["procMount"];
-        if let Some(t) = m.as_str().filter(|t| *t != "Default") {
-            bad.push(Pod::name(c).to_string());
-            types.insert(t.to_string());
-        }
-    }
+    let (bad, types) = offenders(p, |c| {
+        c["securityContext"]["procMount"]
+            .as_str()
+            .filter(|t| *t != "Default")
+            .map(String::from)
+            .into_iter()
+            .collect()
+    });
     if bad.is_empty() {
         return None;
     }
-    let types: Vec<String> = types.into_iter().collect();
     violation(
         "procMount",
         format!(
@@ -595,29 +602,19 @@ fn capabilities_baseline(p: &Pod<'_>) -> Option<Violation> {
         "SETUID",
         "SYS_CHROOT",
     ];
-    let mut bad = Vec::new();
-    let mut caps = BTreeSet::new();
-    for c in p.containers() {
-        let mut any = false;
-        for cap in c["securityContext"]["capabilities"]["add"]
+    let (bad, caps) = offenders(p, |c| {
+        c["securityContext"]["capabilities"]["add"]
             .as_array()
             .into_iter()
             .flatten()
-        {
-            let cap = text(cap);
-            if !ALLOWED.contains(&cap) {
-                any = true;
-                caps.insert(cap.to_string());
-            }
-        }
-        if any {
-            bad.push(Pod::name(c).to_string());
-        }
-    }
+            .map(text)
+            .filter(|cap| !ALLOWED.contains(cap))
+            .map(String::from)
+            .collect()
+    });
     if bad.is_empty() {
         return None;
     }
-    let caps: Vec<String> = caps.into_iter().collect();
     violation(
         "non-default capabilities",
         format!(
@@ -629,9 +626,7 @@ fn capabilities_baseline(p: &Pod<'_>) -> Option<Violation> {
 }
 
 fn probe_hosts(p: &Pod<'_>) -> Option<Violation> {
-    let mut bad = BTreeSet::new();
-    let mut hosts = BTreeSet::new();
-    for c in p.containers() {
+    let (mut bad, hosts) = offenders(p, |c| {
         let handlers = [
             &c["livenessProbe"],
             &c["readinessProbe"],
@@ -639,20 +634,18 @@ fn probe_hosts(p: &Pod<'_>) -> Option<Violation> {
             &c["lifecycle"]["postStart"],
             &c["lifecycle"]["preStop"],
         ];
-        for h in handlers {
-            for host in [&h["httpGet"]["host"], &h["tcpSocket"]["host"]] {
-                if let Some(host) = host.as_str().filter(|h| !h.is_empty()) {
-                    bad.insert(Pod::name(c).to_string());
-                    hosts.insert(host.to_string());
-                }
-            }
-        }
-    }
+        handlers
+            .into_iter()
+            .flat_map(|h| [&h["httpGet"]["host"], &h["tcpSocket"]["host"]])
+            .filter_map(|host| host.as_str().filter(|h| !h.is_empty()).map(String::from))
+            .collect()
+    });
     if bad.is_empty() {
         return None;
     }
-    let bad: Vec<String> = bad.into_iter().collect();
-    let hosts: Vec<String> = hosts.into_iter().collect();
+    // Here Kubernetes sorts the containers too.
+    bad.sort();
+    bad.dedup();
     violation(
         "probe or lifecycle host",
         format!(

@@ -49,9 +49,58 @@ pub enum Command {
     /// Security policy as code: Kubernetes resources of security.palisade.dev/v1.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Admission control: the webhook the API server asks before it stores a workload.
+    #[command(subcommand)]
+    Admission(AdmissionCommand),
     /// Tools for checking Palisade's building blocks.
     #[command(subcommand)]
     Debug(DebugCommand),
+}
+
+#[derive(Subcommand)]
+pub enum AdmissionCommand {
+    /// Serve the validating admission webhook over HTTPS: POST /validate (AdmissionReview
+    /// admission.k8s.io/v1 or v1beta1), GET /healthz, GET /metrics (Prometheus).
+    ///
+    /// Pods and every kind that carries a pod template are judged by the policy's
+    /// AdmissionRules and GlobalRules (and --pod-security); image scan results come from the
+    /// local store that `palisade scan image` and `scan registry` fill.
+    Serve(Box<ServeArgs>),
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "0.0.0.0:8443", value_name = "ADDR")]
+    pub listen: String,
+    /// Serving certificate chain (PEM); read again when it changes.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        conflicts_with = "self_signed"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Make a CA and a serving certificate in DIR (kept across restarts) and print the
+    /// caBundle for the webhook configuration.
+    #[arg(long, value_name = "DIR")]
+    pub self_signed: Option<PathBuf>,
+    /// The names the self-signed certificate answers to (default: localhost, 127.0.0.1 and
+    /// the palisade-admission Service in namespace palisade).
+    #[arg(long = "san", value_name = "NAME", requires = "self_signed")]
+    pub sans: Vec<String>,
+    /// Policy files or directories (AdmissionRule, GlobalRules).
+    #[arg(long, value_name = "PATH")]
+    pub policy: Vec<PathBuf>,
+    /// Require a Pod Security Standards level of every pod: baseline or restricted, with an
+    /// optional version (restricted:v1.30).
+    #[arg(long, value_name = "LEVEL")]
+    pub pod_security: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Subcommand)]

@@ -2,6 +2,7 @@
 //! result to an exit code (0 success, 1 a gate tripped, 2 an error).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod admission;
 mod args;
 mod db;
 mod debug;
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         Command::Store(cmd) => store::run(cmd),
         Command::Db(cmd) => db::run(cmd),
         Command::Policy(cmd) => policy::run(cmd),
+        Command::Admission(cmd) => admission::run(cmd),
         Command::Debug(DebugCommand::Vercmp { scheme }) => debug::vercmp(scheme),
         Command::Debug(DebugCommand::Cvss) => debug::cvss(),
         Command::Debug(DebugCommand::Schema { name }) => debug::schema(&name),

@@ -180,7 +180,7 @@ fn test(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
 }
 
 /// Reads and checks the policy at `paths`; its problems are the error.
-fn load_policy(paths: &[PathBuf]) -> anyhow::Result<palisade_policy::Policy> {
+pub fn load_policy(paths: &[PathBuf]) -> anyhow::Result<palisade_policy::Policy> {
     let limits = Limits::default();
     let (texts, unread) = read_all(&policy_files(paths)?, &limits);
     if let Some(first) = unread.into_iter().next() {

@@ -66,6 +66,9 @@ pub struct Decision {
     pub message: String,
     /// Monitor-mode rules that matched, each a line for the user.
     pub warnings: Vec<String>,
+    /// The rules behind `warnings`, in order (`GlobalRules podSecurity` for the cluster's
+    /// level, `GlobalRules unscannedImages` for images never scanned).
+    pub warned_by: Vec<String>,
 }
 
 /// Why a resource could not be judged.
@@ -107,13 +110,7 @@ impl Admission {
                                 (Some(x), Some(y)) => Some(x.min(y)),
                                 (x, y) => x.or(y),
                             };
-                        // By level, then version (latest the newest).
-                        let strict = |p: &Option<String>| {
-                            p.as_deref()
-                                .and_then(|l| parse_level(l).ok())
-                                .map(|l| (l.restricted, l.version.unwrap_or(crate::pss::LATEST)))
-                        };
-                        if strict(&a.pod_security) > strict(&d.pod_security) {
+                        if strictness(&a.pod_security) > strictness(&d.pod_security) {
                             d.pod_security = a.pod_security.clone();
                         }
                     }
@@ -122,6 +119,17 @@ impl Admission {
             }
         }
         out
+    }
+
+    /// Requires the Pod Security level `level` (`baseline`, `restricted:v1.30`) of every pod,
+    /// unless the policy's GlobalRules already require a stricter one.
+    pub fn require_pod_security(&mut self, level: &str) -> Result<(), String> {
+        parse_level(level)?;
+        let level = Some(level.to_string());
+        if strictness(&level) > strictness(&self.defaults.pod_security) {
+            self.defaults.pod_security = level;
+        }
+        Ok(())
     }
 
     /// Judges `object` (a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob
@@ -141,6 +149,7 @@ impl Admission {
                     object["kind"].as_str().unwrap_or("this resource")
                 ),
                 warnings: Vec::new(),
+                warned_by: Vec::new(),
             });
         };
         let facts: BTreeMap<String, Option<ImageFacts>> = pod
@@ -163,10 +172,12 @@ impl Admission {
                     rule: Some(title.clone()),
                     message: format!("allowed by {title} (an exception)"),
                     warnings: Vec::new(),
+                    warned_by: Vec::new(),
                 });
             }
         }
         let mut warnings = Vec::new();
+        let mut warned_by = Vec::new();
         let mut refused: Option<(String, String)> = None;
         for (title, rule) in self.rules.iter().filter(|(_, r)| r.action == Action::Deny) {
             if !cx.holds(rule)? {
@@ -197,7 +208,10 @@ impl Admission {
             match mode {
                 AdmissionMode::Protect if refused.is_none() => refused = Some((title.clone(), say)),
                 AdmissionMode::Protect => {}
-                AdmissionMode::Monitor => warnings.push(say),
+                AdmissionMode::Monitor => {
+                    warnings.push(say);
+                    warned_by.push(title.clone());
+                }
             }
         }
         // Then the cluster's Pod Security level (after the rules, whose names and messages are
@@ -214,7 +228,10 @@ impl Admission {
                                 pss::message(&label, &found),
                             ))
                         }
-                        AdmissionMode::Monitor => warnings.push(pss::warning(&label, &found)),
+                        AdmissionMode::Monitor => {
+                            warnings.push(pss::warning(&label, &found));
+                            warned_by.push("GlobalRules podSecurity".into());
+                        }
                     }
                 }
             }
@@ -246,7 +263,10 @@ impl Admission {
                         format!("images not scanned in time: {list}"),
                     ))
                 }
-                Some(Unscanned::Warn) => warnings.push(format!("images never scanned: {list}")),
+                Some(Unscanned::Warn) => {
+                    warnings.push(format!("images never scanned: {list}"));
+                    warned_by.push("GlobalRules unscannedImages".into());
+                }
                 None => {}
             }
         }
@@ -256,15 +276,25 @@ impl Admission {
                 rule: Some(rule),
                 message,
                 warnings,
+                warned_by,
             },
             None => Decision {
                 allowed: true,
                 rule: None,
                 message: "no rule refuses it".into(),
                 warnings,
+                warned_by,
             },
         })
     }
+}
+
+/// How strict a Pod Security level is: by level, then version (`latest` the newest).
+fn strictness(level: &Option<String>) -> Option<(bool, (u32, u32))> {
+    level
+        .as_deref()
+        .and_then(|l| parse_level(l).ok())
+        .map(|l| (l.restricted, l.version.unwrap_or(pss::LATEST)))
 }
 
 /// A level as Kubernetes prints it: `restricted:latest` when no version is given.

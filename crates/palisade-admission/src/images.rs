@@ -1,0 +1,151 @@
+//! Image facts from the scanner's local store (`palisade scan image` and `scan registry` save
+//! there): a pod's image reference is found by digest, else by the name it was scanned under
+//! however either is spelt (`nginx` is `docker.io/library/nginx:latest`). What the store
+//! says is kept for a few seconds, so a burst of reviews reads it once.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use palisade_policy::admit::{image_parts, FindingFact, ImageFacts};
+use palisade_store::{Storage, Store, StoreError};
+
+use crate::webhook::Images;
+
+/// How long what the store said is believed.
+const FRESH: Duration = Duration::from_secs(5);
+
+pub struct StoreImages {
+    path: PathBuf,
+    state: Mutex<State>,
+}
+
+struct State {
+    store: Option<Store>,
+    read: Option<Instant>,
+    /// (registry/repository, tag) -> digest, of the names pointing somewhere now.
+    names: HashMap<(String, String), String>,
+    /// digest -> facts (`None`: no scan stored).
+    facts: HashMap<String, Option<ImageFacts>>,
+}
+
+impl StoreImages {
+    /// The store at `path`, opened now so that a wrong path fails at start.
+    pub fn open(path: PathBuf) -> Result<StoreImages, StoreError> {
+        let store = Store::open(&path)?;
+        Ok(StoreImages {
+            path,
+            state: Mutex::new(State {
+                store: Some(store),
+                read: None,
+                names: HashMap::new(),
+                facts: HashMap::new(),
+            }),
+        })
+    }
+
+    fn lookup(&self, image: &str) -> Result<Option<ImageFacts>, StoreError> {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if st.store.is_none() {
+            st.store = Some(Store::open(&self.path)?);
+        }
+        if st.read.is_none_or(|t| t.elapsed() > FRESH) {
+            let Some(store) = st.store.as_ref() else {
+                return Ok(None);
+            };
+            let names = store
+                .current()?
+                .into_iter()
+                .map(|t| {
+                    let (reg, repo, tag, _) = image_parts(&t.name);
+                    ((format!("{reg}/{repo}"), tag.unwrap_or_default()), t.digest)
+                })
+                .collect();
+            st.names = names;
+            st.facts.clear();
+            st.read = Some(Instant::now());
+        }
+        let (reg, repo, tag, digest) = image_parts(image);
+        let digest = match digest {
+            Some(d) => d,
+            None => match st
+                .names
+                .get(&(format!("{reg}/{repo}"), tag.unwrap_or_default()))
+            {
+                Some(d) => d.clone(),
+                None => return Ok(None),
+            },
+        };
+        if let Some(f) = st.facts.get(&digest) {
+            return Ok(f.clone());
+        }
+        let Some(store) = st.store.as_ref() else {
+            return Ok(None);
+        };
+        let facts = match store.latest(&digest)? {
+            None => None,
+            Some(scan) => Some(ImageFacts {
+                findings: scan
+                    .findings
+                    .iter()
+                    .map(|f| FindingFact {
+                        id: f.id.clone(),
+                        severity: f.severity.to_ascii_lowercase(),
+                        fixable: f.fixed.is_some(),
+                        published_days_ago: None,
+                        cvss: None,
+                    })
+                    .collect(),
+                packages: packages(store.sbom(&digest)?.as_deref()),
+                ..ImageFacts::default()
+            }),
+        };
+        st.facts.insert(digest, facts.clone());
+        Ok(facts)
+    }
+}
+
+impl Images for StoreImages {
+    fn facts(&self, image: &str) -> Option<ImageFacts> {
+        match self.lookup(image) {
+            Ok(f) => f,
+            Err(e) => {
+                // The store may be mid-migration or replaced: reopen next time; the image
+                // counts as unscanned, which the policy decides on.
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!("palisade admission: reading the store for {image}: {e}");
+                }
+                let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                st.store = None;
+                st.read = None;
+                None
+            }
+        }
+    }
+}
+
+/// `name@version` of each package of a stored SBOM (Palisade JSON).
+fn packages(sbom: Option<&[u8]>) -> Vec<String> {
+    let Some(doc) = sbom.and_then(|s| serde_json::from_slice::<serde_json::Value>(s).ok()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = doc["packages"]
+        .as_array()
+        .map(|ps| {
+            ps.iter()
+                .filter_map(|p| {
+                    Some(format!(
+                        "{}@{}",
+                        p["name"].as_str()?,
+                        p["version"].as_str()?
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out.dedup();
+    out
+}

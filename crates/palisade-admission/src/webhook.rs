@@ -1,0 +1,134 @@
+//! The webhook's handler: a review in, the answer out. Transport-free, so the HTTPS server,
+//! the controller later and the tests call the same code.
+
+use std::time::Instant;
+
+use palisade_policy::admit::{Admission, ImageFacts, Request};
+use serde_json::Value;
+
+use crate::metrics::Metrics;
+use crate::review::{answer, Review, ReviewError, Verdict};
+
+/// Where the webhook learns what is known of an image (its scan, its verified signatures).
+pub trait Images: Send + Sync {
+    /// `None`: the image was never scanned.
+    fn facts(&self, image: &str) -> Option<ImageFacts>;
+}
+
+/// No scan results at all: every image is unscanned.
+pub struct NoImages;
+
+impl Images for NoImages {
+    fn facts(&self, _: &str) -> Option<ImageFacts> {
+        None
+    }
+}
+
+/// The subresources judged with their pod: adding an ephemeral container changes what runs.
+const JUDGED_SUBRESOURCES: [&str; 1] = ["ephemeralcontainers"];
+
+pub struct Webhook {
+    admission: Admission,
+    images: Box<dyn Images>,
+    /// Service accounts (`NAMESPACE/NAME`) bound to risky roles.
+    risky_service_accounts: Vec<String>,
+    pub metrics: Metrics,
+}
+
+impl Webhook {
+    pub fn new(admission: Admission, images: Box<dyn Images>, risky: Vec<String>) -> Webhook {
+        Webhook {
+            admission,
+            images,
+            risky_service_accounts: risky,
+            metrics: Metrics::default(),
+        }
+    }
+
+    /// Answers a review's body. `Err`: the body is not a review (the server says 400).
+    pub fn review(&self, body: &[u8]) -> Result<Value, ReviewError> {
+        let started = Instant::now();
+        let review = match Review::parse(body) {
+            Ok(r) => r,
+            Err(e) => {
+                self.metrics.bad_request();
+                return Err(e);
+            }
+        };
+        let verdict = self.judge(&review);
+        self.metrics.observe(started.elapsed());
+        Ok(answer(&review, &verdict))
+    }
+
+    /// The verdict on one review, counted in the metrics.
+    pub fn judge(&self, review: &Review) -> Verdict {
+        let (verdict, rule, warned_by) = self.verdict(review);
+        let result = match (verdict.allowed, verdict.warnings.is_empty()) {
+            (false, _) => "denied",
+            (true, true) => "allowed",
+            (true, false) => "warned",
+        };
+        self.metrics.decision(&rule, result);
+        for w in warned_by.iter().filter(|w| **w != rule) {
+            self.metrics.decision(w, "warned");
+        }
+        verdict
+    }
+
+    fn verdict(&self, review: &Review) -> (Verdict, String, Vec<String>) {
+        let pass = |why: String| {
+            let v = Verdict {
+                allowed: true,
+                message: why,
+                warnings: Vec::new(),
+            };
+            (v, String::new(), Vec::new())
+        };
+        if !matches!(review.operation.as_str(), "CREATE" | "UPDATE") {
+            return pass(format!("{} is not judged", review.operation));
+        }
+        if !review.sub_resource.is_empty()
+            && !JUDGED_SUBRESOURCES.contains(&review.sub_resource.as_str())
+        {
+            return pass(format!(
+                "the {} subresource is not judged",
+                review.sub_resource
+            ));
+        }
+        let refuse = |why: String| {
+            let v = Verdict {
+                allowed: false,
+                message: format!("palisade cannot judge {}: {why}", review.target()),
+                warnings: Vec::new(),
+            };
+            (v, "unjudgeable".to_string(), Vec::new())
+        };
+        let object = match review.object() {
+            Ok(o) => o,
+            Err(why) => return refuse(why),
+        };
+        let request = Request {
+            namespace: &review.namespace,
+            user: &review.user,
+            groups: &review.groups,
+            risky_service_accounts: &self.risky_service_accounts,
+        };
+        let images = |image: &str| self.images.facts(image);
+        match self.admission.decide(&object, &request, &images) {
+            Ok(d) => {
+                let message = match (&d.rule, d.allowed) {
+                    // Kubernetes prefixes `admission webhook "..." denied the request: `.
+                    (Some(_), false) => format!("{}: {}", review.target(), d.message),
+                    _ => d.message,
+                };
+                let v = Verdict {
+                    allowed: d.allowed,
+                    message,
+                    warnings: d.warnings,
+                };
+                (v, d.rule.unwrap_or_default(), d.warned_by)
+            }
+            Err(e) => refuse(e.to_string()),
+        }
+    }
+}

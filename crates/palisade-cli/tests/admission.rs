@@ -1,0 +1,719 @@
+//! The admission webhook as the API server meets it (issue 14): `palisade admission serve`
+//! started on a loopback port with its own certificates, AdmissionReviews built around objects
+//! that Debian's kubectl renders (`kubectl create ... --dry-run=client -o json`, changed with
+//! `kubectl patch --local` and `kubectl set env --local`), sent over real TLS by a keep-alive
+//! client.
+
+#![allow(clippy::unwrap_used)] // test helpers panic on setup failure by design
+
+mod common;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{root, tempdir};
+use serde_json::{json, Value};
+
+/// A running `palisade admission serve`; stopped when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+    log: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts the webhook on a free loopback port with `args` after `--listen`, and waits
+    /// until it says where it serves.
+    fn start(dir: &Path, args: &[&str]) -> Server {
+        let log = dir.join(format!("serve-{}.log", args.len()));
+        let out = std::fs::File::create(dir.join("serve.out")).unwrap();
+        let child = common::command()
+            .env("PALISADE_STORE", dir.join("store.db"))
+            .args(["admission", "serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut server = Server {
+            child,
+            addr: String::new(),
+            log,
+        };
+        let start = Instant::now();
+        loop {
+            let text = std::fs::read_to_string(&server.log).unwrap_or_default();
+            if let Some(at) = text.split("serving https://").nth(1) {
+                server.addr = at.split('/').next().unwrap().to_string();
+                return server;
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("the webhook stopped ({status}): {text}");
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no start: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Resident memory, in KiB.
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+}
+
+/// A keep-alive HTTPS client trusting only `ca`.
+fn client(ca: &Path) -> ureq::Agent {
+    let pem = std::fs::read(ca).unwrap();
+    let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
+        .filter_map(|i| match i {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
+        .build();
+    ureq::Agent::config_builder()
+        .tls_config(tls)
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// POSTs `body` to `url`: the status and the body read as JSON.
+fn post(agent: &ureq::Agent, url: &str, body: &[u8]) -> (u16, Value) {
+    let mut resp = agent
+        .post(url)
+        .header("Content-Type", "application/json")
+        .send(body)
+        .unwrap();
+    let status = resp.status().as_u16();
+    let text = resp
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_string()
+        .unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn get(agent: &ureq::Agent, url: &str) -> (u16, String) {
+    let mut resp = agent.get(url).call().unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.body_mut().read_to_string().unwrap())
+}
+
+/// What kubectl renders, client-side only.
+fn kubectl(args: &[&str]) -> Value {
+    let out = Command::new("kubectl")
+        .args(args)
+        .args(["--dry-run=client", "-o", "json"])
+        .output()
+        .expect("kubectl (Debian package kubectl)");
+    assert!(
+        out.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `kubectl patch --local` of an object with a JSON patch.
+fn patched(object: &Value, patch: Value) -> Value {
+    let mut child = Command::new("kubectl")
+        .args([
+            "patch",
+            "--local",
+            "-f",
+            "-",
+            "--type=json",
+            "-o",
+            "json",
+            "-p",
+        ])
+        .arg(patch.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(object.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `kubectl set env --local` of an object.
+fn with_env(object: &Value, env: &[&str]) -> Value {
+    let mut child = Command::new("kubectl")
+        .args(["set", "env", "--local", "-f", "-", "-o", "json"])
+        .args(env)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(object.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The review the API server sends about `object`.
+fn review(version: &str, operation: &str, object: &Value, user: &str, groups: &[&str]) -> Value {
+    let api = object["apiVersion"].as_str().unwrap_or("v1");
+    let (group, v) = api.split_once('/').unwrap_or(("", api));
+    let kind = object["kind"].as_str().unwrap_or("");
+    let namespace = object["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or("default");
+    let mut request = json!({
+        "uid": format!("uid-{kind}-{operation}-{}", object["metadata"]["name"].as_str().unwrap_or("")),
+        "kind": {"group": group, "version": v, "kind": kind},
+        "resource": {"group": group, "version": v, "resource": format!("{}s", kind.to_lowercase())},
+        "operation": operation,
+        "namespace": namespace,
+        "name": object["metadata"]["name"],
+        "userInfo": {"username": user, "groups": groups},
+        "dryRun": false,
+    });
+    match operation {
+        "DELETE" => request["oldObject"] = object.clone(),
+        _ => request["object"] = object.clone(),
+    }
+    json!({"apiVersion": format!("admission.k8s.io/{version}"), "kind": "AdmissionReview", "request": request})
+}
+
+fn bytes(v: &Value) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap()
+}
+
+fn policy() -> String {
+    root()
+        .join("crates/palisade-cli/tests/data/admission/policy.yaml")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Sends a review and returns its response, checking the envelope the API server checks.
+fn judge(agent: &ureq::Agent, url: &str, review: &Value) -> Value {
+    let (status, answer) = post(agent, url, &bytes(review));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["apiVersion"], review["apiVersion"]);
+    assert_eq!(answer["kind"], "AdmissionReview");
+    assert_eq!(answer["response"]["uid"], review["request"]["uid"]);
+    for w in answer["response"]["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        assert!(w.as_str().unwrap().chars().count() <= 120, "{w}");
+    }
+    answer["response"].clone()
+}
+
+#[test]
+fn reviews_over_tls_get_the_policy_s_decisions() {
+    let tmp = tempdir("admission-serve");
+    let certs = tmp.join("certs");
+    let server = Server::start(
+        &tmp,
+        &[
+            "--self-signed",
+            certs.to_str().unwrap(),
+            "--policy",
+            &policy(),
+            "--pod-security",
+            "baseline",
+        ],
+    );
+    let ca_bundle = std::fs::read_to_string(tmp.join("serve.out")).unwrap();
+    assert!(ca_bundle.starts_with("caBundle: LS0t"), "{ca_bundle}");
+    let agent = client(&certs.join("ca.crt"));
+    // As the API server calls it: the Service's name is in the certificate, the address is ours.
+    let url = format!(
+        "https://localhost:{}/validate?timeout=10s",
+        server.addr.rsplit(':').next().unwrap()
+    );
+
+    let web = kubectl(&[
+        "create",
+        "deployment",
+        "web",
+        "-n",
+        "shop",
+        "--image=nginx:1.25",
+    ]);
+    let privileged = patched(
+        &web,
+        json!([{"op": "add", "path": "/spec/template/spec/containers/0/securityContext", "value": {"privileged": true}}]),
+    );
+    for version in ["v1", "v1beta1"] {
+        let r = judge(
+            &agent,
+            &url,
+            &review(version, "CREATE", &privileged, "alice", &[]),
+        );
+        assert_eq!(r["allowed"], false);
+        assert_eq!(r["status"]["code"], 403);
+        assert_eq!(
+            r["status"]["message"],
+            "Deployment shop/web: AdmissionRule no-privileged: drop securityContext.privileged"
+        );
+    }
+    // UPDATE is judged on the new object; DELETE, and subresources, pass.
+    let r = judge(
+        &agent,
+        &url,
+        &review("v1", "UPDATE", &privileged, "alice", &[]),
+    );
+    assert_eq!(r["allowed"], false);
+    let r = judge(
+        &agent,
+        &url,
+        &review("v1", "DELETE", &privileged, "alice", &[]),
+    );
+    assert_eq!(r["allowed"], true);
+    let mut status = review("v1", "UPDATE", &privileged, "alice", &[]);
+    status["request"]["subResource"] = json!("status");
+    assert_eq!(judge(&agent, &url, &status)["allowed"], true);
+    // A dry run is judged all the same.
+    let mut dry = review("v1", "CREATE", &privileged, "alice", &[]);
+    dry["request"]["dryRun"] = json!(true);
+    assert_eq!(judge(&agent, &url, &dry)["allowed"], false);
+    // The exception: ops may run privileged debug pods in namespace debug.
+    let debug = patched(
+        &kubectl(&[
+            "create",
+            "deployment",
+            "dbg",
+            "-n",
+            "debug",
+            "--image=nginx:1.25",
+        ]),
+        json!([{"op": "add", "path": "/spec/template/spec/containers/0/securityContext", "value": {"privileged": true}}]),
+    );
+    let r = judge(
+        &agent,
+        &url,
+        &review("v1", "CREATE", &debug, "bob", &["ops"]),
+    );
+    assert_eq!(r["allowed"], true, "{r}");
+    let r = judge(
+        &agent,
+        &url,
+        &review("v1", "CREATE", &debug, "bob", &["dev"]),
+    );
+    assert_eq!(r["allowed"], false, "{r}");
+
+    // Allowed, with what the monitor-mode rules and the unscanned image say.
+    let r = judge(&agent, &url, &review("v1", "CREATE", &web, "alice", &[]));
+    assert_eq!(r["allowed"], true, "{r}");
+    assert_eq!(r["warnings"], json!(["images never scanned: nginx:1.25"]));
+    let latest = kubectl(&["create", "deployment", "api", "-n", "shop", "--image=nginx"]);
+    let r = judge(&agent, &url, &review("v1", "CREATE", &latest, "alice", &[]));
+    assert_eq!(r["allowed"], true, "{r}");
+    assert_eq!(
+        r["warnings"][0],
+        "AdmissionRule pin-images: pin the image to a version tag or a digest"
+    );
+
+    // Secrets in literal environment values, not in secretKeyRef.
+    let leaky = with_env(
+        &web,
+        &["AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"],
+    );
+    let r = judge(&agent, &url, &review("v1", "CREATE", &leaky, "alice", &[]));
+    assert!(
+        r["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("AdmissionRule no-secrets-in-env"),
+        "{r}"
+    );
+    let referenced = patched(
+        &web,
+        json!([{"op": "add", "path": "/spec/template/spec/containers/0/env", "value": [
+            {"name": "AWS_SECRET_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": "aws", "key": "secret"}}}
+        ]}]),
+    );
+    assert!(
+        referenced.to_string().contains("secretKeyRef"),
+        "{referenced}"
+    );
+    assert_eq!(
+        judge(
+            &agent,
+            &url,
+            &review("v1", "CREATE", &referenced, "alice", &[])
+        )["allowed"],
+        true
+    );
+
+    // Every pod-bearing kind: the template is the pod.
+    let privileged_container = json!({"privileged": true});
+    for (object, path) in [
+        (
+            kubectl(&["create", "job", "j", "-n", "shop", "--image=busybox:1.36"]),
+            "/spec/template/spec/containers/0/securityContext",
+        ),
+        (
+            kubectl(&[
+                "create",
+                "cronjob",
+                "c",
+                "-n",
+                "shop",
+                "--image=busybox:1.36",
+                "--schedule=* * * * *",
+            ]),
+            "/spec/jobTemplate/spec/template/spec/containers/0/securityContext",
+        ),
+    ] {
+        let kind = object["kind"].as_str().unwrap().to_string();
+        assert_eq!(
+            judge(&agent, &url, &review("v1", "CREATE", &object, "alice", &[]))["allowed"],
+            true,
+            "{kind}"
+        );
+        let bad = patched(
+            &object,
+            json!([{"op": "add", "path": path, "value": privileged_container}]),
+        );
+        let r = judge(&agent, &url, &review("v1", "CREATE", &bad, "alice", &[]));
+        assert_eq!(r["allowed"], false, "{kind}: {r}");
+    }
+    // Other kinds pass through.
+    let service = kubectl(&[
+        "create",
+        "service",
+        "clusterip",
+        "web",
+        "-n",
+        "shop",
+        "--tcp=80:8080",
+    ]);
+    assert_eq!(
+        judge(
+            &agent,
+            &url,
+            &review("v1", "CREATE", &service, "alice", &[])
+        )["allowed"],
+        true
+    );
+
+    // The cluster's Pod Security level, in Kubernetes' own words.
+    let host = patched(
+        &web,
+        json!([{"op": "add", "path": "/spec/template/spec/hostNetwork", "value": true}]),
+    );
+    let r = judge(&agent, &url, &review("v1", "CREATE", &host, "alice", &[]));
+    assert_eq!(
+        r["status"]["message"],
+        "Deployment shop/web: violates PodSecurity \"baseline:latest\": host namespaces (hostNetwork=true)",
+    );
+
+    let (code, health) = get(
+        &agent,
+        &format!(
+            "https://localhost:{}/healthz",
+            server.addr.rsplit(':').next().unwrap()
+        ),
+    );
+    assert_eq!((code, health.as_str()), (200, "ok\n"));
+    let (_, metrics) = get(
+        &agent,
+        &format!(
+            "https://localhost:{}/metrics",
+            server.addr.rsplit(':').next().unwrap()
+        ),
+    );
+    for line in [
+        "palisade_admission_decisions_total{rule=\"AdmissionRule no-privileged\",result=\"denied\"} 7",
+        "palisade_admission_decisions_total{rule=\"AdmissionRule ops-may-debug\",result=\"allowed\"} 1",
+        "palisade_admission_decisions_total{rule=\"AdmissionRule pin-images\",result=\"warned\"} 1",
+        "palisade_admission_decisions_total{rule=\"GlobalRules podSecurity\",result=\"denied\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} not in:\n{metrics}");
+    }
+    assert!(
+        metrics.contains("palisade_admission_review_duration_seconds_count "),
+        "{metrics}"
+    );
+    assert!(
+        server.log().contains("serving https://127.0.0.1:"),
+        "{}",
+        server.log()
+    );
+}
+
+#[test]
+fn bad_input_gets_a_clear_answer_and_the_server_keeps_serving() {
+    let tmp = tempdir("admission-bad");
+    let certs = tmp.join("certs");
+    let server = Server::start(
+        &tmp,
+        &[
+            "--self-signed",
+            certs.to_str().unwrap(),
+            "--policy",
+            &policy(),
+        ],
+    );
+    let agent = client(&certs.join("ca.crt"));
+    let base = format!(
+        "https://localhost:{}",
+        server.addr.rsplit(':').next().unwrap()
+    );
+    let url = format!("{base}/validate");
+
+    // A slow client holds a connection and sends nothing: others are served meanwhile.
+    let mut slow = std::net::TcpStream::connect(&server.addr).unwrap();
+    slow.write_all(b"\x16\x03\x01").unwrap();
+
+    // Not reviews: 400, saying why.
+    for (body, says) in [
+        (&b"{not json"[..], "the body is not JSON"),
+        (
+            br#"{"apiVersion":"v1","kind":"AdmissionReview"}"#,
+            "apiVersion \"v1\" is not an AdmissionReview version",
+        ),
+        (
+            br#"{"apiVersion":"admission.k8s.io/v1","kind":"Pod"}"#,
+            "kind \"Pod\" is not AdmissionReview",
+        ),
+        (
+            br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#,
+            "the review has no request",
+        ),
+    ] {
+        let (status, answer) = post(&agent, &url, body);
+        assert_eq!(status, 400, "{answer}");
+        assert!(answer["error"].as_str().unwrap().contains(says), "{answer}");
+    }
+    // Reviews whose object cannot be judged: refused under their own uid, saying why.
+    let web = kubectl(&[
+        "create",
+        "deployment",
+        "web",
+        "-n",
+        "shop",
+        "--image=nginx:1.25",
+    ]);
+    let mut missing = review("v1", "CREATE", &web, "alice", &[]);
+    missing["request"].as_object_mut().unwrap().remove("object");
+    let r = judge(&agent, &url, &missing);
+    assert_eq!(
+        r["status"]["message"],
+        "palisade cannot judge Deployment shop/web: the CREATE request carries no object"
+    );
+    let mut deep = review("v1", "CREATE", &web, "alice", &[]);
+    deep["request"]["object"]["spec"]["template"]["metadata"]["annotations"] =
+        json!({"x": "PLACEHOLDER"});
+    let text = serde_json::to_string(&deep).unwrap().replace(
+        "\"PLACEHOLDER\"",
+        &format!("{}{}", "[".repeat(200_000), "]".repeat(200_000)),
+    );
+    let (status, answer) = post(&agent, &url, text.as_bytes());
+    assert_eq!(status, 200);
+    assert!(
+        answer["response"]["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deeply"),
+        "{answer}"
+    );
+
+    // A 3 MiB object (a large annotation, as a ConfigMap-heavy chart makes) is judged.
+    let mut big = patched(
+        &web,
+        json!([{"op": "add", "path": "/spec/template/spec/containers/0/securityContext", "value": {"privileged": true}}]),
+    );
+    big["metadata"]["annotations"] = json!({"big": "x".repeat(3 << 20)});
+    let r = judge(&agent, &url, &review("v1", "CREATE", &big, "alice", &[]));
+    assert_eq!(r["allowed"], false, "{r}");
+    // A pod of 1,000 containers, the last one privileged: judged, the one named.
+    let mut many = kubectl(&[
+        "create",
+        "deployment",
+        "many",
+        "-n",
+        "shop",
+        "--image=nginx:1.25",
+    ]);
+    let one = many["spec"]["template"]["spec"]["containers"][0].clone();
+    let containers: Vec<Value> = (0..1000)
+        .map(|i| {
+            let mut c = one.clone();
+            c["name"] = json!(format!("c{i}"));
+            if i == 999 {
+                c["securityContext"] = json!({"privileged": true});
+            }
+            c
+        })
+        .collect();
+    many["spec"]["template"]["spec"]["containers"] = json!(containers);
+    let started = Instant::now();
+    let r = judge(&agent, &url, &review("v1", "CREATE", &many, "alice", &[]));
+    assert_eq!(r["allowed"], false, "{r}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // Over the size a review may have: 413, and the connection is closed.
+    let (status, answer) = post(&agent, &url, &vec![b' '; 9 << 20]);
+    assert_eq!(status, 413, "{answer}");
+    // Wrong paths and methods.
+    let (status, _) = get(&agent, &format!("{base}/nothing"));
+    assert_eq!(status, 404);
+    let (status, _) = get(&agent, &url);
+    assert_eq!(status, 405);
+
+    // Still serving, in bounded memory.
+    assert_eq!(
+        judge(&agent, &url, &review("v1", "CREATE", &web, "alice", &[]))["allowed"],
+        true
+    );
+    let rss = server.rss_kib();
+    assert!(rss < 200 << 10, "RSS {rss} KiB");
+    drop(slow);
+}
+
+#[test]
+fn the_certificate_is_read_again_when_its_files_change() {
+    let tmp = tempdir("admission-reload");
+    let (a, b) = (tmp.join("a"), tmp.join("b"));
+    let names = vec!["localhost".to_string()];
+    palisade_admission::tls::self_signed(&a, &names).unwrap();
+    palisade_admission::tls::self_signed(&b, &names).unwrap();
+    let live = tmp.join("live");
+    std::fs::create_dir_all(&live).unwrap();
+    for f in ["tls.crt", "tls.key"] {
+        std::fs::copy(a.join(f), live.join(f)).unwrap();
+    }
+    let server = Server::start(
+        &tmp,
+        &[
+            "--tls-cert",
+            live.join("tls.crt").to_str().unwrap(),
+            "--tls-key",
+            live.join("tls.key").to_str().unwrap(),
+        ],
+    );
+    let url = format!(
+        "https://localhost:{}/healthz",
+        server.addr.rsplit(':').next().unwrap()
+    );
+    let works = |ca: &Path| client(ca).get(&url).call().is_ok();
+    assert!(works(&a.join("ca.crt")));
+    assert!(!works(&b.join("ca.crt")));
+    // Replaced in place, as a Secret volume is: the key first, then the certificate.
+    for f in ["tls.key", "tls.crt"] {
+        std::fs::copy(b.join(f), live.join(format!("{f}.new"))).unwrap();
+        std::fs::rename(live.join(format!("{f}.new")), live.join(f)).unwrap();
+    }
+    let start = Instant::now();
+    while !works(&b.join("ca.crt")) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "not read again: {}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(!works(&a.join("ca.crt")));
+    // A broken file keeps the certificate served.
+    std::fs::write(live.join("tls.crt"), "not a certificate").unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(works(&b.join("ca.crt")));
+    assert!(
+        server.log().contains("keeping the certificate served"),
+        "{}",
+        server.log()
+    );
+}
+
+#[test]
+fn a_self_signed_ca_is_kept_across_restarts_and_bad_flags_are_named() {
+    let tmp = tempdir("admission-restart");
+    let certs = tmp.join("certs");
+    let bundle = |tmp: &Path| {
+        let server = Server::start(tmp, &["--self-signed", certs.to_str().unwrap()]);
+        drop(server);
+        std::fs::read_to_string(tmp.join("serve.out")).unwrap()
+    };
+    let first = bundle(&tmp);
+    assert_eq!(first, bundle(&tmp));
+    let out = common::palisade(
+        &[
+            "admission",
+            "serve",
+            "--self-signed",
+            certs.to_str().unwrap(),
+            "--pod-security",
+            "strict",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("--pod-security \"strict\""),
+        "{}",
+        common::stderr(&out)
+    );
+    let out = common::palisade(
+        &[
+            "admission",
+            "serve",
+            "--tls-cert",
+            "/nonexistent.crt",
+            "--tls-key",
+            "/nonexistent.key",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("/nonexistent.crt"),
+        "{}",
+        common::stderr(&out)
+    );
+}

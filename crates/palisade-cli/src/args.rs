@@ -69,6 +69,40 @@ pub enum AdmissionCommand {
 }
 
 #[derive(Args)]
+pub struct CheckArgs {
+    /// Manifest files, or directories whose *.yaml, *.yml and *.json files are read.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Policy files or directories (AdmissionRule, GlobalRules).
+    #[arg(long, value_name = "PATH")]
+    pub policy: Vec<PathBuf>,
+    /// Require a Pod Security Standards level: baseline or restricted[:vX.Y].
+    #[arg(long, value_name = "LEVEL")]
+    pub pod_security: Option<String>,
+    /// table, json or sarif.
+    #[arg(long, short = 'f', default_value = "table")]
+    pub format: String,
+    /// Write the report here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with this status when a resource would be refused.
+    #[arg(long, default_value_t = 0)]
+    pub exit_code: u8,
+    /// The namespace the manifests are applied to (as `kubectl apply -n`); default: each
+    /// resource's own, else `default`.
+    #[arg(long, short = 'n', value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// The user applying them, for user criteria.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// The user's groups, for userGroups criteria.
+    #[arg(long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Args)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "0.0.0.0:8443", value_name = "ADDR")]
@@ -168,6 +202,12 @@ pub enum PolicyCommand {
         #[arg(long, short = 'f', default_value = "table")]
         format: String,
     },
+    /// Judge Kubernetes manifests as the admission webhook would, before they reach a
+    /// cluster: YAML streams (Helm and kustomize output), JSON, Lists.
+    ///
+    /// Exit status: the --exit-code value when a resource would be refused (default 0), 2 on
+    /// errors (a manifest or policy that does not read).
+    Check(Box<CheckArgs>),
     /// Run PolicyTest files: each case a workload, an event and the verdict expected.
     ///
     /// Exit status: 0 when every case passes, 1 when one fails, 2 on errors.

@@ -4,6 +4,7 @@
 
 mod admission;
 mod args;
+mod check;
 mod db;
 mod debug;
 mod output;

@@ -18,6 +18,7 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
         PolicyCommand::Fmt { paths, check } => fmt(&paths, check),
         PolicyCommand::Diff { old, new, format } => diff(&old, &new, &format),
         PolicyCommand::Test { files } => test(&files),
+        PolicyCommand::Check(args) => crate::check::run(&args),
         PolicyCommand::Explain(args) => explain(&args),
         PolicyCommand::Export {
             to,
@@ -507,11 +508,17 @@ fn read_checked<T>(
 /// The files to read: each file named, and the `*.yaml`/`*.yml` files under each directory,
 /// in name order.
 fn policy_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    files_under(paths, &["yaml", "yml"])
+}
+
+/// Each file named, and the files with one of `extensions` under each directory, in name
+/// order; each once.
+pub fn files_under(paths: &[PathBuf], extensions: &[&str]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).with_context(|| format!("{}", p.display()))?;
         if meta.is_dir() {
-            walk(p, &mut out)?;
+            walk(p, extensions, &mut out)?;
         } else {
             out.push(p.clone());
         }
@@ -523,7 +530,7 @@ fn policy_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+fn walk(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("{}", dir.display()))?
         .map(|e| e.map(|e| e.path()))
@@ -532,8 +539,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     entries.sort();
     for e in entries {
         if e.is_dir() {
-            walk(&e, out)?;
-        } else if e.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            walk(&e, extensions, out)?;
+        } else if e
+            .extension()
+            .is_some_and(|x| extensions.iter().any(|want| x == *want))
+        {
             out.push(e);
         }
     }

@@ -140,17 +140,34 @@ impl Admission {
         request: &Request<'_>,
         images: &dyn Fn(&str) -> Option<ImageFacts>,
     ) -> Result<Decision, AdmitError> {
+        Ok(self.judge(object, request, images)?.decision())
+    }
+
+    /// Everything the policy says of `object`: the exception that admits it, else every rule
+    /// that matches and what the cluster's GlobalRules say, in the order they are weighed.
+    /// [`Judgement::decision`] is the webhook's answer; `palisade policy check` lists them all.
+    pub fn judge(
+        &self,
+        object: &Value,
+        request: &Request<'_>,
+        images: &dyn Fn(&str) -> Option<ImageFacts>,
+    ) -> Result<Judgement, AdmitError> {
         let Some(pod) = Pod::of(object, request) else {
-            return Ok(Decision {
-                allowed: true,
-                rule: None,
-                message: format!(
-                    "{} carries no pod: no admission rule is about it",
-                    object["kind"].as_str().unwrap_or("this resource")
-                ),
-                warnings: Vec::new(),
-                warned_by: Vec::new(),
+            return Ok(Judgement {
+                kind: object["kind"]
+                    .as_str()
+                    .unwrap_or("this resource")
+                    .to_string(),
+                carries_pod: false,
+                exception: None,
+                hits: Vec::new(),
             });
+        };
+        let mut out = Judgement {
+            kind: object["kind"].as_str().unwrap_or("").to_string(),
+            carries_pod: true,
+            exception: None,
+            hits: Vec::new(),
         };
         let facts: BTreeMap<String, Option<ImageFacts>> = pod
             .all_images()
@@ -166,23 +183,15 @@ impl Admission {
             images: &facts,
         };
         for (title, rule) in self.rules.iter().filter(|(_, r)| r.action == Action::Allow) {
-            if cx.holds(rule)? {
-                return Ok(Decision {
-                    allowed: true,
-                    rule: Some(title.clone()),
-                    message: format!("allowed by {title} (an exception)"),
-                    warnings: Vec::new(),
-                    warned_by: Vec::new(),
-                });
+            if cx.holds(rule)?.is_some() {
+                out.exception = Some(title.clone());
+                return Ok(out);
             }
         }
-        let mut warnings = Vec::new();
-        let mut warned_by = Vec::new();
-        let mut refused: Option<(String, String)> = None;
         for (title, rule) in self.rules.iter().filter(|(_, r)| r.action == Action::Deny) {
-            if !cx.holds(rule)? {
+            let Some(path) = cx.holds(rule)? else {
                 continue;
-            }
+            };
             let mut say = match &rule.message {
                 Some(m) => format!("{title}: {m}"),
                 None => format!("{title}: {}", describe(&rule.criteria)),
@@ -201,91 +210,142 @@ impl Admission {
                     }
                 }
             }
-            let mode = rule
-                .mode
-                .or(self.defaults.mode)
-                .unwrap_or(AdmissionMode::Protect);
-            match mode {
-                AdmissionMode::Protect if refused.is_none() => refused = Some((title.clone(), say)),
-                AdmissionMode::Protect => {}
-                AdmissionMode::Monitor => {
-                    warnings.push(say);
-                    warned_by.push(title.clone());
-                }
-            }
+            out.hits.push(Hit {
+                rule: title.clone(),
+                message: say,
+                mode: rule
+                    .mode
+                    .or(self.defaults.mode)
+                    .unwrap_or(AdmissionMode::Protect),
+                global: false,
+                path,
+            });
         }
+        let mode = self.defaults.mode.unwrap_or(AdmissionMode::Protect);
         // Then the cluster's Pod Security level (after the rules, whose names and messages are
         // the more telling), worded as Kubernetes words it.
         if let Some(text) = self.defaults.pod_security.as_deref() {
-            if let (Ok(level), false, true) = (parse_level(text), pod.claim, refused.is_none()) {
+            if let (Ok(level), false) = (parse_level(text), pod.claim) {
                 let found = pss::check(level, &pod.pod_only);
                 if !found.is_empty() {
                     let label = pss_label(text);
-                    match self.defaults.mode.unwrap_or(AdmissionMode::Protect) {
-                        AdmissionMode::Protect => {
-                            refused = Some((
-                                "GlobalRules podSecurity".into(),
-                                pss::message(&label, &found),
-                            ))
-                        }
-                        AdmissionMode::Monitor => {
-                            warnings.push(pss::warning(&label, &found));
-                            warned_by.push("GlobalRules podSecurity".into());
-                        }
-                    }
+                    out.hits.push(Hit {
+                        rule: "GlobalRules podSecurity".into(),
+                        message: match mode {
+                            AdmissionMode::Protect => pss::message(&label, &found),
+                            AdmissionMode::Monitor => pss::warning(&label, &found),
+                        },
+                        mode,
+                        global: true,
+                        path: Some(pod.spec_path.to_string()),
+                    });
                 }
             }
         }
-        let unscanned: Vec<&String> = facts
+        let unscanned: Vec<&str> = facts
             .iter()
             .filter(|(_, f)| f.is_none())
-            .map(|(i, _)| i)
+            .map(|(i, _)| i.as_str())
             .collect();
-        if refused.is_none() && !unscanned.is_empty() {
-            let list = unscanned
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
-            match self.defaults.unscanned_images {
-                Some(Unscanned::Deny) => {
-                    refused = Some((
-                        "GlobalRules unscannedImages".into(),
-                        format!(
-                            "images never scanned: {list} (scan them first: palisade scan image)"
-                        ),
-                    ))
-                }
+        if !unscanned.is_empty() {
+            let list = unscanned.join(", ");
+            let said = match self.defaults.unscanned_images {
+                Some(Unscanned::Deny) => Some((
+                    AdmissionMode::Protect,
+                    format!("images never scanned: {list} (scan them first: palisade scan image)"),
+                )),
                 // The caller scans while the request waits; what reaches here did not finish.
-                Some(Unscanned::Scan) => {
-                    refused = Some((
-                        "GlobalRules unscannedImages".into(),
-                        format!("images not scanned in time: {list}"),
-                    ))
-                }
-                Some(Unscanned::Warn) => {
-                    warnings.push(format!("images never scanned: {list}"));
-                    warned_by.push("GlobalRules unscannedImages".into());
-                }
-                None => {}
+                Some(Unscanned::Scan) => Some((
+                    AdmissionMode::Protect,
+                    format!("images not scanned in time: {list}"),
+                )),
+                Some(Unscanned::Warn) => Some((
+                    AdmissionMode::Monitor,
+                    format!("images never scanned: {list}"),
+                )),
+                None => None,
+            };
+            if let Some((mode, message)) = said {
+                out.hits.push(Hit {
+                    rule: "GlobalRules unscannedImages".into(),
+                    message,
+                    mode,
+                    global: true,
+                    path: pod.first_image_path(&unscanned),
+                });
             }
         }
-        Ok(match refused {
-            Some((rule, message)) => Decision {
-                allowed: false,
-                rule: Some(rule),
-                message,
-                warnings,
-                warned_by,
-            },
-            None => Decision {
-                allowed: true,
-                rule: None,
-                message: "no rule refuses it".into(),
-                warnings,
-                warned_by,
-            },
-        })
+        Ok(out)
+    }
+}
+
+/// A rule (or GlobalRules setting) that a resource breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// `AdmissionRule no-privileged`, `GlobalRules podSecurity`.
+    pub rule: String,
+    pub message: String,
+    /// Protect refuses, Monitor warns.
+    pub mode: AdmissionMode,
+    /// The cluster's GlobalRules, weighed only when no rule refused.
+    pub global: bool,
+    /// Where in the resource (`spec.template.spec.containers[0].securityContext.privileged`),
+    /// as far as the rule points at one place.
+    pub path: Option<String>,
+}
+
+/// All the policy says of one resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    pub kind: String,
+    /// Whether the resource carries a pod (or is a claim): others no rule is about.
+    pub carries_pod: bool,
+    /// The exception (`allow` rule) that admits it; `hits` is then empty.
+    pub exception: Option<String>,
+    pub hits: Vec<Hit>,
+}
+
+impl Judgement {
+    /// The webhook's answer: the first Protect rule refuses; Monitor rules warn; the
+    /// GlobalRules count only when no rule refused.
+    pub fn decision(&self) -> Decision {
+        let mut d = Decision {
+            allowed: true,
+            rule: None,
+            message: "no rule refuses it".into(),
+            warnings: Vec::new(),
+            warned_by: Vec::new(),
+        };
+        if !self.carries_pod {
+            d.message = format!(
+                "{} carries no pod: no admission rule is about it",
+                self.kind
+            );
+            return d;
+        }
+        if let Some(title) = &self.exception {
+            d.rule = Some(title.clone());
+            d.message = format!("allowed by {title} (an exception)");
+            return d;
+        }
+        for hit in &self.hits {
+            if hit.global && !d.allowed {
+                continue;
+            }
+            match hit.mode {
+                AdmissionMode::Protect if d.allowed => {
+                    d.allowed = false;
+                    d.rule = Some(hit.rule.clone());
+                    d.message = hit.message.clone();
+                }
+                AdmissionMode::Protect => {}
+                AdmissionMode::Monitor => {
+                    d.warnings.push(hit.message.clone());
+                    d.warned_by.push(hit.rule.clone());
+                }
+            }
+        }
+        d
     }
 }
 
@@ -303,6 +363,47 @@ fn pss_label(text: &str) -> String {
         true => text.to_string(),
         false => format!("{text}:latest"),
     }
+}
+
+/// Where a pod criterion looks: `(true, field)` under the pod's spec, `(false, path)` in the
+/// object.
+fn pod_field(name: CriterionName) -> Option<(bool, &'static str)> {
+    use CriterionName::*;
+    Some(match name {
+        Namespace => (false, "metadata.namespace"),
+        Labels => (false, "metadata.labels"),
+        Annotations => (false, "metadata.annotations"),
+        ServiceAccount | ServiceAccountRiskyRole => (true, "serviceAccountName"),
+        HostNetwork => (true, "hostNetwork"),
+        HostPid => (true, "hostPID"),
+        HostIpc => (true, "hostIPC"),
+        VolumeTypes | HostPaths => (true, "volumes"),
+        Sysctls => (true, "securityContext.sysctls"),
+        AutomountServiceAccountToken => (true, "automountServiceAccountToken"),
+        StorageClass => (false, "spec.storageClassName"),
+        _ => return None,
+    })
+}
+
+/// Where a container criterion looks, in the container.
+fn container_field(name: CriterionName) -> Option<&'static str> {
+    use CriterionName::*;
+    Some(match name {
+        Privileged => "securityContext.privileged",
+        AllowPrivilegeEscalation => "securityContext.allowPrivilegeEscalation",
+        RunAsRoot => "securityContext",
+        HostPorts => "ports",
+        AddedCapabilities => "securityContext.capabilities.add",
+        SeccompProfile => "securityContext.seccompProfile",
+        AppArmorProfile => "securityContext.appArmorProfile",
+        EnvVarNames | EnvVarSecrets => "env",
+        CpuRequest | MemoryRequest => "resources.requests",
+        CpuLimit | MemoryLimit => "resources.limits",
+        Image | ImageRegistry | ImageRepository | ImageTag | ImageDigest | ImageScanned
+        | CriticalCount | HighCount | MediumCount | CvssScore | CveIds | Packages
+        | ComplianceFailures | ImageSigned => "image",
+        _ => return None,
+    })
 }
 
 /// A criterion in words, for a rule with no message of its own.
@@ -335,22 +436,25 @@ struct Pod<'a> {
     view: Value,
     /// A PersistentVolumeClaim: no pod at all.
     claim: bool,
+    /// Where the pod's spec is in the object (`spec.template.spec`).
+    spec_path: &'static str,
     /// The pod as Kubernetes' Pod Security checks see it: a template's own metadata only.
     pod_only: Value,
 }
 
-/// A container of a pod and its kind.
+/// A container of a pod, its kind, and where it is in the pod's spec (`containers[0]`).
 struct Container<'a> {
     kind: ContainerKind,
     value: &'a Value,
+    path: String,
 }
 
 impl<'a> Pod<'a> {
     fn of(object: &'a Value, request: &Request<'_>) -> Option<Pod<'a>> {
         let kind = object["kind"].as_str().unwrap_or("");
-        let (template_meta, spec) = match kind {
+        let (template_meta, spec, spec_path) = match kind {
             // A claim has no pod: namespace, labels, user and storage class are judged.
-            "Pod" | "PersistentVolumeClaim" => (None, &object["spec"]),
+            "Pod" | "PersistentVolumeClaim" => (None, &object["spec"], "spec"),
             "Deployment"
             | "StatefulSet"
             | "DaemonSet"
@@ -359,10 +463,15 @@ impl<'a> Pod<'a> {
             | "ReplicationController" => (
                 Some(&object["spec"]["template"]["metadata"]),
                 &object["spec"]["template"]["spec"],
+                "spec.template.spec",
             ),
             "CronJob" => {
                 let t = &object["spec"]["jobTemplate"]["spec"]["template"];
-                (Some(&t["metadata"]), &t["spec"])
+                (
+                    Some(&t["metadata"]),
+                    &t["spec"],
+                    "spec.jobTemplate.spec.template.spec",
+                )
             }
             _ => return None,
         };
@@ -420,6 +529,7 @@ impl<'a> Pod<'a> {
             object,
             view,
             claim,
+            spec_path,
         })
     }
 
@@ -431,10 +541,26 @@ impl<'a> Pod<'a> {
             ("ephemeralContainers", ContainerKind::EphemeralContainers),
         ] {
             if let Some(list) = self.spec[key].as_array() {
-                out.extend(list.iter().map(|value| Container { kind, value }));
+                out.extend(list.iter().enumerate().map(|(i, value)| Container {
+                    kind,
+                    value,
+                    path: format!("{key}[{i}]"),
+                }));
             }
         }
         out
+    }
+
+    /// Where the first container running one of `images` is.
+    fn first_image_path(&self, images: &[&str]) -> Option<String> {
+        self.containers()
+            .into_iter()
+            .find(|c| {
+                c.value["image"]
+                    .as_str()
+                    .is_some_and(|i| images.contains(&i))
+            })
+            .map(|c| format!("{}.{}.image", self.spec_path, c.path))
     }
 
     fn all_images(&self) -> Vec<String> {
@@ -644,10 +770,11 @@ const CAPABILITIES: [&str; 41] = [
 ];
 
 impl Context<'_> {
-    /// Whether all of a rule's criteria hold. Those about the pod hold of the pod; those about
-    /// containers hold together of one container (a deny's: of any container; an exception's:
-    /// of every container judged, so one vetted container cannot carry others in).
-    fn holds(&self, rule: &AdmissionSpec) -> Result<bool, AdmitError> {
+    /// Whether all of a rule's criteria hold, and if so where: `Some(path)` of the first
+    /// container that breaks it (or the pod's field). Those about the pod hold of the pod;
+    /// those about containers hold together of one container (a deny's: of any container; an
+    /// exception's: of every container judged, so one vetted container cannot carry others in).
+    fn holds(&self, rule: &AdmissionSpec) -> Result<Option<Option<String>>, AdmitError> {
         let containers: Vec<Container<'_>> = self
             .pod
             .containers()
@@ -656,18 +783,28 @@ impl Context<'_> {
             .collect();
         let (per_container, of_pod): (Vec<&Criterion>, Vec<&Criterion>) =
             rule.criteria.iter().partition(|c| c.name.per_container());
-        for c in of_pod {
+        for c in &of_pod {
             // A claim has no pod: only what a claim has can hold of it.
             if self.pod.claim && !c.name.of_claim() {
-                return Ok(false);
+                return Ok(None);
             }
             if !compare(c, self.pod_seen(c)?) {
-                return Ok(false);
+                return Ok(None);
             }
         }
+        let pod_field = || {
+            of_pod
+                .iter()
+                .find_map(|c| pod_field(c.name))
+                .map(|(in_spec, f)| match in_spec {
+                    true => format!("{}.{f}", self.pod.spec_path),
+                    false => f.to_string(),
+                })
+        };
         if per_container.is_empty() {
-            return Ok(true);
+            return Ok(Some(pod_field()));
         }
+        let mut first = None;
         let mut each = Vec::with_capacity(containers.len());
         for k in &containers {
             let mut all = true;
@@ -677,12 +814,20 @@ impl Context<'_> {
                     break;
                 }
             }
+            if all && first.is_none() {
+                let field = per_container.iter().find_map(|c| container_field(c.name));
+                first = Some(match field {
+                    Some(f) => format!("{}.{}.{f}", self.pod.spec_path, k.path),
+                    None => format!("{}.{}", self.pod.spec_path, k.path),
+                });
+            }
             each.push(all);
         }
-        Ok(match rule.action {
+        let holds = match rule.action {
             Action::Deny => each.iter().any(|x| *x),
             Action::Allow => !each.is_empty() && each.iter().all(|x| *x),
-        })
+        };
+        Ok(holds.then(|| first.or_else(pod_field)))
     }
 
     /// What a criterion about the pod, the request or the object sees.

@@ -15,6 +15,7 @@ pub mod format;
 pub mod glob;
 pub mod learned;
 pub mod load;
+pub mod manifests;
 pub mod neuvector;
 pub mod pss;
 pub mod resources;

@@ -100,6 +100,10 @@ pub fn feeds() -> PathBuf {
         .unwrap_or_else(|| root().join("feeds"))
 }
 
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }

@@ -121,6 +121,23 @@ impl Admission {
         out
     }
 
+    /// The rules judged (enabled ones), by title, in order.
+    pub fn rules(&self) -> &[(String, AdmissionSpec)] {
+        &self.rules
+    }
+
+    /// What the GlobalRules say (the strictest of them), `--pod-security` included.
+    pub fn defaults(&self) -> &AdmissionDefaults {
+        &self.defaults
+    }
+
+    /// A deny rule's mode: its own, else the GlobalRules', else Protect.
+    pub fn mode_of(&self, rule: &AdmissionSpec) -> AdmissionMode {
+        rule.mode
+            .or(self.defaults.mode)
+            .unwrap_or(AdmissionMode::Protect)
+    }
+
     /// Requires the Pod Security level `level` (`baseline`, `restricted:v1.30`) of every pod,
     /// unless the policy's GlobalRules already require a stricter one.
     pub fn require_pod_security(&mut self, level: &str) -> Result<(), String> {
@@ -213,10 +230,7 @@ impl Admission {
             out.hits.push(Hit {
                 rule: title.clone(),
                 message: say,
-                mode: rule
-                    .mode
-                    .or(self.defaults.mode)
-                    .unwrap_or(AdmissionMode::Protect),
+                mode: self.mode_of(rule),
                 global: false,
                 path,
             });
@@ -407,7 +421,7 @@ fn container_field(name: CriterionName) -> Option<&'static str> {
 }
 
 /// A criterion in words, for a rule with no message of its own.
-fn describe(criteria: &[Criterion]) -> String {
+pub(crate) fn describe(criteria: &[Criterion]) -> String {
     criteria
         .iter()
         .map(|c| {
@@ -725,7 +739,7 @@ enum Seen {
 const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
 
 /// Linux's capabilities (capabilities(7)), without `CAP_`: what `add: [ALL]` adds.
-const CAPABILITIES: [&str; 41] = [
+pub(crate) const CAPABILITIES: [&str; 41] = [
     "CHOWN",
     "DAC_OVERRIDE",
     "DAC_READ_SEARCH",

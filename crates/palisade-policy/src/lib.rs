@@ -6,6 +6,7 @@
 pub mod address;
 pub mod admission;
 pub mod admit;
+pub mod cel;
 pub mod crd;
 pub mod de;
 pub mod decide;

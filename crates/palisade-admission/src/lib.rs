@@ -2,6 +2,7 @@
 //! AdmissionReviews over HTTPS with the same decisions `palisade policy check` and `policy
 //! test` make (palisade-policy's `admit`), reading image scan results from the local store.
 
+pub mod config;
 pub mod images;
 pub mod metrics;
 pub mod review;

@@ -6,28 +6,94 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use palisade_admission::images::StoreImages;
-use palisade_admission::{server, tls, Webhook};
+use palisade_admission::{config, server, tls, Webhook};
 use palisade_policy::admit::Admission;
+use palisade_policy::resources::AdmissionMode;
 
-use crate::args::{AdmissionCommand, ServeArgs};
+use crate::args::{AdmissionCommand, ManifestsArgs, ServeArgs};
 
 pub fn run(cmd: AdmissionCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         AdmissionCommand::Serve(args) => serve(&args),
+        AdmissionCommand::Manifests(args) => manifests(&args),
     }
 }
 
-fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let policy = match args.policy.is_empty() {
+/// The policy's admission rules, with `--pod-security` required on top.
+fn admission(
+    paths: &[std::path::PathBuf],
+    pod_security: Option<&str>,
+) -> anyhow::Result<Admission> {
+    let policy = match paths.is_empty() {
         true => palisade_policy::Policy::default(),
-        false => crate::policy::load_policy(&args.policy)?,
+        false => crate::policy::load_policy(paths)?,
     };
     let mut admission = Admission::new(&policy);
-    if let Some(level) = &args.pod_security {
+    if let Some(level) = pod_security {
         admission
             .require_pod_security(level)
             .map_err(|e| anyhow::anyhow!("--pod-security {level:?}: {e}"))?;
     }
+    Ok(admission)
+}
+
+fn manifests(args: &ManifestsArgs) -> anyhow::Result<ExitCode> {
+    let admission = admission(&args.policy, args.pod_security.as_deref())?;
+    let ca_bundle = match &args.ca_file {
+        None => None,
+        Some(f) => {
+            let pem = std::fs::read(f).with_context(|| format!("{}", f.display()))?;
+            if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+                anyhow::bail!("{}: not a PEM certificate", f.display());
+            }
+            use base64::Engine as _;
+            Some(base64::engine::general_purpose::STANDARD.encode(&pem))
+        }
+    };
+    let mut excluded = vec!["kube-system".to_string(), args.namespace.clone()];
+    excluded.extend(args.exclude.iter().cloned());
+    excluded.dedup();
+    let fail_closed = admission.defaults().mode != Some(AdmissionMode::Monitor);
+    let config = config::webhook_configuration(&config::WebhookOptions {
+        namespace: args.namespace.clone(),
+        service: args.service.clone(),
+        ca_bundle: ca_bundle.clone(),
+        timeout_seconds: args.timeout,
+        fail_closed,
+        excluded: excluded.clone(),
+    });
+    let emitted = palisade_policy::cel::policies(&admission, &excluded);
+    let mut docs = vec![config];
+    docs.extend(emitted.resources.iter().cloned());
+    let text: String = docs
+        .iter()
+        .map(|d| format!("---\n{}", palisade_policy::yaml::emit(d)))
+        .collect();
+    crate::output::write(args.output.as_deref(), text.as_bytes())?;
+    let written = admission.rules().len() - emitted.unexpressed.len();
+    eprintln!(
+        "palisade admission manifests: failurePolicy {}; {written} of {} rules also as ValidatingAdmissionPolicies",
+        if fail_closed { "Fail" } else { "Ignore" },
+        admission.rules().len()
+    );
+    for u in &emitted.unexpressed {
+        eprintln!("  webhook only: {}: {}", u.rule, u.why);
+    }
+    if let Some(level) = &admission.defaults().pod_security {
+        let (name, version) = level.split_once(':').unwrap_or((level, "latest"));
+        eprintln!("  webhook only: Pod Security {level}; for the API server's own Pod Security Admission, label namespaces pod-security.kubernetes.io/enforce={name} and pod-security.kubernetes.io/enforce-version={version}");
+    }
+    if admission.defaults().unscanned_images.is_some() {
+        eprintln!("  webhook only: GlobalRules unscannedImages (scan results are the webhook's)");
+    }
+    if ca_bundle.is_none() {
+        eprintln!("  no --ca-file: caBundle is left to a CA injector");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let admission = admission(&args.policy, args.pod_security.as_deref())?;
     let (cert, key) = match (&args.self_signed, &args.tls_cert, &args.tls_key) {
         (Some(dir), _, _) => {
             let names: Vec<String> = match args.sans.is_empty() {
@@ -46,17 +112,14 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let store_path = crate::store::path(&args.store);
     let images = StoreImages::open(store_path.clone())
         .with_context(|| format!("opening the store {}", store_path.display()))?;
+    let rules = admission.rules().len();
     let webhook = Arc::new(Webhook::new(admission, Box::new(images), Vec::new()));
     let listener =
         TcpListener::bind(&args.listen).with_context(|| format!("listening on {}", args.listen))?;
     let bound = listener.local_addr()?;
     eprintln!(
         "palisade admission: serving https://{bound}/validate ({} admission rules{})",
-        policy
-            .resources
-            .iter()
-            .filter(|r| matches!(r.spec, palisade_policy::Spec::Admission(_)))
-            .count(),
+        rules,
         args.pod_security
             .as_deref()
             .map(|l| format!(", Pod Security {l}"))

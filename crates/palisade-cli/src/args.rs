@@ -66,6 +66,42 @@ pub enum AdmissionCommand {
     /// AdmissionRules and GlobalRules (and --pod-security); image scan results come from the
     /// local store that `palisade scan image` and `scan registry` fill.
     Serve(Box<ServeArgs>),
+    /// Write what installs the webhook in a cluster: the ValidatingWebhookConfiguration, and
+    /// a ValidatingAdmissionPolicy (CEL) with its Binding for the rules the API server can
+    /// enforce itself, so they hold while the webhook is down.
+    ///
+    /// failurePolicy is Fail when the policy's admission mode is Protect (an unreachable
+    /// webhook refuses), Ignore when it is Monitor.
+    Manifests(Box<ManifestsArgs>),
+}
+
+#[derive(Args)]
+pub struct ManifestsArgs {
+    /// Policy files or directories (AdmissionRule, GlobalRules).
+    #[arg(long, value_name = "PATH")]
+    pub policy: Vec<PathBuf>,
+    /// The Pod Security Standards level the webhook is run with (--pod-security of serve).
+    #[arg(long, value_name = "LEVEL")]
+    pub pod_security: Option<String>,
+    /// The namespace the webhook runs in (never sent to it).
+    #[arg(long, default_value = "palisade", value_name = "NAMESPACE")]
+    pub namespace: String,
+    /// The webhook's Service.
+    #[arg(long, default_value = "palisade-admission", value_name = "NAME")]
+    pub service: String,
+    /// The CA certificate (PEM) that signed the serving certificate: `ca.crt` of
+    /// `serve --self-signed DIR`. Without it caBundle is left to a CA injector.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Seconds the API server waits for an answer (1 to 30).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub timeout: u32,
+    /// Namespaces never judged, besides kube-system and --namespace.
+    #[arg(long = "exclude-namespace", value_name = "NAMESPACE")]
+    pub exclude: Vec<String>,
+    /// Write here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -717,3 +717,142 @@ fn a_self_signed_ca_is_kept_across_restarts_and_bad_flags_are_named() {
         common::stderr(&out)
     );
 }
+
+/// The Python environment of tests/tools (kubernetes-validate: Kubernetes' own OpenAPI
+/// schemas per version, strict).
+fn venv() -> PathBuf {
+    let out = Command::new("bash")
+        .arg(root().join("tests/tools/pyenv.sh"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+/// Validates a YAML stream against Kubernetes `version`'s schemas, strictly.
+fn kubernetes_validate(file: &Path, version: &str) -> Result<(), String> {
+    let out = Command::new(venv().join("bin/kubernetes-validate"))
+        .args(["-k", version, "--strict", "--quiet"])
+        .arg(file)
+        .output()
+        .unwrap();
+    match out.status.success() && out.stdout.is_empty() {
+        true => Ok(()),
+        false => Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )),
+    }
+}
+
+#[test]
+fn manifests_install_the_webhook_and_the_cel_policies_kubernetes_accepts() {
+    let tmp = tempdir("admission-manifests");
+    palisade_admission::tls::self_signed(&tmp.join("certs"), &["localhost".to_string()]).unwrap();
+    let file = tmp.join("install.yaml");
+    let out = common::palisade(
+        &[
+            "admission",
+            "manifests",
+            "--policy",
+            &policy(),
+            "--pod-security",
+            "restricted",
+            "--ca-file",
+            tmp.join("certs/ca.crt").to_str().unwrap(),
+            "--exclude-namespace",
+            "monitoring",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let said = common::stderr(&out);
+    assert!(
+        said.contains("failurePolicy Fail; 3 of 5 rules also as ValidatingAdmissionPolicies"),
+        "{said}"
+    );
+    assert!(
+        said.contains("webhook only: AdmissionRule no-fixable-criticals: criticalCount gt"),
+        "{said}"
+    );
+    assert!(
+        said.contains("pod-security.kubernetes.io/enforce=restricted"),
+        "{said}"
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    let docs: Vec<Value> = palisade_policy::manifests::read("install.yaml", &text)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.object)
+        .collect();
+    let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds[0], "ValidatingWebhookConfiguration");
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == "ValidatingAdmissionPolicy")
+            .count(),
+        3
+    );
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == "ValidatingAdmissionPolicyBinding")
+            .count(),
+        3
+    );
+    let hook = &docs[0]["webhooks"][0];
+    assert_eq!(hook["failurePolicy"], "Fail");
+    assert_eq!(hook["sideEffects"], "None");
+    assert_eq!(hook["timeoutSeconds"], 5);
+    assert_eq!(
+        hook["namespaceSelector"]["matchExpressions"][0]["values"],
+        json!(["kube-system", "palisade", "monitoring"])
+    );
+    let ca = std::fs::read_to_string(tmp.join("certs/ca.crt")).unwrap();
+    let bundle = hook["clientConfig"]["caBundle"].as_str().unwrap();
+    use base64::Engine as _;
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(bundle)
+            .unwrap(),
+        ca.as_bytes()
+    );
+    // Kubernetes' own schemas take every document, from 1.30 (ValidatingAdmissionPolicy GA).
+    for version in ["1.30.0", "1.37.0"] {
+        kubernetes_validate(&file, version).unwrap_or_else(|e| panic!("{version}: {e}"));
+    }
+    // ... and would say so if one were wrong.
+    std::fs::write(
+        tmp.join("bad.yaml"),
+        text.replacen(
+            "matchPolicy: Equivalent",
+            "matchPolicy: Equivalent\n    retries: 3",
+            1,
+        ),
+    )
+    .unwrap();
+    assert!(kubernetes_validate(&tmp.join("bad.yaml"), "1.37.0").is_err());
+
+    // A policy in Monitor fails open.
+    std::fs::write(tmp.join("monitor.yaml"), "apiVersion: security.palisade.dev/v1\nkind: GlobalRules\nmetadata: {name: g}\nspec:\n  admission: {mode: Monitor}\n").unwrap();
+    let out = common::palisade(
+        &[
+            "admission",
+            "manifests",
+            "--policy",
+            tmp.join("monitor.yaml").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(common::stdout(&out).contains("failurePolicy: Ignore"));
+    assert!(common::stderr(&out).contains("caBundle is left to a CA injector"));
+}

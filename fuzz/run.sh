@@ -8,10 +8,10 @@ cd "$(dirname "$0")"
 secs="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(layer gunzip oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record nvd_page alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks java_archive other_locks binary_probe registry_responses policy_yaml policy_decide neuvector_import)
+[ ${#targets[@]} -gt 0 ] || targets=(layer gunzip oci_layout docker_archive dpkg_status apk_installed rpm_header rpm_sqlite rpm_bdb osv_record nvd_page alpine_secdb debian_oval osv_yaml vercmp debian_tracker npm_legacy python_metadata vulndb_file osv_ranges scan_gate feed_classify sbom_input npm_lock cargo_lock python_locks java_archive other_locks binary_probe registry_responses policy_yaml policy_decide neuvector_import admission_review)
 fx=$(bash ../tests/fixtures/build.sh)
 seeds=corpus
-mkdir -p "$seeds"/{layer,gunzip,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,nvd_page,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks,java_archive,other_locks,binary_probe,registry_responses,policy_yaml,policy_decide,neuvector_import}
+mkdir -p "$seeds"/{layer,gunzip,oci_layout,docker_archive,dpkg_status,apk_installed,rpm_header,rpm_sqlite,rpm_bdb,osv_record,nvd_page,alpine_secdb,debian_oval,osv_yaml,vercmp,debian_tracker,npm_legacy,python_metadata,vulndb_file,osv_ranges,scan_gate,feed_classify,sbom_input,npm_lock,cargo_lock,python_locks,java_archive,other_locks,binary_probe,registry_responses,policy_yaml,policy_decide,neuvector_import,admission_review}
 
 # Seeds: real files from the fixture images.
 dl="$fx/distroless/oci"
@@ -79,6 +79,19 @@ for f in ../crates/palisade-policy/tests/data/shop/shop.yaml ../crates/palisade-
   { cat "$f"; printf '\x00shop\napp\nweb\nregistry.example/shop/web:1.2\nweb\nnode-1\nDeployment/web\n/usr/sbin/nginx\n10.1.2.3\nGET\n'; } > "$seeds/policy_decide/$(basename "$f")"
 done
 cp ../crates/palisade-policy/tests/data/neuvector/*.yaml "$seeds/neuvector_import/"
+# admission_review: a policy, NUL, then a review of a kubectl-rendered object, or a manifest.
+for f in ../crates/palisade-cli/tests/data/admission/manifests/*; do
+  python3 - "$f" ../crates/palisade-cli/tests/data/admission/policy.yaml "$seeds/admission_review/$(basename "$f")" <<'PY'
+import json, sys
+body = open(sys.argv[1], "rb").read()
+if sys.argv[1].endswith(".json"):
+    obj = json.loads(body)
+    body = json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+        "uid": "u", "operation": "CREATE", "namespace": "shop", "userInfo": {"username": "a", "groups": ["g"]},
+        "kind": {"kind": obj["kind"]}, "object": obj}}).encode()
+open(sys.argv[3], "wb").write(open(sys.argv[2], "rb").read() + b"\x00" + body)
+PY
+done
 printf '{"statements":[{"vulnerability":{"name":"CVE-1"},"products":[{"@id":"pkg:pypi/a","subcomponents":[{"@id":"pkg:pypi/b@1"}]}],"status":"not_affected"}]}' > "$seeds/scan_gate/vex.json"
 "$palisade" sbom "$fx/python/rootfs" -f cyclonedx -o "$seeds/sbom_input/python.cdx.json"
 "$palisade" sbom "$fx/python/rootfs" -f spdx-json -o "$seeds/sbom_input/python.spdx.json"

@@ -112,8 +112,12 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let store_path = crate::store::path(&args.store);
     let images = StoreImages::open(store_path.clone())
         .with_context(|| format!("opening the store {}", store_path.display()))?;
+    let risky: Vec<String> =
+        palisade_policy::rbac::risky_service_accounts(&crate::check::read_rbac(&args.rbac)?)
+            .into_keys()
+            .collect();
     let rules = admission.rules().len();
-    let webhook = Arc::new(Webhook::new(admission, Box::new(images), Vec::new()));
+    let webhook = Arc::new(Webhook::new(admission, Box::new(images), risky));
     let listener =
         TcpListener::bind(&args.listen).with_context(|| format!("listening on {}", args.listen))?;
     let bound = listener.local_addr()?;

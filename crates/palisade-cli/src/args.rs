@@ -134,6 +134,10 @@ pub struct CheckArgs {
     /// The user's groups, for userGroups criteria.
     #[arg(long = "group", value_name = "GROUP")]
     pub groups: Vec<String>,
+    /// RBAC objects (Roles, ClusterRoles and their bindings; files or directories) for
+    /// serviceAccountRiskyRole, besides those among the manifests checked.
+    #[arg(long, value_name = "PATH")]
+    pub rbac: Vec<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -169,6 +173,11 @@ pub struct ServeArgs {
     /// optional version (restricted:v1.30).
     #[arg(long, value_name = "LEVEL")]
     pub pod_security: Option<String>,
+    /// RBAC objects (Roles, ClusterRoles and their bindings; files or directories) for
+    /// serviceAccountRiskyRole: `kubectl get roles,clusterroles,rolebindings,clusterrolebindings
+    /// -A -o yaml`.
+    #[arg(long, value_name = "PATH")]
+    pub rbac: Vec<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
 }

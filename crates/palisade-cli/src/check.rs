@@ -56,6 +56,16 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("manifests that do not read:\n  {}", unread.join("\n  "));
     }
     let groups = args.groups.clone();
+    // Service accounts bound to risky roles: by the RBAC objects among the manifests (a
+    // chart's own) and those given.
+    let mut rbac: Vec<serde_json::Value> = read_rbac(&args.rbac)?;
+    rbac.extend(
+        read.iter()
+            .flat_map(|(_, ms)| ms.iter().map(|m| m.object.clone())),
+    );
+    let risky: Vec<String> = palisade_policy::rbac::risky_service_accounts(&rbac)
+        .into_keys()
+        .collect();
     let mut checked = Vec::new();
     for (file, resources) in read {
         for manifest in resources {
@@ -63,7 +73,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 namespace: args.namespace.as_deref().unwrap_or(""),
                 user: args.user.as_deref().unwrap_or(""),
                 groups: &groups,
-                risky_service_accounts: &[],
+                risky_service_accounts: &risky,
             };
             let lookup = |image: &str| images.facts(image);
             let judgement = admission
@@ -92,6 +102,17 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         (true, n) if n != 0 => ExitCode::from(n),
         _ => ExitCode::SUCCESS,
     })
+}
+
+/// The objects of RBAC files given (`--rbac`).
+pub fn read_rbac(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<serde_json::Value>> {
+    let files = crate::policy::files_under(paths, &["yaml", "yml", "json"])?;
+    let mut out = Vec::new();
+    for f in &files {
+        let ms = read_manifests(f).map_err(|e| anyhow::anyhow!("--rbac: {e}"))?;
+        out.extend(ms.into_iter().map(|m| m.object));
+    }
+    Ok(out)
 }
 
 /// A manifest file's resources, or `FILE: why` (with the line where there is one).

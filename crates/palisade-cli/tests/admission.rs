@@ -775,7 +775,7 @@ fn manifests_install_the_webhook_and_the_cel_policies_kubernetes_accepts() {
     assert!(out.status.success(), "{}", common::stderr(&out));
     let said = common::stderr(&out);
     assert!(
-        said.contains("failurePolicy Fail; 3 of 5 rules also as ValidatingAdmissionPolicies"),
+        said.contains("failurePolicy Fail; 3 of 6 rules also as ValidatingAdmissionPolicies"),
         "{said}"
     );
     assert!(
@@ -855,4 +855,53 @@ fn manifests_install_the_webhook_and_the_cel_policies_kubernetes_accepts() {
     assert!(out.status.success(), "{}", common::stderr(&out));
     assert!(common::stdout(&out).contains("failurePolicy: Ignore"));
     assert!(common::stderr(&out).contains("caBundle is left to a CA injector"));
+}
+
+#[test]
+fn service_accounts_bound_to_risky_roles_are_known_from_rbac_files() {
+    let tmp = tempdir("admission-rbac");
+    let certs = tmp.join("certs");
+    let rbac = root().join("crates/palisade-cli/tests/data/admission/rbac/operator.yaml");
+    let server = Server::start(
+        &tmp,
+        &[
+            "--self-signed",
+            certs.to_str().unwrap(),
+            "--policy",
+            &policy(),
+            "--rbac",
+            rbac.to_str().unwrap(),
+        ],
+    );
+    let agent = client(&certs.join("ca.crt"));
+    let url = format!(
+        "https://localhost:{}/validate",
+        server.addr.rsplit(':').next().unwrap()
+    );
+    let text = std::fs::read_to_string(&rbac).unwrap();
+    let objects: Vec<Value> = palisade_policy::manifests::read("operator.yaml", &text)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.object)
+        .filter(|o| o["kind"] == "Deployment")
+        .collect();
+    let verdicts: Vec<(String, bool)> = objects
+        .iter()
+        .map(|o| {
+            let r = judge(&agent, &url, &review("v1", "CREATE", o, "alice", &[]));
+            (
+                o["metadata"]["name"].as_str().unwrap().to_string(),
+                r["allowed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    // cluster-admin by a ClusterRoleBinding; secrets read by a RoleBinding; nothing.
+    assert_eq!(
+        verdicts,
+        [
+            ("operator".to_string(), false),
+            ("reader".to_string(), false),
+            ("plain".to_string(), true)
+        ]
+    );
 }

@@ -204,3 +204,71 @@ fn manifests_that_do_not_read_are_named_and_nothing_is_reported() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_chart_s_own_rbac_marks_its_risky_service_accounts() {
+    let out = palisade(
+        &[
+            "policy",
+            "check",
+            &data("rbac"),
+            "--policy",
+            &data("policy.yaml"),
+            "-f",
+            "json",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let refused: Vec<&str> = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["allowed"] == false)
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(refused, ["operator", "reader"]);
+    // The same objects given with --rbac judge manifests that lack them.
+    let tmp = tempdir("check-rbac");
+    let text = std::fs::read_to_string(data("rbac/operator.yaml")).unwrap();
+    let workloads: String = text
+        .split("\n---\n")
+        .filter(|d| d.contains("kind: Deployment"))
+        .map(|d| format!("---\n{d}\n"))
+        .collect();
+    std::fs::write(tmp.join("workloads.yaml"), workloads).unwrap();
+    let alone = palisade(
+        &[
+            "policy",
+            "check",
+            tmp.join("workloads.yaml").to_str().unwrap(),
+            "--policy",
+            &data("policy.yaml"),
+            "-f",
+            "json",
+        ],
+        "",
+    );
+    let with = palisade(
+        &[
+            "policy",
+            "check",
+            tmp.join("workloads.yaml").to_str().unwrap(),
+            "--policy",
+            &data("policy.yaml"),
+            "--rbac",
+            &data("rbac"),
+            "-f",
+            "json",
+        ],
+        "",
+    );
+    let count = |o: &std::process::Output| {
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()["summary"]["refused"].clone()
+    };
+    assert_eq!(
+        (count(&alone), count(&with)),
+        (serde_json::json!(0), serde_json::json!(2))
+    );
+}

@@ -53,7 +53,8 @@ pub struct Request<'a> {
     pub namespace: &'a str,
     pub user: &'a str,
     pub groups: &'a [String],
-    /// Service accounts (`NAMESPACE/NAME`) bound to risky roles.
+    /// Service accounts (`NAMESPACE/NAME`; `NAMESPACE/*` and `*/*` for groups of them)
+    /// bound to risky roles (`rbac::risky_service_accounts`).
     pub risky_service_accounts: &'a [String],
 }
 
@@ -897,10 +898,13 @@ impl Context<'_> {
             }
             ServiceAccountRiskyRole => {
                 let sa = spec["serviceAccountName"].as_str().unwrap_or("default");
+                let account = format!("{}/{sa}", pod.namespace);
+                // `NAMESPACE/*` and `*/*`: a group of service accounts is bound.
                 Seen::Bool(
                     self.request
                         .risky_service_accounts
-                        .contains(&format!("{}/{sa}", pod.namespace)),
+                        .iter()
+                        .any(|r| matches(r, &account, false)),
                 )
             }
             StorageClass => Seen::Texts(storage_classes(pod)),

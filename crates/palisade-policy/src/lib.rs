@@ -19,6 +19,7 @@ pub mod load;
 pub mod manifests;
 pub mod neuvector;
 pub mod pss;
+pub mod rbac;
 pub mod resources;
 pub mod testing;
 pub mod yaml;

@@ -29,6 +29,7 @@ const RULES: [(&str, &[&str]); 3] = [
             "pods",
             "pods/ephemeralcontainers",
             "replicationcontrollers",
+            "podtemplates",
             "persistentvolumeclaims",
         ],
     ),

@@ -85,38 +85,49 @@ impl StoreImages {
         };
         let facts = match store.latest(&digest)? {
             None => None,
-            Some(scan) => Some(ImageFacts {
-                findings: scan
-                    .findings
-                    .iter()
-                    .map(|f| FindingFact {
-                        id: f.id.clone(),
-                        severity: f.severity.to_ascii_lowercase(),
-                        fixable: f.fixed.is_some(),
-                        published_days_ago: None,
-                        cvss: None,
-                    })
-                    .collect(),
-                packages: packages(store.sbom(&digest)?.as_deref()),
-                ..ImageFacts::default()
-            }),
+            Some(scan) => {
+                let sbom = sbom(store.sbom(&digest)?.as_deref());
+                Some(ImageFacts {
+                    findings: scan
+                        .findings
+                        .iter()
+                        .map(|f| FindingFact {
+                            id: f.id.clone(),
+                            severity: f.severity.to_ascii_lowercase(),
+                            fixable: f.fixed.is_some(),
+                            published_days_ago: None,
+                            cvss: None,
+                        })
+                        .collect(),
+                    packages: packages(&sbom),
+                    // What its config runs it as (an SBOM from before Palisade kept it: unknown,
+                    // judged as root).
+                    user: sbom["source"]["user"].as_str().map(String::from),
+                    ..ImageFacts::default()
+                })
+            }
         };
         st.facts.insert(digest, facts.clone());
         Ok(facts)
     }
 }
 
+impl StoreImages {
+    /// Forgets what the store said, so the next lookup reads it again (a scan just stored).
+    pub fn forget(&self) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.read = None;
+    }
+}
+
 impl Images for StoreImages {
-    fn facts(&self, image: &str) -> Option<ImageFacts> {
+    fn facts(&self, image: &str, _: Option<std::time::Duration>) -> Option<ImageFacts> {
         match self.lookup(image) {
             Ok(f) => f,
             Err(e) => {
                 // The store may be mid-migration or replaced: reopen next time; the image
                 // counts as unscanned, which the policy decides on.
-                #[allow(clippy::print_stderr)]
-                {
-                    eprintln!("palisade admission: reading the store for {image}: {e}");
-                }
+                crate::say(&format!("reading the store for {image}: {e}"));
                 let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
                 st.store = None;
                 st.read = None;
@@ -126,11 +137,15 @@ impl Images for StoreImages {
     }
 }
 
-/// `name@version` of each package of a stored SBOM (Palisade JSON).
-fn packages(sbom: Option<&[u8]>) -> Vec<String> {
-    let Some(doc) = sbom.and_then(|s| serde_json::from_slice::<serde_json::Value>(s).ok()) else {
-        return Vec::new();
-    };
+/// A stored SBOM (Palisade JSON), read; `Null` when there is none or it does not read.
+fn sbom(bytes: Option<&[u8]>) -> serde_json::Value {
+    bytes
+        .and_then(|s| serde_json::from_slice(s).ok())
+        .unwrap_or_default()
+}
+
+/// `name@version` of each package of an SBOM.
+fn packages(doc: &serde_json::Value) -> Vec<String> {
     let mut out: Vec<String> = doc["packages"]
         .as_array()
         .map(|ps| {

@@ -6,8 +6,16 @@ pub mod config;
 pub mod images;
 pub mod metrics;
 pub mod review;
+pub mod scanning;
 pub mod server;
+pub mod signatures;
 pub mod tls;
 pub mod webhook;
 
 pub use webhook::{Images, NoImages, Webhook};
+
+/// A line on stderr, the webhook's log: what it did that no review shows.
+#[allow(clippy::print_stderr)]
+pub(crate) fn say(line: &str) {
+    eprintln!("palisade admission: {line}");
+}

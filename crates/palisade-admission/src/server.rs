@@ -302,7 +302,12 @@ fn connection(tcp: TcpStream, s: &Shared) -> io::Result<()> {
         // A body we did not read (a GET with one) would be read as the next request.
         let unread_body = head.method != "POST" && head.length.is_some_and(|l| l > 0);
         let close = head.close || response.close || unread_body || head.chunked;
-        respond(&mut stream, Response { close, ..response })?;
+        let response = Response { close, ..response };
+        match head.method.as_str() {
+            // The length of what a GET would get, and no body.
+            "HEAD" => respond_head(&mut stream, &response)?,
+            _ => respond(&mut stream, response)?,
+        }
         if close {
             return Ok(());
         }
@@ -357,23 +362,34 @@ fn discard(
 }
 
 fn respond(stream: &mut Tls, r: Response) -> io::Result<()> {
-    let head = format!(
+    let mut out = head_of(&r).into_bytes();
+    out.extend_from_slice(&r.body);
+    send(stream, &out, r.close)
+}
+
+fn respond_head(stream: &mut Tls, r: &Response) -> io::Result<()> {
+    send(stream, head_of(r).as_bytes(), r.close)
+}
+
+fn send(stream: &mut Tls, bytes: &[u8], close: bool) -> io::Result<()> {
+    stream.write_all(bytes)?;
+    stream.flush()?;
+    if close {
+        stream.conn.send_close_notify();
+        let _ = stream.flush();
+    }
+    Ok(())
+}
+
+fn head_of(r: &Response) -> String {
+    format!(
         "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{}\r\n",
         r.status,
         reason(r.status),
         r.content_type,
         r.body.len(),
         if r.close { "Connection: close\r\n" } else { "" }
-    );
-    let mut out = head.into_bytes();
-    out.extend_from_slice(&r.body);
-    stream.write_all(&out)?;
-    stream.flush()?;
-    if r.close {
-        stream.conn.send_close_notify();
-        let _ = stream.flush();
-    }
-    Ok(())
+    )
 }
 
 /// Bytes of bodies held, given back when dropped.

@@ -14,6 +14,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
+use crate::say;
+
 /// How often the files are looked at for a change.
 const CHECK_EVERY: Duration = Duration::from_secs(1);
 
@@ -120,11 +122,6 @@ impl ResolvesServerCert for Reloading {
     fn resolve(&self, _: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
         Some(self.current())
     }
-}
-
-#[allow(clippy::print_stderr)]
-fn say(line: &str) {
-    eprintln!("palisade admission: {line}");
 }
 
 /// The TLS configuration serving `certs` (TLS 1.2 and 1.3, HTTP/1.1).

@@ -1,9 +1,10 @@
 //! The webhook's handler: a review in, the answer out. Transport-free, so the HTTPS server,
 //! the controller later and the tests call the same code.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use palisade_policy::admit::{Admission, ImageFacts, Request};
+use palisade_policy::resources::Unscanned;
 use serde_json::Value;
 
 use crate::metrics::Metrics;
@@ -11,18 +12,23 @@ use crate::review::{answer, Review, ReviewError, Verdict};
 
 /// Where the webhook learns what is known of an image (its scan, its verified signatures).
 pub trait Images: Send + Sync {
-    /// `None`: the image was never scanned.
-    fn facts(&self, image: &str) -> Option<ImageFacts>;
+    /// `None`: the image was never scanned. With `scan`, one never scanned may be scanned now,
+    /// waiting up to that long (the policy's `unscannedImages: scan`).
+    fn facts(&self, image: &str, scan: Option<Duration>) -> Option<ImageFacts>;
 }
 
 /// No scan results at all: every image is unscanned.
 pub struct NoImages;
 
 impl Images for NoImages {
-    fn facts(&self, _: &str) -> Option<ImageFacts> {
+    fn facts(&self, _: &str, _: Option<Duration>) -> Option<ImageFacts> {
         None
     }
 }
+
+/// How long a scan on admission may take when the policy does not say: under the API
+/// server's default webhook timeout of 10 seconds.
+pub const SCAN_DEADLINE: Duration = Duration::from_secs(8);
 
 /// The subresources judged with their pod: adding an ephemeral container changes what runs.
 const JUDGED_SUBRESOURCES: [&str; 1] = ["ephemeralcontainers"];
@@ -113,7 +119,13 @@ impl Webhook {
             groups: &review.groups,
             risky_service_accounts: &self.risky_service_accounts,
         };
-        let images = |image: &str| self.images.facts(image);
+        // A dry run causes no side effect: it never starts a scan.
+        let d = self.admission.defaults();
+        let scan = (d.unscanned_images == Some(Unscanned::Scan) && !review.dry_run).then(|| {
+            d.scan_deadline_seconds
+                .map_or(SCAN_DEADLINE, |s| Duration::from_secs(u64::from(s)))
+        });
+        let images = |image: &str| self.images.facts(image, scan);
         match self.admission.decide(&object, &request, &images) {
             Ok(d) => {
                 let message = match (&d.rule, d.allowed) {

@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use palisade_admission::images::StoreImages;
+use palisade_admission::scanning::Scanning;
+use palisade_admission::signatures::Signed;
 use palisade_admission::{config, server, tls, Webhook};
 use palisade_policy::admit::Admission;
-use palisade_policy::resources::AdmissionMode;
+use palisade_policy::resources::{AdmissionMode, Unscanned};
 
 use crate::args::{AdmissionCommand, ManifestsArgs, ServeArgs};
 
@@ -54,11 +56,24 @@ fn manifests(args: &ManifestsArgs) -> anyhow::Result<ExitCode> {
     excluded.extend(args.exclude.iter().cloned());
     excluded.dedup();
     let fail_closed = admission.defaults().mode != Some(AdmissionMode::Monitor);
+    // A scan on admission needs the API server to wait for it.
+    let timeout = match admission.defaults().unscanned_images {
+        Some(Unscanned::Scan) => {
+            let deadline = admission.defaults().scan_deadline_seconds.map_or(
+                palisade_admission::webhook::SCAN_DEADLINE.as_secs(),
+                u64::from,
+            );
+            args.timeout
+                .max(u32::try_from(deadline + 2).unwrap_or(30))
+                .min(30)
+        }
+        _ => args.timeout,
+    };
     let config = config::webhook_configuration(&config::WebhookOptions {
         namespace: args.namespace.clone(),
         service: args.service.clone(),
         ca_bundle: ca_bundle.clone(),
-        timeout_seconds: args.timeout,
+        timeout_seconds: timeout,
         fail_closed,
         excluded: excluded.clone(),
     });
@@ -110,14 +125,63 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let certs = Arc::new(tls::Reloading::new(&cert, &key)?);
     let config = tls::server_config(certs)?;
     let store_path = crate::store::path(&args.store);
-    let images = StoreImages::open(store_path.clone())
+    let store = StoreImages::open(store_path.clone())
         .with_context(|| format!("opening the store {}", store_path.display()))?;
+    // Scans on admission: `palisade scan image` of this very binary, into the same store.
+    let images: Box<dyn palisade_admission::Images> = match admission.defaults().unscanned_images {
+        Some(Unscanned::Scan) => {
+            let mut command: Vec<std::ffi::OsString> = vec![
+                std::env::current_exe()
+                    .context("finding the palisade binary")?
+                    .into(),
+                "scan".into(),
+                "image".into(),
+                "--store".into(),
+                store_path.clone().into(),
+                "--format".into(),
+                "json".into(),
+                "--timeout".into(),
+                "10m".into(),
+                // The database is local; its age is the operator's to watch.
+                "--offline".into(),
+            ];
+            if args.registry_insecure {
+                command.push("--insecure".into());
+            }
+            if let Some(ca) = &args.registry_ca_file {
+                command.push("--ca-file".into());
+                command.push(ca.clone().into());
+            }
+            Box::new(Scanning::new(store, command))
+        }
+        _ => Box::new(store),
+    };
+    // Cosign signatures, for the keys the policy's imageSigned criteria name.
+    let keys: Vec<String> = admission
+        .rules()
+        .iter()
+        .flat_map(|(_, r)| r.criteria.iter())
+        .filter(|c| c.name == palisade_policy::resources::CriterionName::ImageSigned)
+        .filter_map(|c| c.public_key.clone())
+        .collect();
+    let images: Box<dyn palisade_admission::Images> = match keys.is_empty() {
+        true => images,
+        false => {
+            let registry = crate::sbom::registry_access(
+                None,
+                args.registry_insecure,
+                args.registry_ca_file.clone(),
+                std::time::Duration::from_secs(5),
+            )?;
+            Box::new(Signed::new(images, keys, registry))
+        }
+    };
     let risky: Vec<String> =
         palisade_policy::rbac::risky_service_accounts(&crate::check::read_rbac(&args.rbac)?)
             .into_keys()
             .collect();
     let rules = admission.rules().len();
-    let webhook = Arc::new(Webhook::new(admission, Box::new(images), risky));
+    let webhook = Arc::new(Webhook::new(admission, images, risky));
     let listener =
         TcpListener::bind(&args.listen).with_context(|| format!("listening on {}", args.listen))?;
     let bound = listener.local_addr()?;

@@ -178,6 +178,13 @@ pub struct ServeArgs {
     /// -A -o yaml`.
     #[arg(long, value_name = "PATH")]
     pub rbac: Vec<PathBuf>,
+    /// Scans on admission (GlobalRules unscannedImages: scan) and cosign signature lookups
+    /// (imageSigned) talk to registries over plain HTTP.
+    #[arg(long)]
+    pub registry_insecure: bool,
+    /// PEM file of CA certificates to trust for registries (scans on admission, signatures).
+    #[arg(long, value_name = "FILE")]
+    pub registry_ca_file: Option<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
 }

@@ -75,7 +75,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 groups: &groups,
                 risky_service_accounts: &risky,
             };
-            let lookup = |image: &str| images.facts(image);
+            let lookup = |image: &str| images.facts(image, None);
             let judgement = admission
                 .judge(&manifest.object, &request, &lookup)
                 .map_err(|e| {

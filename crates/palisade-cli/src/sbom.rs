@@ -63,7 +63,23 @@ fn cache_limit() -> anyhow::Result<u64> {
 
 /// Registry access from the flags, the environment and the docker login.
 fn registry_options(args: &ImageArgs) -> anyhow::Result<RegistryOptions> {
-    let credentials = match &args.creds {
+    registry_access(
+        args.creds.as_deref(),
+        args.insecure,
+        args.ca_file.clone(),
+        Duration::from_secs(args.registry_timeout.max(1)),
+    )
+}
+
+/// Registry access: `creds` (USER:PASSWORD) else `$PALISADE_REGISTRY_USER` and
+/// `$PALISADE_REGISTRY_PASSWORD`, else the docker login.
+pub fn registry_access(
+    creds: Option<&str>,
+    insecure: bool,
+    ca_file: Option<PathBuf>,
+    timeout: Duration,
+) -> anyhow::Result<RegistryOptions> {
+    let credentials = match creds {
         Some(c) => {
             let (user, password) = c
                 .split_once(':')
@@ -88,9 +104,9 @@ fn registry_options(args: &ImageArgs) -> anyhow::Result<RegistryOptions> {
     Ok(RegistryOptions {
         credentials,
         docker_config,
-        insecure: args.insecure,
-        ca_file: args.ca_file.clone(),
-        timeout: Duration::from_secs(args.registry_timeout.max(1)),
+        insecure,
+        ca_file,
+        timeout,
         retries: 3,
         concurrency: 3,
     })

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{palisade_with, script, stderr, tempdir};
+use common::{palisade_with, root, script, stderr, tempdir};
 
 /// A running registry; stopped when dropped.
 struct Registry {
@@ -1145,4 +1145,256 @@ json.dump({'imageLayoutVersion': '1.0.0'}, open(out + '/oci-layout', 'w'))
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     drop(registry);
     std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+/// `unscannedImages: scan` (issue 14): the webhook scans an image the store does not have while
+/// the review waits, judges its findings, and stores it; a dry run never starts a scan.
+#[test]
+fn an_image_never_scanned_is_scanned_on_admission() {
+    use common::webhook::{client, judge, review, Server};
+    let acc = script("tests/fixtures/accuracy.sh");
+    let tmp = tempdir("registry-admit");
+    let registry = Registry::start(&tmp, "");
+    let r = registry.addr.clone();
+    push(
+        &acc.join("python-vuln/oci"),
+        &format!("{r}/apps/python:1"),
+        None,
+    );
+    // The same small image twice: as built (no USER: root), and with USER 65532 (umoci).
+    let images = script("tests/fixtures/build.sh");
+    push(
+        &images.join("distroless/oci"),
+        &format!("{r}/apps/root:1"),
+        None,
+    );
+    let nonroot = tmp.join("nonroot");
+    let out = Command::new("cp")
+        .arg("-r")
+        .arg(images.join("distroless/oci"))
+        .arg(&nonroot)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = Command::new("umoci")
+        .args(["config", "--config.user", "65532", "--image"])
+        .arg(format!("{}:test", nonroot.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "umoci: {}", stderr(&out));
+    push(&nonroot, &format!("{r}/apps/nonroot:1"), None);
+    let policy = tmp.join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "apiVersion: security.palisade.dev/v1\nkind: GlobalRules\nmetadata: {name: cluster}\nspec:\n  admission: {mode: Protect, unscannedImages: scan, scanDeadlineSeconds: 120}\n---\napiVersion: security.palisade.dev/v1\nkind: AdmissionRule\nmetadata: {name: known-cves}\nspec:\n  action: deny\n  message: upgrade requests\n  criteria: [{name: cveIds, op: containsAny, values: [CVE-2018-18074]}]\n---\napiVersion: security.palisade.dev/v1\nkind: AdmissionRule\nmetadata: {name: no-root}\nspec:\n  action: deny\n  message: run as a non-root user\n  criteria: [{name: runAsRoot, op: is, value: \"true\"}]\n",
+    )
+    .unwrap();
+    let certs = tmp.join("certs");
+    let server = Server::start(
+        &tmp,
+        &[
+            "--self-signed",
+            certs.to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--registry-insecure",
+        ],
+    );
+    let agent = client(&certs.join("ca.crt"));
+    let url = format!(
+        "https://localhost:{}/validate",
+        server.addr.rsplit(':').next().unwrap()
+    );
+    let image = format!("{r}/apps/python:1");
+    // Run as a user of its own: only the scan decides.
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "shop"},
+        "spec": {"securityContext": {"runAsUser": 1000},
+                 "containers": [{"name": "c", "image": image}]}});
+    // A dry run causes no side effect: refused at once as not scanned, nothing scanned.
+    let mut dry = review("v1", "CREATE", &pod, "alice", &[]);
+    dry["request"]["dryRun"] = serde_json::json!(true);
+    let started = Instant::now();
+    let r1 = judge(&agent, &url, &dry);
+    assert_eq!(r1["allowed"], false);
+    assert!(
+        r1["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("images not scanned in time: {image}")),
+        "{r1}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(!server.log().contains("scanning"), "{}", server.log());
+    // The review waits for the scan and is judged on what it found.
+    let r2 = judge(&agent, &url, &review("v1", "CREATE", &pod, "alice", &[]));
+    assert_eq!(r2["allowed"], false, "{r2}\n{}", server.log());
+    assert_eq!(
+        r2["status"]["message"],
+        "Pod shop/p: AdmissionRule known-cves: upgrade requests"
+    );
+    // Stored: the next review reads the store, and the store lists it.
+    let r3 = judge(&agent, &url, &review("v1", "CREATE", &pod, "alice", &[]));
+    assert_eq!(r3["allowed"], false);
+    assert_eq!(
+        server.log().matches("scanning ").count(),
+        1,
+        "{}",
+        server.log()
+    );
+    let out = palisade_with(
+        &["store", "images", "-f", "json"],
+        &tmp,
+        &[("PALISADE_STORE", tmp.join("store.db").to_str().unwrap())],
+    );
+    assert!(
+        stderr(&out).is_empty() || out.status.success(),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&image),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // The image's USER, from its config as the scan stored it: root is refused, 65532 is not.
+    let user_of = |repo: &str| {
+        let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "shop"},
+            "spec": {"containers": [{"name": "c", "image": format!("{r}/apps/{repo}:1")}]}});
+        judge(&agent, &url, &review("v1", "CREATE", &pod, "alice", &[]))
+    };
+    let root = user_of("root");
+    assert_eq!(
+        root["status"]["message"], "Pod shop/p: AdmissionRule no-root: run as a non-root user",
+        "{root}"
+    );
+    let nonroot = user_of("nonroot");
+    assert_eq!(nonroot["allowed"], true, "{nonroot}\n{}", server.log());
+}
+
+/// `imageSigned` (issue 14): cosign signatures stored beside the image in its registry, made
+/// here as `cosign sign --key` makes them (OpenSSL signing the simple signing payload, pushed
+/// to `sha256-<hex>.sig` by skopeo), verified offline with the policy's public key.
+#[test]
+fn cosign_signatures_in_the_registry_are_verified_with_the_policy_s_key() {
+    use common::webhook::{client, judge, review, Server};
+    let images = script("tests/fixtures/build.sh");
+    let tmp = tempdir("registry-signed");
+    let registry = Registry::start(&tmp, "");
+    let r = registry.addr.clone();
+    // Four images, four digests.
+    for (repo, image) in [
+        ("signed", "distroless"),
+        ("unsigned", "debian"),
+        ("wrong-key", "rpm"),
+        ("replayed", "debian-zstd"),
+    ] {
+        push(
+            &images.join(image).join("oci"),
+            &format!("{r}/{repo}:1"),
+            None,
+        );
+    }
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(&*tmp)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
+    };
+    for k in ["trusted", "other"] {
+        openssl(&[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            &format!("{k}.key"),
+        ]);
+        openssl(&[
+            "ec",
+            "-in",
+            &format!("{k}.key"),
+            "-pubout",
+            "-out",
+            &format!("{k}.pub"),
+        ]);
+    }
+    let digest = |repo: &str| -> String {
+        let out = Command::new("skopeo")
+            .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
+            .arg(format!("docker://{r}/{repo}:1"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    // Sign `of`'s digest with `key`, stored as the signature of `repo`.
+    let sign = |repo: &str, key: &str, of: &str| {
+        let layout = tmp.join(format!("sig-{repo}"));
+        let d = digest(repo);
+        let out = Command::new("python3")
+            .arg(root().join("tests/tools/cosign-sign.py"))
+            .arg(tmp.join(key))
+            .arg(format!("{r}/{repo}"))
+            .arg(digest(of))
+            .arg(&layout)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let out = Command::new("skopeo")
+            .args(["copy", "--quiet", "--dest-tls-verify=false"])
+            .arg(format!("oci:{}:sig", layout.display()))
+            .arg(format!(
+                "docker://{r}/{repo}:{}.sig",
+                d.replacen(':', "-", 1)
+            ))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "skopeo: {}", stderr(&out));
+    };
+    sign("signed", "trusted.key", "signed");
+    sign("wrong-key", "other.key", "wrong-key");
+    // A good signature of another image, copied over: it names the wrong digest.
+    sign("replayed", "trusted.key", "signed");
+
+    let key = std::fs::read_to_string(tmp.join("trusted.pub")).unwrap();
+    let indented: String = key.lines().map(|l| format!("        {l}\n")).collect();
+    let policy = tmp.join("policy.yaml");
+    std::fs::write(
+        &policy,
+        format!("apiVersion: security.palisade.dev/v1\nkind: AdmissionRule\nmetadata: {{name: signed-only}}\nspec:\n  action: deny\n  message: sign the image with the release key\n  criteria:\n    - name: imageSigned\n      op: is\n      value: \"false\"\n      publicKey: |\n{indented}"),
+    )
+    .unwrap();
+    let certs = tmp.join("certs");
+    let server = Server::start(
+        &tmp,
+        &[
+            "--self-signed",
+            certs.to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--registry-insecure",
+        ],
+    );
+    let agent = client(&certs.join("ca.crt"));
+    let url = format!(
+        "https://localhost:{}/validate",
+        server.addr.rsplit(':').next().unwrap()
+    );
+    let verdict = |image: String| {
+        let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "shop"},
+            "spec": {"containers": [{"name": "c", "image": image}]}});
+        judge(&agent, &url, &review("v1", "CREATE", &pod, "alice", &[]))["allowed"]
+            .as_bool()
+            .unwrap()
+    };
+    assert!(verdict(format!("{r}/signed:1")), "{}", server.log());
+    assert!(verdict(format!("{r}/signed@{}", digest("signed"))));
+    assert!(!verdict(format!("{r}/unsigned:1")));
+    assert!(!verdict(format!("{r}/wrong-key:1")));
+    assert!(!verdict(format!("{r}/replayed:1")));
 }

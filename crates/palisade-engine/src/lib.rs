@@ -128,6 +128,7 @@ pub fn read(
                 name: Some(input.name.unwrap_or_else(|| name.clone())),
                 digest: None,
                 platform: None,
+                user: None,
                 layers: Vec::new(),
                 files: Default::default(),
                 diagnostics,

@@ -100,6 +100,10 @@ pub struct Image {
     /// Manifest digest, for OCI sources.
     pub digest: Option<String>,
     pub platform: Option<String>,
+    /// The user its config runs it as ("" when the config names none: root); `None` for a
+    /// root filesystem, which has no config.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
     pub layers: Vec<LayerInfo>,
     /// Every path of a layered image; of a root filesystem, its directories, links and the
     /// files the read wanted, probed or `lists`.
@@ -255,6 +259,7 @@ pub fn read_file(path: &std::path::Path, opts: &ReadOptions<'_>) -> Result<Image
         name: None,
         digest: None,
         platform: None,
+        user: None,
         layers: Vec::new(),
         files,
         diagnostics,
@@ -294,6 +299,7 @@ fn read_source(
                 name: None,
                 digest: None,
                 platform: None,
+                user: None,
                 layers: Vec::new(),
                 files,
                 diagnostics,
@@ -568,6 +574,7 @@ fn read_layers(
         name: plan.name,
         digest: plan.digest,
         platform: plan.platform,
+        user: plan.user,
         layers,
         files,
         diagnostics,

@@ -172,6 +172,15 @@ pub(crate) struct Config {
     pub variant: Option<String>,
     #[serde(default)]
     pub rootfs: Option<RootFs>,
+    /// How the image runs (`config.User`).
+    #[serde(default)]
+    pub config: Option<RunConfig>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct RunConfig {
+    #[serde(default, rename = "User")]
+    pub user: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -194,6 +203,8 @@ pub(crate) struct Plan {
     pub name: Option<String>,
     pub digest: Option<String>,
     pub platform: Option<String>,
+    /// The config's `User` ("" when it names none: root).
+    pub user: Option<String>,
     pub layers: Vec<PlannedLayer>,
 }
 
@@ -417,8 +428,18 @@ fn resolve(
         name: None,
         digest: Some(desc.digest),
         platform: config_platform(&config),
+        user: Some(config_user(&config)),
         layers,
     })
+}
+
+/// The user an image runs as, as its config says (empty: root).
+fn config_user(config: &Config) -> String {
+    config
+        .config
+        .as_ref()
+        .and_then(|c| c.user.clone())
+        .unwrap_or_default()
 }
 
 /// A config lists the diff id of every layer, in order: a count that differs leaves layers
@@ -554,6 +575,7 @@ pub(crate) fn plan_docker(
         name: tags(chosen).into_iter().next(),
         digest: None,
         platform: config_platform(&config),
+        user: Some(config_user(&config)),
         layers,
     })
 }

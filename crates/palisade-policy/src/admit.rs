@@ -44,6 +44,9 @@ pub struct ImageFacts {
     pub user: Option<String>,
     /// The public keys (PEM) a cosign signature of the image was verified with.
     pub verified_keys: Vec<String>,
+    /// Only the signatures are known: the image was never scanned (scan criteria see
+    /// nothing, `unscannedImages` decides).
+    pub unscanned: bool,
 }
 
 /// The request around the resource.
@@ -150,8 +153,8 @@ impl Admission {
         Ok(())
     }
 
-    /// Judges `object` (a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob
-    /// or ReplicationController; other kinds are admitted: no rule is about them).
+    /// Judges `object` (a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob,
+    /// ReplicationController or PodTemplate; other kinds are admitted: no rule is about them).
     pub fn decide(
         &self,
         object: &Value,
@@ -259,7 +262,7 @@ impl Admission {
         }
         let unscanned: Vec<&str> = facts
             .iter()
-            .filter(|(_, f)| f.is_none())
+            .filter(|(_, f)| f.as_ref().is_none_or(|f| f.unscanned))
             .map(|(i, _)| i.as_str())
             .collect();
         if !unscanned.is_empty() {
@@ -479,6 +482,12 @@ impl<'a> Pod<'a> {
                 Some(&object["spec"]["template"]["metadata"]),
                 &object["spec"]["template"]["spec"],
                 "spec.template.spec",
+            ),
+            // A PodTemplate is judged as Kubernetes' Pod Security judges it: as the pod.
+            "PodTemplate" => (
+                Some(&object["template"]["metadata"]),
+                &object["template"]["spec"],
+                "template.spec",
             ),
             "CronJob" => {
                 let t = &object["spec"]["jobTemplate"]["spec"]["template"];
@@ -932,7 +941,9 @@ impl Context<'_> {
     fn container_seen(&self, c: &Criterion, k: &Value) -> Result<Seen, AdmitError> {
         use CriterionName::*;
         let image = k["image"].as_str().unwrap_or("");
-        let facts = self.images.get(image).and_then(Option::as_ref);
+        let known = self.images.get(image).and_then(Option::as_ref);
+        // What a scan found; an image known only by its signatures has none.
+        let facts = known.filter(|f| !f.unscanned);
         let parts = image_parts(image);
         let list = |v: &Value| -> Vec<String> {
             v.as_array()
@@ -1012,7 +1023,12 @@ impl Context<'_> {
                     MemoryRequest => ("requests", "memory"),
                     _ => ("limits", "memory"),
                 };
-                let v = &k["resources"][section][key];
+                let mut v = &k["resources"][section][key];
+                // The API server gives a Pod's container the requests its limits set
+                // (SetDefaults_Pod): the webhook sees them so, `policy check` the same.
+                if section == "requests" && v.is_null() && self.pod.object["kind"] == "Pod" {
+                    v = &k["resources"]["limits"][key];
+                }
                 Seen::Numbers(vec![v
                     .as_str()
                     .and_then(parse_quantity)
@@ -1069,7 +1085,7 @@ impl Context<'_> {
                     .map(normalize_pem)
                     .unwrap_or_default();
                 Seen::Bool(
-                    facts.is_some_and(|f| f.verified_keys.iter().any(|k| normalize_pem(k) == want)),
+                    known.is_some_and(|f| f.verified_keys.iter().any(|k| normalize_pem(k) == want)),
                 )
             }
             // The others are about the pod (`per_container` is false for them).

@@ -6,7 +6,6 @@
 use palisade_core::InputError;
 
 use crate::admission::{parse_path, Step};
-use crate::de::from_node;
 use crate::load::error;
 use crate::yaml::{self, Limits, Node, Value};
 
@@ -102,12 +101,140 @@ pub fn read(name: &str, text: &str) -> Result<Vec<Manifest>, InputError> {
             if node.get("kind").and_then(Node::text).is_none() {
                 return Err(error(name, Some(node.at), "a resource without a kind"));
             }
-            let object: serde_json::Value =
-                from_node(&node).map_err(|e| error(name, e.at.or(Some(node.at)), e.reason))?;
+            let object = json_of(&node);
             out.push(Manifest { object, node });
         }
     }
     Ok(out)
+}
+
+/// A node as JSON the way kubectl reads YAML (sigs.k8s.io/yaml on go-yaml v2, YAML 1.1):
+/// plain `yes`, `on`, `y` are true and `no`, `off`, `n` false, `0x1F90` and `0o17` are
+/// numbers, `<<` merges the mappings it names (keys written beside it win), a key that reads
+/// as a boolean or number becomes its text (`on:` is `"true"`). Quoted scalars are text.
+pub fn json_of(node: &Node) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &node.value {
+        Value::Null => J::Null,
+        Value::Scalar { text, plain: false } => J::String(text.clone()),
+        Value::Scalar { text, plain: true } => scalar(text),
+        Value::Seq(items) => J::Array(items.iter().map(json_of).collect()),
+        Value::Map(entries) => {
+            let mut out = serde_json::Map::new();
+            let mut merged: Vec<&Node> = Vec::new();
+            for (k, v) in entries {
+                if matches!(&k.value, Value::Scalar { text, plain: true } if text == "<<") {
+                    match &v.value {
+                        Value::Seq(items) => merged.extend(items.iter()),
+                        _ => merged.push(v),
+                    }
+                    continue;
+                }
+                out.insert(key_text(k), json_of(v));
+            }
+            // Earlier mappings of a merge list win over later ones; written keys over all.
+            for m in merged {
+                if let J::Object(fields) = json_of(m) {
+                    for (k, v) in fields {
+                        out.entry(k).or_insert(v);
+                    }
+                }
+            }
+            J::Object(out)
+        }
+    }
+}
+
+/// A mapping key as JSON's text.
+fn key_text(k: &Node) -> String {
+    match &k.value {
+        Value::Scalar { text, plain: true } => match scalar(text) {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Null => "null".into(),
+            other => other.to_string(),
+        },
+        Value::Scalar { text, .. } => text.clone(),
+        _ => json_of(k).to_string(),
+    }
+}
+
+/// A plain scalar as go-yaml v2 resolves it.
+fn scalar(text: &str) -> serde_json::Value {
+    use serde_json::Value as J;
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return J::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
+            return J::Bool(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
+            return J::Bool(false)
+        }
+        _ => {}
+    }
+    let plain: String = text.chars().filter(|c| *c != '_').collect();
+    let (negative, digits) = match plain.as_bytes().first() {
+        Some(b'-') => (true, &plain[1..]),
+        Some(b'+') => (false, &plain[1..]),
+        _ => (false, plain.as_str()),
+    };
+    let radix = [
+        ("0x", 16),
+        ("0X", 16),
+        ("0o", 8),
+        ("0O", 8),
+        ("0b", 2),
+        ("0B", 2),
+    ]
+    .iter()
+    .find_map(|(p, r)| digits.strip_prefix(p).map(|d| (d, *r)))
+    .or_else(|| {
+        // YAML 1.1's octal: a leading 0.
+        (digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| (&digits[1..], 8))
+    })
+    .unwrap_or((digits, 10));
+    if !radix.0.is_empty() && radix.0.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        if let Ok(n) = i128::from_str_radix(radix.0, radix.1) {
+            let n = if negative { -n } else { n };
+            if let Ok(i) = i64::try_from(n) {
+                return J::from(i);
+            }
+            if let Ok(u) = u64::try_from(n) {
+                return J::from(u);
+            }
+        }
+    }
+    match text {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
+        | ".nan" | ".NaN" | ".NAN" => return J::String(text.to_string()),
+        _ => {}
+    }
+    // A float as go-yaml writes one: digits, one point, an exponent.
+    let float = {
+        let d = digits.as_bytes();
+        let mantissa_end = d
+            .iter()
+            .position(|b| *b == b'e' || *b == b'E')
+            .unwrap_or(d.len());
+        let (m, e) = d.split_at(mantissa_end);
+        let m_ok = !m.is_empty()
+            && m.iter().filter(|b| **b == b'.').count() <= 1
+            && m.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+            && m.iter().any(|b| b.is_ascii_digit());
+        let e_ok = e.is_empty() || {
+            let rest = &e[1..];
+            let rest = rest
+                .strip_prefix(b"-")
+                .or(rest.strip_prefix(b"+"))
+                .unwrap_or(rest);
+            !rest.is_empty() && rest.iter().all(u8::is_ascii_digit)
+        };
+        m_ok && e_ok
+    };
+    match float.then(|| plain.parse::<f64>().ok()).flatten() {
+        Some(f) => serde_json::Number::from_f64(f).map_or(J::String(text.into()), J::Number),
+        None => J::String(text.to_string()),
+    }
 }
 
 /// `kind: List` and the typed lists (`PodList`, `DeploymentList`) kubectl prints.
@@ -123,7 +250,7 @@ mod tests {
 
     #[test]
     fn streams_lists_and_json_give_each_resource_with_its_lines() {
-        let text = "# Source: chart/templates/a.yaml\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      privileged: true\n---\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: s, namespace: n}\n";
+        let text = "# Source: chart/templates/a.yaml\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      privileged: true\n---\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: s, namespace: ns}\n";
         let m = read("a.yaml", text).unwrap();
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].line(), 3);
@@ -137,12 +264,35 @@ mod tests {
             11
         );
         assert_eq!(m[0].line_of("spec.hostNetwork"), 7);
-        assert_eq!(m[1].title(), "Service n/s");
+        assert_eq!(m[1].title(), "Service ns/s");
         assert_eq!(m[1].line(), 18);
         let json = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": \"j\"},\n  \"spec\": {\"hostNetwork\": true}\n}\n";
         let m = read("j.json", json).unwrap();
         assert_eq!(m[0].object["spec"]["hostNetwork"], true);
         assert_eq!(m[0].line_of("spec.hostNetwork"), 5);
+    }
+
+    #[test]
+    fn plain_scalars_read_as_kubectl_reads_them() {
+        let text = "kind: Pod\nspec:\n  hostNetwork: yes\n  hostPID: On\n  hostIPC: n\n  a: \"yes\"\n  ports: [0x1F90, 0o17, 017, +12, -3, 1_000, 1.5, 1e3, 0x, 08, .inf, 1.2.3, ~]\n  on: key\nbase: &b {runAsNonRoot: true, runAsUser: 1}\nmerged: {<<: *b, runAsUser: 2}\nlisted: {<<: [{x: 1}, {x: 2, z: 3}]}\n";
+        let m = read("m.yaml", text).unwrap();
+        let o = &m[0].object;
+        assert_eq!(o["spec"]["hostNetwork"], true);
+        assert_eq!(o["spec"]["hostPID"], true);
+        assert_eq!(o["spec"]["hostIPC"], false);
+        assert_eq!(o["spec"]["a"], "yes");
+        assert_eq!(
+            o["spec"]["ports"],
+            serde_json::json!([
+                8080, 15, 15, 12, -3, 1000, 1.5, 1000.0, "0x", 8.0, ".inf", "1.2.3", null
+            ])
+        );
+        assert_eq!(o["spec"]["true"], "key");
+        assert_eq!(
+            o["merged"],
+            serde_json::json!({"runAsNonRoot": true, "runAsUser": 2})
+        );
+        assert_eq!(o["listed"], serde_json::json!({"x": 1, "z": 3}));
     }
 
     #[test]

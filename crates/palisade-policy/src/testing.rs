@@ -321,6 +321,7 @@ impl ImageSpec {
             compliance_failures: self.compliance_failures.clone(),
             user: self.user.clone(),
             verified_keys: self.verified_keys.clone(),
+            unscanned: false,
         }
     }
 }

@@ -153,6 +153,83 @@ pub fn pull(
     Ok(Pulled { layout, digest })
 }
 
+/// A cosign signature stored beside an image: the payload signed (simple signing JSON) and
+/// the signature (base64, as the layer's `dev.cosignproject.cosign/signature` annotation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CosignSignature {
+    pub payload: Vec<u8>,
+    pub signature: String,
+}
+
+/// Signatures of one image read at most, and the most bytes of one payload.
+const MAX_SIGNATURES: usize = 64;
+const MAX_PAYLOAD: u64 = 1 << 20;
+
+/// The digest `name` points at and the cosign signatures stored for it (the manifest tagged
+/// `sha256-<hex>.sig` in the same repository, as `cosign sign` pushes it); none when there is
+/// no such tag. Each payload is checked against its layer digest.
+pub fn cosign_signatures(
+    name: &ImageName,
+    opts: &RegistryOptions,
+) -> Result<(String, Vec<CosignSignature>), ImageError> {
+    let shown = name.to_string();
+    let client = connect(
+        &name.registry,
+        name.api_host(),
+        &name.repository,
+        &shown,
+        opts,
+    )?;
+    let accept = [OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST].join(", ");
+    let (_, digest) = fetch_manifest(&client, name.reference(), &accept, "manifest")?;
+    let tag = format!("{}.sig", digest.replacen(':', "-", 1));
+    let accept = [OCI_MANIFEST, DOCKER_MANIFEST].join(", ");
+    let bytes = match fetch_manifest(&client, &tag, &accept, "signatures") {
+        Ok((bytes, _)) => bytes,
+        Err(ImageError::Registry { reason, .. }) if reason.starts_with("404") => {
+            return Ok((digest, Vec::new()))
+        }
+        Err(e) => return Err(e),
+    };
+    let doc: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| client.error("signatures", format!("not JSON: {e}")))?;
+    let mut out = Vec::new();
+    for layer in doc["layers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .take(MAX_SIGNATURES)
+    {
+        let (Some(blob), Some(signature)) = (
+            layer["digest"].as_str(),
+            layer["annotations"]["dev.cosignproject.cosign/signature"].as_str(),
+        ) else {
+            continue;
+        };
+        if layer["size"].as_u64().is_some_and(|s| s > MAX_PAYLOAD) {
+            continue;
+        }
+        let mut response = client.get(&format!("blobs/{blob}"), "", "signature payload")?;
+        let mut payload = Vec::new();
+        response
+            .body_mut()
+            .as_reader()
+            .take(MAX_PAYLOAD + 1)
+            .read_to_end(&mut payload)
+            .map_err(|e| client.error("signature payload", format!("reading the body: {e}")))?;
+        // A payload that is not what the manifest names is not the one signed.
+        if payload.len() as u64 > MAX_PAYLOAD || !matches!(digest::check(&payload, blob), Ok(None))
+        {
+            continue;
+        }
+        out.push(CosignSignature {
+            payload,
+            signature: signature.to_string(),
+        });
+    }
+    Ok((digest, out))
+}
+
 /// The repositories a registry lists (`/v2/_catalog`, every page).
 pub fn repositories(registry: &str, opts: &RegistryOptions) -> Result<Vec<String>, ImageError> {
     let client = walk_client(registry, "", opts)?;

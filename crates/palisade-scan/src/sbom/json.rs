@@ -49,6 +49,7 @@ impl Serialize for Document<'_> {
                 "name": img.name,
                 "digest": img.digest,
                 "platform": img.platform,
+                "user": img.user,
                 "layers": layers,
             }),
         )?;
@@ -115,6 +116,7 @@ mod tests {
             name: Some("app:1".into()),
             digest: Some("sha256:11".into()),
             platform: Some("linux/amd64".into()),
+            user: Some("65532".into()),
             layers: vec![LayerInfo {
                 digest: "sha256:22".into(),
                 diff_id: "sha256:33".into(),

@@ -16,9 +16,13 @@ use crate::webhook::Images;
 /// How long what the store said is believed.
 const FRESH: Duration = Duration::from_secs(5);
 
+/// A finding's CVSS base score (its id, its aliases), from the vulnerability database.
+pub type Scores = Box<dyn Fn(&str, &[String]) -> Option<f64> + Send + Sync>;
+
 pub struct StoreImages {
     path: PathBuf,
     state: Mutex<State>,
+    scores: Option<Scores>,
 }
 
 struct State {
@@ -42,7 +46,16 @@ impl StoreImages {
                 names: HashMap::new(),
                 facts: HashMap::new(),
             }),
+            scores: None,
         })
+    }
+
+    /// Findings' CVSS scores from `scores` (the store keeps none), for `cvssScore` criteria.
+    pub fn with_scores(self, scores: Scores) -> StoreImages {
+        StoreImages {
+            scores: Some(scores),
+            ..self
+        }
     }
 
     fn lookup(&self, image: &str) -> Result<Option<ImageFacts>, StoreError> {
@@ -96,7 +109,7 @@ impl StoreImages {
                             severity: f.severity.to_ascii_lowercase(),
                             fixable: f.fixed.is_some(),
                             published_days_ago: None,
-                            cvss: None,
+                            cvss: self.scores.as_ref().and_then(|s| s(&f.id, &f.aliases)),
                         })
                         .collect(),
                     packages: packages(&sbom),

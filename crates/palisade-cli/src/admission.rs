@@ -126,7 +126,8 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let config = tls::server_config(certs)?;
     let store_path = crate::store::path(&args.store);
     let store = StoreImages::open(store_path.clone())
-        .with_context(|| format!("opening the store {}", store_path.display()))?;
+        .with_context(|| format!("opening the store {}", store_path.display()))?
+        .with_scores(scores(crate::db::open(&args.db)?));
     // Scans on admission: `palisade scan image` of this very binary, into the same store.
     let images: Box<dyn palisade_admission::Images> = match admission.defaults().unscanned_images {
         Some(Unscanned::Scan) => {
@@ -196,4 +197,29 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     server::serve(listener, config, webhook, server::Limits::default())
         .with_context(|| format!("serving on {bound}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A finding's highest CVSS base score in `db`: its advisories' vectors, and NVD's ratings of
+/// it and its aliases.
+pub fn scores(db: palisade_vulndb::db::Database) -> palisade_admission::images::Scores {
+    Box::new(move |id: &str, aliases: &[String]| {
+        let mut best: Option<f64> = None;
+        let mut take = |s: f64| best = Some(best.map_or(s, |b: f64| b.max(s)));
+        for id in std::iter::once(id).chain(aliases.iter().map(String::as_str)) {
+            if let Ok(Some(a)) = db.advisory(id) {
+                a.severity
+                    .iter()
+                    .filter(|s| s.kind.starts_with("CVSS"))
+                    .filter_map(|s| palisade_scan::severity::cvss_base(&s.score))
+                    .for_each(&mut take);
+            }
+            if let Ok(Some(n)) = db.nvd(id) {
+                n.metrics
+                    .iter()
+                    .filter_map(|m| m.base_score)
+                    .for_each(&mut take);
+            }
+        }
+        best
+    })
 }

@@ -140,6 +140,9 @@ pub struct CheckArgs {
     pub rbac: Vec<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
+    /// The database findings' CVSS scores are read from (cvssScore criteria).
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Args)]
@@ -187,6 +190,9 @@ pub struct ServeArgs {
     pub registry_ca_file: Option<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
+    /// The database findings' CVSS scores are read from (cvssScore criteria).
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Subcommand)]

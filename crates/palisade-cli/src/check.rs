@@ -36,7 +36,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     // Images scanned earlier in the pipeline are in the store; without one, none is.
     let store = crate::store::path(&args.store);
     let images: Box<dyn Images> = match store.exists() {
-        true => Box::new(StoreImages::open(store)?),
+        true => Box::new(
+            StoreImages::open(store)?
+                .with_scores(crate::admission::scores(crate::db::open(&args.db)?)),
+        ),
         false => Box::new(NoImages),
     };
     let files = crate::policy::files_under(&args.paths, &["yaml", "yml", "json"])?;

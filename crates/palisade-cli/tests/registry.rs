@@ -1186,7 +1186,7 @@ fn an_image_never_scanned_is_scanned_on_admission() {
     let policy = tmp.join("policy.yaml");
     std::fs::write(
         &policy,
-        "apiVersion: security.palisade.dev/v1\nkind: GlobalRules\nmetadata: {name: cluster}\nspec:\n  admission: {mode: Protect, unscannedImages: scan, scanDeadlineSeconds: 120}\n---\napiVersion: security.palisade.dev/v1\nkind: AdmissionRule\nmetadata: {name: known-cves}\nspec:\n  action: deny\n  message: upgrade requests\n  criteria: [{name: cveIds, op: containsAny, values: [CVE-2018-18074]}]\n---\napiVersion: security.palisade.dev/v1\nkind: AdmissionRule\nmetadata: {name: no-root}\nspec:\n  action: deny\n  message: run as a non-root user\n  criteria: [{name: runAsRoot, op: is, value: \"true\"}]\n",
+        "apiVersion: security.palisade.dev/v1\nkind: GlobalRules\nmetadata: {name: cluster}\nspec:\n  admission: {mode: Protect, unscannedImages: scan, scanDeadlineSeconds: 120}\n---\napiVersion: security.palisade.dev/v1\nkind: AdmissionRule\nmetadata: {name: known-cves}\nspec:\n  action: deny\n  message: upgrade requests\n  criteria: [{name: cveIds, op: containsAny, values: [CVE-2018-18074]}]\n---\napiVersion: security.palisade.dev/v1\nkind: AdmissionRule\nmetadata: {name: no-root}\nspec:\n  action: deny\n  message: run as a non-root user\n  criteria: [{name: runAsRoot, op: is, value: \"true\"}]\n---\napiVersion: security.palisade.dev/v1\nkind: AdmissionRule\nmetadata: {name: high-cvss}\nspec:\n  action: deny\n  mode: Monitor\n  message: a CVSS score of 7 or more\n  criteria: [{name: cvssScore, op: gte, value: \"7\"}]\n",
     )
     .unwrap();
     let certs = tmp.join("certs");
@@ -1232,6 +1232,11 @@ fn an_image_never_scanned_is_scanned_on_admission() {
     assert_eq!(
         r2["status"]["message"],
         "Pod shop/p: AdmissionRule known-cves: upgrade requests"
+    );
+    // CVSS scores from the database (CVE-2023-46136 is 7.5 by PYSEC-2023-221's vector).
+    assert_eq!(
+        r2["warnings"],
+        serde_json::json!(["AdmissionRule high-cvss: a CVSS score of 7 or more"])
     );
     // Stored: the next review reads the store, and the store lists it.
     let r3 = judge(&agent, &url, &review("v1", "CREATE", &pod, "alice", &[]));

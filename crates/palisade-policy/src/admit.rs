@@ -28,7 +28,7 @@ pub struct FindingFact {
     /// `low`, `medium`, `high`, `critical` (anything else counts as none of them).
     pub severity: String,
     pub fixable: bool,
-    /// Days since the vulnerability was published, when known.
+    /// Days since the vulnerability was published, when known (unknown counts as old).
     pub published_days_ago: Option<u32>,
     pub cvss: Option<f64>,
 }
@@ -225,7 +225,7 @@ impl Admission {
             {
                 let text = c.value.as_deref().unwrap_or("");
                 if let Ok(level) = parse_level(text) {
-                    let found = pss::check(level, &pod.pod_only);
+                    let found = pod.pss(level);
                     if !found.is_empty() {
                         say = format!("{say}: {}", pss::message(&pss_label(text), &found));
                     }
@@ -244,7 +244,7 @@ impl Admission {
         // the more telling), worded as Kubernetes words it.
         if let Some(text) = self.defaults.pod_security.as_deref() {
             if let (Ok(level), false) = (parse_level(text), pod.claim) {
-                let found = pss::check(level, &pod.pod_only);
+                let found = pod.pss(level);
                 if !found.is_empty() {
                     let label = pss_label(text);
                     out.hits.push(Hit {
@@ -450,14 +450,19 @@ struct Pod<'a> {
     spec: &'a Value,
     object: &'a Value,
     /// The pod as `jsonPath` criteria see it: a workload's template as the pod it makes (a
-    /// claim as itself).
-    view: Value,
+    /// claim as itself); made when first asked for.
+    view: std::cell::OnceCell<Value>,
+    /// The labels and annotations, the template's over the object's.
+    merged: (
+        serde_json::Map<String, Value>,
+        serde_json::Map<String, Value>,
+    ),
     /// A PersistentVolumeClaim: no pod at all.
     claim: bool,
     /// Where the pod's spec is in the object (`spec.template.spec`).
     spec_path: &'static str,
-    /// The pod as Kubernetes' Pod Security checks see it: a template's own metadata only.
-    pod_only: Value,
+    /// The metadata Kubernetes' Pod Security checks see: a template's own only.
+    pod_meta: &'a Value,
 }
 
 /// A container of a pod, its kind, and where it is in the pod's spec (`containers[0]`).
@@ -526,35 +531,42 @@ impl<'a> Pod<'a> {
             ns => ns.to_string(),
         };
         let claim = kind == "PersistentVolumeClaim";
-        let view = match claim {
-            true => object.clone(),
+        Some(Pod {
+            pod_meta: template_meta.unwrap_or(&object["metadata"]),
+            namespace,
+            labels: pairs(&labels),
+            annotations: pairs(&annotations),
+            merged: (labels, annotations),
+            spec,
+            object,
+            view: std::cell::OnceCell::new(),
+            claim,
+            spec_path,
+        })
+    }
+
+    /// The pod as `jsonPath` criteria see it, made the first time one asks (it copies the
+    /// spec).
+    fn view(&self) -> &Value {
+        self.view.get_or_init(|| match self.claim {
+            true => self.object.clone(),
             false => serde_json::json!({
                 "apiVersion": "v1",
                 "kind": "Pod",
                 "metadata": {
-                    "name": object["metadata"]["name"],
-                    "namespace": namespace,
-                    "labels": labels,
-                    "annotations": annotations,
+                    "name": self.object["metadata"]["name"],
+                    "namespace": self.namespace,
+                    "labels": self.merged.0,
+                    "annotations": self.merged.1,
                 },
-                "spec": spec,
+                "spec": self.spec,
             }),
-        };
-        let pod_only = serde_json::json!({
-            "metadata": template_meta.unwrap_or(&object["metadata"]),
-            "spec": spec,
-        });
-        Some(Pod {
-            pod_only,
-            namespace,
-            labels: pairs(&labels),
-            annotations: pairs(&annotations),
-            spec,
-            object,
-            view,
-            claim,
-            spec_path,
         })
+    }
+
+    /// The controls of Pod Security `level` the pod fails.
+    fn pss(&self, level: crate::admission::Level) -> Vec<pss::Violation> {
+        pss::check_parts(level, self.pod_meta, self.spec)
     }
 
     fn containers(&self) -> Vec<Container<'a>> {
@@ -920,7 +932,7 @@ impl Context<'_> {
             PodSecurity => {
                 let level =
                     parse_level(c.value.as_deref().unwrap_or("")).map_err(AdmitError::NotJudged)?;
-                Seen::Bool(!pss::check(level, &pod.pod_only).is_empty())
+                Seen::Bool(!pod.pss(level).is_empty())
             }
             JsonPath => {
                 let steps = c
@@ -930,7 +942,7 @@ impl Context<'_> {
                     .transpose()
                     .map_err(AdmitError::NotJudged)?
                     .unwrap_or_default();
-                Seen::Any(walk(&pod.view, &steps))
+                Seen::Any(walk(pod.view(), &steps))
             }
             // The others are about containers (`per_container`).
             _ => Seen::Texts(Vec::new()),
@@ -1054,8 +1066,10 @@ impl Context<'_> {
                                         .position(|s| x.severity.eq_ignore_ascii_case(s))
                                         .is_some_and(|r| r >= least)
                                         && (!c.only_fixable || x.fixable)
+                                        // An unknown publication date counts: an unknown
+                                        // age never lets a finding through.
                                         && c.older_than_days.is_none_or(|d| {
-                                            x.published_days_ago.is_some_and(|a| a >= d)
+                                            x.published_days_ago.is_none_or(|a| a >= d)
                                         })
                                 })
                                 .count();

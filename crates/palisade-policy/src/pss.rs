@@ -51,6 +51,11 @@ fn details(violations: &[Violation]) -> String {
 /// The controls `pod` (`{metadata, spec}` of a pod, or the pod a template makes) fails at
 /// `level`, in Kubernetes' order.
 pub fn check(level: Level, pod: &Value) -> Vec<Violation> {
+    check_parts(level, &pod["metadata"], &pod["spec"])
+}
+
+/// `check` of a pod given as its metadata and spec, wherever they are (a template's).
+pub fn check_parts(level: Level, meta: &Value, spec: &Value) -> Vec<Violation> {
     let (major, minor) = level.version.unwrap_or(LATEST);
     // Versions past the newest are judged as it (a v2 does not exist: judged as the newest).
     let minor = if major != 1 || minor > LATEST.1 {
@@ -58,11 +63,7 @@ pub fn check(level: Level, pod: &Value) -> Vec<Violation> {
     } else {
         minor
     };
-    let p = Pod {
-        meta: &pod["metadata"],
-        spec: &pod["spec"],
-        minor,
-    };
+    let p = Pod { meta, spec, minor };
     let mut checks: Vec<(&str, Check)> = vec![
         ("appArmorProfile", app_armor),
         ("capabilities_baseline", capabilities_baseline),

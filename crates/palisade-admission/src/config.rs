@@ -15,6 +15,8 @@ pub struct WebhookOptions {
     pub timeout_seconds: u32,
     /// `Fail` (protect: an unreachable webhook refuses) or `Ignore` (monitor: admits).
     pub fail_closed: bool,
+    /// Reviews may start scans (`sideEffects: NoneOnDryRun`: dry runs never do).
+    pub scans: bool,
     /// Namespaces never sent (kube-system, the webhook's own: so the cluster and the webhook
     /// can always start).
     pub excluded: Vec<String>,
@@ -28,6 +30,7 @@ const RULES: [(&str, &[&str]); 3] = [
         &[
             "pods",
             "pods/ephemeralcontainers",
+            "pods/resize",
             "replicationcontrollers",
             "podtemplates",
             "persistentvolumeclaims",
@@ -73,8 +76,9 @@ pub fn webhook_configuration(o: &WebhookOptions) -> Value {
             "rules": rules,
             "failurePolicy": if o.fail_closed { "Fail" } else { "Ignore" },
             "matchPolicy": "Equivalent",
-            // Judging has no side effect, so dry-run requests are sent too.
-            "sideEffects": "None",
+            // Judging has no side effect but a scan on admission, which a dry run never
+            // starts: dry-run requests are sent too.
+            "sideEffects": if o.scans { "NoneOnDryRun" } else { "None" },
             "timeoutSeconds": o.timeout_seconds.clamp(1, 30),
             "namespaceSelector": {"matchExpressions": [{
                 "key": "kubernetes.io/metadata.name",

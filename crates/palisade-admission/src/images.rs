@@ -134,7 +134,7 @@ impl StoreImages {
 }
 
 impl Images for StoreImages {
-    fn facts(&self, image: &str, _: Option<std::time::Duration>) -> Option<ImageFacts> {
+    fn facts(&self, image: &str, _: crate::webhook::Lookup) -> Option<ImageFacts> {
         match self.lookup(image) {
             Ok(f) => f,
             Err(e) => {

@@ -70,7 +70,7 @@ impl Metrics {
             "palisade_admission_bad_requests_total {}",
             self.bad_requests.load(Ordering::Relaxed)
         );
-        out.push_str("# HELP palisade_admission_review_duration_seconds Time from a review's last byte read to its answer written.\n");
+        out.push_str("# HELP palisade_admission_review_duration_seconds Time to read and judge a review's body (TLS and HTTP not counted).\n");
         out.push_str("# TYPE palisade_admission_review_duration_seconds histogram\n");
         let mut cumulative = 0;
         for (i, bound) in BUCKETS.iter().enumerate() {

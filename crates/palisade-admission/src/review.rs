@@ -31,6 +31,8 @@ pub struct Review {
     pub dry_run: bool,
     /// The object as sent (the new one for an UPDATE), not yet read.
     object: Option<Box<RawValue>>,
+    /// An UPDATE's object before it, not yet read.
+    old_object: Option<Box<RawValue>>,
 }
 
 /// Why a body is not a review one can answer.
@@ -71,6 +73,7 @@ struct RequestIn {
     user_info: UserInfo,
     dry_run: Option<bool>,
     object: Option<Box<RawValue>>,
+    old_object: Option<Box<RawValue>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -120,6 +123,7 @@ impl Review {
             groups: r.user_info.groups,
             dry_run: r.dry_run.unwrap_or(false),
             object: r.object,
+            old_object: r.old_object,
         })
     }
 
@@ -141,6 +145,12 @@ impl Review {
             true => Ok(v),
             false => Err("the object is not a JSON object".into()),
         }
+    }
+
+    /// An UPDATE's object before it, if it was sent and reads.
+    pub fn old_object(&self) -> Option<Value> {
+        let raw = self.old_object.as_ref()?;
+        serde_json::from_str(raw.get()).ok()
     }
 
     /// `ns/name` (or the name alone), for logs and messages.

@@ -1,8 +1,11 @@
 //! Scan on admission (`unscannedImages: scan`): an image the store does not have is scanned by
 //! `palisade scan image` in a child process (its memory and any crash its own), and the review
-//! waits up to the deadline. A scan that outlives the deadline goes on and is stored, so the
-//! retry the controller makes is admitted or refused on the image's findings. Reviews of an
-//! image being scanned wait for that one scan; at most [`SLOTS`] scans run at once.
+//! waits until the review's deadline (one for all its images). A scan that outlives the deadline
+//! goes on and is stored, so the retry the controller makes is admitted or refused on the
+//! image's findings. Reviews of an image being scanned wait for that one scan; at most
+//! [`SLOTS`] scans run at once and [`QUEUED`] wait; a scan is killed after [`SCAN_LIMIT`].
+//! Only registry references are scanned (`docker://` is put before them): a pod cannot make
+//! the webhook read a local path.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -15,10 +18,14 @@ use palisade_policy::admit::ImageFacts;
 
 use crate::images::StoreImages;
 use crate::say;
-use crate::webhook::Images;
+use crate::webhook::{Images, Lookup};
 
 /// Scans run at once.
 pub const SLOTS: usize = 2;
+/// Scans started or waiting at once; past this an image stays unscanned.
+pub const QUEUED: usize = 16;
+/// The longest a scan may take.
+pub const SCAN_LIMIT: Duration = Duration::from_secs(300);
 
 pub struct Scanning {
     store: StoreImages,
@@ -47,11 +54,23 @@ impl Scanning {
         }
     }
 
-    /// The scan of `image`: the one running, else a new one.
-    fn flight(self: &Scanning, image: &str) -> Arc<Flight> {
+    /// The scan of `image`: the one running, else a new one (`None`: too many queued).
+    fn flight(self: &Scanning, image: &str) -> Option<Arc<Flight>> {
         let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(f) = running.get(image) {
-            return f.clone();
+            return Some(f.clone());
+        }
+        // Scans that ended with no review waiting: what they stored is read from the store.
+        let before = running.len();
+        running.retain(|_, f| !*f.done.lock().unwrap_or_else(|e| e.into_inner()));
+        if running.len() < before {
+            self.store.forget();
+        }
+        if running.len() >= QUEUED {
+            say(&format!(
+                "not scanning {image}: {QUEUED} scans already queued"
+            ));
+            return None;
         }
         let flight = Arc::new(Flight::default());
         running.insert(image.to_string(), flight.clone());
@@ -69,7 +88,7 @@ impl Scanning {
         if spawned.is_err() {
             *flight.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
         }
-        flight
+        Some(flight)
     }
 }
 
@@ -88,7 +107,11 @@ fn run(command: &[OsString], image: &str, slots: &(Mutex<usize>, Condvar)) {
     let child = command.split_first().map(|(program, args)| {
         Command::new(program)
             .args(args)
-            .arg(image)
+            .arg(format!("docker://{image}"))
+            // Pods name any registry: only the docker login's per-registry credentials go to
+            // one, never credentials meant for all.
+            .env_remove("PALISADE_REGISTRY_USER")
+            .env_remove("PALISADE_REGISTRY_PASSWORD")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -96,12 +119,28 @@ fn run(command: &[OsString], image: &str, slots: &(Mutex<usize>, Condvar)) {
     });
     match child {
         Some(Ok(mut child)) => {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                // Bounded: the scanner's messages, not its output.
-                let _ = e.by_ref().take(64 << 10).read_to_string(&mut err);
-            }
-            match child.wait() {
+            // The scanner's messages, read beside the wait so a chatty child never blocks.
+            let err = child.stderr.take().map(|mut e| {
+                std::thread::spawn(move || {
+                    let mut text = String::new();
+                    let _ = e.by_ref().take(64 << 10).read_to_string(&mut text);
+                    let _ = std::io::copy(&mut e, &mut std::io::sink());
+                    text
+                })
+            });
+            let status = loop {
+                match child.try_wait() {
+                    Ok(Some(status)) => break Ok(status),
+                    Ok(None) if started.elapsed() > SCAN_LIMIT => {
+                        let _ = child.kill();
+                        break child.wait();
+                    }
+                    Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+                    Err(e) => break Err(e),
+                }
+            };
+            let err = err.and_then(|t| t.join().ok()).unwrap_or_default();
+            match status {
                 Ok(status) if status.success() || status.code() == Some(1) => say(&format!(
                     "scanned {image} in {:.1} s",
                     started.elapsed().as_secs_f64()
@@ -121,18 +160,32 @@ fn run(command: &[OsString], image: &str, slots: &(Mutex<usize>, Condvar)) {
     freed.notify_one();
 }
 
+/// Whether `image` names a registry image (not a local path, not a flag).
+fn registry_reference(image: &str) -> bool {
+    !image.starts_with('-')
+        && !image.contains("://")
+        && palisade_image::registry::ImageName::parse(image).is_ok()
+        && !["oci:", "oci-archive:", "docker-archive:", "rootfs:", "dir:"]
+            .iter()
+            .any(|t| image.starts_with(t))
+}
+
 impl Images for Scanning {
-    fn facts(&self, image: &str, scan: Option<Duration>) -> Option<ImageFacts> {
-        if let Some(f) = self.store.facts(image, None) {
+    fn facts(&self, image: &str, how: Lookup) -> Option<ImageFacts> {
+        if let Some(f) = self.store.facts(image, how) {
             return Some(f);
         }
-        let deadline = scan?;
-        let flight = self.flight(image);
+        let until = how.scan_until?;
+        if !registry_reference(image) {
+            return None;
+        }
+        let flight = self.flight(image)?;
         let done = {
             let guard = flight.done.lock().unwrap_or_else(|e| e.into_inner());
+            let left = until.saturating_duration_since(Instant::now());
             let (guard, _) = flight
                 .finished
-                .wait_timeout_while(guard, deadline, |done| !*done)
+                .wait_timeout_while(guard, left, |done| !*done)
                 .unwrap_or_else(|e| e.into_inner());
             *guard
         };
@@ -146,6 +199,26 @@ impl Images for Scanning {
         }
         drop(running);
         self.store.forget();
-        self.store.facts(image, None)
+        self.store.facts(image, Lookup::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_registry_references_are_scanned() {
+        assert!(registry_reference("127.0.0.1:5000/app:1"));
+        assert!(registry_reference("nginx"));
+        for bad in [
+            "oci:/etc",
+            "docker-archive:/x.tar",
+            "-o/etc/passwd",
+            "docker://x/y",
+            "rootfs:/",
+        ] {
+            assert!(!registry_reference(bad), "{bad}");
+        }
     }
 }

@@ -50,7 +50,14 @@ struct Shared {
     limits: Limits,
     connections: AtomicUsize,
     body_bytes: AtomicUsize,
+    /// Reviews over [`HEAVY`] bytes being judged.
+    heavy: AtomicUsize,
 }
+
+/// A review over this many bytes is large: its JSON tree is many times its size, so at most
+/// [`HEAVY_AT_ONCE`] are judged at once.
+const HEAVY: usize = 256 << 10;
+const HEAVY_AT_ONCE: usize = 2;
 
 /// Serves until the listener fails.
 pub fn serve(
@@ -65,6 +72,7 @@ pub fn serve(
         limits,
         connections: AtomicUsize::new(0),
         body_bytes: AtomicUsize::new(0),
+        heavy: AtomicUsize::new(0),
     });
     loop {
         let (tcp, _) = match listener.accept() {
@@ -200,12 +208,9 @@ fn connection(tcp: TcpStream, s: &Shared) -> io::Result<()> {
     let mut buf: Vec<u8> = Vec::with_capacity(8 << 10);
     loop {
         // Waiting for a request: the handshake must finish in time, a kept-alive connection
-        // may idle longer.
-        let started = Instant::now();
-        let wait = match stream.conn.is_handshaking() || !buf.is_empty() {
-            true => s.limits.request_deadline,
-            false => s.limits.idle,
-        };
+        // may idle longer; from a request's first byte, its deadline runs.
+        let waiting = Instant::now();
+        let mut first_byte: Option<Instant> = (!buf.is_empty()).then(Instant::now);
         let head = loop {
             match parse_head(&buf) {
                 Parsed::Head(h) => break h,
@@ -214,16 +219,19 @@ fn connection(tcp: TcpStream, s: &Shared) -> io::Result<()> {
                     return respond(&mut stream, Response::error(431, "request head too large"));
                 }
                 Parsed::Partial => {
-                    let deadline = match buf.is_empty() {
-                        true => wait,
-                        false => s.limits.request_deadline,
+                    let deadline = match first_byte {
+                        Some(t) => t + s.limits.request_deadline,
+                        None if stream.conn.is_handshaking() => waiting + s.limits.request_deadline,
+                        None => waiting + s.limits.idle,
                     };
-                    if fill(&mut stream, &mut buf, started, deadline)? == 0 {
+                    if fill(&mut stream, &mut buf, deadline)? == 0 {
                         return Ok(()); // closed between requests
                     }
+                    first_byte.get_or_insert_with(Instant::now);
                 }
             }
         };
+        let started = first_byte.unwrap_or_else(Instant::now);
         buf.drain(..head.size);
         let response = match (head.method.as_str(), route(&head.path)) {
             ("POST", "/validate") => {
@@ -248,8 +256,7 @@ fn connection(tcp: TcpStream, s: &Shared) -> io::Result<()> {
                             &mut stream,
                             &mut buf,
                             length,
-                            started,
-                            s.limits.request_deadline,
+                            started + s.limits.request_deadline,
                         )?;
                     }
                     let says = format!(
@@ -268,12 +275,27 @@ fn connection(tcp: TcpStream, s: &Shared) -> io::Result<()> {
                     stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
                     stream.flush()?;
                 }
+                // Large reviews parse to many times their size: few at once.
+                let heavy = match length > HEAVY {
+                    true => Budget::take(&s.heavy, 1, HEAVY_AT_ONCE),
+                    false => Some(Budget::none(&s.heavy)),
+                };
+                let Some(_heavy) = heavy else {
+                    return respond(
+                        &mut stream,
+                        Response::error(503, "too many large reviews in flight; try again"),
+                    );
+                };
                 while buf.len() < length {
-                    if fill(&mut stream, &mut buf, started, s.limits.request_deadline)? == 0 {
+                    if fill(&mut stream, &mut buf, started + s.limits.request_deadline)? == 0 {
                         return Ok(());
                     }
                 }
                 let body: Vec<u8> = buf.drain(..length).collect();
+                // A kept-alive connection does not keep a large review's buffer.
+                if buf.capacity() > 64 << 10 && buf.len() <= 64 << 10 {
+                    buf.shrink_to(64 << 10);
+                }
                 match s.webhook.review(&body) {
                     Ok(answer) => {
                         Response::json(200, serde_json::to_vec(&answer).unwrap_or_default())
@@ -319,34 +341,45 @@ fn route(path: &str) -> &str {
     path.split_once('?').map_or(path, |(p, _)| p)
 }
 
-/// Reads more into `buf`, giving up once `deadline` has passed since `started`. 0: the peer
-/// closed.
-fn fill(
-    stream: &mut Tls,
-    buf: &mut Vec<u8>,
-    started: Instant,
-    deadline: Duration,
-) -> io::Result<usize> {
-    let left = deadline.saturating_sub(started.elapsed());
-    if left.is_zero() {
-        return Err(io::ErrorKind::TimedOut.into());
-    }
-    stream.sock.set_read_timeout(Some(left))?;
-    // Straight into the buffer's free end: no copy, and its capacity reused request after
-    // request on a kept-alive connection.
+/// Reads more into `buf`, giving up at `deadline`. 0: the peer closed.
+fn fill(stream: &mut Tls, buf: &mut Vec<u8>, deadline: Instant) -> io::Result<usize> {
+    // Straight into the buffer's free end: no copy.
     let start = buf.len();
     buf.resize(start + (16 << 10), 0);
-    let read = stream.read(&mut buf[start..]);
-    let n = match read {
-        Ok(n) => n,
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => 0,
-        Err(e) => {
-            buf.truncate(start);
-            return Err(e);
+    let read = read_until(stream, &mut buf[start..], deadline);
+    buf.truncate(start + *read.as_ref().unwrap_or(&0));
+    read
+}
+
+/// Plaintext into `out`, TLS records read one socket read at a time so that `deadline` holds
+/// however slowly a client trickles bytes (rustls' own stream keeps reading while any come).
+fn read_until(stream: &mut Tls, out: &mut [u8], deadline: Instant) -> io::Result<usize> {
+    let StreamOwned { conn, sock } = stream;
+    loop {
+        match conn.reader().read(out) {
+            // 0: the peer said close_notify.
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
+            Err(e) => return Err(e),
         }
-    };
-    buf.truncate(start + n);
-    Ok(n)
+        while conn.wants_write() {
+            conn.write_tls(sock)?;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        sock.set_read_timeout(Some(left))?;
+        if conn.read_tls(sock)? == 0 {
+            return Ok(0);
+        }
+        if let Err(e) = conn.process_new_packets() {
+            // Tell the peer why (a TLS alert), then give up on it.
+            let _ = conn.write_tls(sock);
+            return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+        }
+    }
 }
 
 /// Reads and drops `length` bytes of body, holding at most one buffer of it.
@@ -354,15 +387,14 @@ fn discard(
     stream: &mut Tls,
     buf: &mut Vec<u8>,
     length: usize,
-    started: Instant,
-    deadline: Duration,
+    deadline: Instant,
 ) -> io::Result<()> {
     let mut left = length;
     loop {
         let n = buf.len().min(left);
         buf.drain(..n);
         left -= n;
-        if left == 0 || fill(stream, buf, started, deadline)? == 0 {
+        if left == 0 || fill(stream, buf, deadline)? == 0 {
             return Ok(());
         }
     }
@@ -413,6 +445,13 @@ impl<'a> Budget<'a> {
             return None;
         }
         Some(Budget { held, n })
+    }
+}
+
+impl<'a> Budget<'a> {
+    /// Holds nothing.
+    fn none(held: &'a AtomicUsize) -> Budget<'a> {
+        Budget { held, n: 0 }
     }
 }
 

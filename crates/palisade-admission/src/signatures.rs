@@ -15,7 +15,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::SubjectPublicKeyInfoDer;
 
 use crate::say;
-use crate::webhook::Images;
+use crate::webhook::{Images, Lookup};
 
 /// How long what a registry said of an image's signatures is believed.
 const FRESH: Duration = Duration::from_secs(60);
@@ -123,12 +123,18 @@ impl Signed {
         }
     }
 
+    /// What the registry said of `image` lately.
+    fn cached(&self, image: &str) -> Option<Vec<String>> {
+        self.lock()
+            .get(image)
+            .filter(|(when, _)| when.elapsed() < FRESH)
+            .map(|(_, keys)| keys.clone())
+    }
+
     /// The keys `image`'s signatures verify with (none when the registry cannot say).
     fn verified(&self, image: &str) -> Vec<String> {
-        if let Some((when, keys)) = self.lock().get(image) {
-            if when.elapsed() < FRESH {
-                return keys.clone();
-            }
+        if let Some(keys) = self.cached(image) {
+            return keys;
         }
         let keys = match self.fetch(image) {
             Ok(keys) => keys,
@@ -164,9 +170,13 @@ impl Signed {
 }
 
 impl Images for Signed {
-    fn facts(&self, image: &str, scan: Option<Duration>) -> Option<ImageFacts> {
-        let verified = self.verified(image);
-        match self.inner.facts(image, scan) {
+    fn facts(&self, image: &str, how: Lookup) -> Option<ImageFacts> {
+        // A dry run asks no registry: what is cached, else nothing verified.
+        let verified = match how.remote {
+            true => self.verified(image),
+            false => self.cached(image).unwrap_or_default(),
+        };
+        match self.inner.facts(image, how) {
             Some(mut f) => {
                 f.verified_keys = verified;
                 Some(f)

@@ -3,25 +3,34 @@
 
 use std::time::{Duration, Instant};
 
-use palisade_policy::admit::{Admission, ImageFacts, Request};
+use palisade_policy::admit::{pod_spec, Admission, ImageFacts, Request};
 use palisade_policy::resources::Unscanned;
 use serde_json::Value;
 
 use crate::metrics::Metrics;
 use crate::review::{answer, Review, ReviewError, Verdict};
 
+/// How a review may look an image up.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Lookup {
+    /// An image never scanned may be scanned, waited for until then (the policy's
+    /// `unscannedImages: scan`): one deadline for every image of the review.
+    pub scan_until: Option<Instant>,
+    /// Registries may be asked (signatures): never for a dry run, which has no side effect.
+    pub remote: bool,
+}
+
 /// Where the webhook learns what is known of an image (its scan, its verified signatures).
 pub trait Images: Send + Sync {
-    /// `None`: the image was never scanned. With `scan`, one never scanned may be scanned now,
-    /// waiting up to that long (the policy's `unscannedImages: scan`).
-    fn facts(&self, image: &str, scan: Option<Duration>) -> Option<ImageFacts>;
+    /// `None`: the image was never scanned.
+    fn facts(&self, image: &str, how: Lookup) -> Option<ImageFacts>;
 }
 
 /// No scan results at all: every image is unscanned.
 pub struct NoImages;
 
 impl Images for NoImages {
-    fn facts(&self, _: &str, _: Option<Duration>) -> Option<ImageFacts> {
+    fn facts(&self, _: &str, _: Lookup) -> Option<ImageFacts> {
         None
     }
 }
@@ -30,8 +39,9 @@ impl Images for NoImages {
 /// server's default webhook timeout of 10 seconds.
 pub const SCAN_DEADLINE: Duration = Duration::from_secs(8);
 
-/// The subresources judged with their pod: adding an ephemeral container changes what runs.
-const JUDGED_SUBRESOURCES: [&str; 1] = ["ephemeralcontainers"];
+/// The subresources judged with their pod: an ephemeral container added, resources resized in
+/// place (Kubernetes 1.33+) change what runs.
+const JUDGED_SUBRESOURCES: [&str; 2] = ["ephemeralcontainers", "resize"];
 
 pub struct Webhook {
     admission: Admission,
@@ -113,19 +123,37 @@ impl Webhook {
             Ok(o) => o,
             Err(why) => return refuse(why),
         };
+        // As Pod Security admission: an UPDATE that leaves the pod as it was (labels, a
+        // finalizer removed, a scale) is not judged again, nor one of an object being deleted.
+        if review.operation == "UPDATE" && review.sub_resource.is_empty() {
+            if !object["metadata"]["deletionTimestamp"].is_null() {
+                return pass("the object is being deleted".into());
+            }
+            if let Some(old) = review.old_object() {
+                if pod_spec(&old).is_some() && pod_spec(&old) == pod_spec(&object) {
+                    return pass("the UPDATE leaves the pod spec as it was".into());
+                }
+            }
+        }
         let request = Request {
             namespace: &review.namespace,
             user: &review.user,
             groups: &review.groups,
             risky_service_accounts: &self.risky_service_accounts,
         };
-        // A dry run causes no side effect: it never starts a scan.
+        // A dry run causes no side effect: it never starts a scan nor asks a registry.
         let d = self.admission.defaults();
-        let scan = (d.unscanned_images == Some(Unscanned::Scan) && !review.dry_run).then(|| {
-            d.scan_deadline_seconds
-                .map_or(SCAN_DEADLINE, |s| Duration::from_secs(u64::from(s)))
-        });
-        let images = |image: &str| self.images.facts(image, scan);
+        let how = Lookup {
+            scan_until: (d.unscanned_images == Some(Unscanned::Scan) && !review.dry_run).then(
+                || {
+                    Instant::now()
+                        + d.scan_deadline_seconds
+                            .map_or(SCAN_DEADLINE, |s| Duration::from_secs(u64::from(s)))
+                },
+            ),
+            remote: !review.dry_run,
+        };
+        let images = |image: &str| self.images.facts(image, how);
         match self.admission.decide(&object, &request, &images) {
             Ok(d) => {
                 let message = match (&d.rule, d.allowed) {

@@ -55,7 +55,15 @@ fn manifests(args: &ManifestsArgs) -> anyhow::Result<ExitCode> {
     let mut excluded = vec!["kube-system".to_string(), args.namespace.clone()];
     excluded.extend(args.exclude.iter().cloned());
     excluded.dedup();
-    let fail_closed = admission.defaults().mode != Some(AdmissionMode::Monitor);
+    // Fail closed when anything refuses: the GlobalRules mode, a rule's own Protect, or
+    // images never scanned being refused.
+    let d = admission.defaults();
+    let fail_closed = d.mode != Some(AdmissionMode::Monitor)
+        || admission.rules().iter().any(|(_, r)| {
+            r.action == palisade_policy::resources::Action::Deny
+                && admission.mode_of(r) == AdmissionMode::Protect
+        })
+        || matches!(d.unscanned_images, Some(Unscanned::Deny | Unscanned::Scan));
     // A scan on admission needs the API server to wait for it.
     let timeout = match admission.defaults().unscanned_images {
         Some(Unscanned::Scan) => {
@@ -75,6 +83,8 @@ fn manifests(args: &ManifestsArgs) -> anyhow::Result<ExitCode> {
         ca_bundle: ca_bundle.clone(),
         timeout_seconds: timeout,
         fail_closed,
+        // A scan on admission is a side effect (dry runs never start one).
+        scans: admission.defaults().unscanned_images == Some(Unscanned::Scan),
         excluded: excluded.clone(),
     });
     let emitted = palisade_policy::cel::policies(&admission, &excluded);
@@ -168,12 +178,15 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let images: Box<dyn palisade_admission::Images> = match keys.is_empty() {
         true => images,
         false => {
-            let registry = crate::sbom::registry_access(
+            let mut registry = crate::sbom::registry_access(
                 None,
                 args.registry_insecure,
                 args.registry_ca_file.clone(),
                 std::time::Duration::from_secs(5),
             )?;
+            // Pods name any registry: only the docker login's per-registry credentials go to
+            // one, never credentials meant for all.
+            registry.credentials = None;
             Box::new(Signed::new(images, keys, registry))
         }
     };

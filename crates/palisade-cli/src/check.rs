@@ -78,7 +78,8 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 groups: &groups,
                 risky_service_accounts: &risky,
             };
-            let lookup = |image: &str| images.facts(image, None);
+            let lookup =
+                |image: &str| images.facts(image, palisade_admission::webhook::Lookup::default());
             let judgement = admission
                 .judge(&manifest.object, &request, &lookup)
                 .map_err(|e| {

@@ -163,6 +163,24 @@ fn reviews_over_tls_get_the_policy_s_decisions() {
     let mut status = review("v1", "UPDATE", &privileged, "alice", &[]);
     status["request"]["subResource"] = json!("status");
     assert_eq!(judge(&agent, &url, &status)["allowed"], true);
+    // As Pod Security admission: an UPDATE that leaves the pod spec as it was (a label, a
+    // scale) is not judged again, nor one of an object being deleted; one that changes it is.
+    let mut relabel = review("v1", "UPDATE", &privileged, "alice", &[]);
+    relabel["request"]["oldObject"] = privileged.clone();
+    relabel["request"]["object"]["metadata"]["labels"]["tier"] = json!("front");
+    assert_eq!(judge(&agent, &url, &relabel)["allowed"], true);
+    let mut deleting = review("v1", "UPDATE", &privileged, "alice", &[]);
+    deleting["request"]["object"]["metadata"]["deletionTimestamp"] = json!("2026-12-02T10:00:00Z");
+    assert_eq!(judge(&agent, &url, &deleting)["allowed"], true);
+    let mut escalate = review("v1", "UPDATE", &privileged, "alice", &[]);
+    escalate["request"]["oldObject"] = web.clone();
+    assert_eq!(judge(&agent, &url, &escalate)["allowed"], false);
+    // A pod's resources resized in place are judged with the pod.
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"},
+        "spec": {"containers": [{"name": "c", "image": "nginx:1.25", "securityContext": {"privileged": true}}]}});
+    let mut resize = review("v1", "UPDATE", &pod, "alice", &[]);
+    resize["request"]["subResource"] = json!("resize");
+    assert_eq!(judge(&agent, &url, &resize)["allowed"], false);
     // A dry run is judged all the same.
     let mut dry = review("v1", "CREATE", &privileged, "alice", &[]);
     dry["request"]["dryRun"] = json!(true);
@@ -315,7 +333,7 @@ fn reviews_over_tls_get_the_policy_s_decisions() {
         ),
     );
     for line in [
-        "palisade_admission_decisions_total{rule=\"AdmissionRule no-privileged\",result=\"denied\"} 7",
+        "palisade_admission_decisions_total{rule=\"AdmissionRule no-privileged\",result=\"denied\"} 9",
         "palisade_admission_decisions_total{rule=\"AdmissionRule ops-may-debug\",result=\"allowed\"} 1",
         "palisade_admission_decisions_total{rule=\"AdmissionRule pin-images\",result=\"warned\"} 1",
         "palisade_admission_decisions_total{rule=\"GlobalRules podSecurity\",result=\"denied\"} 1",
@@ -451,6 +469,36 @@ fn bad_input_gets_a_clear_answer_and_the_server_keeps_serving() {
     assert_eq!(status, 404);
     let (status, _) = get(&agent, &url);
     assert_eq!(status, 405);
+
+    // A client trickling a byte every 2 s is dropped at the 10 s deadline, however it
+    // trickles; meanwhile a connection kept alive and idle for 12 s takes a large review.
+    let mut trickle = std::net::TcpStream::connect(&server.addr).unwrap();
+    let dripping = std::thread::spawn(move || {
+        let started = Instant::now();
+        for b in b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" {
+            if trickle.write_all(&[*b]).is_err() {
+                return started.elapsed();
+            }
+            std::thread::sleep(Duration::from_secs(2));
+        }
+        started.elapsed()
+    });
+    assert_eq!(
+        judge(&agent, &url, &review("v1", "CREATE", &web, "alice", &[]))["allowed"],
+        true
+    );
+    std::thread::sleep(Duration::from_secs(12));
+    let mut large = web.clone();
+    large["metadata"]["annotations"] = json!({"note": "x".repeat(200 << 10)});
+    assert_eq!(
+        judge(&agent, &url, &review("v1", "CREATE", &large, "alice", &[]))["allowed"],
+        true
+    );
+    let dropped_after = dripping.join().unwrap();
+    assert!(
+        dropped_after < Duration::from_secs(20),
+        "a trickling client held on for {dropped_after:?}"
+    );
 
     // Still serving, in bounded memory.
     assert_eq!(
@@ -699,6 +747,22 @@ fn manifests_install_the_webhook_and_the_cel_policies_kubernetes_accepts() {
     );
     assert!(out.status.success(), "{}", common::stderr(&out));
     assert!(common::stdout(&out).contains("failurePolicy: Ignore"));
+    // ... unless a rule of its own protects, or unscanned images are refused.
+    std::fs::write(tmp.join("mixed.yaml"), "apiVersion: security.palisade.dev/v1\nkind: GlobalRules\nmetadata: {name: g}\nspec:\n  admission: {mode: Monitor}\n---\napiVersion: security.palisade.dev/v1\nkind: AdmissionRule\nmetadata: {name: p}\nspec:\n  action: deny\n  mode: Protect\n  criteria: [{name: privileged, op: is, value: \"true\"}]\n").unwrap();
+    let out = common::palisade(
+        &[
+            "admission",
+            "manifests",
+            "--policy",
+            tmp.join("mixed.yaml").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(
+        common::stdout(&out).contains("failurePolicy: Fail"),
+        "{}",
+        common::stdout(&out)
+    );
     assert!(common::stderr(&out).contains("caBundle is left to a CA injector"));
 }
 

@@ -87,6 +87,8 @@ pub enum AdmitError {
 pub struct Admission {
     rules: Vec<(String, AdmissionSpec)>,
     defaults: AdmissionDefaults,
+    /// Every Pod Security level required (each GlobalRules', `--pod-security`): all hold.
+    levels: Vec<String>,
 }
 
 impl Admission {
@@ -117,6 +119,11 @@ impl Admission {
                         if strictness(&a.pod_security) > strictness(&d.pod_security) {
                             d.pod_security = a.pod_security.clone();
                         }
+                        if let Some(level) = &a.pod_security {
+                            if !out.levels.contains(level) {
+                                out.levels.push(level.clone());
+                            }
+                        }
                     }
                 }
                 _ => {}
@@ -143,9 +150,12 @@ impl Admission {
     }
 
     /// Requires the Pod Security level `level` (`baseline`, `restricted:v1.30`) of every pod,
-    /// unless the policy's GlobalRules already require a stricter one.
+    /// besides the levels the policy's GlobalRules require.
     pub fn require_pod_security(&mut self, level: &str) -> Result<(), String> {
         parse_level(level)?;
+        if !self.levels.iter().any(|l| l == level) {
+            self.levels.push(level.to_string());
+        }
         let level = Some(level.to_string());
         if strictness(&level) > strictness(&self.defaults.pod_security) {
             self.defaults.pod_security = level;
@@ -242,7 +252,9 @@ impl Admission {
         let mode = self.defaults.mode.unwrap_or(AdmissionMode::Protect);
         // Then the cluster's Pod Security level (after the rules, whose names and messages are
         // the more telling), worded as Kubernetes words it.
-        if let Some(text) = self.defaults.pod_security.as_deref() {
+        // Every level required, not only the strictest: `restricted:v1.0` does not hold what
+        // `baseline:latest` does.
+        for text in &self.levels {
             if let (Ok(level), false) = (parse_level(text), pod.claim) {
                 let found = pod.pss(level);
                 if !found.is_empty() {
@@ -277,11 +289,11 @@ impl Admission {
                     AdmissionMode::Protect,
                     format!("images not scanned in time: {list}"),
                 )),
-                Some(Unscanned::Warn) => Some((
+                // Unsaid, a warning: an image never scanned is never let through in silence.
+                Some(Unscanned::Warn) | None => Some((
                     AdmissionMode::Monitor,
                     format!("images never scanned: {list}"),
                 )),
-                None => None,
             };
             if let Some((mode, message)) = said {
                 out.hits.push(Hit {
@@ -475,35 +487,7 @@ struct Container<'a> {
 impl<'a> Pod<'a> {
     fn of(object: &'a Value, request: &Request<'_>) -> Option<Pod<'a>> {
         let kind = object["kind"].as_str().unwrap_or("");
-        let (template_meta, spec, spec_path) = match kind {
-            // A claim has no pod: namespace, labels, user and storage class are judged.
-            "Pod" | "PersistentVolumeClaim" => (None, &object["spec"], "spec"),
-            "Deployment"
-            | "StatefulSet"
-            | "DaemonSet"
-            | "ReplicaSet"
-            | "Job"
-            | "ReplicationController" => (
-                Some(&object["spec"]["template"]["metadata"]),
-                &object["spec"]["template"]["spec"],
-                "spec.template.spec",
-            ),
-            // A PodTemplate is judged as Kubernetes' Pod Security judges it: as the pod.
-            "PodTemplate" => (
-                Some(&object["template"]["metadata"]),
-                &object["template"]["spec"],
-                "template.spec",
-            ),
-            "CronJob" => {
-                let t = &object["spec"]["jobTemplate"]["spec"]["template"];
-                (
-                    Some(&t["metadata"]),
-                    &t["spec"],
-                    "spec.jobTemplate.spec.template.spec",
-                )
-            }
-            _ => return None,
-        };
+        let (template_meta, spec, spec_path) = shape(object)?;
         if !spec.is_object() {
             return None;
         }
@@ -618,6 +602,46 @@ impl<'a> Pod<'a> {
             v => v.clone(),
         }
     }
+}
+
+/// Where a kind keeps its pod: the template's metadata (none for a Pod), the spec, and the
+/// spec's path. `None` for kinds that carry no pod.
+#[allow(clippy::type_complexity)]
+fn shape(object: &Value) -> Option<(Option<&Value>, &Value, &'static str)> {
+    Some(match object["kind"].as_str().unwrap_or("") {
+        // A claim has no pod: namespace, labels, user and storage class are judged.
+        "Pod" | "PersistentVolumeClaim" => (None, &object["spec"], "spec"),
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "Job"
+        | "ReplicationController" => (
+            Some(&object["spec"]["template"]["metadata"]),
+            &object["spec"]["template"]["spec"],
+            "spec.template.spec",
+        ),
+        // A PodTemplate is judged as Kubernetes' Pod Security judges it: as the pod.
+        "PodTemplate" => (
+            Some(&object["template"]["metadata"]),
+            &object["template"]["spec"],
+            "template.spec",
+        ),
+        "CronJob" => {
+            let t = &object["spec"]["jobTemplate"]["spec"]["template"];
+            (
+                Some(&t["metadata"]),
+                &t["spec"],
+                "spec.jobTemplate.spec.template.spec",
+            )
+        }
+        _ => return None,
+    })
+}
+
+/// The pod spec a resource carries (a Pod's, a template's), if any.
+pub fn pod_spec(object: &Value) -> Option<&Value> {
+    shape(object).map(|(_, spec, _)| spec)
 }
 
 /// An image reference's parts: registry (`docker.io` when none is named, Docker Hub's other
@@ -737,8 +761,10 @@ fn looks_secret(name: &str, value: &str) -> bool {
         "AIza",
     ]
     .iter()
-    .any(|p| value.starts_with(p) && value.len() >= 20);
-    let jwt = value.starts_with("eyJ") && value.matches('.').count() == 2 && value.len() > 30;
+    .any(|p| value.starts_with(p) && value.chars().count() >= 20);
+    // Lengths in characters, as CEL's size() counts them (the policies it is written into).
+    let jwt =
+        value.starts_with("eyJ") && value.matches('.').count() == 2 && value.chars().count() > 30;
     (named && !value.is_empty()) || aws || pem || tokens || jwt
 }
 
@@ -1114,9 +1140,11 @@ impl Context<'_> {
             Some(uid) => uid == 0,
             None if self.pod.security(k, "runAsNonRoot") == Value::Bool(true) => false,
             None => match facts.and_then(|f| f.user.as_deref()) {
+                // Only a number other than 0 is known not to be root: a name may map to UID
+                // 0 in the image's /etc/passwd (the kubelet cannot tell either).
                 Some(u) => {
                     let uid = u.split(':').next().unwrap_or("");
-                    uid.is_empty() || uid == "0" || uid == "root"
+                    uid.parse::<u32>().is_ok_and(|n| n == 0) || uid.parse::<u32>().is_err()
                 }
                 None => true,
             },

@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 
 use crate::admit::{describe, Admission, CAPABILITIES};
 use crate::glob::matches;
+use crate::pss::{OTHER_VOLUMES, RESTRICTED_VOLUMES};
 use crate::resources::{
     Action, AdmissionMode, AdmissionSpec, ContainerKind, Criterion, CriterionName, Op,
 };
@@ -73,38 +74,9 @@ const SHAPES: [Shape; 3] = [
 ];
 
 /// Kubernetes' volume sources (core/v1 Volume): what `volumeTypes` names.
-pub const VOLUME_TYPES: [&str; 30] = [
-    "awsElasticBlockStore",
-    "azureDisk",
-    "azureFile",
-    "cephfs",
-    "cinder",
-    "configMap",
-    "csi",
-    "downwardAPI",
-    "emptyDir",
-    "ephemeral",
-    "fc",
-    "flexVolume",
-    "flocker",
-    "gcePersistentDisk",
-    "gitRepo",
-    "glusterfs",
-    "hostPath",
-    "image",
-    "iscsi",
-    "nfs",
-    "persistentVolumeClaim",
-    "photonPersistentDisk",
-    "portworxVolume",
-    "projected",
-    "quobyte",
-    "rbd",
-    "scaleIO",
-    "secret",
-    "storageos",
-    "vsphereVolume",
-];
+fn volume_sources() -> impl Iterator<Item = &'static str> {
+    RESTRICTED_VOLUMES.into_iter().chain(OTHER_VOLUMES)
+}
 
 /// The policies for `admission`'s expressible rules, excluding `excluded` namespaces.
 pub fn policies(admission: &Admission, excluded: &[String]) -> Emitted {
@@ -424,6 +396,13 @@ fn container_criterion(c: &Criterion) -> Result<String, String> {
 
 /// A set operator over a list of strings.
 fn set(c: &Criterion, list: &str) -> Result<String, String> {
+    // The engine's `?` is one byte, a regex's `.` one character: they differ on non-ASCII text.
+    if c.values.iter().any(|p| p.contains('?')) {
+        return Err(not_expressible(
+            c,
+            "`?` in a pattern (one byte to the engine, one character to CEL)",
+        ));
+    }
     let any = |patterns: &[String], var: &str| -> String {
         patterns
             .iter()
@@ -531,9 +510,7 @@ fn lit(text: &str) -> String {
 /// Volume types over the known sources: a pattern names the sources it matches.
 fn volume_types(c: &Criterion) -> Result<String, String> {
     let matched = |patterns: &[String]| -> Vec<&str> {
-        VOLUME_TYPES
-            .iter()
-            .copied()
+        volume_sources()
             .filter(|t| patterns.iter().any(|p| matches(p, t, false)))
             .collect()
     };
@@ -562,15 +539,11 @@ fn volume_types(c: &Criterion) -> Result<String, String> {
             .join(" && "),
         Op::ContainsOtherThan => {
             let inside = matched(v);
-            let others: Vec<&str> = VOLUME_TYPES
-                .iter()
-                .copied()
-                .filter(|t| !inside.contains(t))
-                .collect();
+            let others: Vec<&str> = volume_sources().filter(|t| !inside.contains(t)).collect();
             some(&others)
         }
-        Op::Set => some(&VOLUME_TYPES),
-        Op::Unset => format!("!{}", some(&VOLUME_TYPES)),
+        Op::Set => some(&volume_sources().collect::<Vec<_>>()),
+        Op::Unset => format!("!{}", some(&volume_sources().collect::<Vec<_>>())),
         _ => {
             return Err(not_expressible(
                 c,

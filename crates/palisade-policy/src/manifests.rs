@@ -110,7 +110,7 @@ pub fn read(name: &str, text: &str) -> Result<Vec<Manifest>, InputError> {
 
 /// A node as JSON the way kubectl reads YAML (sigs.k8s.io/yaml on go-yaml v2, YAML 1.1):
 /// plain `yes`, `on`, `y` are true and `no`, `off`, `n` false, `0x1F90` and `0o17` are
-/// numbers, `<<` merges the mappings it names (keys written beside it win), a key that reads
+/// numbers, `<<` merges the mappings it names (in document order), a key that reads
 /// as a boolean or number becomes its text (`on:` is `"true"`). Quoted scalars are text.
 pub fn json_of(node: &Node) -> serde_json::Value {
     use serde_json::Value as J;
@@ -119,24 +119,22 @@ pub fn json_of(node: &Node) -> serde_json::Value {
         Value::Scalar { text, plain: false } => J::String(text.clone()),
         Value::Scalar { text, plain: true } => scalar(text),
         Value::Seq(items) => J::Array(items.iter().map(json_of).collect()),
+        // In document order, as go-yaml v2 (kubectl) reads it: a key, or the mappings a
+        // `<<` merges, overwrite what came before; of a merge list the earlier mapping wins.
         Value::Map(entries) => {
             let mut out = serde_json::Map::new();
-            let mut merged: Vec<&Node> = Vec::new();
             for (k, v) in entries {
-                if matches!(&k.value, Value::Scalar { text, plain: true } if text == "<<") {
-                    match &v.value {
-                        Value::Seq(items) => merged.extend(items.iter()),
-                        _ => merged.push(v),
-                    }
+                if !matches!(&k.value, Value::Scalar { text, plain: true } if text == "<<") {
+                    out.insert(key_text(k), json_of(v));
                     continue;
                 }
-                out.insert(key_text(k), json_of(v));
-            }
-            // Earlier mappings of a merge list win over later ones; written keys over all.
-            for m in merged {
-                if let J::Object(fields) = json_of(m) {
-                    for (k, v) in fields {
-                        out.entry(k).or_insert(v);
+                let merged: Vec<&Node> = match &v.value {
+                    Value::Seq(items) => items.iter().rev().collect(),
+                    _ => vec![v],
+                };
+                for m in merged {
+                    if let J::Object(fields) = json_of(m) {
+                        out.extend(fields);
                     }
                 }
             }
@@ -274,7 +272,7 @@ mod tests {
 
     #[test]
     fn plain_scalars_read_as_kubectl_reads_them() {
-        let text = "kind: Pod\nspec:\n  hostNetwork: yes\n  hostPID: On\n  hostIPC: n\n  a: \"yes\"\n  ports: [0x1F90, 0o17, 017, +12, -3, 1_000, 1.5, 1e3, 0x, 08, .inf, 1.2.3, ~]\n  on: key\nbase: &b {runAsNonRoot: true, runAsUser: 1}\nmerged: {<<: *b, runAsUser: 2}\nlisted: {<<: [{x: 1}, {x: 2, z: 3}]}\n";
+        let text = "kind: Pod\nspec:\n  hostNetwork: yes\n  hostPID: On\n  hostIPC: n\n  a: \"yes\"\n  ports: [0x1F90, 0o17, 017, +12, -3, 1_000, 1.5, 1e3, 0x, 08, .inf, 1.2.3, ~]\n  on: key\nbase: &b {runAsNonRoot: true, runAsUser: 1}\nmerged: {<<: *b, runAsUser: 2}\nbefore: {privileged: false, <<: {privileged: true}}\ntagged: {a: !!bool \"true\", b: !!str yes, c: !!int \"0x10\"}\nlisted: {<<: [{x: 1}, {x: 2, z: 3}]}\n";
         let m = read("m.yaml", text).unwrap();
         let o = &m[0].object;
         assert_eq!(o["spec"]["hostNetwork"], true);
@@ -293,6 +291,12 @@ mod tests {
             serde_json::json!({"runAsNonRoot": true, "runAsUser": 2})
         );
         assert_eq!(o["listed"], serde_json::json!({"x": 1, "z": 3}));
+        // A merge after a key overwrites it, as kubectl reads it.
+        assert_eq!(o["before"], serde_json::json!({"privileged": true}));
+        assert_eq!(
+            o["tagged"],
+            serde_json::json!({"a": true, "b": "yes", "c": 16})
+        );
     }
 
     #[test]

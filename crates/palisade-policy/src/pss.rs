@@ -663,42 +663,47 @@ fn probe_hosts(p: &Pod<'_>) -> Option<Violation> {
     )
 }
 
+/// The volume sources restricted allows.
+pub(crate) const RESTRICTED_VOLUMES: [&str; 9] = [
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "image",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+];
+/// The other volume sources, in the order Kubernetes names a volume's type by (the first of
+/// these it has).
+pub(crate) const OTHER_VOLUMES: [&str; 21] = [
+    "hostPath",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "gitRepo",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "rbd",
+    "flexVolume",
+    "cinder",
+    "cephfs",
+    "flocker",
+    "fc",
+    "azureFile",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "scaleIO",
+    "storageos",
+];
+
 fn restricted_volumes(p: &Pod<'_>) -> Option<Violation> {
-    const ALLOWED: [&str; 9] = [
-        "configMap",
-        "csi",
-        "downwardAPI",
-        "emptyDir",
-        "ephemeral",
-        "image",
-        "persistentVolumeClaim",
-        "projected",
-        "secret",
-    ];
-    // Kubernetes names a volume's type by the first of these it has.
-    const TYPES: [&str; 21] = [
-        "hostPath",
-        "gcePersistentDisk",
-        "awsElasticBlockStore",
-        "gitRepo",
-        "nfs",
-        "iscsi",
-        "glusterfs",
-        "rbd",
-        "flexVolume",
-        "cinder",
-        "cephfs",
-        "flocker",
-        "fc",
-        "azureFile",
-        "vsphereVolume",
-        "quobyte",
-        "azureDisk",
-        "photonPersistentDisk",
-        "portworxVolume",
-        "scaleIO",
-        "storageos",
-    ];
+    const ALLOWED: [&str; 9] = RESTRICTED_VOLUMES;
+    const TYPES: [&str; 21] = OTHER_VOLUMES;
     let mut bad = Vec::new();
     let mut types = BTreeSet::new();
     for v in volumes(p) {

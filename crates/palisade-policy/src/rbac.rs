@@ -81,7 +81,8 @@ pub fn rule_risks(rule: &Value) -> BTreeSet<Risk> {
     if verb(&["*"]) && resource(&RBAC) {
         out.insert(Risk::AnyActionRbac);
     }
-    if verb(&["*", "create"]) && resource(&["pods/exec", "pods/*", "*"]) {
+    // `get` too: exec over websockets asks for it (before Kubernetes 1.35).
+    if verb(&["*", "create", "get"]) && resource(&["pods/exec", "pods/attach", "pods/*", "*"]) {
         out.insert(Risk::ExecIntoContainer);
     }
     if verb(&["impersonate"]) {
@@ -145,7 +146,17 @@ pub fn risky_service_accounts(objects: &[Value]) -> BTreeMap<String, BTreeSet<Ri
                     let ns = s["namespace"].as_str().or(namespace).unwrap_or("default");
                     format!("{ns}/{name}")
                 }
-                (Some("Group"), Some("system:serviceaccounts")) => "*/*".to_string(),
+                (Some("User"), Some(user)) => match user
+                    .strip_prefix("system:serviceaccount:")
+                    .and_then(|r| r.split_once(':'))
+                {
+                    Some((ns, name)) => format!("{ns}/{name}"),
+                    None => continue,
+                },
+                // Every service account is authenticated.
+                (Some("Group"), Some("system:serviceaccounts" | "system:authenticated")) => {
+                    "*/*".to_string()
+                }
                 (Some("Group"), Some(g)) => match g.strip_prefix("system:serviceaccounts:") {
                     Some(ns) => format!("{ns}/*"),
                     None => continue,
@@ -184,12 +195,18 @@ mod tests {
             json!({"kind": "ClusterRoleBinding", "metadata": {"name": "h"},
                    "roleRef": {"kind": "ClusterRole", "name": "harmless"},
                    "subjects": [{"kind": "ServiceAccount", "name": "viewer", "namespace": "shop"}]}),
+            json!({"kind": "ClusterRole", "metadata": {"name": "exec"},
+                   "rules": [{"verbs": ["get"], "resources": ["pods/exec"]}]}),
+            json!({"kind": "ClusterRoleBinding", "metadata": {"name": "e"},
+                   "roleRef": {"kind": "ClusterRole", "name": "exec"},
+                   "subjects": [{"kind": "User", "name": "system:serviceaccount:tools:shell"}]}),
         ];
         let r = risky_service_accounts(&objects);
         assert_eq!(
             r.keys().collect::<Vec<_>>(),
-            ["batch/*", "ci/deployer", "shop/web"]
+            ["batch/*", "ci/deployer", "shop/web", "tools/shell"]
         );
+        assert_eq!(r["tools/shell"], [Risk::ExecIntoContainer].into());
         assert_eq!(r["shop/web"], [Risk::ViewSecret].into());
         assert!(r["ci/deployer"].contains(&Risk::AnyActionRbac));
         assert!(r["ci/deployer"].contains(&Risk::ExecIntoContainer));

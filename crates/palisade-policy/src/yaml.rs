@@ -109,10 +109,20 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
             Event::Nothing | Event::StreamStart | Event::DocumentStart | Event::DocumentEnd => {
                 continue
             }
-            Event::Scalar(text, style, anchor, _) => {
+            Event::Scalar(text, style, anchor, tag) => {
                 nodes += 1;
                 bytes = bytes.saturating_add(text.len());
-                let plain = style == TScalarStyle::Plain;
+                // An explicit core tag decides over the quoting: `!!bool "true"` is a boolean,
+                // `!!str yes` text.
+                let core = tag
+                    .as_ref()
+                    .filter(|t| t.handle == "!!" || t.handle == "tag:yaml.org,2002:")
+                    .map(|t| t.suffix.as_str());
+                let plain = match core {
+                    Some("str") => false,
+                    Some("bool" | "int" | "float" | "null") => true,
+                    _ => style == TScalarStyle::Plain,
+                };
                 let value = if plain && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL")
                 {
                     Value::Null

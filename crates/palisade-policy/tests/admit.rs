@@ -196,7 +196,19 @@ fn a_locked_down_pod_passes_what_a_loose_one_fails() {
     };
     assert_eq!(refused(&RULES[10..11], &plain, &user("")), ["root"]);
     assert_eq!(refused(&RULES[10..11], &plain, &user("root")), ["root"]);
-    assert!(refused(&RULES[10..11], &plain, &user("nginx:nginx")).is_empty());
+    // A name may be UID 0 in the image's /etc/passwd: only a number other than 0 is not root.
+    assert_eq!(
+        refused(&RULES[10..11], &plain, &user("nginx:nginx")),
+        ["root"]
+    );
+    assert!(refused(&RULES[10..11], &plain, &user("101:101")).is_empty());
+    for zero in ["0", "00", "+0", "0:0"] {
+        assert_eq!(
+            refused(&RULES[10..11], &plain, &user(zero)),
+            ["root"],
+            "{zero}"
+        );
+    }
     assert_eq!(
         refused(&RULES[10..11], &plain, &|_| None),
         ["root"],

@@ -137,6 +137,9 @@ fn container(r: &mut Rng, name: String) -> Value {
             json!({"name": "PEM", "value": "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----"}),
             json!({"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}),
             json!({"name": "LOG_LEVEL", "value": "info"}),
+            // Not ASCII: lengths in characters, not bytes.
+            json!({"name": "JWT_UTF8", "value": "eyJéééééé.éééééé.éééééé"}),
+            json!({"name": "GH_UTF8", "value": "ghp_ééééééééééééé"}),
         ];
         c["env"] = json!(r.some(&env, 25));
     }
@@ -222,7 +225,7 @@ fn review(r: &mut Rng) -> (Value, Value) {
         _ => "batch/v1",
     };
     let namespace = *r.pick(&["shop", "shop-eu", "debug", "prod-a", "default", "tools"]);
-    let own_labels = r.some(&["team=platform", "vetted=yes", "owner=x", "app=web"], 40);
+    let own_labels = r.some(&["team=platform", "vetted=yes", "owner=x", "app=wéb"], 40);
     let template_labels = r.some(&["team=other", "vetted=no", "owner=y", "app=web"], 30);
     let annotations = r.some(&["palisade.dev/exempt=true", "note=a=b"], 30);
     let mut metadata = json!({"name": "w", "labels": pairs(&own_labels)});

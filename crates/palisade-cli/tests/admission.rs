@@ -34,8 +34,10 @@ fn kubectl(args: &[&str]) -> Value {
 
 /// `kubectl patch --local` of an object with a JSON patch.
 fn patched(object: &Value, patch: Value) -> Value {
-    let mut child = Command::new("kubectl")
-        .args([
+    let patch = patch.to_string();
+    kubectl_on(
+        object,
+        &[
             "patch",
             "--local",
             "-f",
@@ -44,33 +46,22 @@ fn patched(object: &Value, patch: Value) -> Value {
             "-o",
             "json",
             "-p",
-        ])
-        .arg(patch.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(object.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+            &patch,
+        ],
+    )
 }
 
 /// `kubectl set env --local` of an object.
 fn with_env(object: &Value, env: &[&str]) -> Value {
+    let mut args = vec!["set", "env", "--local", "-f", "-", "-o", "json"];
+    args.extend_from_slice(env);
+    kubectl_on(object, &args)
+}
+
+/// What kubectl makes of `object` given on its standard input.
+fn kubectl_on(object: &Value, args: &[&str]) -> Value {
     let mut child = Command::new("kubectl")
-        .args(["set", "env", "--local", "-f", "-", "-o", "json"])
-        .args(env)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -85,7 +76,7 @@ fn with_env(object: &Value, env: &[&str]) -> Value {
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "kubectl {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
@@ -117,10 +108,7 @@ fn reviews_over_tls_get_the_policy_s_decisions() {
     assert!(ca_bundle.starts_with("caBundle: LS0t"), "{ca_bundle}");
     let agent = client(&certs.join("ca.crt"));
     // As the API server calls it: the Service's name is in the certificate, the address is ours.
-    let url = format!(
-        "https://localhost:{}/validate?timeout=10s",
-        server.addr.rsplit(':').next().unwrap()
-    );
+    let url = server.url("/validate?timeout=10s");
 
     let web = kubectl(&[
         "create",
@@ -317,21 +305,9 @@ fn reviews_over_tls_get_the_policy_s_decisions() {
         "Deployment shop/web: violates PodSecurity \"baseline:latest\": host namespaces (hostNetwork=true)",
     );
 
-    let (code, health) = get(
-        &agent,
-        &format!(
-            "https://localhost:{}/healthz",
-            server.addr.rsplit(':').next().unwrap()
-        ),
-    );
+    let (code, health) = get(&agent, &server.url("/healthz"));
     assert_eq!((code, health.as_str()), (200, "ok\n"));
-    let (_, metrics) = get(
-        &agent,
-        &format!(
-            "https://localhost:{}/metrics",
-            server.addr.rsplit(':').next().unwrap()
-        ),
-    );
+    let (_, metrics) = get(&agent, &server.url("/metrics"));
     for line in [
         "palisade_admission_decisions_total{rule=\"AdmissionRule no-privileged\",result=\"denied\"} 9",
         "palisade_admission_decisions_total{rule=\"AdmissionRule ops-may-debug\",result=\"allowed\"} 1",
@@ -365,11 +341,8 @@ fn bad_input_gets_a_clear_answer_and_the_server_keeps_serving() {
         ],
     );
     let agent = client(&certs.join("ca.crt"));
-    let base = format!(
-        "https://localhost:{}",
-        server.addr.rsplit(':').next().unwrap()
-    );
-    let url = format!("{base}/validate");
+    let base = server.url("");
+    let url = server.url("/validate");
 
     // A slow client holds a connection and sends nothing: others are served meanwhile.
     let mut slow = std::net::TcpStream::connect(&server.addr).unwrap();
@@ -531,10 +504,7 @@ fn the_certificate_is_read_again_when_its_files_change() {
             live.join("tls.key").to_str().unwrap(),
         ],
     );
-    let url = format!(
-        "https://localhost:{}/healthz",
-        server.addr.rsplit(':').next().unwrap()
-    );
+    let url = server.url("/healthz");
     let works = |ca: &Path| client(ca).get(&url).call().is_ok();
     assert!(works(&a.join("ca.crt")));
     assert!(!works(&b.join("ca.crt")));
@@ -783,10 +753,7 @@ fn service_accounts_bound_to_risky_roles_are_known_from_rbac_files() {
         ],
     );
     let agent = client(&certs.join("ca.crt"));
-    let url = format!(
-        "https://localhost:{}/validate",
-        server.addr.rsplit(':').next().unwrap()
-    );
+    let url = server.url("/validate");
     let text = std::fs::read_to_string(&rbac).unwrap();
     let objects: Vec<Value> = palisade_policy::manifests::read("operator.yaml", &text)
         .unwrap()

@@ -1201,10 +1201,7 @@ fn an_image_never_scanned_is_scanned_on_admission() {
         ],
     );
     let agent = client(&certs.join("ca.crt"));
-    let url = format!(
-        "https://localhost:{}/validate",
-        server.addr.rsplit(':').next().unwrap()
-    );
+    let url = server.url("/validate");
     let image = format!("{r}/apps/python:1");
     // Run as a user of its own: only the scan decides.
     let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
@@ -1385,10 +1382,7 @@ fn cosign_signatures_in_the_registry_are_verified_with_the_policy_s_key() {
         ],
     );
     let agent = client(&certs.join("ca.crt"));
-    let url = format!(
-        "https://localhost:{}/validate",
-        server.addr.rsplit(':').next().unwrap()
-    );
+    let url = server.url("/validate");
     let verdict = |image: String| {
         let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "p", "namespace": "shop"},

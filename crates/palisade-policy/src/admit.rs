@@ -728,40 +728,44 @@ fn added_capabilities(add: &[String]) -> Vec<String> {
     caps
 }
 
+/// Words in an environment variable's name that say its value is a secret.
+pub(crate) const SECRET_NAMES: [&str; 9] = [
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+];
+
+/// How well-known tokens begin (GitHub, GitLab, Slack, Stripe, Google API keys).
+pub(crate) const TOKEN_PREFIXES: [&str; 8] = [
+    "ghp_",
+    "gho_",
+    "github_pat_",
+    "glpat-",
+    "xoxb-",
+    "xoxp-",
+    "sk_live_",
+    "AIza",
+];
+
 /// Whether a literal environment value looks like a secret.
 fn looks_secret(name: &str, value: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    let named = [
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "ACCESS_KEY",
-        "CREDENTIAL",
-    ]
-    .iter()
-    .any(|w| upper.contains(w));
+    let named = SECRET_NAMES.iter().any(|w| upper.contains(w));
     let aws = value.len() == 20
         && (value.starts_with("AKIA") || value.starts_with("ASIA"))
         && value
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
     let pem = value.contains("-----BEGIN") && value.contains("PRIVATE KEY-----");
-    let tokens = [
-        "ghp_",
-        "gho_",
-        "github_pat_",
-        "glpat-",
-        "xoxb-",
-        "xoxp-",
-        "sk_live_",
-        "AIza",
-    ]
-    .iter()
-    .any(|p| value.starts_with(p) && value.chars().count() >= 20);
+    let tokens = TOKEN_PREFIXES
+        .iter()
+        .any(|p| value.starts_with(p) && value.chars().count() >= 20);
     // Lengths in characters, as CEL's size() counts them (the policies it is written into).
     let jwt =
         value.starts_with("eyJ") && value.matches('.').count() == 2 && value.chars().count() > 30;

@@ -15,7 +15,7 @@
 
 use serde_json::{json, Value};
 
-use crate::admit::{describe, Admission, CAPABILITIES};
+use crate::admit::{describe, Admission, CAPABILITIES, SECRET_NAMES, TOKEN_PREFIXES};
 use crate::glob::matches;
 use crate::pss::{OTHER_VOLUMES, RESTRICTED_VOLUMES};
 use crate::resources::{
@@ -598,35 +598,16 @@ fn capabilities(c: &Criterion) -> Result<String, String> {
 fn looks_secret(e: &str) -> String {
     let name = format!("{e}.name");
     let value = format!("(has({e}.value) ? {e}.value : '')");
-    let words = [
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "ACCESS_KEY",
-        "CREDENTIAL",
-    ]
-    .iter()
-    .map(|w| regex(w, None, true))
-    .collect::<Vec<_>>()
-    .join("|");
-    let tokens = [
-        "ghp_",
-        "gho_",
-        "github_pat_",
-        "glpat-",
-        "xoxb-",
-        "xoxp-",
-        "sk_live_",
-        "AIza",
-    ]
-    .iter()
-    .map(|t| regex(t, None, false))
-    .collect::<Vec<_>>()
-    .join("|");
+    let words = SECRET_NAMES
+        .iter()
+        .map(|w| regex(w, None, true))
+        .collect::<Vec<_>>()
+        .join("|");
+    let tokens = TOKEN_PREFIXES
+        .iter()
+        .map(|t| regex(t, None, false))
+        .collect::<Vec<_>>()
+        .join("|");
     [
         format!(
             "({name}.matches({}) && {value} != '')",

@@ -59,6 +59,12 @@ impl Server {
         }
     }
 
+    /// `https://localhost:PORT{path}`: the name the certificates are made for.
+    pub fn url(&self, path: &str) -> String {
+        let port = self.addr.rsplit(':').next().unwrap_or_default();
+        format!("https://localhost:{port}{path}")
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }

@@ -473,6 +473,8 @@ struct Pod<'a> {
     claim: bool,
     /// Where the pod's spec is in the object (`spec.template.spec`).
     spec_path: &'static str,
+    /// Its containers, listed when first asked for.
+    containers: std::cell::OnceCell<Vec<Container<'a>>>,
     /// The metadata Kubernetes' Pod Security checks see: a template's own only.
     pod_meta: &'a Value,
 }
@@ -481,7 +483,16 @@ struct Pod<'a> {
 struct Container<'a> {
     kind: ContainerKind,
     value: &'a Value,
-    path: String,
+    /// `containers`, `initContainers` or `ephemeralContainers`, and the index in it.
+    list: &'static str,
+    index: usize,
+}
+
+impl Container<'_> {
+    /// Where it is in the pod's spec: `containers[0]`.
+    fn path(&self) -> String {
+        format!("{}[{}]", self.list, self.index)
+    }
 }
 
 impl<'a> Pod<'a> {
@@ -526,6 +537,7 @@ impl<'a> Pod<'a> {
             view: std::cell::OnceCell::new(),
             claim,
             spec_path,
+            containers: std::cell::OnceCell::new(),
         })
     }
 
@@ -553,34 +565,38 @@ impl<'a> Pod<'a> {
         pss::check_parts(level, self.pod_meta, self.spec)
     }
 
-    fn containers(&self) -> Vec<Container<'a>> {
-        let mut out = Vec::new();
-        for (key, kind) in [
-            ("containers", ContainerKind::Containers),
-            ("initContainers", ContainerKind::InitContainers),
-            ("ephemeralContainers", ContainerKind::EphemeralContainers),
-        ] {
-            if let Some(list) = self.spec[key].as_array() {
-                out.extend(list.iter().enumerate().map(|(i, value)| Container {
-                    kind,
-                    value,
-                    path: format!("{key}[{i}]"),
-                }));
+    /// Its containers, every kind, listed once per pod: every rule walks them.
+    fn containers(&self) -> &[Container<'a>] {
+        self.containers.get_or_init(|| {
+            let mut out = Vec::new();
+            for (list, kind) in [
+                ("containers", ContainerKind::Containers),
+                ("initContainers", ContainerKind::InitContainers),
+                ("ephemeralContainers", ContainerKind::EphemeralContainers),
+            ] {
+                if let Some(items) = self.spec[list].as_array() {
+                    out.extend(items.iter().enumerate().map(|(index, value)| Container {
+                        kind,
+                        value,
+                        list,
+                        index,
+                    }));
+                }
             }
-        }
-        out
+            out
+        })
     }
 
     /// Where the first container running one of `images` is.
     fn first_image_path(&self, images: &[&str]) -> Option<String> {
         self.containers()
-            .into_iter()
+            .iter()
             .find(|c| {
                 c.value["image"]
                     .as_str()
                     .is_some_and(|i| images.contains(&i))
             })
-            .map(|c| format!("{}.{}.image", self.spec_path, c.path))
+            .map(|c| format!("{}.{}.image", self.spec_path, c.path()))
     }
 
     fn all_images(&self) -> Vec<String> {
@@ -841,10 +857,10 @@ impl Context<'_> {
     /// those about containers hold together of one container (a deny's: of any container; an
     /// exception's: of every container judged, so one vetted container cannot carry others in).
     fn holds(&self, rule: &AdmissionSpec) -> Result<Option<Option<String>>, AdmitError> {
-        let containers: Vec<Container<'_>> = self
+        let containers: Vec<&Container<'_>> = self
             .pod
             .containers()
-            .into_iter()
+            .iter()
             .filter(|c| rule.containers.is_empty() || rule.containers.contains(&c.kind))
             .collect();
         let (per_container, of_pod): (Vec<&Criterion>, Vec<&Criterion>) =
@@ -883,8 +899,8 @@ impl Context<'_> {
             if all && first.is_none() {
                 let field = per_container.iter().find_map(|c| container_field(c.name));
                 first = Some(match field {
-                    Some(f) => format!("{}.{}.{f}", self.pod.spec_path, k.path),
-                    None => format!("{}.{}", self.pod.spec_path, k.path),
+                    Some(f) => format!("{}.{}.{f}", self.pod.spec_path, k.path()),
+                    None => format!("{}.{}", self.pod.spec_path, k.path()),
                 });
             }
             each.push(all);

@@ -22,7 +22,7 @@ pub fn run(cmd: AdmissionCommand) -> anyhow::Result<ExitCode> {
 }
 
 /// The policy's admission rules, with `--pod-security` required on top.
-fn admission(
+pub fn admission(
     paths: &[std::path::PathBuf],
     pod_security: Option<&str>,
 ) -> anyhow::Result<Admission> {

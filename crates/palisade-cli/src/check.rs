@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use palisade_admission::images::StoreImages;
 use palisade_admission::{Images, NoImages};
-use palisade_policy::admit::{Admission, Judgement, Request};
+use palisade_policy::admit::{Judgement, Request};
 use palisade_policy::manifests::{self, Manifest};
 use palisade_policy::resources::AdmissionMode;
 use serde_json::{json, Value};
@@ -23,16 +23,7 @@ struct Checked {
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    let policy = match args.policy.is_empty() {
-        true => palisade_policy::Policy::default(),
-        false => crate::policy::load_policy(&args.policy)?,
-    };
-    let mut admission = Admission::new(&policy);
-    if let Some(level) = &args.pod_security {
-        admission
-            .require_pod_security(level)
-            .map_err(|e| anyhow::anyhow!("--pod-security {level:?}: {e}"))?;
-    }
+    let admission = crate::admission::admission(&args.policy, args.pod_security.as_deref())?;
     // Images scanned earlier in the pipeline are in the store; without one, none is.
     let store = crate::store::path(&args.store);
     let images: Box<dyn Images> = match store.exists() {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::webhook::{client, get, judge, post, review, Server};
+use common::webhook::{client, get, judge, post, review, self_signed, Server};
 use common::{root, tempdir};
 use serde_json::{json, Value};
 
@@ -92,21 +92,9 @@ fn policy() -> String {
 #[test]
 fn reviews_over_tls_get_the_policy_s_decisions() {
     let tmp = tempdir("admission-serve");
-    let certs = tmp.join("certs");
-    let server = Server::start(
-        &tmp,
-        &[
-            "--self-signed",
-            certs.to_str().unwrap(),
-            "--policy",
-            &policy(),
-            "--pod-security",
-            "baseline",
-        ],
-    );
+    let (server, agent) = self_signed(&tmp, &["--policy", &policy(), "--pod-security", "baseline"]);
     let ca_bundle = std::fs::read_to_string(tmp.join("serve.out")).unwrap();
     assert!(ca_bundle.starts_with("caBundle: LS0t"), "{ca_bundle}");
-    let agent = client(&certs.join("ca.crt"));
     // As the API server calls it: the Service's name is in the certificate, the address is ours.
     let url = server.url("/validate?timeout=10s");
 
@@ -330,17 +318,7 @@ fn reviews_over_tls_get_the_policy_s_decisions() {
 #[test]
 fn bad_input_gets_a_clear_answer_and_the_server_keeps_serving() {
     let tmp = tempdir("admission-bad");
-    let certs = tmp.join("certs");
-    let server = Server::start(
-        &tmp,
-        &[
-            "--self-signed",
-            certs.to_str().unwrap(),
-            "--policy",
-            &policy(),
-        ],
-    );
-    let agent = client(&certs.join("ca.crt"));
+    let (server, agent) = self_signed(&tmp, &["--policy", &policy()]);
     let base = server.url("");
     let url = server.url("/validate");
 
@@ -739,20 +717,11 @@ fn manifests_install_the_webhook_and_the_cel_policies_kubernetes_accepts() {
 #[test]
 fn service_accounts_bound_to_risky_roles_are_known_from_rbac_files() {
     let tmp = tempdir("admission-rbac");
-    let certs = tmp.join("certs");
     let rbac = root().join("crates/palisade-cli/tests/data/admission/rbac/operator.yaml");
-    let server = Server::start(
+    let (server, agent) = self_signed(
         &tmp,
-        &[
-            "--self-signed",
-            certs.to_str().unwrap(),
-            "--policy",
-            &policy(),
-            "--rbac",
-            rbac.to_str().unwrap(),
-        ],
+        &["--policy", &policy(), "--rbac", rbac.to_str().unwrap()],
     );
-    let agent = client(&certs.join("ca.crt"));
     let url = server.url("/validate");
     let text = std::fs::read_to_string(&rbac).unwrap();
     let objects: Vec<Value> = palisade_policy::manifests::read("operator.yaml", &text)

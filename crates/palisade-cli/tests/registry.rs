@@ -1151,7 +1151,7 @@ json.dump({'imageLayoutVersion': '1.0.0'}, open(out + '/oci-layout', 'w'))
 /// the review waits, judges its findings, and stores it; a dry run never starts a scan.
 #[test]
 fn an_image_never_scanned_is_scanned_on_admission() {
-    use common::webhook::{client, judge, review, Server};
+    use common::webhook::{judge, review, self_signed};
     let acc = script("tests/fixtures/accuracy.sh");
     let tmp = tempdir("registry-admit");
     let registry = Registry::start(&tmp, "");
@@ -1189,18 +1189,10 @@ fn an_image_never_scanned_is_scanned_on_admission() {
         "apiVersion: security.palisade.dev/v1\nkind: GlobalRules\nmetadata: {name: cluster}\nspec:\n  admission: {mode: Protect, unscannedImages: scan, scanDeadlineSeconds: 120}\n---\napiVersion: security.palisade.dev/v1\nkind: AdmissionRule\nmetadata: {name: known-cves}\nspec:\n  action: deny\n  message: upgrade requests\n  criteria: [{name: cveIds, op: containsAny, values: [CVE-2018-18074]}]\n---\napiVersion: security.palisade.dev/v1\nkind: AdmissionRule\nmetadata: {name: no-root}\nspec:\n  action: deny\n  message: run as a non-root user\n  criteria: [{name: runAsRoot, op: is, value: \"true\"}]\n---\napiVersion: security.palisade.dev/v1\nkind: AdmissionRule\nmetadata: {name: high-cvss}\nspec:\n  action: deny\n  mode: Monitor\n  message: a CVSS score of 7 or more\n  criteria: [{name: cvssScore, op: gte, value: \"7\"}]\n",
     )
     .unwrap();
-    let certs = tmp.join("certs");
-    let server = Server::start(
+    let (server, agent) = self_signed(
         &tmp,
-        &[
-            "--self-signed",
-            certs.to_str().unwrap(),
-            "--policy",
-            policy.to_str().unwrap(),
-            "--registry-insecure",
-        ],
+        &["--policy", policy.to_str().unwrap(), "--registry-insecure"],
     );
-    let agent = client(&certs.join("ca.crt"));
     let url = server.url("/validate");
     let image = format!("{r}/apps/python:1");
     // Run as a user of its own: only the scan decides.
@@ -1280,7 +1272,7 @@ fn an_image_never_scanned_is_scanned_on_admission() {
 /// to `sha256-<hex>.sig` by skopeo), verified offline with the policy's public key.
 #[test]
 fn cosign_signatures_in_the_registry_are_verified_with_the_policy_s_key() {
-    use common::webhook::{client, judge, review, Server};
+    use common::webhook::{judge, review, self_signed};
     let images = script("tests/fixtures/build.sh");
     let tmp = tempdir("registry-signed");
     let registry = Registry::start(&tmp, "");
@@ -1370,18 +1362,10 @@ fn cosign_signatures_in_the_registry_are_verified_with_the_policy_s_key() {
         format!("apiVersion: security.palisade.dev/v1\nkind: AdmissionRule\nmetadata: {{name: signed-only}}\nspec:\n  action: deny\n  message: sign the image with the release key\n  criteria:\n    - name: imageSigned\n      op: is\n      value: \"false\"\n      publicKey: |\n{indented}"),
     )
     .unwrap();
-    let certs = tmp.join("certs");
-    let server = Server::start(
+    let (server, agent) = self_signed(
         &tmp,
-        &[
-            "--self-signed",
-            certs.to_str().unwrap(),
-            "--policy",
-            policy.to_str().unwrap(),
-            "--registry-insecure",
-        ],
+        &["--policy", policy.to_str().unwrap(), "--registry-insecure"],
     );
-    let agent = client(&certs.join("ca.crt"));
     let url = server.url("/validate");
     let verdict = |image: String| {
         let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",

@@ -77,6 +77,15 @@ impl Server {
     }
 }
 
+/// `palisade admission serve --self-signed DIR/certs ARGS...`, and a client trusting its CA.
+pub fn self_signed(dir: &Path, args: &[&str]) -> (Server, ureq::Agent) {
+    let certs = dir.join("certs");
+    let mut all = vec!["--self-signed", certs.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let server = Server::start(dir, &all);
+    (server, client(&certs.join("ca.crt")))
+}
+
 /// A keep-alive HTTPS client trusting only `ca`.
 pub fn client(ca: &Path) -> ureq::Agent {
     let pem = std::fs::read(ca).unwrap();
